@@ -1,0 +1,97 @@
+import path from 'node:path';
+import { envSchema } from './schema';
+
+/** Typed, frozen configuration, parsed once at start-up and passed down explicitly. */
+export interface Config {
+  readonly port: number;
+  readonly dataDir: string;
+  /** Unset: `npm start` runs an embedded PostgreSQL under dataDir. */
+  readonly databaseUrl: string | undefined;
+  /** Unset: `npm start` runs redis-server from PATH under dataDir. */
+  readonly redisUrl: string | undefined;
+  readonly workers: number;
+  readonly workerConcurrency: number;
+  readonly appdirect: {
+    readonly consumerKey: string | undefined;
+    readonly consumerSecret: string | undefined;
+    readonly basicUsername: string | undefined;
+    readonly basicPassword: string | undefined;
+    readonly oauth2ClientId: string | undefined;
+    readonly oauth2ClientSecret: string | undefined;
+    readonly clientId: string | undefined;
+    readonly clientSecret: string | undefined;
+    /** Origins (scheme://host:port) of the marketplaces allowed in eventUrl. */
+    readonly marketplaceOrigins: readonly string[];
+  };
+  readonly adminToken: string | undefined;
+  readonly eventMaxAttempts: number;
+  readonly eventBackoffMs: number;
+  readonly eventFetchDeadlineMs: number;
+  readonly trustProxy: boolean;
+  readonly logLevel: string;
+}
+
+/** Thrown when the environment is invalid; `problems` names every bad key. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Credentials that only make sense together. */
+const PAIRS: ReadonlyArray<readonly [string, string]> = [
+  ['APPDIRECT_CONSUMER_KEY', 'APPDIRECT_CONSUMER_SECRET'],
+  ['APPDIRECT_BASIC_USERNAME', 'APPDIRECT_BASIC_PASSWORD'],
+  ['APPDIRECT_OAUTH2_CLIENT_ID', 'APPDIRECT_OAUTH2_CLIENT_SECRET'],
+  ['APPDIRECT_CLIENT_ID', 'APPDIRECT_CLIENT_SECRET'],
+];
+
+/**
+ * Validates `env` (normally `process.env`) and returns the typed configuration.
+ * Reports every problem at once rather than the first one.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push(`${issue.path.join('.') || '(env)'}: ${issue.message}`);
+    }
+  }
+  for (const [first, second] of PAIRS) {
+    const hasFirst = env[first] !== undefined;
+    const hasSecond = env[second] !== undefined;
+    if (hasFirst !== hasSecond) {
+      const missing = hasFirst ? second : first;
+      problems.push(`${missing}: required when ${hasFirst ? first : second} is set`);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    dataDir: path.resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    workers: e.WORKERS,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    appdirect: Object.freeze({
+      consumerKey: e.APPDIRECT_CONSUMER_KEY,
+      consumerSecret: e.APPDIRECT_CONSUMER_SECRET,
+      basicUsername: e.APPDIRECT_BASIC_USERNAME,
+      basicPassword: e.APPDIRECT_BASIC_PASSWORD,
+      oauth2ClientId: e.APPDIRECT_OAUTH2_CLIENT_ID,
+      oauth2ClientSecret: e.APPDIRECT_OAUTH2_CLIENT_SECRET,
+      clientId: e.APPDIRECT_CLIENT_ID,
+      clientSecret: e.APPDIRECT_CLIENT_SECRET,
+      marketplaceOrigins: Object.freeze([...e.APPDIRECT_MARKETPLACE_URLS]),
+    }),
+    adminToken: e.ADMIN_TOKEN,
+    eventMaxAttempts: e.EVENT_MAX_ATTEMPTS,
+    eventBackoffMs: e.EVENT_BACKOFF_MS,
+    eventFetchDeadlineMs: e.EVENT_FETCH_DEADLINE_MS,
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+  });
+}

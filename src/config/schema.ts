@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/** A secret may be absent (feature off) but never set to an empty string. */
+const optionalSecret = z
+  .string()
+  .min(1, 'is set but empty; unset it or give it a value')
+  .optional();
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const urlList = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined || value.trim() === '') return [] as string[];
+    const origins: string[] = [];
+    for (const raw of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+      try {
+        const url = new URL(raw);
+        if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('not http(s)');
+        origins.push(url.origin);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `'${raw}' is not an http(s) URL` });
+      }
+    }
+    return origins;
+  });
+
+/**
+ * Every environment variable the service reads. The README's configuration table
+ * lists the same names; keep both in step.
+ */
+export const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATA_DIR: z.string().min(1).default('.data'),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  WORKERS: z.coerce.number().int().min(0).max(64).default(1),
+  WORKER_CONCURRENCY: positiveInt(8),
+  APPDIRECT_CONSUMER_KEY: optionalSecret,
+  APPDIRECT_CONSUMER_SECRET: optionalSecret,
+  APPDIRECT_BASIC_USERNAME: optionalSecret,
+  APPDIRECT_BASIC_PASSWORD: optionalSecret,
+  APPDIRECT_OAUTH2_CLIENT_ID: optionalSecret,
+  APPDIRECT_OAUTH2_CLIENT_SECRET: optionalSecret,
+  APPDIRECT_CLIENT_ID: optionalSecret,
+  APPDIRECT_CLIENT_SECRET: optionalSecret,
+  APPDIRECT_MARKETPLACE_URLS: urlList,
+  ADMIN_TOKEN: optionalSecret,
+  EVENT_MAX_ATTEMPTS: positiveInt(8),
+  EVENT_BACKOFF_MS: positiveInt(2000),
+  EVENT_FETCH_DEADLINE_MS: positiveInt(2000),
+  TRUST_PROXY: z
+    .enum(['true', 'false', '1', '0', ''])
+    .default('false')
+    .transform((value) => value === 'true' || value === '1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type RawEnv = z.input<typeof envSchema>;

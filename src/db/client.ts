@@ -1,0 +1,36 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../generated/prisma/client';
+
+export { PrismaClient };
+export type { Prisma } from '../generated/prisma/client';
+
+/** The Prisma client on the pg driver adapter (Prisma 7 has no native query engine). */
+export function createPrisma(databaseUrl: string, options: { poolSize?: number } = {}): PrismaClient {
+  const adapter = new PrismaPg({
+    connectionString: databaseUrl,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5_000,
+  });
+  return new PrismaClient({ adapter });
+}
+
+/** True when `error` means PostgreSQL could not be reached (as opposed to a bad query). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current && typeof current === 'object' && !seen.has(current)) {
+    seen.add(current);
+    const record = current as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
+    const code = typeof record.code === 'string' ? record.code : '';
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'P1001', 'P1002', 'P1017', '57P01', '57P03'].includes(code)) {
+      return true;
+    }
+    if (record.name === 'PrismaClientInitializationError') return true;
+    const message = typeof record.message === 'string' ? record.message : '';
+    if (/Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Can't reach database server|DatabaseNotReachable/i.test(message)) {
+      return true;
+    }
+    current = record.cause;
+  }
+  return false;
+}

@@ -1,0 +1,211 @@
+/**
+ * The one catalogue of every error the service returns over HTTP, and of the
+ * AppDirect event error codes it reports back to the marketplace. The HTTP error
+ * handler, the workers and docs/errors.md (`npm run docs:errors`) all read it.
+ */
+
+export interface HttpErrorEntry {
+  readonly status: number;
+  /** Message template; `{name}` placeholders are filled from the error's params. */
+  readonly message: string;
+  /** What the caller or operator should do about it. */
+  readonly action: string;
+  /** Heading it is listed under in docs/errors.md. */
+  readonly group: 'Request' | 'Authentication' | 'Callback' | 'Admin' | 'Server';
+}
+
+export const HTTP_ERRORS = {
+  PARAMETER_MISSING: {
+    status: 400,
+    group: 'Request',
+    message: "Parameter '{name}' is required.",
+    action: "Send '{name}'; see the endpoint's documentation for its format.",
+  },
+  PARAMETER_INVALID: {
+    status: 400,
+    group: 'Request',
+    message: "Parameter '{name}' is invalid: {reason}.",
+    action: "Correct '{name}' and send the request again.",
+  },
+  BODY_MALFORMED: {
+    status: 400,
+    group: 'Request',
+    message: 'The request body could not be parsed: {reason}.',
+    action: 'Send a well-formed body of the declared Content-Type.',
+  },
+  ROUTE_NOT_FOUND: {
+    status: 404,
+    group: 'Request',
+    message: 'There is no {method} {path} on this service.',
+    action: 'Check the URL against the README; the AppDirect callback is GET /appdirect/events?eventUrl={eventUrl}.',
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    group: 'Request',
+    message: '{method} is not allowed on {path}; allowed: {allowed}.',
+    action: 'Use one of the methods in the Allow header.',
+  },
+  NOT_ACCEPTABLE: {
+    status: 406,
+    group: 'Request',
+    message: 'This endpoint answers {available}, which the Accept header ({accept}) does not allow.',
+    action: 'Send Accept: {available} (or */*).',
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    group: 'Request',
+    message: 'The request body is larger than the {limit} this endpoint accepts.',
+    action: 'Send a smaller body; bulk operations take a filter instead of a list.',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    group: 'Request',
+    message: "Content-Type must be {expected}, not '{received}'.",
+    action: 'Send the body as {expected} with a matching Content-Type header.',
+  },
+  VALIDATION_FAILED: {
+    status: 422,
+    group: 'Request',
+    message: 'The request body has {count} invalid field(s): {fields}.',
+    action: "Fix the fields listed in 'details' and send the request again.",
+  },
+  RATE_LIMITED: {
+    status: 429,
+    group: 'Request',
+    message: 'Too many requests from this client; try again in {retryAfter} s.',
+    action: 'Wait for the number of seconds in the Retry-After header, then retry.',
+  },
+  AUTH_REQUIRED: {
+    status: 401,
+    group: 'Authentication',
+    message: 'This endpoint needs credentials ({schemes}).',
+    action: 'Send an Authorization header with one of the schemes named in WWW-Authenticate.',
+  },
+  ADMIN_DISABLED: {
+    status: 403,
+    group: 'Admin',
+    message: 'The admin interface is disabled because ADMIN_TOKEN is not configured.',
+    action: 'Set ADMIN_TOKEN (see the README) and restart the API.',
+  },
+  INTERNAL_ERROR: {
+    status: 500,
+    group: 'Server',
+    message: 'An unexpected error occurred while handling the request.',
+    action: 'Retry later; if it persists, give the requestId to the operators, who will find the cause in the logs.',
+  },
+  DEPENDENCY_UNAVAILABLE: {
+    status: 503,
+    group: 'Server',
+    message: '{dependency} is not reachable; the request was not processed.',
+    action: 'Retry after the number of seconds in Retry-After; operators: check /status and the {dependency} server.',
+  },
+} as const satisfies Record<string, HttpErrorEntry>;
+
+export type HttpErrorCode = keyof typeof HTTP_ERRORS;
+
+/** Placeholder names of a template, e.g. "a {x} b {y}" -> "x" | "y". */
+type Placeholders<T extends string> = T extends `${string}{${infer Name}}${infer Rest}`
+  ? Name | Placeholders<Rest>
+  : never;
+
+/** The params an HTTP error code needs, read off its message and action templates. */
+export type HttpErrorParams<C extends HttpErrorCode> = {
+  [K in Exclude<
+    Placeholders<(typeof HTTP_ERRORS)[C]['message']> | Placeholders<(typeof HTTP_ERRORS)[C]['action']>,
+    'eventUrl'
+  >]: string | number;
+};
+
+export interface EventErrorEntry {
+  /** AppDirect's own description (event error codes reference). */
+  readonly appdirect: string;
+  /** When this service reports it. */
+  readonly usedWhen: string;
+  /** Default message shown to the marketplace user when nothing more specific is known. */
+  readonly userMessage: string;
+}
+
+/**
+ * The 13 AppDirect event error codes, reported in the result object
+ * (`{"success":false,"errorCode":...}`), never as HTTP statuses.
+ */
+export const EVENT_ERROR_CODES = {
+  USER_ALREADY_EXISTS: {
+    appdirect: 'The buyer already has an account bought directly from the vendor; AppDirect prompts to link accounts.',
+    usedWhen:
+      'SUBSCRIPTION_ORDER whose creator already owns a different active account here; USER_ASSIGNMENT of a user who already holds a seat on the account.',
+    userMessage: 'This user already has an account with us.',
+  },
+  USER_NOT_FOUND: {
+    appdirect: 'Unassigning a user the vendor does not know.',
+    usedWhen: 'USER_UNASSIGNMENT of a user with no seat on the account; USER_UPDATED for a user we have never seen.',
+    userMessage: 'This user was not found on the account.',
+  },
+  ACCOUNT_NOT_FOUND: {
+    appdirect: 'Change, cancel or assign on an accountIdentifier the vendor does not know.',
+    usedWhen:
+      'Any event naming an accountIdentifier (or parentAccountIdentifier) that is not in the account store.',
+    userMessage: 'This subscription was not found on our side.',
+  },
+  MAX_USERS_REACHED: {
+    appdirect: 'Assignment beyond the number of seats bought.',
+    usedWhen: 'USER_ASSIGNMENT when every seat of the account is taken (the owner holds one).',
+    userMessage: 'Every seat of this subscription is taken; buy more seats or unassign a user first.',
+  },
+  UNAUTHORIZED: {
+    appdirect: 'An action the application does not allow, e.g. unassigning the creator.',
+    usedWhen: 'USER_UNASSIGNMENT of the account owner.',
+    userMessage: 'The owner of the subscription cannot be unassigned.',
+  },
+  OPERATION_CANCELLED: {
+    appdirect: 'The user interrupted the operation.',
+    usedWhen: 'An operator cancelled the event from the admin API before it finished.',
+    userMessage: 'The operation was cancelled by the vendor.',
+  },
+  CONFIGURATION_ERROR: {
+    appdirect: 'The vendor endpoint is not configured.',
+    usedWhen: 'An event type this service does not handle (e.g. USER_SYNC, ACCOUNT_SYNC).',
+    userMessage: 'This kind of change is not supported by the application.',
+  },
+  INVALID_RESPONSE: {
+    appdirect: 'The vendor could not process the event fetched from AppDirect.',
+    usedWhen: 'The fetched event is not JSON or fails the event schema (fields named in the message).',
+    userMessage: 'The event could not be read by the application.',
+  },
+  PENDING: {
+    appdirect: 'The service is still being provisioned.',
+    usedWhen:
+      "An event for an account whose provisioning hook has not finished within the waiting budget.",
+    userMessage: 'The subscription is still being set up; try again in a few minutes.',
+  },
+  FORBIDDEN: {
+    appdirect: 'The operation is not allowed.',
+    usedWhen:
+      'USER_ASSIGNMENT on a suspended, cancelled or closed account; SUBSCRIPTION_CHANGE lowering seats below the users assigned.',
+    userMessage: 'This operation is not allowed on the subscription in its current state.',
+  },
+  BINDING_NOT_FOUND: {
+    appdirect: 'The add-on binding cannot be found.',
+    usedWhen: 'ADDON_UNBIND naming a binding (or ADDON_BIND/CANCEL an add-on instance) we do not have.',
+    userMessage: 'This add-on binding was not found.',
+  },
+  TRANSPORT_ERROR: {
+    appdirect: 'Transport failure, e.g. an unreachable server.',
+    usedWhen: 'The event could not be fetched from the marketplace after EVENT_MAX_ATTEMPTS attempts.',
+    userMessage: 'The application could not reach the marketplace to read the event.',
+  },
+  UNKNOWN_ERROR: {
+    appdirect: 'None of the other codes apply.',
+    usedWhen: 'Applying the event kept failing for another reason after EVENT_MAX_ATTEMPTS attempts.',
+    userMessage: 'The application could not complete the operation; the vendor has been notified.',
+  },
+} as const satisfies Record<string, EventErrorEntry>;
+
+export type EventErrorCode = keyof typeof EVENT_ERROR_CODES;
+
+/** Fills `{name}` placeholders; unknown names are left as they are. */
+export function fillTemplate(template: string, params: Readonly<Record<string, string | number>>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole,
+  );
+}

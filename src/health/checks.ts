@@ -1,0 +1,60 @@
+import type { Redis } from 'ioredis';
+import type { PrismaClient } from '../db/client';
+
+export interface CheckResult {
+  readonly ok: boolean;
+  readonly latencyMs: number;
+  readonly error?: string;
+}
+
+export interface HealthReport {
+  readonly ok: boolean;
+  readonly checks: { postgres: CheckResult; redis: CheckResult; migrations: CheckResult & { pending?: string[] } };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function timed(run: () => Promise<unknown>): Promise<CheckResult> {
+  const started = Date.now();
+  try {
+    await run();
+    return { ok: true, latencyMs: Date.now() - started };
+  } catch (error) {
+    return { ok: false, latencyMs: Date.now() - started, error: error instanceof Error ? error.message.split('\n')[0] : String(error) };
+  }
+}
+
+/** Names of the migrations recorded as applied (and not rolled back) in `_prisma_migrations`. */
+export async function appliedMigrationNames(prisma: PrismaClient): Promise<string[]> {
+  const rows = await prisma.$queryRaw<Array<{ migration_name: string }>>`
+    SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
+  return rows.map((row) => row.migration_name);
+}
+
+/**
+ * Asks PostgreSQL and Redis whether they answer and whether every migration in
+ * `expectedMigrations` has been applied. Each check is bounded by `timeoutMs`.
+ */
+export async function checkHealth(
+  deps: { prisma: PrismaClient; redis: Redis; expectedMigrations: readonly string[] },
+  timeoutMs = 1500,
+): Promise<HealthReport> {
+  let pending: string[] | undefined;
+  const [postgres, redis, migrations] = await Promise.all([
+    timed(() => withTimeout(deps.prisma.$queryRaw`SELECT 1`, timeoutMs, 'PostgreSQL')),
+    timed(() => withTimeout(deps.redis.ping(), timeoutMs, 'Redis')),
+    timed(async () => {
+      const applied = new Set(await withTimeout(appliedMigrationNames(deps.prisma), timeoutMs, 'PostgreSQL'));
+      pending = deps.expectedMigrations.filter((name) => !applied.has(name));
+      if (pending.length > 0) throw new Error(`${pending.length} migration(s) not applied; run npm run db:migrate`);
+    }),
+  ]);
+  const migrationsResult = pending && pending.length > 0 ? { ...migrations, pending } : migrations;
+  return { ok: postgres.ok && redis.ok && migrations.ok, checks: { postgres, redis, migrations: migrationsResult } };
+}

@@ -1,0 +1,32 @@
+import express, { type Express } from 'express';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config';
+import type { PrismaClient } from '../db/client';
+import type { Logger } from '../logging/logger';
+import { errorHandler, notFound } from './middleware/errors';
+import { requestContext } from './middleware/request-context';
+import { adminGate } from './routes/admin-gate';
+import { healthRouter } from './routes/health';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly prisma: PrismaClient;
+  /** Producer-profile connection (fails fast). */
+  readonly redis: Redis;
+  /** Migration names shipped with this build; /status checks they are applied. */
+  readonly expectedMigrations: readonly string[];
+}
+
+/** Builds the HTTP application without listening, so tests can drive it directly. */
+export function buildApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.trustProxy);
+  app.use(requestContext(deps.logger));
+  app.use(healthRouter(deps));
+  app.use('/admin', adminGate(deps.config, deps.logger));
+  app.use(notFound);
+  app.use(errorHandler());
+  return app;
+}

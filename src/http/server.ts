@@ -1,0 +1,42 @@
+/**
+ * API process entry point (`npm run api`): serves HTTP on PORT against
+ * DATABASE_URL and REDIS_URL, which must be set (`npm start` sets them when it
+ * runs the embedded servers).
+ */
+import { loadConfig } from '../config';
+import { createPrisma } from '../db/client';
+import { migrationNames } from '../db/migrations';
+import { createLogger } from '../logging/logger';
+import { createProducerConnection } from '../queue/connection';
+import { exitWithProblem, onShutdown } from '../runtime/shutdown';
+import { buildApp } from './app';
+
+function main(): void {
+  const config = loadConfig();
+  if (!config.databaseUrl || !config.redisUrl) {
+    throw new Error('npm run api needs DATABASE_URL and REDIS_URL; use npm start to run everything on embedded defaults.');
+  }
+  const logger = createLogger(config.logLevel, 'api');
+  const prisma = createPrisma(config.databaseUrl);
+  const redis = createProducerConnection(config.redisUrl);
+  redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+  const app = buildApp({ config, logger, prisma, redis, expectedMigrations: migrationNames() });
+  const server = app.listen(config.port, () => {
+    logger.info({ port: config.port }, `API listening on http://127.0.0.1:${config.port}`);
+  });
+  server.keepAliveTimeout = 65_000;
+  onShutdown(logger, [
+    ['http', () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    })],
+    ['redis', () => redis.quit()],
+    ['prisma', () => prisma.$disconnect()],
+  ], 8_000);
+}
+
+try {
+  main();
+} catch (error) {
+  exitWithProblem(error);
+}

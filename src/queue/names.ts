@@ -1,0 +1,17 @@
+/**
+ * Queue names and key prefix. The prefix is a Redis Cluster hash tag (`{...}`)
+ * so every key of every queue lands in one slot, as BullMQ requires on a cluster.
+ */
+export const DEFAULT_QUEUE_PREFIX = '{appdirect}';
+
+export const QUEUES = {
+  /** Job data: the event token. Applies the event. */
+  events: 'events',
+  /** Job data: the event token. POSTs the stored result to the marketplace. */
+  results: 'results',
+} as const;
+
+/** BullMQ job ids may not contain ':'; event tokens are URL path segments and may. */
+export function jobIdForToken(token: string): string {
+  return `evt-${token.replace(/[^A-Za-z0-9_.-]/g, (char) => `~${char.charCodeAt(0).toString(16)}`)}`;
+}

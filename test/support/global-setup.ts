@@ -1,0 +1,45 @@
+/**
+ * One embedded PostgreSQL and one redis-server for the whole run, in a fresh
+ * temporary directory (never the developer's .data). Migrations are applied once
+ * to a template database through the real `bin/migrate.ts`; each test file
+ * clones it (see database.ts) and uses its own queue prefix.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres, type RunningService } from '../../src/runtime/embedded-postgres';
+import { startRedisServer } from '../../src/runtime/redis-server';
+
+export const TEMPLATE_DATABASE = 'app_template';
+
+declare global {
+  // Shared between globalSetup and globalTeardown, which Jest runs in one process.
+  var __testServices: RunningService[] | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  const root = mkdtempSync(path.join(tmpdir(), 'adp-test-'));
+  chmodSync(root, 0o755); // the embedded server runs as the `postgres` user when we are root
+  const redis = await startRedisServer(root, { persistent: false });
+  const postgres = await startEmbeddedPostgres(root);
+  globalThis.__testServices = [postgres, redis];
+
+  const admin = new pg.Client({ connectionString: postgres.url });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE}`);
+  await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
+  await admin.end();
+  const templateUrl = postgres.url.replace(/\/postgres$/, `/${TEMPLATE_DATABASE}`);
+  const migrate = spawnSync('npm', ['run', '--silent', 'db:migrate'], {
+    cwd: path.resolve(__dirname, '..', '..'),
+    env: { ...process.env, DATABASE_URL: templateUrl },
+    encoding: 'utf8',
+  });
+  if (migrate.status !== 0) throw new Error(`migrating the test template failed:\n${migrate.stdout}\n${migrate.stderr}`);
+
+  process.env.TEST_ROOT = root;
+  process.env.TEST_POSTGRES_URL = postgres.url;
+  process.env.TEST_REDIS_URL = redis.url;
+}
