@@ -14,6 +14,8 @@ export interface Config {
   readonly appdirect: {
     readonly consumerKey: string | undefined;
     readonly consumerSecret: string | undefined;
+    /** Every OAuth 1.0a key/secret pair accepted (APPDIRECT_CONSUMER_KEY/_SECRET first). */
+    readonly consumerCredentials: ReadonlyArray<{ readonly key: string; readonly secret: string }>;
     readonly basicUsername: string | undefined;
     readonly basicPassword: string | undefined;
     readonly oauth2ClientId: string | undefined;
@@ -24,9 +26,14 @@ export interface Config {
     readonly marketplaceOrigins: readonly string[];
   };
   readonly adminToken: string | undefined;
+  readonly oauth2TokenTtlSeconds: number;
   readonly eventMaxAttempts: number;
   readonly eventBackoffMs: number;
   readonly eventFetchDeadlineMs: number;
+  /** How long events of an account wait for its provisioning hook before reporting PENDING. */
+  readonly pendingWaitMs: number;
+  /** Module exporting the vendor's ProvisioningHooks; unset: hooks only log. */
+  readonly provisioningHooksModule: string | undefined;
   readonly trustProxy: boolean;
   readonly logLevel: string;
 }
@@ -79,6 +86,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     appdirect: Object.freeze({
       consumerKey: e.APPDIRECT_CONSUMER_KEY,
       consumerSecret: e.APPDIRECT_CONSUMER_SECRET,
+      consumerCredentials: Object.freeze([
+        ...(e.APPDIRECT_CONSUMER_KEY && e.APPDIRECT_CONSUMER_SECRET
+          ? [{ key: e.APPDIRECT_CONSUMER_KEY, secret: e.APPDIRECT_CONSUMER_SECRET }]
+          : []),
+        ...e.APPDIRECT_CONSUMER_CREDENTIALS,
+      ]),
       basicUsername: e.APPDIRECT_BASIC_USERNAME,
       basicPassword: e.APPDIRECT_BASIC_PASSWORD,
       oauth2ClientId: e.APPDIRECT_OAUTH2_CLIENT_ID,
@@ -88,9 +101,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       marketplaceOrigins: Object.freeze([...e.APPDIRECT_MARKETPLACE_URLS]),
     }),
     adminToken: e.ADMIN_TOKEN,
+    oauth2TokenTtlSeconds: e.OAUTH2_TOKEN_TTL_SECONDS,
     eventMaxAttempts: e.EVENT_MAX_ATTEMPTS,
     eventBackoffMs: e.EVENT_BACKOFF_MS,
     eventFetchDeadlineMs: e.EVENT_FETCH_DEADLINE_MS,
+    pendingWaitMs: e.PENDING_WAIT_MS,
+    provisioningHooksModule: e.PROVISIONING_HOOKS_MODULE,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
   });

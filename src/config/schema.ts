@@ -39,6 +39,23 @@ export const envSchema = z.object({
   WORKER_CONCURRENCY: positiveInt(8),
   APPDIRECT_CONSUMER_KEY: optionalSecret,
   APPDIRECT_CONSUMER_SECRET: optionalSecret,
+  /** More OAuth 1.0a credentials: `KEY:SECRET,KEY:SECRET` (a key may appear twice while its secret rotates). */
+  APPDIRECT_CONSUMER_CREDENTIALS: z
+    .string()
+    .min(1, 'is set but empty; unset it or give it a value')
+    .optional()
+    .transform((value, ctx) => {
+      const pairs: Array<{ key: string; secret: string }> = [];
+      for (const part of (value ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+        const at = part.indexOf(':');
+        if (at <= 0 || at === part.length - 1) {
+          ctx.addIssue({ code: 'custom', message: 'expected KEY:SECRET pairs separated by commas' });
+          continue;
+        }
+        pairs.push({ key: part.slice(0, at), secret: part.slice(at + 1) });
+      }
+      return pairs;
+    }),
   APPDIRECT_BASIC_USERNAME: optionalSecret,
   APPDIRECT_BASIC_PASSWORD: optionalSecret,
   APPDIRECT_OAUTH2_CLIENT_ID: optionalSecret,
@@ -47,9 +64,12 @@ export const envSchema = z.object({
   APPDIRECT_CLIENT_SECRET: optionalSecret,
   APPDIRECT_MARKETPLACE_URLS: urlList,
   ADMIN_TOKEN: optionalSecret,
+  OAUTH2_TOKEN_TTL_SECONDS: positiveInt(3600),
   EVENT_MAX_ATTEMPTS: positiveInt(8),
   EVENT_BACKOFF_MS: positiveInt(2000),
   EVENT_FETCH_DEADLINE_MS: positiveInt(2000),
+  PENDING_WAIT_MS: positiveInt(300_000),
+  PROVISIONING_HOOKS_MODULE: z.string().min(1).optional(),
   TRUST_PROXY: z
     .enum(['true', 'false', '1', '0', ''])
     .default('false')

@@ -2,7 +2,8 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client';
 
 export { PrismaClient };
-export type { Prisma } from '../generated/prisma/client';
+export { Prisma } from '../generated/prisma/client';
+export type { Event, Account, User, Seat } from '../generated/prisma/client';
 
 /** The Prisma client on the pg driver adapter (Prisma 7 has no native query engine). */
 export function createPrisma(databaseUrl: string, options: { poolSize?: number } = {}): PrismaClient {

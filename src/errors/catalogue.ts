@@ -81,6 +81,74 @@ export const HTTP_ERRORS = {
     message: 'This endpoint needs credentials ({schemes}).',
     action: 'Send an Authorization header with one of the schemes named in WWW-Authenticate.',
   },
+  AUTH_MISSING: {
+    status: 401,
+    group: 'Authentication',
+    message: 'The request carries no credentials; this endpoint accepts {schemes}.',
+    action: 'Configure the credentials in AppDirect (README, "AppDirect settings") so every notification carries them.',
+  },
+  AUTH_MALFORMED: {
+    status: 401,
+    group: 'Authentication',
+    message: 'The {scheme} credentials could not be read: {reason}.',
+    action: 'Send a well-formed Authorization header (or OAuth query parameters).',
+  },
+  AUTH_UNKNOWN_KEY: {
+    status: 401,
+    group: 'Authentication',
+    message: "The OAuth consumer key '{key}' is not configured here.",
+    action: 'Add the key and its secret to APPDIRECT_CONSUMER_CREDENTIALS (or APPDIRECT_CONSUMER_KEY/_SECRET).',
+  },
+  AUTH_BAD_SIGNATURE: {
+    status: 401,
+    group: 'Authentication',
+    message: 'The OAuth signature does not match the request.',
+    action:
+      "Check the consumer secret, and that the URL AppDirect calls is this service's public URL (behind a proxy, set TRUST_PROXY=true).",
+  },
+  AUTH_TIMESTAMP_EXPIRED: {
+    status: 401,
+    group: 'Authentication',
+    message: "The OAuth timestamp is {skew} s away from this server's clock; at most {window} s is accepted.",
+    action: "Check the clocks (NTP) of this server; AppDirect's are kept in sync.",
+  },
+  AUTH_NONCE_REPLAYED: {
+    status: 401,
+    group: 'Authentication',
+    message: 'This OAuth nonce was already used within the timestamp window; the request looks like a replay.',
+    action: 'Sign every request with a fresh nonce. If AppDirect sent it, report the request id to the operators.',
+  },
+  AUTH_BAD_CREDENTIALS: {
+    status: 401,
+    group: 'Authentication',
+    message: 'The {scheme} credentials are not valid.',
+    action: 'Check the username and password (or client id and secret) configured in AppDirect against this service.',
+  },
+  AUTH_TOKEN_INVALID: {
+    status: 401,
+    group: 'Authentication',
+    message: 'The bearer token is invalid or has expired.',
+    action: 'Obtain a new token from POST /oauth2/token.',
+  },
+  OAUTH2_UNSUPPORTED_GRANT: {
+    status: 400,
+    group: 'Authentication',
+    message: "grant_type '{grantType}' is not supported; only client_credentials is.",
+    action: 'Request a token with grant_type=client_credentials.',
+  },
+  OAUTH2_NOT_CONFIGURED: {
+    status: 404,
+    group: 'Authentication',
+    message: 'This service issues no OAuth 2.0 tokens: APPDIRECT_OAUTH2_CLIENT_ID is not configured.',
+    action: 'Set APPDIRECT_OAUTH2_CLIENT_ID and APPDIRECT_OAUTH2_CLIENT_SECRET, or use another credential model.',
+  },
+  CALLBACK_NOT_CONFIGURED: {
+    status: 503,
+    group: 'Callback',
+    message: 'No AppDirect credentials are configured, so this service accepts no notification.',
+    action:
+      'Set APPDIRECT_BASIC_USERNAME/_PASSWORD, APPDIRECT_OAUTH2_CLIENT_ID/_SECRET or APPDIRECT_CONSUMER_KEY/_SECRET, and APPDIRECT_MARKETPLACE_URLS.',
+  },
   ADMIN_DISABLED: {
     status: 403,
     group: 'Admin',

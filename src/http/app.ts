@@ -3,10 +3,14 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config';
 import type { PrismaClient } from '../db/client';
 import type { Logger } from '../logging/logger';
+import type { MarketplaceClient } from '../marketplace/client';
+import type { Producer } from '../queue/producer';
+import { callbackRouter } from './callback/router';
 import { errorHandler, notFound } from './middleware/errors';
 import { requestContext } from './middleware/request-context';
 import { adminGate } from './routes/admin-gate';
 import { healthRouter } from './routes/health';
+import { oauth2TokenRouter } from './routes/oauth2-token';
 
 export interface AppDeps {
   readonly config: Config;
@@ -16,6 +20,8 @@ export interface AppDeps {
   readonly redis: Redis;
   /** Migration names shipped with this build; /status checks they are applied. */
   readonly expectedMigrations: readonly string[];
+  readonly producer: Producer;
+  readonly marketplace: MarketplaceClient;
 }
 
 /** Builds the HTTP application without listening, so tests can drive it directly. */
@@ -25,6 +31,8 @@ export function buildApp(deps: AppDeps): Express {
   app.set('trust proxy', deps.config.trustProxy);
   app.use(requestContext(deps.logger));
   app.use(healthRouter(deps));
+  app.use(oauth2TokenRouter(deps.config));
+  app.use(callbackRouter(deps));
   app.use('/admin', adminGate(deps.config, deps.logger));
   app.use(notFound);
   app.use(errorHandler());

@@ -7,7 +7,11 @@ import { loadConfig } from '../config';
 import { createPrisma } from '../db/client';
 import { migrationNames } from '../db/migrations';
 import { createLogger } from '../logging/logger';
+import { purgeExpiredNonces } from '../inbox/record';
+import { MarketplaceClient, outboundCredentials } from '../marketplace/client';
 import { createProducerConnection } from '../queue/connection';
+import { DEFAULT_QUEUE_PREFIX } from '../queue/names';
+import { Producer } from '../queue/producer';
 import { exitWithProblem, onShutdown } from '../runtime/shutdown';
 import { buildApp } from './app';
 
@@ -20,7 +24,14 @@ function main(): void {
   const prisma = createPrisma(config.databaseUrl);
   const redis = createProducerConnection(config.redisUrl);
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
-  const app = buildApp({ config, logger, prisma, redis, expectedMigrations: migrationNames() });
+  const producer = new Producer(redis, { prefix: DEFAULT_QUEUE_PREFIX, eventMaxAttempts: config.eventMaxAttempts });
+  const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config) });
+  const app = buildApp({ config, logger, prisma, redis, producer, marketplace, expectedMigrations: migrationNames() });
+  // Nonces only matter inside the timestamp window; drop older ones now and then.
+  const purge = setInterval(() => {
+    purgeExpiredNonces(prisma).catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'nonce purge failed'));
+  }, 60_000);
+  purge.unref();
   const server = app.listen(config.port, () => {
     logger.info({ port: config.port }, `API listening on http://127.0.0.1:${config.port}`);
   });
@@ -30,6 +41,7 @@ function main(): void {
       server.close(() => resolve());
       server.closeIdleConnections();
     })],
+    ['queues', () => producer.close()],
     ['redis', () => redis.quit()],
     ['prisma', () => prisma.$disconnect()],
   ], 8_000);

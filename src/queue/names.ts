@@ -9,6 +9,8 @@ export const QUEUES = {
   events: 'events',
   /** Job data: the event token. POSTs the stored result to the marketplace. */
   results: 'results',
+  /** Job data: a hook_calls id. Calls the vendor's provisioning hook. */
+  hooks: 'hooks',
 } as const;
 
 /** BullMQ job ids may not contain ':'; event tokens are URL path segments and may. */

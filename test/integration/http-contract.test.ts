@@ -1,5 +1,4 @@
 import express from 'express';
-import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { z } from 'zod';
 import { createPrisma } from '../../src/db/client';
@@ -10,7 +9,8 @@ import { rateLimit } from '../../src/http/middleware/rate-limit';
 import { requestContext } from '../../src/http/middleware/request-context';
 import { createProducerConnection } from '../../src/queue/connection';
 import { findFreePort } from '../../src/runtime/ports';
-import { createTestDatabase, expectedMigrations, producerRedis, silentLogger, testConfig, type TestDatabase } from '../support/infra';
+import { startTestApp, type TestApp } from '../support/app';
+import { expectedMigrations, silentLogger } from '../support/infra';
 
 const ERROR_SHAPE = {
   code: expect.any(String),
@@ -29,19 +29,14 @@ function middlewareApp(configure: (app: express.Express) => void): express.Expre
 }
 
 describe('HTTP contract', () => {
-  let db: TestDatabase;
-  let redis: Redis;
+  let subject: TestApp;
   let app: express.Express;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    redis = await producerRedis();
-    app = buildApp({ config: testConfig(), logger: silentLogger, prisma: db.prisma, redis, expectedMigrations: expectedMigrations() });
+    subject = await startTestApp({});
+    ({ app } = subject);
   });
-  afterAll(async () => {
-    redis.disconnect();
-    await db.drop();
-  });
+  afterAll(() => subject.close());
 
   it('GET /ping answers 200 with a request id', async () => {
     const res = await request(app).get('/ping').expect(200);
@@ -66,7 +61,7 @@ describe('HTTP contract', () => {
     const deadPort = await findFreePort();
     const deadRedis = createProducerConnection(`redis://127.0.0.1:${deadPort}`, { retryStrategy: () => null });
     deadRedis.on('error', () => undefined);
-    const downApp = buildApp({ config: testConfig(), logger: silentLogger, prisma: db.prisma, redis: deadRedis, expectedMigrations: expectedMigrations() });
+    const downApp = buildApp({ ...subject.deps, redis: deadRedis });
     const res = await request(downApp).get('/status').expect(503);
     expect(res.body).toMatchObject({ ...ERROR_SHAPE, code: 'DEPENDENCY_UNAVAILABLE', message: 'Redis is not reachable; the request was not processed.' });
     expect(res.headers['retry-after']).toBe('5');
@@ -77,7 +72,7 @@ describe('HTTP contract', () => {
   it('GET /status answers 503 naming PostgreSQL when the database does not answer', async () => {
     const deadPort = await findFreePort();
     const deadPrisma = createPrisma(`postgresql://postgres:postgres@127.0.0.1:${deadPort}/postgres`);
-    const downApp = buildApp({ config: testConfig(), logger: silentLogger, prisma: deadPrisma, redis, expectedMigrations: expectedMigrations() });
+    const downApp = buildApp({ ...subject.deps, prisma: deadPrisma });
     const res = await request(downApp).get('/status').expect(503);
     expect(res.body.code).toBe('DEPENDENCY_UNAVAILABLE');
     expect(res.body.message).toMatch(/^PostgreSQL and Database migrations is not reachable|^PostgreSQL/);
@@ -86,13 +81,7 @@ describe('HTTP contract', () => {
   });
 
   it('GET /status answers 503 when a migration has not been applied', async () => {
-    const behindApp = buildApp({
-      config: testConfig(),
-      logger: silentLogger,
-      prisma: db.prisma,
-      redis,
-      expectedMigrations: [...expectedMigrations(), '29990101000000_from_the_future'],
-    });
+    const behindApp = buildApp({ ...subject.deps, expectedMigrations: [...expectedMigrations(), '29990101000000_from_the_future'] });
     const res = await request(behindApp).get('/status').expect(503);
     expect(res.body.message).toBe('Database migrations is not reachable; the request was not processed.');
     expect(res.body.details.checks.migrations.pending).toEqual(['29990101000000_from_the_future']);

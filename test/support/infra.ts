@@ -17,7 +17,7 @@ function required(name: string): string {
 
 export const postgresUrl = (): string => required('TEST_POSTGRES_URL');
 export const redisUrl = (): string => required('TEST_REDIS_URL');
-export const silentLogger = createLogger('silent', 'test');
+export const silentLogger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'test');
 export const uniqueName = (prefix: string): string => `${prefix}_${randomBytes(5).toString('hex')}`;
 
 export interface TestDatabase {

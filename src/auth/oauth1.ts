@@ -1,0 +1,136 @@
+/**
+ * Verification of two-legged OAuth 1.0a (HMAC-SHA1) requests, as AppDirect signs
+ * notifications under "shared credentials". The base string and signature come
+ * from the `oauth-1.0a` library; this module only gathers the inputs, checks the
+ * timestamp and compares in constant time. The nonce is checked by the caller,
+ * in the same database transaction that records the event.
+ */
+import { createHmac } from 'node:crypto';
+import OAuth from 'oauth-1.0a';
+import { safeEqual } from './constant-time';
+
+export const TIMESTAMP_WINDOW_SECONDS = 300;
+
+export type OAuth1Failure =
+  | { reason: 'missing' }
+  | { reason: 'malformed'; detail: string }
+  | { reason: 'unknown_key'; key: string }
+  | { reason: 'expired_timestamp'; skew: number }
+  | { reason: 'bad_signature' };
+
+export interface OAuth1Success {
+  readonly consumerKey: string;
+  readonly nonce: string;
+  readonly timestamp: number;
+}
+
+export interface SignedRequest {
+  readonly method: string;
+  /** scheme://host[:port]/path as the caller addressed it, without the query. */
+  readonly baseUrl: string;
+  /** Query parameters, decoded, in order (repeated names allowed). */
+  readonly query: ReadonlyArray<readonly [string, string]>;
+  readonly authorization: string | undefined;
+}
+
+const hmacSha1 = (base: string, key: string): string => createHmac('sha1', key).update(base).digest('base64');
+
+/** Parses `OAuth realm="x", oauth_consumer_key="…", …` into decoded parameters. */
+export function parseOAuthHeader(header: string): Map<string, string> | string {
+  const match = /^OAuth\s+(.*)$/is.exec(header.trim());
+  if (!match) return 'not an OAuth header';
+  const params = new Map<string, string>();
+  const pattern = /\s*([A-Za-z0-9_.~%-]+)\s*=\s*"([^"]*)"\s*(?:,|$)/y;
+  const body = match[1] ?? '';
+  let consumed = 0;
+  while (consumed < body.length) {
+    pattern.lastIndex = consumed;
+    const part = pattern.exec(body);
+    if (!part) return 'unexpected characters in the OAuth header';
+    try {
+      params.set(decodeURIComponent(part[1]!), decodeURIComponent(part[2]!));
+    } catch {
+      return 'bad percent-encoding in the OAuth header';
+    }
+    consumed = pattern.lastIndex;
+  }
+  return params;
+}
+
+/** True when the request carries OAuth 1.0a parameters (header or query). */
+export function hasOAuth1(request: Pick<SignedRequest, 'authorization' | 'query'>): boolean {
+  return /^OAuth\s/i.test(request.authorization ?? '') || request.query.some(([name]) => name === 'oauth_signature');
+}
+
+/**
+ * Verifies the signature of `request` against the secrets configured for its
+ * consumer key (several secrets per key are tried, for rotation).
+ */
+export function verifyOAuth1(
+  request: SignedRequest,
+  secretsFor: (consumerKey: string) => readonly string[],
+  nowSeconds = Math.floor(Date.now() / 1000),
+): OAuth1Success | OAuth1Failure {
+  let oauthParams: Map<string, string>;
+  let otherParams: Array<readonly [string, string]>;
+  if (/^OAuth\s/i.test(request.authorization ?? '')) {
+    const parsed = parseOAuthHeader(request.authorization!);
+    if (typeof parsed === 'string') return { reason: 'malformed', detail: parsed };
+    parsed.delete('realm'); // not part of the base string (RFC 5849 §3.4.1.3.1)
+    oauthParams = parsed;
+    otherParams = [...request.query];
+  } else if (request.query.some(([name]) => name === 'oauth_signature')) {
+    oauthParams = new Map(request.query.filter(([name]) => name.startsWith('oauth_')));
+    otherParams = request.query.filter(([name]) => !name.startsWith('oauth_'));
+  } else {
+    return { reason: 'missing' };
+  }
+
+  const consumerKey = oauthParams.get('oauth_consumer_key');
+  const signature = oauthParams.get('oauth_signature');
+  const method = oauthParams.get('oauth_signature_method');
+  const timestampText = oauthParams.get('oauth_timestamp');
+  const nonce = oauthParams.get('oauth_nonce');
+  const version = oauthParams.get('oauth_version');
+  if (!consumerKey || !signature || !timestampText || !nonce) {
+    return { reason: 'malformed', detail: 'oauth_consumer_key, oauth_signature, oauth_timestamp and oauth_nonce are required' };
+  }
+  if (method !== 'HMAC-SHA1') return { reason: 'malformed', detail: `signature method ${method ?? '(none)'} is not HMAC-SHA1` };
+  if (version !== undefined && version !== '1.0') return { reason: 'malformed', detail: `oauth_version ${version} is not 1.0` };
+  if (!/^\d{1,12}$/.test(timestampText)) return { reason: 'malformed', detail: 'oauth_timestamp is not a number of seconds' };
+  if (nonce.length > 255) return { reason: 'malformed', detail: 'oauth_nonce is longer than 255 characters' };
+
+  const secrets = secretsFor(consumerKey);
+  if (secrets.length === 0) return { reason: 'unknown_key', key: consumerKey };
+
+  const timestamp = Number(timestampText);
+  const skew = Math.abs(nowSeconds - timestamp);
+  if (skew > TIMESTAMP_WINDOW_SECONDS) return { reason: 'expired_timestamp', skew };
+
+  // Everything but the signature itself enters the base string.
+  const signedOAuthData: Record<string, string> = {};
+  for (const [name, value] of oauthParams) if (name !== 'oauth_signature') signedOAuthData[name] = value;
+  const data: Record<string, string | string[]> = {};
+  for (const [name, value] of otherParams) {
+    const existing = data[name];
+    data[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  let matched = false;
+  for (const secret of secrets) {
+    const signer = new OAuth({ consumer: { key: consumerKey, secret }, signature_method: 'HMAC-SHA1', hash_function: hmacSha1 });
+    const expected = signer.getSignature(
+      { url: request.baseUrl, method: request.method, data },
+      '',
+      signedOAuthData as unknown as OAuth.Data,
+    );
+    // Evaluate every secret, so timing does not tell which one matched.
+    matched = safeEqual(expected, signature) || matched;
+  }
+  return matched ? { consumerKey, nonce, timestamp } : { reason: 'bad_signature' };
+}
+
+/** scheme://host[:port]/path with the scheme and host lower-cased and the default port dropped. */
+export function normalizeBaseUrl(protocol: string, host: string, path: string): string {
+  const url = new URL(`${protocol}://${host}`);
+  return `${url.protocol}//${url.host}${path}`;
+}

@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import type { Prisma } from '../../db/client';
+import { EVENT_ERROR_CODES, type EventErrorCode } from '../../errors/catalogue';
+import type { EventDocument } from '../schema';
+
+/** What a vendor provisioning hook is told about (see src/hooks). */
+export type HookKind =
+  | 'accountCreated'
+  | 'accountChanged'
+  | 'accountSuspended'
+  | 'accountReactivated'
+  | 'accountCancelled'
+  | 'accountClosed'
+  | 'userAssigned'
+  | 'userUnassigned'
+  | 'userUpdated'
+  | 'addonOrdered'
+  | 'addonChanged'
+  | 'addonCancelled'
+  | 'addonBound'
+  | 'addonUnbound';
+
+export interface HookIntent {
+  readonly kind: HookKind;
+  readonly accountId?: string;
+  readonly args: Prisma.InputJsonObject;
+}
+
+/** The result reported to AppDirect, plus the hooks to call once it commits. */
+export type Outcome =
+  | { success: true; accountIdentifier?: string; userIdentifier?: string; message: string; hooks: HookIntent[] }
+  | { success: false; errorCode: EventErrorCode; message: string; hooks: [] };
+
+export interface ApplyContext {
+  readonly tx: Prisma.TransactionClient;
+  readonly token: string;
+  readonly document: EventDocument;
+  readonly development: boolean;
+}
+
+export type ApplyFunction = (ctx: ApplyContext) => Promise<Outcome>;
+
+export function ok(message: string, extra: { accountIdentifier?: string; userIdentifier?: string; hooks?: HookIntent[] } = {}): Outcome {
+  return { success: true, message, accountIdentifier: extra.accountIdentifier, userIdentifier: extra.userIdentifier, hooks: extra.hooks ?? [] };
+}
+
+/** A business outcome: reported at once, never retried. `message` is shown to the marketplace user. */
+export function fail(errorCode: EventErrorCode, message: string = EVENT_ERROR_CODES[errorCode].userMessage): Outcome {
+  return { success: false, errorCode, message, hooks: [] };
+}
+
+export function newIdentifier(prefix: 'acct' | 'addon' | 'bind'): string {
+  return `${prefix}-${randomBytes(8).toString('hex')}`;
+}

@@ -1,0 +1,116 @@
+/**
+ * GET /appdirect/events?eventUrl=<url-encoded event URL>
+ *
+ * authenticate -> validate eventUrl -> record (commit) -> answer:
+ *  - probe tokens (dummy*): 200 success, nothing kept;
+ *  - a token already finished: 200 with the stored result; still in flight: 202, no second job;
+ *  - SUBSCRIPTION_NOTICE and flag STATELESS: fetched and run inline, 200 with the result;
+ *  - everything else: enqueued, 202 {"success":true}.
+ * The inbox row is committed before anything is enqueued, so a Redis outage
+ * still answers 202 and the sweeper enqueues later.
+ */
+import { Router, type Request } from 'express';
+import { AppError } from '../../errors/app-error';
+import { runEvent, storeDocument } from '../../inbox/process';
+import { FINAL_STATUSES, NonceReplayedError, recordNonce, recordNotification } from '../../inbox/record';
+import { markQueued } from '../../inbox/status';
+import { parseEventUrl, type EventLocation } from '../../marketplace/event-url';
+import type { ResultBody } from '../../marketplace/client';
+import type { AppDeps } from '../app';
+import { authenticateAppDirect, callerOf, nonceReplayedError } from '../auth/authenticate';
+import { route } from '../middleware/methods';
+import { produces } from '../middleware/negotiate';
+
+export const CALLBACK_PATH = '/appdirect/events';
+
+function locationOf(req: Request, deps: AppDeps): EventLocation {
+  const raw = req.query.eventUrl;
+  if (raw === undefined || raw === '') throw new AppError('PARAMETER_MISSING', { name: 'eventUrl' });
+  if (typeof raw !== 'string') throw new AppError('PARAMETER_INVALID', { name: 'eventUrl', reason: 'given more than once' });
+  const location = parseEventUrl(raw, deps.config.appdirect.marketplaceOrigins);
+  if ('problem' in location) throw new AppError('PARAMETER_INVALID', { name: 'eventUrl', reason: location.problem });
+  return location;
+}
+
+/** Types answered in the HTTP response: NOTICE is sync-only in AppDirect's docs; STATELESS is the ping test. */
+function answersSynchronously(raw: unknown): boolean {
+  const doc = (raw ?? {}) as { type?: unknown; flag?: unknown };
+  return doc.type === 'SUBSCRIPTION_NOTICE' || doc.flag === 'STATELESS';
+}
+
+export function callbackRouter(deps: AppDeps): Router {
+  const router = Router();
+  const { prisma, producer, marketplace, config, logger } = deps;
+
+  /** Enqueues the event; with Redis away the row stays `received` and the sweeper picks it up. */
+  const enqueue = async (req: Request, seq: bigint, token: string): Promise<void> => {
+    try {
+      await producer.enqueueEvent(token);
+      await markQueued(prisma, seq);
+    } catch (error) {
+      req.log.warn({ err: (error as Error).message, token }, 'could not enqueue; the event is safe in the inbox and the sweeper will enqueue it');
+    }
+  };
+
+  /** Fetches the event within the deadline; null when it could not (the worker will). */
+  const fetchInline = async (req: Request, eventUrl: string, consumerKey: string | undefined): Promise<unknown> => {
+    const consumer = consumerKey ? config.appdirect.consumerCredentials.find((c) => c.key === consumerKey) : undefined;
+    try {
+      return await marketplace.fetchEvent(eventUrl, { signal: AbortSignal.timeout(config.eventFetchDeadlineMs), consumer });
+    } catch (error) {
+      req.log.info({ err: (error as Error).message }, 'inline fetch failed; falling back to the queue');
+      return null;
+    }
+  };
+
+  route(router, CALLBACK_PATH, {
+    get: [
+      produces('application/json'),
+      authenticateAppDirect(config, logger),
+      async (req, res) => {
+        const location = locationOf(req, deps);
+        const caller = callerOf(res);
+        try {
+          if (location.isProbe) {
+            if (caller.nonce) await recordNonce(prisma, caller.nonce);
+            res.json({ success: true, message: 'Probe received.' });
+            return;
+          }
+          const { event, created } = await recordNotification(prisma, {
+            token: location.token,
+            eventUrl: location.eventUrl,
+            marketplaceBaseUrl: location.marketplaceOrigin,
+            consumerKey: caller.nonce?.consumerKey,
+            nonce: caller.nonce,
+          });
+          if (!created) {
+            if ((FINAL_STATUSES as readonly string[]).includes(event.status)) {
+              res.json(event.result as unknown as ResultBody);
+              return;
+            }
+            if (event.status === 'received') await enqueue(req, event.seq, event.token);
+            res.status(202).json({ success: true });
+            return;
+          }
+          const raw = await fetchInline(req, location.eventUrl, event.consumerKey ?? undefined);
+          if (raw !== null) {
+            await storeDocument(prisma, event.seq, raw);
+            if (answersSynchronously(raw)) {
+              const outcome = await runEvent(deps, event.token, { workerId: `api-${process.pid}`, attempt: 1, synchronous: true });
+              if (outcome.kind === 'finished') {
+                res.json(outcome.result);
+                return;
+              }
+            }
+          }
+          await enqueue(req, event.seq, event.token);
+          res.status(202).json({ success: true });
+        } catch (error) {
+          if (error instanceof NonceReplayedError) throw nonceReplayedError(config);
+          throw error;
+        }
+      },
+    ],
+  });
+  return router;
+}

@@ -1,0 +1,257 @@
+/**
+ * Running one event: load the inbox row, fetch the document if it has not been
+ * fetched, validate, apply in one transaction with its result, and say what
+ * the caller (a worker, or the callback answering synchronously) should do next.
+ *
+ * Business outcomes are results (status failed + AppDirect error code) reported
+ * at once; transient faults throw TransientEventError so the queue retries them.
+ */
+import type { Config } from '../config';
+import { isDatabaseUnavailable, Prisma, type Event, type PrismaClient } from '../db/client';
+import { EVENT_ERROR_CODES, type EventErrorCode } from '../errors/catalogue';
+import { APPLY_BY_TYPE, type Outcome } from '../events/apply';
+import { parseEventDocument, type EventDocument } from '../events/schema';
+import type { MarketplaceClient, ResultBody } from '../marketplace/client';
+import { MarketplaceError } from '../marketplace/errors';
+import { finishEvent, resultOf, type AttemptInfo, type FinalOutcome } from './finalize';
+import { FINAL_STATUSES } from './record';
+
+export interface ProcessDeps {
+  readonly prisma: PrismaClient;
+  readonly marketplace: MarketplaceClient;
+  readonly config: Pick<Config, 'appdirect' | 'pendingWaitMs'>;
+}
+
+export interface RunOptions {
+  readonly workerId: string;
+  /** 1-based. */
+  readonly attempt: number;
+  /** The result goes back in the HTTP answer: no result POST, and no waiting. */
+  readonly synchronous: boolean;
+}
+
+export type RunResult =
+  | { kind: 'finished'; result: ResultBody; hookCallIds: bigint[]; deliver: boolean }
+  | { kind: 'deferred'; reason: 'ordering' | 'pending'; retryInMs: number };
+
+/** A fault worth retrying; `stage` picks the final code once attempts run out. */
+export class TransientEventError extends Error {
+  constructor(
+    readonly stage: 'fetch' | 'apply',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TransientEventError';
+  }
+}
+
+export class EventNotFoundError extends Error {}
+
+const ORDERING_RETRY_MS = 250;
+const PENDING_RETRY_MS = 2000;
+
+const isRetryableDatabaseError = (error: unknown): boolean =>
+  isDatabaseUnavailable(error) ||
+  (error instanceof Prisma.PrismaClientKnownRequestError && ['P2034', 'P1001', 'P1008', 'P1017', 'P2024'].includes(error.code)) ||
+  /deadlock detected|could not serialize access/i.test(String((error as Error)?.message));
+
+/** Runs the event once. Never applies an event twice: a finished event returns its stored result. */
+export async function runEvent(deps: ProcessDeps, token: string, options: RunOptions): Promise<RunResult> {
+  const attempt: AttemptInfo = { workerId: options.workerId, attempt: options.attempt, startedAt: new Date() };
+  const event = await deps.prisma.event.findUnique({ where: { token } });
+  if (!event) throw new EventNotFoundError(`no inbox row for event ${token}`);
+  if ((FINAL_STATUSES as readonly string[]).includes(event.status)) {
+    return { kind: 'finished', result: event.result as unknown as ResultBody, hookCallIds: [], deliver: false };
+  }
+  await deps.prisma.event.update({
+    where: { seq: event.seq },
+    data: { status: 'processing', startedAt: event.startedAt ?? attempt.startedAt, attempts: { increment: 1 } },
+  });
+
+  const fetched = await documentOf(deps, event);
+  if ('failure' in fetched) return finishWithoutApply(deps.prisma, event, fetched.failure, attempt, options);
+  const parsed = parseEventDocument(fetched.raw);
+  if ('problems' in parsed) {
+    const message = `The event could not be read: ${parsed.problems.slice(0, 5).join('; ')}.`;
+    return finishWithoutApply(deps.prisma, event, { code: 'INVALID_RESPONSE', message }, attempt, options);
+  }
+  const document = parsed.document;
+  if (document.flag === 'STATELESS') {
+    return finishWithoutApply(deps.prisma, event, { success: 'Ping test received; nothing was changed.' }, attempt, options);
+  }
+  const apply = APPLY_BY_TYPE[document.type];
+  if (!apply) {
+    return finishWithoutApply(deps.prisma, event, { code: 'CONFIGURATION_ERROR', message: `Event type ${document.type} is not supported by this application.` }, attempt, options);
+  }
+
+  try {
+    return await deps.prisma.$transaction(
+      async (tx) => {
+        const lockKey = lockKeyFor(event.accountId, document);
+        if (lockKey) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`;
+        const current = await tx.event.findUniqueOrThrow({ where: { seq: event.seq } });
+        if ((FINAL_STATUSES as readonly string[]).includes(current.status)) {
+          return { kind: 'finished', result: current.result as unknown as ResultBody, hookCallIds: [], deliver: false } as const;
+        }
+        if (event.accountId) {
+          // Arrival order per account: an earlier event of the account that is not finished goes first.
+          const earlier = await tx.event.findFirst({
+            where: { accountId: event.accountId, seq: { lt: event.seq }, status: { in: ['received', 'queued', 'processing'] } },
+            select: { seq: true },
+          });
+          if (earlier) return { kind: 'deferred', reason: 'ordering', retryInMs: ORDERING_RETRY_MS } as const;
+          const waiting = await pendingProvisioning(tx, event, deps.config.pendingWaitMs, options.synchronous);
+          if (waiting === 'wait') return { kind: 'deferred', reason: 'pending', retryInMs: PENDING_RETRY_MS } as const;
+          if (waiting === 'expired') {
+            const outcome: FinalOutcome = { result: resultOf(false, { errorCode: 'PENDING', message: EVENT_ERROR_CODES.PENDING.userMessage }), hooks: [] };
+            const hookCallIds = await finishEvent(tx, event, outcome, attempt, { answeredSynchronously: options.synchronous });
+            return { kind: 'finished', result: outcome.result, hookCallIds, deliver: !options.synchronous } as const;
+          }
+        }
+        const outcome = await apply({ tx, token, document, development: event.development });
+        const final = toFinal(outcome, document);
+        const hookCallIds = await finishEvent(tx, event, final, attempt, { answeredSynchronously: options.synchronous });
+        return { kind: 'finished', result: final.result, hookCallIds, deliver: !options.synchronous } as const;
+      },
+      { timeout: 15_000, maxWait: 10_000 },
+    );
+  } catch (error) {
+    if (isRetryableDatabaseError(error)) throw new TransientEventError('apply', `database: ${(error as Error).message.split('\n').slice(-1)[0]}`, { cause: error });
+    throw error;
+  }
+}
+
+/** Serialises work on one account (or, for a new order, on one company + application). */
+function lockKeyFor(accountId: string | null, document: EventDocument): string | null {
+  if (accountId) return `account:${accountId}`;
+  const company = document.payload.company;
+  if (document.type === 'SUBSCRIPTION_ORDER' && company) return `order:${company.uuid}:${document.applicationUuid ?? ''}`;
+  return null;
+}
+
+async function pendingProvisioning(
+  tx: Prisma.TransactionClient,
+  event: Event,
+  budgetMs: number,
+  synchronous: boolean,
+): Promise<'go' | 'wait' | 'expired'> {
+  const account = await tx.account.findUnique({ where: { id: event.accountId! }, select: { provisioningStatus: true } });
+  if (!account || account.provisioningStatus !== 'pending') return 'go';
+  const since = event.pendingSince ?? new Date();
+  if (synchronous) return 'wait'; // the API falls back to the queue
+  if (!event.pendingSince) await tx.event.update({ where: { seq: event.seq }, data: { pendingSince: since } });
+  return Date.now() - since.getTime() >= budgetMs ? 'expired' : 'wait';
+}
+
+function toFinal(outcome: Outcome, document: EventDocument): FinalOutcome {
+  if (!outcome.success) return { result: resultOf(false, { errorCode: outcome.errorCode, message: outcome.message }), hooks: [] };
+  const isNewAccount = document.type === 'SUBSCRIPTION_ORDER' && !document.payload.account?.parentAccountIdentifier;
+  return {
+    result: resultOf(true, { accountIdentifier: outcome.accountIdentifier, userIdentifier: outcome.userIdentifier, message: outcome.message }),
+    hooks: outcome.hooks,
+    accountId: isNewAccount ? outcome.accountIdentifier : undefined,
+  };
+}
+
+type EarlyOutcome = { code: EventErrorCode; message: string; lastError?: string } | { success: string };
+
+async function finishWithoutApply(
+  prisma: PrismaClient,
+  event: Event,
+  early: EarlyOutcome,
+  attempt: AttemptInfo,
+  options: Pick<RunOptions, 'synchronous'>,
+): Promise<RunResult> {
+  const result = 'success' in early ? resultOf(true, { message: early.success }) : resultOf(false, { errorCode: early.code, message: early.message });
+  const lastError = 'code' in early ? early.lastError : undefined;
+  return prisma.$transaction(async (tx) => {
+    const current = await tx.event.findUniqueOrThrow({ where: { seq: event.seq } });
+    if ((FINAL_STATUSES as readonly string[]).includes(current.status)) {
+      return { kind: 'finished', result: current.result as unknown as ResultBody, hookCallIds: [], deliver: false } as const;
+    }
+    await finishEvent(tx, event, { result, hooks: [] }, attempt, { answeredSynchronously: options.synchronous, lastError });
+    return { kind: 'finished', result, hookCallIds: [], deliver: !options.synchronous } as const;
+  });
+}
+
+/**
+ * The raw event document: the stored one, or fetched now (and stored with the
+ * fields the admin views filter on). Non-transient fetch failures become results.
+ */
+async function documentOf(deps: ProcessDeps, event: Event): Promise<{ raw: unknown } | { failure: { code: EventErrorCode; message: string; lastError: string } }> {
+  if (event.payload !== null) return { raw: event.payload };
+  const consumer = event.consumerKey
+    ? deps.config.appdirect.consumerCredentials.find((c) => c.key === event.consumerKey)
+    : undefined;
+  let raw: unknown;
+  try {
+    raw = await deps.marketplace.fetchEvent(event.eventUrl, { consumer });
+  } catch (error) {
+    if (error instanceof MarketplaceError && !error.transient) {
+      const code: EventErrorCode = error.kind === 'http' ? 'TRANSPORT_ERROR' : 'INVALID_RESPONSE';
+      return { failure: { code, message: EVENT_ERROR_CODES[code].userMessage, lastError: error.message } };
+    }
+    throw new TransientEventError('fetch', (error as Error).message, { cause: error });
+  }
+  await storeDocument(deps.prisma, event.seq, raw);
+  return { raw };
+}
+
+/** Keeps the fetched document and the fields the admin views filter on. */
+export async function storeDocument(prisma: PrismaClient, seq: bigint, raw: unknown): Promise<void> {
+  const doc = (raw && typeof raw === 'object' ? raw : {}) as {
+    type?: unknown;
+    flag?: unknown;
+    payload?: { account?: { accountIdentifier?: unknown }; company?: { uuid?: unknown; name?: unknown } };
+  };
+  const text = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
+  await prisma.event.update({
+    where: { seq },
+    data: {
+      payload: raw as Prisma.InputJsonValue,
+      type: text(doc.type),
+      flag: text(doc.flag),
+      development: doc.flag === 'DEVELOPMENT',
+      accountId: text(doc.payload?.account?.accountIdentifier),
+      companyUuid: text(doc.payload?.company?.uuid),
+      companyName: text(doc.payload?.company?.name),
+    },
+  });
+}
+
+/**
+ * Attempts are used up: the event becomes failed and its final code is
+ * reported — TRANSPORT_ERROR when it could not be fetched, UNKNOWN_ERROR otherwise.
+ * The operator sees the last error; AppDirect's user sees a safe text.
+ */
+export async function giveUp(deps: Pick<ProcessDeps, 'prisma'>, token: string, error: TransientEventError, attempt: AttemptInfo): Promise<RunResult> {
+  const event = await deps.prisma.event.findUniqueOrThrow({ where: { token } });
+  const code: EventErrorCode = error.stage === 'fetch' ? 'TRANSPORT_ERROR' : 'UNKNOWN_ERROR';
+  return finishWithoutApply(deps.prisma, event, { code, message: EVENT_ERROR_CODES[code].userMessage, lastError: error.message }, attempt, {
+    synchronous: false,
+  });
+}
+
+/** Records a failed attempt that will be retried (the timeline shows every error). */
+export async function recordRetry(prisma: PrismaClient, token: string, error: Error, attempt: AttemptInfo, outcome: 'retrying' | 'deferred'): Promise<void> {
+  const event = await prisma.event.findUnique({ where: { token }, select: { seq: true, status: true } });
+  if (!event) return;
+  await prisma.$transaction([
+    prisma.eventAttempt.create({
+      data: {
+        eventSeq: event.seq,
+        attempt: attempt.attempt,
+        workerId: attempt.workerId,
+        outcome,
+        error: error.message.slice(0, 2000),
+        startedAt: attempt.startedAt,
+        durationMs: Date.now() - attempt.startedAt.getTime(),
+      },
+    }),
+    prisma.event.updateMany({
+      where: { seq: event.seq, status: { in: ['received', 'queued', 'processing'] } },
+      data: { status: 'queued', lastError: outcome === 'retrying' ? error.message.slice(0, 2000) : undefined },
+    }),
+  ]);
+}

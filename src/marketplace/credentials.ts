@@ -1,0 +1,89 @@
+/**
+ * How this service authenticates to a marketplace (event fetch, result POST):
+ * OAuth 1.0a signing with the product's consumer key when one is configured
+ * (legacy shared credentials), else an OAuth 2.0 client-credentials token from
+ * `<marketplace>/oauth2/token`, cached per marketplace until shortly before expiry.
+ */
+import { createHmac } from 'node:crypto';
+import OAuth from 'oauth-1.0a';
+import { MarketplaceError } from './errors';
+
+export interface OutboundCredentials {
+  /** Consumer key/secret to sign with, when the product uses shared credentials. */
+  readonly consumer?: { readonly key: string; readonly secret: string };
+  /** AppDirect-issued OAuth 2.0 client for separate credentials. */
+  readonly client?: { readonly id: string; readonly secret: string };
+}
+
+const hmacSha1 = (base: string, key: string): string => createHmac('sha1', key).update(base).digest('base64');
+
+/** The Authorization header value for an OAuth 1.0a-signed request (query parameters included in the signature). */
+export function oauth1Header(consumer: { key: string; secret: string }, method: string, url: string): string {
+  const signer = new OAuth({ consumer, signature_method: 'HMAC-SHA1', hash_function: hmacSha1 });
+  const parsed = new URL(url);
+  const data: Record<string, string | string[]> = {};
+  for (const [name, value] of parsed.searchParams) {
+    const existing = data[name];
+    data[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  const authorization = signer.authorize({ url: `${parsed.origin}${parsed.pathname}`, method, data });
+  return signer.toHeader(authorization).Authorization;
+}
+
+interface CachedToken {
+  readonly value: string;
+  readonly expiresAt: number;
+}
+
+/** Client-credentials tokens per marketplace origin. */
+export class MarketplaceTokenCache {
+  private readonly tokens = new Map<string, CachedToken>();
+  private readonly pending = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly client: { readonly id: string; readonly secret: string },
+    private readonly timeoutMs = 5000,
+  ) {}
+
+  async token(origin: string): Promise<string> {
+    const cached = this.tokens.get(origin);
+    if (cached && cached.expiresAt > Date.now()) return cached.value;
+    // One request per marketplace at a time; concurrent callers share it.
+    let inFlight = this.pending.get(origin);
+    if (!inFlight) {
+      inFlight = this.request(origin).finally(() => this.pending.delete(origin));
+      this.pending.set(origin, inFlight);
+    }
+    return inFlight;
+  }
+
+  /** Drops a token the marketplace refused (401), so the next call gets a new one. */
+  invalidate(origin: string): void {
+    this.tokens.delete(origin);
+  }
+
+  private async request(origin: string): Promise<string> {
+    const basic = Buffer.from(`${encodeURIComponent(this.client.id)}:${encodeURIComponent(this.client.secret)}`).toString('base64');
+    let response: Response;
+    try {
+      response = await fetch(`${origin}/oauth2/token`, {
+        method: 'POST',
+        headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+        body: 'grant_type=client_credentials&scope=ROLE_APPLICATION',
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      const timedOut = (error as { name?: string }).name === 'TimeoutError';
+      throw new MarketplaceError(timedOut ? 'timeout' : 'network', `token request to ${origin} failed: ${(error as Error).message}`, undefined, { cause: error });
+    }
+    if (!response.ok) {
+      throw new MarketplaceError('http', `token request to ${origin} answered ${response.status}`, response.status);
+    }
+    const body = (await response.json().catch(() => null)) as { access_token?: unknown; expires_in?: unknown } | null;
+    if (!body || typeof body.access_token !== 'string') throw new MarketplaceError('not_json', `token response from ${origin} has no access_token`);
+    const lifetimeSeconds = typeof body.expires_in === 'number' ? body.expires_in : 300;
+    // Renew a little early so a token never expires in flight.
+    this.tokens.set(origin, { value: body.access_token, expiresAt: Date.now() + Math.max(lifetimeSeconds - 30, 1) * 1000 });
+    return body.access_token;
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * The callback over real HTTP: the service listens on loopback, the fake
+ * marketplace signs notifications and serves events, PostgreSQL and Redis are real.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Queue } from 'bullmq';
+import { FakeMarketplace } from '../../tools/fake-marketplace/server';
+import { notificationRequest, notify, type NotifyAuth } from '../../tools/fake-marketplace/notify';
+import { jobIdForToken } from '../../src/queue/names';
+import { startTestApp, type TestApp } from '../support/app';
+import { noticeEvent, orderEvent } from '../support/events';
+
+const CONSUMER = { key: 'product-key', secret: 'product-secret' };
+const ROTATED = { key: 'product-key', secret: 'next-secret' };
+const BASIC = { username: 'appdirect', password: 'p@ss:word' };
+const OAUTH2 = { id: 'appdirect-client', secret: 'client-secret' };
+
+describe('GET /appdirect/events', () => {
+  let marketplace: FakeMarketplace;
+  let subject: TestApp;
+  let server: Server;
+  let serviceUrl: string;
+  let queue: Queue;
+
+  const oauth1: NotifyAuth = { type: 'oauth1', ...CONSUMER };
+  const countEvents = () => subject.db.prisma.event.count();
+
+  beforeAll(async () => {
+    marketplace = await new FakeMarketplace({ consumer: CONSUMER }).start();
+    subject = await startTestApp({
+      APPDIRECT_CONSUMER_KEY: CONSUMER.key,
+      APPDIRECT_CONSUMER_SECRET: CONSUMER.secret,
+      APPDIRECT_CONSUMER_CREDENTIALS: `${ROTATED.key}:${ROTATED.secret},other-product:other-secret`,
+      APPDIRECT_BASIC_USERNAME: BASIC.username,
+      APPDIRECT_BASIC_PASSWORD: BASIC.password,
+      APPDIRECT_OAUTH2_CLIENT_ID: OAUTH2.id,
+      APPDIRECT_OAUTH2_CLIENT_SECRET: OAUTH2.secret,
+      APPDIRECT_MARKETPLACE_URLS: marketplace.origin,
+      EVENT_FETCH_DEADLINE_MS: '500',
+    });
+    server = subject.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    serviceUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    queue = subject.deps.producer.events;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await subject.close();
+    await marketplace.stop();
+  });
+
+  describe('authentication', () => {
+    it('accepts an OAuth 1.0a signature in the Authorization header, records the event and queues one job', async () => {
+      const { token, eventUrl } = marketplace.addEvent(orderEvent());
+      const res = await notify(serviceUrl, eventUrl, oauth1);
+      expect(res).toEqual({ status: 202, body: { success: true } });
+      const row = await subject.db.prisma.event.findUniqueOrThrow({ where: { token } });
+      expect(row.status).toBe('queued');
+      expect(row.type).toBe('SUBSCRIPTION_ORDER');
+      expect(row.consumerKey).toBe(CONSUMER.key);
+      expect(await queue.getJob(jobIdForToken(token))).toBeDefined();
+    });
+
+    it('accepts an OAuth 1.0a signature in the query, with extra static parameters', async () => {
+      const { eventUrl } = marketplace.addEvent(orderEvent());
+      const res = await notify(serviceUrl, eventUrl, { ...oauth1, inQuery: true }, { eventType: 'create', note: 'ünïcödé & spaces' });
+      expect(res.status).toBe(202);
+    });
+
+    it('accepts the second secret of a key while it rotates', async () => {
+      const { eventUrl } = marketplace.addEvent(orderEvent());
+      expect((await notify(serviceUrl, eventUrl, { type: 'oauth1', ...ROTATED })).status).toBe(202);
+    });
+
+    it('accepts HTTP Basic', async () => {
+      const { eventUrl } = marketplace.addEvent(orderEvent());
+      const res = await notify(serviceUrl, eventUrl, { type: 'basic', ...BASIC });
+      expect(res.body).toEqual({ success: true });
+      expect(res.status).toBe(202);
+    });
+
+    it('issues a bearer token at POST /oauth2/token and accepts it', async () => {
+      const tokenResponse = await fetch(`${serviceUrl}/oauth2/token`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Basic ${Buffer.from(`${OAUTH2.id}:${OAUTH2.secret}`).toString('base64')}`,
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials&scope=post_subscription_events',
+      });
+      expect(tokenResponse.status).toBe(200);
+      const body = (await tokenResponse.json()) as { access_token: string; token_type: string; expires_in: number };
+      expect(body.token_type).toBe('bearer');
+      expect(body.expires_in).toBe(3600);
+      const { eventUrl } = marketplace.addEvent(orderEvent());
+      expect((await notify(serviceUrl, eventUrl, { type: 'bearer', token: body.access_token })).status).toBe(202);
+    });
+
+    it('refuses a token request with a wrong client secret', async () => {
+      const res = await fetch(`${serviceUrl}/oauth2/token`, {
+        method: 'POST',
+        headers: { Authorization: `Basic ${Buffer.from(`${OAUTH2.id}:wrong`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { code: string }).code).toBe('AUTH_BAD_CREDENTIALS');
+    });
+
+    const refusals: Array<[string, () => NotifyAuth | { raw: Record<string, string> }, string]> = [
+      ['no credentials', () => ({ type: 'none' }), 'AUTH_MISSING'],
+      ['a garbled OAuth header', () => ({ raw: { Authorization: 'OAuth oauth_consumer_key=product-key, broken' } }), 'AUTH_MALFORMED'],
+      ['a wrong secret', () => ({ type: 'oauth1', key: CONSUMER.key, secret: 'wrong' }), 'AUTH_BAD_SIGNATURE'],
+      ['an unknown consumer key', () => ({ type: 'oauth1', key: 'stranger', secret: 'x' }), 'AUTH_UNKNOWN_KEY'],
+      ['a stale timestamp', () => ({ ...oauth1, timestamp: Math.floor(Date.now() / 1000) - 301 }), 'AUTH_TIMESTAMP_EXPIRED'],
+      ['a wrong Basic password', () => ({ type: 'basic', username: BASIC.username, password: 'nope' }), 'AUTH_BAD_CREDENTIALS'],
+      ['a forged bearer token', () => ({ type: 'bearer', token: 'eyJzdWIiOiJ4In0.forged' }), 'AUTH_TOKEN_INVALID'],
+    ];
+    it.each(refusals)('refuses %s with 401, records nothing and fetches nothing', async (_name, auth, code) => {
+      const { token, eventUrl } = marketplace.addEvent(orderEvent());
+      const before = await countEvents();
+      const chosen = auth();
+      const res =
+        'raw' in chosen
+          ? await fetch(notificationRequest(serviceUrl, eventUrl, { type: 'none' }).url, { headers: chosen.raw }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }))
+          : await notify(serviceUrl, eventUrl, chosen);
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe(code);
+      expect(JSON.stringify(res.body)).not.toContain(CONSUMER.secret);
+      expect(await countEvents()).toBe(before);
+      expect(marketplace.fetches.get(token)).toBeUndefined();
+    });
+
+    it('refuses a replayed nonce with 401 and records nothing', async () => {
+      const { token, eventUrl } = marketplace.addEvent(orderEvent());
+      const nonce = `nonce-${token}`;
+      const timestamp = Math.floor(Date.now() / 1000);
+      expect((await notify(serviceUrl, eventUrl, { ...oauth1, nonce, timestamp })).status).toBe(202);
+      const second = marketplace.addEvent(orderEvent());
+      const before = await countEvents();
+      const replay = await notify(serviceUrl, second.eventUrl, { ...oauth1, nonce, timestamp });
+      expect(replay.status).toBe(401);
+      expect(replay.body.code).toBe('AUTH_NONCE_REPLAYED');
+      expect(await countEvents()).toBe(before);
+      expect(marketplace.fetches.get(second.token)).toBeUndefined();
+    });
+  });
+
+  describe('eventUrl validation', () => {
+    const cases: Array<[string, (origin: string) => string | undefined, string]> = [
+      ['missing', () => undefined, "Parameter 'eventUrl' is required."],
+      ['on a foreign host', () => 'http://169.254.169.254/api/integration/v1/events/abc', 'is not one of the marketplaces'],
+      ['with the wrong path', (origin) => `${origin}/admin/delete-everything`, 'the path is not /api/integration/v1/events/<token>'],
+      ['with https instead of the listed http', (origin) => `${origin.replace('http:', 'https:')}/api/integration/v1/events/abc`, 'is not one of the marketplaces'],
+    ];
+    it.each(cases)('answers 400 naming eventUrl when it is %s, and no request leaves the service', async (_name, build, message) => {
+      const fetchesBefore = [...marketplace.fetches.values()].reduce((a, b) => a + b, 0);
+      const before = await countEvents();
+      const target = build(marketplace.origin);
+      const request = notificationRequest(serviceUrl, target ?? 'x', oauth1);
+      const url = new URL(request.url);
+      if (target === undefined) url.searchParams.delete('eventUrl');
+      const signed = target === undefined ? notificationRequest(serviceUrl, 'x', oauth1) : request;
+      const res = await fetch(target === undefined ? `${serviceUrl}/appdirect/events` : signed.url, { headers: signed.headers });
+      const body = (await res.json()) as { code: string; message: string };
+      expect(res.status).toBe(target === undefined ? 401 : 400);
+      if (target !== undefined) {
+        expect(body.message).toContain("Parameter 'eventUrl' is invalid");
+        expect(body.message).toContain(message);
+      }
+      expect(await countEvents()).toBe(before);
+      expect([...marketplace.fetches.values()].reduce((a, b) => a + b, 0)).toBe(fetchesBefore);
+    });
+
+    it('answers 400 PARAMETER_MISSING for an authenticated request without eventUrl', async () => {
+      const res = await fetch(`${serviceUrl}/appdirect/events`, { headers: { Authorization: `Basic ${Buffer.from(`${BASIC.username}:${BASIC.password}`).toString('base64')}` } });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { message: string }).message).toBe("Parameter 'eventUrl' is required.");
+    });
+  });
+
+  describe('answers', () => {
+    it('answers 200 success to a dummy probe token without fetching or recording', async () => {
+      const before = await countEvents();
+      const res = await notify(serviceUrl, marketplace.eventUrl('dummyOrder'), oauth1);
+      expect(res.status).toBe(200);
+      expect(res.body.success).toBe(true);
+      expect(await countEvents()).toBe(before);
+      expect(marketplace.fetches.get('dummyOrder')).toBeUndefined();
+    });
+
+    it('answers a STATELESS ping test synchronously with 200 success and changes nothing', async () => {
+      const { token, eventUrl } = marketplace.addEvent(orderEvent({ flag: 'STATELESS' }));
+      const res = await notify(serviceUrl, eventUrl, oauth1);
+      expect(res).toEqual({ status: 200, body: { success: true, message: 'Ping test received; nothing was changed.' } });
+      expect(await subject.db.prisma.account.count()).toBe(0);
+      const row = await subject.db.prisma.event.findUniqueOrThrow({ where: { token }, include: { delivery: true } });
+      expect(row.status).toBe('succeeded');
+      expect(row.delivery?.status).toBe('not_required');
+    });
+
+    it('answers SUBSCRIPTION_NOTICE synchronously with the result', async () => {
+      const { eventUrl } = marketplace.addEvent(noticeEvent('acct-unknown', 'DEACTIVATED'));
+      const res = await notify(serviceUrl, eventUrl, oauth1);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ success: false, errorCode: 'ACCOUNT_NOT_FOUND' });
+    });
+
+    it('keeps one inbox row and one job for duplicate notifications', async () => {
+      const { token, eventUrl } = marketplace.addEvent(orderEvent());
+      const answers = await Promise.all(Array.from({ length: 5 }, () => notify(serviceUrl, eventUrl, oauth1)));
+      expect(answers.every((a) => a.status === 202)).toBe(true);
+      expect(await subject.db.prisma.event.count({ where: { token } })).toBe(1);
+      const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'completed']);
+      expect(jobs.filter((job) => job.data.token === token)).toHaveLength(1);
+    });
+
+    it('answers a repeat notification for a finished event with 200 and the stored result', async () => {
+      const { eventUrl } = marketplace.addEvent(noticeEvent('acct-unknown-2', 'REACTIVATED'));
+      const first = await notify(serviceUrl, eventUrl, oauth1);
+      const again = await notify(serviceUrl, eventUrl, oauth1);
+      expect(again).toEqual(first);
+      expect(again.status).toBe(200);
+    });
+
+    it('falls back to 202 when the inline fetch is slower than the deadline', async () => {
+      const { token, eventUrl } = marketplace.addEvent(noticeEvent('acct-slow', 'DEACTIVATED'));
+      marketplace.fetchFaults.push({ delayMs: 1500, status: 200, times: 1 });
+      const res = await notify(serviceUrl, eventUrl, oauth1);
+      expect(res.status).toBe(202);
+      const row = await subject.db.prisma.event.findUniqueOrThrow({ where: { token } });
+      expect(row.status).toBe('queued');
+      expect(row.payload).toBeNull();
+    });
+  });
+});

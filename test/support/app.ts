@@ -1,0 +1,39 @@
+import type { Express } from 'express';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../src/config';
+import { buildApp, type AppDeps } from '../../src/http/app';
+import { MarketplaceClient, outboundCredentials } from '../../src/marketplace/client';
+import { Producer } from '../../src/queue/producer';
+import { createTestDatabase, expectedMigrations, producerRedis, silentLogger, testConfig, testQueuePrefix, type TestDatabase } from './infra';
+
+export interface TestApp {
+  readonly app: Express;
+  readonly deps: AppDeps;
+  readonly db: TestDatabase;
+  readonly redis: Redis;
+  readonly prefix: string;
+  close(): Promise<void>;
+}
+
+/** The real application on a fresh database, a real Redis and its own queue prefix. */
+export async function startTestApp(env: NodeJS.ProcessEnv, overrides: Partial<AppDeps> = {}): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const redis = await producerRedis();
+  const config: Config = testConfig(env);
+  const prefix = testQueuePrefix();
+  const producer = new Producer(redis, { prefix, eventMaxAttempts: config.eventMaxAttempts });
+  const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config), timeoutMs: 5000 });
+  const deps: AppDeps = { config, logger: silentLogger, prisma: db.prisma, redis, producer, marketplace, expectedMigrations: expectedMigrations(), ...overrides };
+  return {
+    app: buildApp(deps),
+    deps,
+    db,
+    redis,
+    prefix,
+    close: async () => {
+      await producer.close();
+      redis.disconnect();
+      await db.drop();
+    },
+  };
+}

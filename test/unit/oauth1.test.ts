@@ -1,0 +1,73 @@
+/**
+ * OAuth 1.0a signatures cross-checked against an independent implementation:
+ * the `oauth` package (used by passport-oauth1) signs, the service verifies;
+ * the service signs, `oauth` recomputes the signature.
+ */
+import { OAuth as IndependentOAuth } from 'oauth';
+import { parseOAuthHeader, verifyOAuth1, type SignedRequest } from '../../src/auth/oauth1';
+import { oauth1Header } from '../../src/marketplace/credentials';
+
+const KEY = 'product-key';
+const SECRET = 'sëcret&with=odd chars';
+const URLS = [
+  'http://127.0.0.1:3000/appdirect/events?eventUrl=https%3A%2F%2Fmarketplace.example%2Fapi%2Fintegration%2Fv1%2Fevents%2Fabc-123',
+  'https://vendor.example/appdirect/events?eventUrl=https%3A%2F%2Fm.example%2Fapi%2Fintegration%2Fv1%2Fevents%2Fx&note=%C3%BCn%C3%AFc%C3%B6d%C3%A9%20%26%20spaces&eventType=create',
+  'https://vendor.example:8443/appdirect/events?eventUrl=https%3A%2F%2Fm.example%2Fapi%2Fintegration%2Fv1%2Fevents%2Fy&star=%2A&tilde=~&plus=a%2Bb',
+];
+
+const independent = () => new IndependentOAuth('', '', KEY, SECRET, '1.0', null, 'HMAC-SHA1');
+
+/** The `oauth` package's internals are the independent signer (its public API only signs while sending). */
+interface OAuthInternals {
+  _prepareParameters(token: string | null, tokenSecret: string, method: string, url: string): Array<[string, string]>;
+  _buildAuthorizationHeaders(params: Array<[string, string]>): string;
+  _getSignature(method: string, url: string, normalisedParams: string, tokenSecret: string): string;
+  _normaliseRequestParams(params: Record<string, string>): string;
+}
+
+function requestFor(url: string, authorization: string): SignedRequest {
+  const parsed = new URL(url);
+  return { method: 'GET', baseUrl: `${parsed.origin}${parsed.pathname}`, query: [...parsed.searchParams], authorization };
+}
+
+describe('OAuth 1.0a signatures', () => {
+  it.each(URLS)('verifies what the independent `oauth` package signed: %s', (url) => {
+    const signer = independent() as unknown as OAuthInternals;
+    const header = signer._buildAuthorizationHeaders(signer._prepareParameters(null, '', 'GET', url));
+    const outcome = verifyOAuth1(requestFor(url, header), (key) => (key === KEY ? [SECRET] : []));
+    expect(outcome).toMatchObject({ consumerKey: KEY });
+  });
+
+  it.each(URLS)('signs the way the independent `oauth` package computes: %s', (url) => {
+    const header = oauth1Header({ key: KEY, secret: SECRET }, 'GET', url);
+    const params = parseOAuthHeader(header);
+    if (typeof params === 'string') throw new Error(params);
+    const signature = params.get('oauth_signature');
+    params.delete('oauth_signature');
+    const parsed = new URL(url);
+    const all: Record<string, string> = Object.fromEntries(params);
+    for (const [name, value] of parsed.searchParams) all[name] = value;
+    const signer = independent() as unknown as OAuthInternals;
+    expect(signer._getSignature('GET', `${parsed.origin}${parsed.pathname}`, signer._normaliseRequestParams(all), '')).toBe(signature);
+  });
+
+  it('rejects a signature made over another URL', () => {
+    const signer = independent() as unknown as OAuthInternals;
+    const header = signer._buildAuthorizationHeaders(signer._prepareParameters(null, '', 'GET', URLS[0]!));
+    expect(verifyOAuth1(requestFor(URLS[1]!, header), () => [SECRET])).toEqual({ reason: 'bad_signature' });
+  });
+
+  it('rejects a timestamp more than 300 s away', () => {
+    const signer = independent() as unknown as OAuthInternals;
+    const header = signer._buildAuthorizationHeaders(signer._prepareParameters(null, '', 'GET', URLS[0]!));
+    const later = Math.floor(Date.now() / 1000) + 301;
+    expect(verifyOAuth1(requestFor(URLS[0]!, header), () => [SECRET], later)).toMatchObject({ reason: 'expired_timestamp' });
+  });
+
+  it('parses quoted, percent-encoded header parameters and refuses garbage', () => {
+    expect(parseOAuthHeader('OAuth realm="", oauth_nonce="a%20b", oauth_consumer_key="k"')).toEqual(
+      new Map([['realm', ''], ['oauth_nonce', 'a b'], ['oauth_consumer_key', 'k']]),
+    );
+    expect(parseOAuthHeader('OAuth oauth_nonce=unquoted')).toBe('unexpected characters in the OAuth header');
+  });
+});

@@ -1,0 +1,152 @@
+/**
+ * A fake AppDirect marketplace for tests, demos and benchmarks: a real HTTP
+ * server on loopback that stores events by token, serves them only to callers
+ * that sign (OAuth 1.0a, checked with the `oauth-1.0a` library independently of
+ * the service) or present a token from its own /oauth2/token, records result
+ * POSTs, and can be scripted to fail (5xx, slow, malformed JSON).
+ */
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import OAuth from 'oauth-1.0a';
+
+export interface FakeMarketplaceOptions {
+  /** Shared credentials (legacy OAuth 1.0a) the vendor signs its calls with. */
+  readonly consumer?: { key: string; secret: string };
+  /** Separate credentials: the OAuth 2.0 client the vendor uses at /oauth2/token. */
+  readonly client?: { id: string; secret: string };
+}
+
+export interface RecordedResult {
+  readonly token: string;
+  readonly body: Record<string, unknown>;
+  readonly at: number;
+}
+
+/** A scripted misbehaviour for the next `times` matching requests. */
+export interface Fault {
+  readonly status?: number;
+  readonly delayMs?: number;
+  readonly malformed?: boolean;
+  times: number;
+}
+
+const EVENT_PATH = /^\/api\/integration\/v1\/events\/([^/]+)(\/result)?$/;
+
+const hmacSha1 = (base: string, key: string) => createHmac('sha1', key).update(base).digest('base64');
+
+export class FakeMarketplace {
+  readonly events = new Map<string, Record<string, unknown>>();
+  readonly results: RecordedResult[] = [];
+  /** Every event fetch, authorised or not, by token. */
+  readonly fetches = new Map<string, number>();
+  readonly tokensIssued: string[] = [];
+  fetchFaults: Fault[] = [];
+  resultFaults: Fault[] = [];
+  private server: http.Server | null = null;
+  private readonly sockets = new Set<Socket>();
+  origin = '';
+
+  constructor(readonly options: FakeMarketplaceOptions) {}
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** Stores an event (its marketplace block points here) and returns its event URL. */
+  addEvent(document: Record<string, unknown>, token: string = randomUUID()): { token: string; eventUrl: string } {
+    this.events.set(token, { ...document, marketplace: { partner: 'ACME', baseUrl: this.origin } });
+    return { token, eventUrl: this.eventUrl(token) };
+  }
+
+  eventUrl(token: string): string {
+    return `${this.origin}/api/integration/v1/events/${token}`;
+  }
+
+  resultsFor(token: string): RecordedResult[] {
+    return this.results.filter((result) => result.token === token);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.origin);
+    const body = await new Promise<string>((resolve) => {
+      let text = '';
+      req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      req.on('end', () => resolve(text));
+    });
+    if (req.method === 'POST' && url.pathname === '/oauth2/token') return this.issueToken(req, body, res);
+    const match = EVENT_PATH.exec(url.pathname);
+    if (!match) return this.send(res, 404, { error: 'not found' });
+    const token = decodeURIComponent(match[1]!);
+    const isResult = Boolean(match[2]);
+    if (!isResult) this.fetches.set(token, (this.fetches.get(token) ?? 0) + 1);
+    if (!this.authorised(req, url)) return this.send(res, 401, { error: 'unauthorized' });
+
+    const fault = (isResult ? this.resultFaults : this.fetchFaults).find((f) => f.times > 0);
+    if (fault) {
+      fault.times -= 1;
+      if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      if (fault.status) return this.send(res, fault.status, { error: 'scripted failure' });
+      if (fault.malformed) {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end('{"type": "SUBSCRIPTION_ORD');
+        return;
+      }
+    }
+    if (isResult && req.method === 'POST') {
+      this.results.push({ token, body: JSON.parse(body || '{}') as Record<string, unknown>, at: Date.now() });
+      return this.send(res, 200, {});
+    }
+    if (req.method !== 'GET') return this.send(res, 405, {});
+    const event = this.events.get(token);
+    if (!event) return this.send(res, 404, { error: 'no such event' });
+    this.send(res, 200, event);
+  }
+
+  /** OAuth 1.0a (verified by recomputing the signature with oauth-1.0a) or a bearer token we issued. */
+  private authorised(req: IncomingMessage, url: URL): boolean {
+    const header = req.headers.authorization ?? '';
+    if (header.startsWith('Bearer ')) return this.tokensIssued.includes(header.slice(7));
+    if (!header.startsWith('OAuth ') || !this.options.consumer) return false;
+    const params = Object.fromEntries(
+      [...header.slice(6).matchAll(/([a-z_]+)="([^"]*)"/g)].map((m) => [m[1]!, decodeURIComponent(m[2]!)]),
+    );
+    if (params.oauth_consumer_key !== this.options.consumer.key) return false;
+    const signer = new OAuth({ consumer: this.options.consumer, signature_method: 'HMAC-SHA1', hash_function: hmacSha1 });
+    const { oauth_signature: signature, ...signed } = params;
+    const expected = signer.getSignature(
+      { url: `${this.origin}${url.pathname}`, method: req.method ?? 'GET', data: Object.fromEntries(url.searchParams) },
+      '',
+      signed as unknown as OAuth.Data,
+    );
+    return expected === signature;
+  }
+
+  private issueToken(req: IncomingMessage, body: string, res: ServerResponse): void {
+    const client = this.options.client;
+    const expected = client ? `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}` : null;
+    if (!expected || req.headers.authorization !== expected) return this.send(res, 401, { error: 'invalid_client' });
+    const form = new URLSearchParams(body);
+    if (form.get('grant_type') !== 'client_credentials' || form.get('scope') !== 'ROLE_APPLICATION') return this.send(res, 400, { error: 'invalid_request' });
+    const token = randomBytes(16).toString('hex');
+    this.tokensIssued.push(token);
+    this.send(res, 200, { access_token: token, token_type: 'bearer', expires_in: 3600, scope: 'ROLE_APPLICATION' });
+  }
+
+  private send(res: ServerResponse, status: number, body: unknown): void {
+    res.writeHead(status, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+}
