@@ -1,30 +1,45 @@
 /**
- * Worker process entry point (`npm run worker`): consumes the events queue.
+ * Worker process entry point (`npm run worker`; `npm start` runs WORKERS of
+ * them): consumes the events, results and hooks queues with WORKER_CONCURRENCY,
+ * sweeps stranded work, and stops cleanly on SIGTERM (in-flight jobs finish;
+ * anything cut short is taken over by another worker as a stalled job).
  */
-import { Worker } from 'bullmq';
+import { hostname } from 'node:os';
 import { loadConfig } from '../src/config';
+import { createPrisma } from '../src/db/client';
+import { loadHooks } from '../src/hooks';
+import { startSweeper } from '../src/inbox/sweeper';
 import { createLogger } from '../src/logging/logger';
-import { createWorkerConnection } from '../src/queue/connection';
-import { DEFAULT_QUEUE_PREFIX, QUEUES } from '../src/queue/names';
+import { MarketplaceClient, outboundCredentials } from '../src/marketplace/client';
+import { createProducerConnection, createWorkerConnection } from '../src/queue/connection';
+import { startConsumers } from '../src/queue/consumers';
+import { Producer } from '../src/queue/producer';
 import { exitWithProblem, onShutdown } from '../src/runtime/shutdown';
 
-function main(): void {
+async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.databaseUrl || !config.redisUrl) {
     throw new Error('npm run worker needs DATABASE_URL and REDIS_URL; use npm start to run everything on embedded defaults.');
   }
+  const workerId = `${hostname()}:${process.pid}`;
   const logger = createLogger(config.logLevel, process.env.PROCESS_NAME ?? 'worker');
+  const prisma = createPrisma(config.databaseUrl, { poolSize: config.workerConcurrency + 4 });
   const connection = createWorkerConnection(config.redisUrl);
-  const worker = new Worker(QUEUES.events, null, { connection, prefix: DEFAULT_QUEUE_PREFIX, autorun: false });
-  logger.info({ concurrency: config.workerConcurrency }, 'worker started');
+  const producerConnection = createProducerConnection(config.redisUrl);
+  producerConnection.on('error', () => undefined);
+  const producer = new Producer(producerConnection, { prefix: config.queuePrefix, eventMaxAttempts: config.eventMaxAttempts, deliveryMaxAttempts: config.resultMaxAttempts });
+  const hooks = await loadHooks(config.provisioningHooksModule);
+  const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config) });
+  const consumers = startConsumers({ prisma, marketplace, config, logger, producer, hooks }, { connection, prefix: config.queuePrefix, workerId });
+  const sweeper = startSweeper(prisma, producer, logger);
+  logger.info({ workerId, concurrency: config.workerConcurrency }, 'worker started');
   onShutdown(logger, [
-    ['worker', () => worker.close()],
-    ['redis', () => connection.quit()],
+    ['sweeper', () => sweeper.stop()],
+    ['consumers', () => consumers.close()],
+    ['producer', () => producer.close()],
+    ['redis', () => Promise.all([connection.quit(), producerConnection.quit()])],
+    ['prisma', () => prisma.$disconnect()],
   ]);
 }
 
-try {
-  main();
-} catch (error) {
-  exitWithProblem(error);
-}
+main().catch(exitWithProblem);

@@ -30,8 +30,16 @@ export interface Config {
   readonly eventMaxAttempts: number;
   readonly eventBackoffMs: number;
   readonly eventFetchDeadlineMs: number;
+  /** Base of the result-POST backoff (capped at 15 min between attempts). */
+  readonly resultBackoffMs: number;
+  /** Result-POST attempts; the default with the default backoff spans more than 24 h. */
+  readonly resultMaxAttempts: number;
   /** How long events of an account wait for its provisioning hook before reporting PENDING. */
   readonly pendingWaitMs: number;
+  /** Key prefix of every queue (a hash tag, so a Redis Cluster keeps each queue in one slot). */
+  readonly queuePrefix: string;
+  /** How long a worker's job lock lasts; a killed worker's job is taken over after about this long. */
+  readonly jobLockMs: number;
   /** Module exporting the vendor's ProvisioningHooks; unset: hooks only log. */
   readonly provisioningHooksModule: string | undefined;
   readonly trustProxy: boolean;
@@ -106,6 +114,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventBackoffMs: e.EVENT_BACKOFF_MS,
     eventFetchDeadlineMs: e.EVENT_FETCH_DEADLINE_MS,
     pendingWaitMs: e.PENDING_WAIT_MS,
+    resultBackoffMs: e.RESULT_BACKOFF_MS,
+    resultMaxAttempts: e.RESULT_MAX_ATTEMPTS,
+    queuePrefix: e.QUEUE_PREFIX,
+    jobLockMs: e.JOB_LOCK_MS,
     provisioningHooksModule: e.PROVISIONING_HOOKS_MODULE,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,

@@ -68,7 +68,14 @@ export const envSchema = z.object({
   EVENT_MAX_ATTEMPTS: positiveInt(8),
   EVENT_BACKOFF_MS: positiveInt(2000),
   EVENT_FETCH_DEADLINE_MS: positiveInt(2000),
+  RESULT_BACKOFF_MS: positiveInt(5000),
+  RESULT_MAX_ATTEMPTS: positiveInt(120),
   PENDING_WAIT_MS: positiveInt(300_000),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^\{[^{}]+\}$/, 'must be a Redis Cluster hash tag such as {appdirect}')
+    .default('{appdirect}'),
+  JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
   PROVISIONING_HOOKS_MODULE: z.string().min(1).optional(),
   TRUST_PROXY: z
     .enum(['true', 'false', '1', '0', ''])

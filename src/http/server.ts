@@ -10,7 +10,6 @@ import { createLogger } from '../logging/logger';
 import { purgeExpiredNonces } from '../inbox/record';
 import { MarketplaceClient, outboundCredentials } from '../marketplace/client';
 import { createProducerConnection } from '../queue/connection';
-import { DEFAULT_QUEUE_PREFIX } from '../queue/names';
 import { Producer } from '../queue/producer';
 import { exitWithProblem, onShutdown } from '../runtime/shutdown';
 import { buildApp } from './app';
@@ -24,7 +23,7 @@ function main(): void {
   const prisma = createPrisma(config.databaseUrl);
   const redis = createProducerConnection(config.redisUrl);
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
-  const producer = new Producer(redis, { prefix: DEFAULT_QUEUE_PREFIX, eventMaxAttempts: config.eventMaxAttempts });
+  const producer = new Producer(redis, { prefix: config.queuePrefix, eventMaxAttempts: config.eventMaxAttempts, deliveryMaxAttempts: config.resultMaxAttempts });
   const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config) });
   const app = buildApp({ config, logger, prisma, redis, producer, marketplace, expectedMigrations: migrationNames() });
   // Nonces only matter inside the timestamp window; drop older ones now and then.

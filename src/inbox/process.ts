@@ -48,7 +48,8 @@ export class TransientEventError extends Error {
 
 export class EventNotFoundError extends Error {}
 
-const ORDERING_RETRY_MS = 250;
+/** Fallback only: the event it waits for promotes it when it finishes (see consumers). */
+const ORDERING_RETRY_MS = 1000;
 const PENDING_RETRY_MS = 2000;
 
 const isRetryableDatabaseError = (error: unknown): boolean =>

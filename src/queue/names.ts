@@ -1,8 +1,8 @@
 /**
- * Queue names and key prefix. The prefix is a Redis Cluster hash tag (`{...}`)
- * so every key of every queue lands in one slot, as BullMQ requires on a cluster.
+ * Queue names. The key prefix (QUEUE_PREFIX, default `{appdirect}`) is a Redis
+ * Cluster hash tag so every key of every queue lands in one slot, as BullMQ
+ * requires on a cluster.
  */
-export const DEFAULT_QUEUE_PREFIX = '{appdirect}';
 
 export const QUEUES = {
   /** Job data: the event token. Applies the event. */

@@ -27,6 +27,7 @@ export interface QueueSettings {
   readonly deliveryMaxAttempts?: number;
 }
 
+/** 120 attempts of the default delivery backoff (5 s doubling, capped at 15 min) span about 28 h. */
 export const DEFAULT_DELIVERY_ATTEMPTS = 120;
 
 /** The producer side of the three queues, on a fail-fast connection. */
@@ -72,6 +73,37 @@ export class Producer {
       attempts: 20,
       backoff: { type: BACKOFF.hook },
     });
+  }
+
+  /** Runs a delayed event job now (the event it waited for has finished). */
+  async promoteEvent(token: string): Promise<void> {
+    const job = await this.events.getJob(jobIdForToken(token));
+    if (job && (await job.isDelayed())) await job.promote().catch(() => undefined); // it may have just started
+  }
+
+  /**
+   * Makes sure a live job exists for the key: nothing when one is waiting,
+   * delayed or active; otherwise (none, or a finished one still retained) a new
+   * one is added. Returns whether it added one. Used by the sweeper and by retries.
+   */
+  async ensureEventJob(token: string): Promise<boolean> {
+    return this.ensure(this.events, jobIdForToken(token), () => this.enqueueEvent(token));
+  }
+
+  async ensureResultJob(token: string): Promise<boolean> {
+    return this.ensure(this.results, jobIdForToken(token), () => this.enqueueResult(token));
+  }
+
+  async ensureHookJob(hookCallId: bigint): Promise<boolean> {
+    return this.ensure(this.hooks, `hook-${hookCallId}`, () => this.enqueueHook(hookCallId));
+  }
+
+  private async ensure(queue: Queue, jobId: string, add: () => Promise<void>): Promise<boolean> {
+    const state = await queue.getJobState(jobId);
+    if (['waiting', 'delayed', 'active', 'prioritized', 'waiting-children'].includes(state)) return false;
+    if (state === 'completed' || state === 'failed') await queue.remove(jobId);
+    await add();
+    return true;
   }
 
   async close(): Promise<void> {

@@ -32,11 +32,11 @@ export function redisServerInstalled(): boolean {
  * `<dataDir>/redis`: append-only file on, `noeviction` (BullMQ must never lose
  * keys to eviction). Runs in its own process group; `stop()` makes it save and exit.
  */
-export async function startRedisServer(dataDir: string, options: { persistent?: boolean } = {}): Promise<RunningService> {
+export async function startRedisServer(dataDir: string, options: { persistent?: boolean; port?: number } = {}): Promise<RunningService> {
   if (!redisServerInstalled()) throw new RedisNotInstalledError();
   const dir = path.resolve(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
-  const port = await findFreePort();
+  const port = options.port ?? (await findFreePort());
   const persistent = options.persistent ?? true;
   const args = [
     '--port', String(port),

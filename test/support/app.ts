@@ -18,10 +18,10 @@ export interface TestApp {
 /** The real application on a fresh database, a real Redis and its own queue prefix. */
 export async function startTestApp(env: NodeJS.ProcessEnv, overrides: Partial<AppDeps> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
-  const redis = await producerRedis();
-  const config: Config = testConfig(env);
+  const redis = await producerRedis(env.REDIS_URL);
   const prefix = testQueuePrefix();
-  const producer = new Producer(redis, { prefix, eventMaxAttempts: config.eventMaxAttempts });
+  const config: Config = testConfig({ QUEUE_PREFIX: prefix, ...env });
+  const producer = new Producer(redis, { prefix, eventMaxAttempts: config.eventMaxAttempts, deliveryMaxAttempts: config.resultMaxAttempts });
   const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config), timeoutMs: 5000 });
   const deps: AppDeps = { config, logger: silentLogger, prisma: db.prisma, redis, producer, marketplace, expectedMigrations: expectedMigrations(), ...overrides };
   return {

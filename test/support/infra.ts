@@ -52,8 +52,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 export const testQueuePrefix = (): string => `{${uniqueName('test')}}`;
 
 /** A producer-profile connection, once ready (it refuses commands before). */
-export async function producerRedis(): Promise<Redis> {
-  const redis = createProducerConnection(redisUrl());
+export async function producerRedis(url: string = redisUrl()): Promise<Redis> {
+  const redis = createProducerConnection(url);
+  redis.on('error', () => undefined);
   if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
   return redis;
 }

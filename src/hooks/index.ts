@@ -1,0 +1,67 @@
+/**
+ * Vendor provisioning hooks: where a vendor plugs in its real product. They run
+ * after the event's transaction commits, from the hooks queue, retried with
+ * backoff until they succeed (make them idempotent: the same call may come twice).
+ * While `accountCreated` has not succeeded, later events of the account wait and
+ * finally report PENDING.
+ *
+ * Implement any subset of `ProvisioningHooks` in a module and name it in
+ * PROVISIONING_HOOKS_MODULE (path relative to the working directory); export it
+ * as `default` or as `hooks`.
+ */
+import path from 'node:path';
+import type { HookKind } from '../events/apply';
+import type { Logger } from '../logging/logger';
+
+export interface HookContext {
+  /** The event came from a product in development (flag DEVELOPMENT): skip billing, e-mails and other real-world effects. */
+  readonly development: boolean;
+  readonly eventToken: string;
+  readonly logger: Logger;
+}
+
+/** Arguments are JSON objects as written by the apply functions (see src/events/apply). */
+export type HookArgs = Record<string, unknown>;
+
+export type ProvisioningHooks = Partial<Record<HookKind, (args: HookArgs, context: HookContext) => Promise<void>>>;
+
+const HOOK_KINDS: readonly HookKind[] = [
+  'accountCreated',
+  'accountChanged',
+  'accountSuspended',
+  'accountReactivated',
+  'accountCancelled',
+  'accountClosed',
+  'userAssigned',
+  'userUnassigned',
+  'userUpdated',
+  'addonOrdered',
+  'addonChanged',
+  'addonCancelled',
+  'addonBound',
+  'addonUnbound',
+];
+
+/** The default: record what would have been provisioned. */
+export const loggingHooks: ProvisioningHooks = Object.fromEntries(
+  HOOK_KINDS.map((kind) => [
+    kind,
+    async (args: HookArgs, context: HookContext) => {
+      context.logger.info({ hook: kind, args, development: context.development, eventToken: context.eventToken }, 'provisioning hook (default: log only)');
+    },
+  ]),
+);
+
+export async function loadHooks(modulePath: string | undefined): Promise<ProvisioningHooks> {
+  if (!modulePath) return loggingHooks;
+  const loaded = (await import(path.resolve(modulePath))) as { default?: ProvisioningHooks; hooks?: ProvisioningHooks };
+  const hooks = loaded.hooks ?? loaded.default;
+  if (!hooks || typeof hooks !== 'object') throw new Error(`${modulePath} exports no ProvisioningHooks (as default or hooks)`);
+  return hooks;
+}
+
+/** Runs one recorded hook call. */
+export async function callHook(hooks: ProvisioningHooks, kind: string, args: HookArgs, context: HookContext): Promise<void> {
+  const hook = hooks[kind as HookKind];
+  if (hook) await hook(args, context);
+}

@@ -1,0 +1,84 @@
+/**
+ * Closes the record -> enqueue gap: inbox rows left `received` (Redis was down
+ * when the notification came), `queued`/`processing` rows whose job vanished,
+ * results owed without a delivery job, and hook calls not done without a job
+ * all get their job (again). Job ids derive from keys, so running this in every
+ * worker process at once is harmless.
+ */
+import type { PrismaClient } from '../db/client';
+import type { Logger } from '../logging/logger';
+import { markQueued } from './status';
+
+/** Each returns true when it had to add a job (none was live). */
+export interface SweepQueues {
+  ensureEventJob(token: string): Promise<boolean>;
+  ensureResultJob(token: string): Promise<boolean>;
+  ensureHookJob(id: bigint): Promise<boolean>;
+}
+
+export interface SweepCounts {
+  events: number;
+  results: number;
+  hooks: number;
+}
+
+/** One pass. Rows younger than `graceMs` are left to the normal path. */
+export async function sweep(prisma: PrismaClient, queues: SweepQueues, graceMs = 10_000, batch = 500): Promise<SweepCounts> {
+  const before = new Date(Date.now() - graceMs);
+  const counts: SweepCounts = { events: 0, results: 0, hooks: 0 };
+
+  const stranded = await prisma.event.findMany({
+    where: { status: { in: ['received', 'queued', 'processing'] }, updatedAt: { lt: before } },
+    select: { seq: true, token: true },
+    orderBy: { seq: 'asc' },
+    take: batch,
+  });
+  for (const event of stranded) {
+    if (!(await queues.ensureEventJob(event.token))) continue;
+    await markQueued(prisma, event.seq);
+    counts.events += 1;
+  }
+
+  const owed = await prisma.resultDelivery.findMany({
+    where: { status: 'pending', updatedAt: { lt: before } },
+    select: { event: { select: { token: true } } },
+    orderBy: { id: 'asc' },
+    take: batch,
+  });
+  for (const { event } of owed) {
+    if (await queues.ensureResultJob(event.token)) counts.results += 1;
+  }
+
+  const hooks = await prisma.hookCall.findMany({ where: { done: false, createdAt: { lt: before } }, select: { id: true }, take: batch });
+  for (const hook of hooks) {
+    if (await queues.ensureHookJob(hook.id)) counts.hooks += 1;
+  }
+  return counts;
+}
+
+/** Sweeps every `intervalMs` until stopped; failures (Redis or PostgreSQL away) are logged and retried next time. */
+export function startSweeper(
+  prisma: PrismaClient,
+  queues: SweepQueues,
+  logger: Logger,
+  options: { intervalMs?: number; graceMs?: number } = {},
+): { stop(): Promise<void> } {
+  let running: Promise<unknown> | null = null;
+  const timer = setInterval(() => {
+    if (running) return; // the previous pass is still going
+    running = sweep(prisma, queues, options.graceMs)
+      .then((counts) => {
+        if (counts.events + counts.results + counts.hooks > 0) logger.info(counts, 'sweeper re-enqueued stranded work');
+      })
+      .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'sweep failed; will retry'))
+      .finally(() => {
+        running = null;
+      });
+  }, options.intervalMs ?? 5000);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * The BullMQ side of a worker process: three workers (events, results, hooks)
+ * on one Redis, each job carrying only a key into PostgreSQL.
+ *
+ * Events: business outcomes are final at once; transient faults are retried with
+ * exponential backoff and jitter up to EVENT_MAX_ATTEMPTS, then reported as
+ * TRANSPORT_ERROR / UNKNOWN_ERROR. Waiting (per-account order, PENDING) moves
+ * the job to delayed without spending an attempt.
+ */
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config';
+import type { PrismaClient } from '../db/client';
+import type { ProvisioningHooks } from '../hooks';
+import { abandonHookCall, runHookCall } from '../hooks/run';
+import { EventNotFoundError, giveUp, recordRetry, runEvent, TransientEventError, type RunResult } from '../inbox/process';
+import { nextEventOfAccount } from '../inbox/status';
+import type { Logger } from '../logging/logger';
+import type { MarketplaceClient } from '../marketplace/client';
+import { deliverResult } from '../report/deliver';
+import { QUEUES } from './names';
+import { BACKOFF, type HookJob, type Producer, type TokenJob } from './producer';
+
+export interface ConsumerDeps {
+  readonly prisma: PrismaClient;
+  readonly marketplace: MarketplaceClient;
+  readonly config: Pick<Config, 'appdirect' | 'pendingWaitMs' | 'eventMaxAttempts' | 'eventBackoffMs' | 'resultBackoffMs' | 'workerConcurrency' | 'jobLockMs'>;
+  readonly logger: Logger;
+  readonly producer: Producer;
+  readonly hooks: ProvisioningHooks;
+  /** Called after each event job settles (metrics). */
+  readonly onEventSettled?: (outcome: { type: string | null; code: string; durationMs: number }) => void;
+}
+
+export interface ConsumerOptions {
+  readonly connection: Redis;
+  readonly prefix: string;
+  readonly workerId: string;
+}
+
+/** Exponential backoff with ±25 % jitter, capped. */
+export function backoffDelay(attemptsMade: number, baseMs: number, capMs: number, random = Math.random): number {
+  const exponential = Math.min(baseMs * 2 ** Math.max(attemptsMade - 1, 0), capMs);
+  return Math.round(exponential * (0.75 + random() * 0.5));
+}
+
+export function startConsumers(deps: ConsumerDeps, options: ConsumerOptions): { workers: Worker[]; close(): Promise<void> } {
+  const { config, logger, producer } = deps;
+  const backoffStrategy = (attemptsMade: number, type?: string): number => {
+    if (type === BACKOFF.delivery) return backoffDelay(attemptsMade, config.resultBackoffMs, 15 * 60_000);
+    if (type === BACKOFF.hook) return backoffDelay(attemptsMade, 1_000, 5 * 60_000);
+    return backoffDelay(attemptsMade, config.eventBackoffMs, 10 * 60_000);
+  };
+  const common = {
+    connection: options.connection,
+    prefix: options.prefix,
+    settings: { backoffStrategy },
+    // A worker killed mid-job loses its lock; another worker takes the job over.
+    lockDuration: config.jobLockMs,
+    stalledInterval: Math.max(1000, Math.floor(config.jobLockMs / 2)),
+    maxStalledCount: 3,
+  };
+
+  /**
+   * After commit: the result delivery and hook jobs (the sweeper covers a
+   * failure here), and the account's next event, which may be waiting for this one.
+   */
+  const schedule = async (token: string, outcome: RunResult & { kind: 'finished' }) => {
+    try {
+      if (outcome.deliver) await producer.enqueueResult(token);
+      for (const id of outcome.hookCallIds) await producer.enqueueHook(id);
+      const next = await nextEventOfAccount(deps.prisma, token);
+      if (next) await producer.promoteEvent(next);
+    } catch (error) {
+      logger.warn({ err: (error as Error).message, token }, 'could not enqueue follow-up jobs; the sweeper will');
+    }
+  };
+
+  const events = new Worker<TokenJob>(
+    QUEUES.events,
+    async (job: Job<TokenJob>, lockToken?: string) => {
+      const { token } = job.data;
+      const attempt = { workerId: options.workerId, attempt: job.attemptsMade + 1, startedAt: new Date() };
+      const maxAttempts = job.opts.attempts ?? config.eventMaxAttempts;
+      let outcome: RunResult;
+      try {
+        outcome = await runEvent(deps, token, { workerId: options.workerId, attempt: attempt.attempt, synchronous: false });
+      } catch (error) {
+        if (error instanceof EventNotFoundError) throw new UnrecoverableError(error.message);
+        const transient = error instanceof TransientEventError ? error : new TransientEventError('apply', (error as Error).message, { cause: error });
+        if (attempt.attempt >= maxAttempts) {
+          logger.error({ token, err: transient.message }, 'event failed after its last attempt');
+          const final = await giveUp(deps, token, transient, attempt);
+          if (final.kind === 'finished') await schedule(token, final);
+          deps.onEventSettled?.({ type: null, code: transient.stage === 'fetch' ? 'TRANSPORT_ERROR' : 'UNKNOWN_ERROR', durationMs: Date.now() - attempt.startedAt.getTime() });
+          return;
+        }
+        await recordRetry(deps.prisma, token, transient, attempt, 'retrying').catch(() => undefined);
+        throw transient;
+      }
+      if (outcome.kind === 'deferred') {
+        if (outcome.reason === 'pending') await recordRetry(deps.prisma, token, new Error('waiting for the account to be provisioned'), attempt, 'deferred');
+        await job.moveToDelayed(Date.now() + outcome.retryInMs, lockToken);
+        throw new DelayedError();
+      }
+      await schedule(token, outcome);
+      deps.onEventSettled?.({ type: null, code: outcome.result.errorCode ?? 'SUCCESS', durationMs: Date.now() - attempt.startedAt.getTime() });
+    },
+    { ...common, concurrency: config.workerConcurrency },
+  );
+
+  const results = new Worker<TokenJob>(
+    QUEUES.results,
+    async (job) => {
+      // A DeliveryRetryError (network, 5xx, 429) propagates and BullMQ retries with the delivery backoff.
+      const outcome = await deliverResult(deps, job.data.token, { isLastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
+      if (outcome === 'rejected') throw new UnrecoverableError('the marketplace refused the result');
+    },
+    { ...common, concurrency: Math.max(2, Math.ceil(config.workerConcurrency / 2)) },
+  );
+
+  const hooks = new Worker<HookJob>(
+    QUEUES.hooks,
+    async (job) => {
+      const id = BigInt(job.data.hookCallId);
+      try {
+        await runHookCall(deps, id);
+      } catch (error) {
+        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await abandonHookCall(deps.prisma, id);
+        throw error;
+      }
+    },
+    { ...common, concurrency: 4 },
+  );
+
+  const workers = [events, results, hooks];
+  for (const worker of workers) {
+    worker.on('error', (error) => logger.warn({ err: error.message, queue: worker.name }, 'worker connection error'));
+    worker.on('failed', (job, error) => {
+      if (error instanceof DelayedError) return;
+      logger.warn({ queue: worker.name, jobId: job?.id, attemptsMade: job?.attemptsMade, err: error.message }, 'job attempt failed');
+    });
+  }
+  return {
+    workers,
+    // close() lets in-flight jobs finish; unfinished work is picked up by another worker.
+    close: async () => {
+      await Promise.all(workers.map((worker) => worker.close()));
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Worker processes as operators run them (`npm run worker`), several at once,
+ * and killed with SIGKILL in the middle of an apply.
+ */
+import { assignEvent, orderEvent, person } from '../support/events';
+import { CLIENT, startScenario, type Scenario } from '../support/scenario';
+import { eventually, spawnWorkerProcess } from '../support/workers';
+
+describe('worker processes', () => {
+  let s: Scenario;
+  const processes: Array<ReturnType<typeof spawnWorkerProcess>> = [];
+  const spawnWorker = () => {
+    const worker = spawnWorkerProcess({
+      DATABASE_URL: s.subject.db.url,
+      REDIS_URL: process.env.TEST_REDIS_URL,
+      QUEUE_PREFIX: s.subject.prefix,
+      APPDIRECT_CLIENT_ID: CLIENT.id,
+      APPDIRECT_CLIENT_SECRET: CLIENT.secret,
+      APPDIRECT_MARKETPLACE_URLS: s.marketplace.origin,
+      WORKER_CONCURRENCY: '8',
+      JOB_LOCK_MS: '2000',
+      EVENT_BACKOFF_MS: '50',
+    });
+    processes.push(worker);
+    return worker;
+  };
+
+  beforeAll(async () => {
+    s = await startScenario({}, { workers: false });
+  });
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    await s.close();
+  });
+
+  it('gives exactly 49 of 200 simultaneous assignments a seat on a 50-seat account across 2 processes', async () => {
+    spawnWorker();
+    spawnWorker();
+    const accountId = (await s.send(orderEvent({ seats: 50 })).catch((e) => { throw new Error(e + processes.map((p) => p.output()).join('\n')); })).accountIdentifier!;
+    await eventually(async () => (await s.subject.db.prisma.account.findUnique({ where: { id: accountId } }))?.provisioningStatus === 'done');
+    const tokens: string[] = [];
+    for (let batch = 0; batch < 4; batch += 1) {
+      const posted = await Promise.all(Array.from({ length: 50 }, () => s.post(assignEvent(accountId, person()))));
+      tokens.push(...posted.map((p) => p.token));
+    }
+    const results = await Promise.all(tokens.map((token) => s.resultOf(token, 60_000)));
+    expect(results.filter((r) => r.success)).toHaveLength(49);
+    expect(results.filter((r) => r.errorCode === 'MAX_USERS_REACHED')).toHaveLength(151);
+    expect(await s.subject.db.prisma.seat.count({ where: { accountId } })).toBe(50);
+    const workersUsed = await s.subject.db.prisma.eventAttempt.findMany({ where: { event: { token: { in: tokens } } }, distinct: ['workerId'], select: { workerId: true } });
+    expect(workersUsed.length).toBe(2);
+  }, 90_000);
+
+  it('applies and reports once an event whose worker was killed with SIGKILL mid-apply', async () => {
+    await s.subject.db.prisma.$executeRawUnsafe(`
+      CREATE OR REPLACE FUNCTION slow_seat() RETURNS trigger AS $$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM users WHERE id = NEW."userId" AND email = 'slow@customer.example') THEN PERFORM pg_sleep(3); END IF;
+        RETURN NEW;
+      END $$ LANGUAGE plpgsql`);
+    await s.subject.db.prisma.$executeRawUnsafe('CREATE TRIGGER slow_seat BEFORE INSERT ON seats FOR EACH ROW EXECUTE FUNCTION slow_seat()');
+    await Promise.all(processes.splice(0).map((p) => p.stop()));
+    const victim = spawnWorker();
+    const accountId = (await s.send(orderEvent({ seats: 5 }))).accountIdentifier!;
+    await eventually(async () => (await s.subject.db.prisma.account.findUnique({ where: { id: accountId } }))?.provisioningStatus === 'done', 20_000);
+    const slowUser = person({ email: 'slow@customer.example' });
+    const { token } = await s.post(assignEvent(accountId, slowUser));
+    await eventually(async () => {
+      const rows = await s.subject.db.prisma.$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE '%INSERT INTO "public"."seats"%' AND state = 'active'`;
+      return rows[0]!.n > 0n;
+    });
+    victim.child.kill('SIGKILL');
+    spawnWorker();
+    expect(await s.resultOf(token, 40_000)).toMatchObject({ success: true, userIdentifier: slowUser.uuid });
+    const user = await s.subject.db.prisma.user.findUniqueOrThrow({ where: { uuid: slowUser.uuid as string } });
+    expect(await s.subject.db.prisma.seat.count({ where: { accountId, userId: user.id } })).toBe(1);
+    const event = await s.subject.db.prisma.event.findUniqueOrThrow({ where: { token }, include: { attemptHistory: true } });
+    expect(event.status).toBe('succeeded');
+    expect(event.attemptHistory.filter((a) => a.outcome === 'succeeded')).toHaveLength(1);
+    // Exactly one result reaches AppDirect, even after the takeover.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(s.marketplace.resultsFor(token)).toHaveLength(1);
+  }, 90_000);
+});

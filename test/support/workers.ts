@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { loggingHooks, type ProvisioningHooks } from '../../src/hooks';
+import { startSweeper } from '../../src/inbox/sweeper';
+import { createWorkerConnection } from '../../src/queue/connection';
+import { startConsumers } from '../../src/queue/consumers';
+import { stopChild } from '../../src/runtime/child';
+import type { TestApp } from './app';
+import { silentLogger } from './infra';
+
+export interface TestWorkers {
+  close(): Promise<void>;
+}
+
+/** Real BullMQ workers, in this process, on the test app's database, Redis and queue prefix. */
+export function startTestWorkers(
+  subject: TestApp,
+  options: { hooks?: ProvisioningHooks; redisUrl?: string; workerId?: string; sweepEveryMs?: number } = {},
+): TestWorkers {
+  const connection: Redis = createWorkerConnection(options.redisUrl ?? process.env.TEST_REDIS_URL!);
+  connection.on('error', () => undefined);
+  const consumers = startConsumers(
+    {
+      prisma: subject.db.prisma,
+      marketplace: subject.deps.marketplace,
+      config: subject.deps.config,
+      logger: silentLogger,
+      producer: subject.deps.producer,
+      hooks: options.hooks ?? loggingHooks,
+    },
+    { connection, prefix: subject.prefix, workerId: options.workerId ?? 'test-worker' },
+  );
+  const sweeper = options.sweepEveryMs ? startSweeper(subject.db.prisma, subject.deps.producer, silentLogger, { intervalMs: options.sweepEveryMs, graceMs: 0 }) : null;
+  return {
+    close: async () => {
+      await sweeper?.stop();
+      await consumers.close();
+      connection.disconnect();
+    },
+  };
+}
+
+/** `npm run worker` as a separate OS process (for cross-process and kill -9 tests). */
+export function spawnWorkerProcess(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; stop(): Promise<void> } {
+  const root = path.resolve(__dirname, '..', '..');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/event-worker.ts'], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { child, output: () => output, stop: () => stopChild(child, 10_000).then(() => undefined) };
+}
+
+/** Polls `check` until it returns a truthy value (condition waits, not fixed sleeps). */
+export async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
