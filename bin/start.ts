@@ -20,6 +20,7 @@ const ROOT = path.resolve(__dirname, '..');
 interface Managed {
   readonly name: string;
   readonly file: string;
+  readonly env: NodeJS.ProcessEnv;
   child: ChildProcess | null;
   restarts: number;
 }
@@ -34,8 +35,8 @@ class Supervisor {
     private readonly env: NodeJS.ProcessEnv,
   ) {}
 
-  add(name: string, file: string): void {
-    const entry: Managed = { name, file, child: null, restarts: 0 };
+  add(name: string, file: string, env: NodeJS.ProcessEnv = {}): void {
+    const entry: Managed = { name, file, env, child: null, restarts: 0 };
     this.managed.push(entry);
     this.launch(entry);
   }
@@ -44,7 +45,7 @@ class Supervisor {
   private launch(entry: Managed): void {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry.file)], {
       cwd: ROOT,
-      env: { ...this.env, PROCESS_NAME: entry.name },
+      env: { ...this.env, ...entry.env, PROCESS_NAME: entry.name },
       // Own process group: Ctrl-C reaches only the supervisor, which stops children in order.
       detached: true,
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -123,7 +124,9 @@ async function main(): Promise<void> {
 
   const supervisor = new Supervisor(config, logger, { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl });
   supervisor.add('api', 'src/http/server.ts');
-  for (let i = 1; i <= config.workers; i += 1) supervisor.add(`worker-${i}`, 'workers/event-worker.ts');
+  for (let i = 1; i <= config.workers; i += 1) {
+    supervisor.add(`worker-${i}`, 'workers/event-worker.ts', { METRICS_PORT: String(config.port + i) });
+  }
 
   const base = `http://127.0.0.1:${config.port}`;
   process.stdout.write(
@@ -132,6 +135,7 @@ async function main(): Promise<void> {
       `  appdirect-provisioner is starting (${config.workers} worker process(es), concurrency ${config.workerConcurrency} each)`,
       `  API            ${base}`,
       `  Health         ${base}/status`,
+      `  Metrics        ${base}/metrics (API), http://127.0.0.1:${config.port + 1}/metrics … (workers)`,
       `  Admin          ${base}/admin${config.adminToken ? '' : '   (disabled: ADMIN_TOKEN not set)'}`,
       `  AppDirect URL  https://<your-host>/appdirect/events?eventUrl={eventUrl}`,
       `  Data           ${config.dataDir}`,

@@ -13,6 +13,8 @@ import { createLogger } from '../src/logging/logger';
 import { MarketplaceClient, outboundCredentials } from '../src/marketplace/client';
 import { createProducerConnection, createWorkerConnection } from '../src/queue/connection';
 import { startConsumers } from '../src/queue/consumers';
+import { createProcessMetrics } from '../src/metrics/registry';
+import { serveMetrics } from '../src/metrics/server';
 import { Producer } from '../src/queue/producer';
 import { exitWithProblem, onShutdown } from '../src/runtime/shutdown';
 
@@ -30,15 +32,21 @@ async function main(): Promise<void> {
   const producer = new Producer(producerConnection, { prefix: config.queuePrefix, eventMaxAttempts: config.eventMaxAttempts, deliveryMaxAttempts: config.resultMaxAttempts });
   const hooks = await loadHooks(config.provisioningHooksModule);
   const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config) });
-  const consumers = startConsumers({ prisma, marketplace, config, logger, producer, hooks }, { connection, prefix: config.queuePrefix, workerId });
+  const metrics = createProcessMetrics('worker');
+  const consumers = startConsumers({ prisma, marketplace, config, logger, producer, hooks, metrics }, { connection, prefix: config.queuePrefix, workerId });
+  const metricsServer =
+    config.metricsPort > 0
+      ? serveMetrics(metrics.registry, config.metricsPort, (error) => logger.error({ err: error.message, port: config.metricsPort }, '/metrics is not served: set METRICS_PORT to a free port (0 turns it off)'))
+      : null;
   const sweeper = startSweeper(prisma, producer, logger);
-  logger.info({ workerId, concurrency: config.workerConcurrency }, 'worker started');
+  logger.info({ workerId, concurrency: config.workerConcurrency, metricsPort: config.metricsPort || 'off' }, 'worker started');
   onShutdown(logger, [
     ['sweeper', () => sweeper.stop()],
     ['consumers', () => consumers.close()],
     ['producer', () => producer.close()],
     ['redis', () => Promise.all([connection.quit(), producerConnection.quit()])],
     ['prisma', () => prisma.$disconnect()],
+    ['metrics', async () => metricsServer?.close()],
   ]);
 }
 

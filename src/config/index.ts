@@ -38,6 +38,8 @@ export interface Config {
   readonly pendingWaitMs: number;
   /** Key prefix of every queue (a hash tag, so a Redis Cluster keeps each queue in one slot). */
   readonly queuePrefix: string;
+  /** Worker process /metrics port (0: off). */
+  readonly metricsPort: number;
   /** How long a worker's job lock lasts; a killed worker's job is taken over after about this long. */
   readonly jobLockMs: number;
   /** Module exporting the vendor's ProvisioningHooks; unset: hooks only log. */
@@ -118,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resultMaxAttempts: e.RESULT_MAX_ATTEMPTS,
     queuePrefix: e.QUEUE_PREFIX,
     jobLockMs: e.JOB_LOCK_MS,
+    metricsPort: e.METRICS_PORT,
     provisioningHooksModule: e.PROVISIONING_HOOKS_MODULE,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,

@@ -75,6 +75,8 @@ export const envSchema = z.object({
     .string()
     .regex(/^\{[^{}]+\}$/, 'must be a Redis Cluster hash tag such as {appdirect}')
     .default('{appdirect}'),
+  /** Port of a worker process's /metrics; 0 turns it off. `npm start` gives worker N the port PORT+N. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
   PROVISIONING_HOOKS_MODULE: z.string().min(1).optional(),
   TRUST_PROXY: z

@@ -4,12 +4,15 @@ import type { Config } from '../config';
 import type { PrismaClient } from '../db/client';
 import type { Logger } from '../logging/logger';
 import type { MarketplaceClient } from '../marketplace/client';
+import type { ProcessMetrics } from '../metrics/registry';
 import type { Producer } from '../queue/producer';
 import { callbackRouter } from './callback/router';
 import { errorHandler, notFound } from './middleware/errors';
 import { requestContext } from './middleware/request-context';
 import { adminGate } from './routes/admin-gate';
+import { httpMetrics } from './middleware/http-metrics';
 import { healthRouter } from './routes/health';
+import { metricsRouter } from './routes/metrics';
 import { oauth2TokenRouter } from './routes/oauth2-token';
 
 export interface AppDeps {
@@ -22,6 +25,7 @@ export interface AppDeps {
   readonly expectedMigrations: readonly string[];
   readonly producer: Producer;
   readonly marketplace: MarketplaceClient;
+  readonly metrics: ProcessMetrics;
 }
 
 /** Builds the HTTP application without listening, so tests can drive it directly. */
@@ -30,7 +34,9 @@ export function buildApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
   app.use(requestContext(deps.logger));
+  app.use(httpMetrics(deps.metrics));
   app.use(healthRouter(deps));
+  app.use(metricsRouter(deps.metrics.registry));
   app.use(oauth2TokenRouter(deps.config));
   app.use(callbackRouter(deps));
   app.use('/admin', adminGate(deps.config, deps.logger));

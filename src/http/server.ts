@@ -10,6 +10,8 @@ import { createLogger } from '../logging/logger';
 import { purgeExpiredNonces } from '../inbox/record';
 import { MarketplaceClient, outboundCredentials } from '../marketplace/client';
 import { createProducerConnection } from '../queue/connection';
+import { createProcessMetrics, registerClusterGauges } from '../metrics/registry';
+import { QUEUES } from '../queue/names';
 import { Producer } from '../queue/producer';
 import { exitWithProblem, onShutdown } from '../runtime/shutdown';
 import { buildApp } from './app';
@@ -25,7 +27,13 @@ function main(): void {
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
   const producer = new Producer(redis, { prefix: config.queuePrefix, eventMaxAttempts: config.eventMaxAttempts, deliveryMaxAttempts: config.resultMaxAttempts });
   const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config) });
-  const app = buildApp({ config, logger, prisma, redis, producer, marketplace, expectedMigrations: migrationNames() });
+  const metrics = createProcessMetrics('api');
+  registerClusterGauges(metrics.registry, {
+    prisma,
+    queues: Object.values(QUEUES),
+    queueCounts: (name) => producer.countsOf(name),
+  });
+  const app = buildApp({ config, logger, prisma, redis, producer, marketplace, metrics, expectedMigrations: migrationNames() });
   // Nonces only matter inside the timestamp window; drop older ones now and then.
   const purge = setInterval(() => {
     purgeExpiredNonces(prisma).catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'nonce purge failed'));

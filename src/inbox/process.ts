@@ -31,7 +31,7 @@ export interface RunOptions {
 }
 
 export type RunResult =
-  | { kind: 'finished'; result: ResultBody; hookCallIds: bigint[]; deliver: boolean }
+  | { kind: 'finished'; result: ResultBody; hookCallIds: bigint[]; deliver: boolean; type?: string | null }
   | { kind: 'deferred'; reason: 'ordering' | 'pending'; retryInMs: number };
 
 /** A fault worth retrying; `stage` picks the final code once attempts run out. */
@@ -107,13 +107,13 @@ export async function runEvent(deps: ProcessDeps, token: string, options: RunOpt
           if (waiting === 'expired') {
             const outcome: FinalOutcome = { result: resultOf(false, { errorCode: 'PENDING', message: EVENT_ERROR_CODES.PENDING.userMessage }), hooks: [] };
             const hookCallIds = await finishEvent(tx, event, outcome, attempt, { answeredSynchronously: options.synchronous });
-            return { kind: 'finished', result: outcome.result, hookCallIds, deliver: !options.synchronous } as const;
+            return { kind: 'finished', result: outcome.result, hookCallIds, deliver: !options.synchronous, type: document.type } as const;
           }
         }
         const outcome = await apply({ tx, token, document, development: event.development });
         const final = toFinal(outcome, document);
         const hookCallIds = await finishEvent(tx, event, final, attempt, { answeredSynchronously: options.synchronous });
-        return { kind: 'finished', result: final.result, hookCallIds, deliver: !options.synchronous } as const;
+        return { kind: 'finished', result: final.result, hookCallIds, deliver: !options.synchronous, type: document.type } as const;
       },
       { timeout: 15_000, maxWait: 10_000 },
     );

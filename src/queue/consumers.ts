@@ -16,6 +16,7 @@ import { abandonHookCall, runHookCall } from '../hooks/run';
 import { EventNotFoundError, giveUp, recordRetry, runEvent, TransientEventError, type RunResult } from '../inbox/process';
 import { nextEventOfAccount } from '../inbox/status';
 import type { Logger } from '../logging/logger';
+import type { ProcessMetrics } from '../metrics/registry';
 import type { MarketplaceClient } from '../marketplace/client';
 import { deliverResult } from '../report/deliver';
 import { QUEUES } from './names';
@@ -28,8 +29,7 @@ export interface ConsumerDeps {
   readonly logger: Logger;
   readonly producer: Producer;
   readonly hooks: ProvisioningHooks;
-  /** Called after each event job settles (metrics). */
-  readonly onEventSettled?: (outcome: { type: string | null; code: string; durationMs: number }) => void;
+  readonly metrics?: ProcessMetrics;
 }
 
 export interface ConsumerOptions {
@@ -76,6 +76,13 @@ export function startConsumers(deps: ConsumerDeps, options: ConsumerOptions): { 
     }
   };
 
+  const settled = (type: string | null, code: string, startedAt: Date) => {
+    if (!deps.metrics) return;
+    deps.metrics.eventsTotal.inc({ type: type ?? 'unknown', code });
+    deps.metrics.eventSeconds.observe({ type: type ?? 'unknown' }, (Date.now() - startedAt.getTime()) / 1000);
+    deps.metrics.lastConsumed.set(Date.now() / 1000);
+  };
+
   const events = new Worker<TokenJob>(
     QUEUES.events,
     async (job: Job<TokenJob>, lockToken?: string) => {
@@ -92,7 +99,7 @@ export function startConsumers(deps: ConsumerDeps, options: ConsumerOptions): { 
           logger.error({ token, err: transient.message }, 'event failed after its last attempt');
           const final = await giveUp(deps, token, transient, attempt);
           if (final.kind === 'finished') await schedule(token, final);
-          deps.onEventSettled?.({ type: null, code: transient.stage === 'fetch' ? 'TRANSPORT_ERROR' : 'UNKNOWN_ERROR', durationMs: Date.now() - attempt.startedAt.getTime() });
+          settled(null, transient.stage === 'fetch' ? 'TRANSPORT_ERROR' : 'UNKNOWN_ERROR', attempt.startedAt);
           return;
         }
         await recordRetry(deps.prisma, token, transient, attempt, 'retrying').catch(() => undefined);
@@ -104,7 +111,7 @@ export function startConsumers(deps: ConsumerDeps, options: ConsumerOptions): { 
         throw new DelayedError();
       }
       await schedule(token, outcome);
-      deps.onEventSettled?.({ type: null, code: outcome.result.errorCode ?? 'SUCCESS', durationMs: Date.now() - attempt.startedAt.getTime() });
+      settled(outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', attempt.startedAt);
     },
     { ...common, concurrency: config.workerConcurrency },
   );
@@ -113,7 +120,14 @@ export function startConsumers(deps: ConsumerDeps, options: ConsumerOptions): { 
     QUEUES.results,
     async (job) => {
       // A DeliveryRetryError (network, 5xx, 429) propagates and BullMQ retries with the delivery backoff.
-      const outcome = await deliverResult(deps, job.data.token, { isLastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
+      let outcome;
+      try {
+        outcome = await deliverResult(deps, job.data.token, { isLastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
+      } catch (error) {
+        deps.metrics?.deliveriesTotal.inc({ outcome: 'retrying' });
+        throw error;
+      }
+      if (outcome !== 'nothing_to_do') deps.metrics?.deliveriesTotal.inc({ outcome });
       if (outcome === 'rejected') throw new UnrecoverableError('the marketplace refused the result');
     },
     { ...common, concurrency: Math.max(2, Math.ceil(config.workerConcurrency / 2)) },

@@ -75,6 +75,12 @@ export class Producer {
     });
   }
 
+  /** Job counts by state of one of the queues (metrics). */
+  async countsOf(queueName: string): Promise<Record<string, number>> {
+    const queue = [this.events, this.results, this.hooks].find((q) => q.name === queueName);
+    return queue ? queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized') : {};
+  }
+
   /** Runs a delayed event job now (the event it waited for has finished). */
   async promoteEvent(token: string): Promise<void> {
     const job = await this.events.getJob(jobIdForToken(token));

@@ -224,6 +224,24 @@ describe('applying events', () => {
     });
   });
 
+  describe('metrics', () => {
+    it('exposes event outcomes, queue depth, the oldest waiting event and failing deliveries', async () => {
+      const { accountId } = await order(1);
+      await s.send(noticeEvent(accountId, 'UPCOMING_INVOICE'));
+      await s.send(assignEvent(accountId));
+      const api = await fetch(`${s.serviceUrl}/metrics`).then((r) => r.text());
+      expect(api).toMatch(/appdirect_events_total\{type="SUBSCRIPTION_NOTICE",code="SUCCESS",component="api"\} \d+/);
+      expect(api).toMatch(/appdirect_queue_jobs\{queue="events",state="waiting",component="api"\} \d+/);
+      expect(api).toMatch(/appdirect_oldest_waiting_event_age_seconds\{component="api"\} [\d.]+/);
+      expect(api).toMatch(/appdirect_result_deliveries_failing\{status="failed",component="api"\} \d+/);
+      expect(api).toMatch(/appdirect_http_requests_total\{method="GET",route="\/appdirect\/events",status="200",component="api"\}/);
+      const worker = await s.workers!.metrics.registry.metrics();
+      expect(worker).toMatch(/appdirect_events_total\{type="USER_ASSIGNMENT",code="MAX_USERS_REACHED",component="worker"\} [1-9]/);
+      expect(worker).toMatch(/appdirect_last_event_consumed_timestamp_seconds\{component="worker"\} 1\d{9}/);
+      expect(worker).toMatch(/appdirect_result_deliveries_total\{outcome="delivered",component="worker"\} [1-9]/);
+    });
+  });
+
   describe('flags', () => {
     it('applies a DEVELOPMENT event for real and tells the hooks', async () => {
       const result = await s.send(orderEvent({ flag: 'DEVELOPMENT' }));

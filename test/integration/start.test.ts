@@ -32,6 +32,18 @@ async function waitForStatus(url: string, child: ChildProcess, timeoutMs: number
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
 }
 
+async function eventuallyFetch(url: string): Promise<string> {
+  for (let tries = 0; ; tries += 1) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return await res.text();
+    } catch (error) {
+      if (tries > 100) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Processes whose command line mentions `needle` (our DATA_DIR is unique to this test). */
 function processesMentioning(needle: string): string[] {
   const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
@@ -53,6 +65,8 @@ describe('npm start', () => {
       expect(existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
       expect(existsSync(path.join(dataDir, 'redis'))).toBe(true);
       expect(processesMentioning(dataDir).length).toBeGreaterThan(0);
+      const workerMetrics = await eventuallyFetch(`http://127.0.0.1:${port + 1}/metrics`);
+      expect(workerMetrics).toContain('appdirect_last_event_consumed_timestamp_seconds');
 
       const stoppedAt = Date.now();
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../src/config';
 import { buildApp, type AppDeps } from '../../src/http/app';
 import { MarketplaceClient, outboundCredentials } from '../../src/marketplace/client';
+import { createProcessMetrics, registerClusterGauges } from '../../src/metrics/registry';
+import { QUEUES } from '../../src/queue/names';
 import { Producer } from '../../src/queue/producer';
 import { createTestDatabase, expectedMigrations, producerRedis, silentLogger, testConfig, testQueuePrefix, type TestDatabase } from './infra';
 
@@ -23,7 +25,9 @@ export async function startTestApp(env: NodeJS.ProcessEnv, overrides: Partial<Ap
   const config: Config = testConfig({ QUEUE_PREFIX: prefix, ...env });
   const producer = new Producer(redis, { prefix, eventMaxAttempts: config.eventMaxAttempts, deliveryMaxAttempts: config.resultMaxAttempts });
   const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config), timeoutMs: 5000 });
-  const deps: AppDeps = { config, logger: silentLogger, prisma: db.prisma, redis, producer, marketplace, expectedMigrations: expectedMigrations(), ...overrides };
+  const metrics = createProcessMetrics('api');
+  registerClusterGauges(metrics.registry, { prisma: db.prisma, queues: Object.values(QUEUES), queueCounts: (name) => producer.countsOf(name) });
+  const deps: AppDeps = { config, logger: silentLogger, prisma: db.prisma, redis, producer, marketplace, metrics, expectedMigrations: expectedMigrations(), ...overrides };
   return {
     app: buildApp(deps),
     deps,

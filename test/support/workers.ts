@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { loggingHooks, type ProvisioningHooks } from '../../src/hooks';
 import { startSweeper } from '../../src/inbox/sweeper';
+import { createProcessMetrics, type ProcessMetrics } from '../../src/metrics/registry';
 import { createWorkerConnection } from '../../src/queue/connection';
 import { startConsumers } from '../../src/queue/consumers';
 import { stopChild } from '../../src/runtime/child';
@@ -10,6 +11,7 @@ import type { TestApp } from './app';
 import { silentLogger } from './infra';
 
 export interface TestWorkers {
+  readonly metrics: ProcessMetrics;
   close(): Promise<void>;
 }
 
@@ -20,8 +22,10 @@ export function startTestWorkers(
 ): TestWorkers {
   const connection: Redis = createWorkerConnection(options.redisUrl ?? process.env.TEST_REDIS_URL!);
   connection.on('error', () => undefined);
+  const metrics = createProcessMetrics('worker');
   const consumers = startConsumers(
     {
+      metrics,
       prisma: subject.db.prisma,
       marketplace: subject.deps.marketplace,
       config: subject.deps.config,
@@ -33,6 +37,7 @@ export function startTestWorkers(
   );
   const sweeper = options.sweepEveryMs ? startSweeper(subject.db.prisma, subject.deps.producer, silentLogger, { intervalMs: options.sweepEveryMs, graceMs: 0 }) : null;
   return {
+    metrics,
     close: async () => {
       await sweeper?.stop();
       await consumers.close();

@@ -98,6 +98,7 @@ export function callbackRouter(deps: AppDeps): Router {
             if (answersSynchronously(raw)) {
               const outcome = await runEvent(deps, event.token, { workerId: `api-${process.pid}`, attempt: 1, synchronous: true });
               if (outcome.kind === 'finished') {
+                deps.metrics.eventsTotal.inc({ type: outcome.type ?? 'unknown', code: outcome.result.errorCode ?? 'SUCCESS' });
                 res.json(outcome.result);
                 return;
               }

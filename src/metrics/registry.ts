@@ -1,0 +1,114 @@
+/**
+ * Prometheus metrics (prom-client). Each process has its own registry; the API
+ * adds the cluster-wide gauges (queue depth, oldest waiting event, failing
+ * deliveries), read from Redis and PostgreSQL when scraped.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PrismaClient } from '../db/client';
+
+export interface ProcessMetrics {
+  readonly registry: Registry;
+  readonly eventsTotal: Counter<'type' | 'code'>;
+  readonly eventSeconds: Histogram<'type'>;
+  readonly lastConsumed: Gauge;
+  readonly deliveriesTotal: Counter<'outcome'>;
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly httpSeconds: Histogram<'method' | 'route'>;
+}
+
+export function createProcessMetrics(component: string): ProcessMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ component });
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    eventsTotal: new Counter({
+      name: 'appdirect_events_total',
+      help: 'Events finished, by event type and outcome code (SUCCESS or the AppDirect error code).',
+      labelNames: ['type', 'code'],
+      registers: [registry],
+    }),
+    eventSeconds: new Histogram({
+      name: 'appdirect_event_processing_seconds',
+      help: 'Time to run an event job (fetch, validate, apply, record), by type.',
+      labelNames: ['type'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    lastConsumed: new Gauge({
+      name: 'appdirect_last_event_consumed_timestamp_seconds',
+      help: 'Unix time this process last finished an event job; a stalled consumer stops moving it.',
+      registers: [registry],
+    }),
+    deliveriesTotal: new Counter({
+      name: 'appdirect_result_deliveries_total',
+      help: 'Result POST attempts, by outcome (delivered, retrying, rejected).',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    httpRequests: new Counter({
+      name: 'appdirect_http_requests_total',
+      help: 'HTTP requests answered, by route and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
+    httpSeconds: new Histogram({
+      name: 'appdirect_http_request_seconds',
+      help: 'HTTP answer latency, by route.',
+      labelNames: ['method', 'route'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+  };
+}
+
+export interface QueueCounts {
+  (queue: string): Promise<Record<string, number>>;
+}
+
+/** Gauges describing the whole installation, computed at scrape time. */
+export function registerClusterGauges(registry: Registry, deps: { prisma: PrismaClient; queueCounts: QueueCounts; queues: readonly string[] }): void {
+  new Gauge({
+    name: 'appdirect_queue_jobs',
+    help: 'Jobs in each queue by state.',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const queue of deps.queues) {
+        const counts = await deps.queueCounts(queue).catch(() => ({}) as Record<string, number>);
+        for (const [state, count] of Object.entries(counts)) this.set({ queue, state }, count);
+      }
+    },
+  });
+  new Gauge({
+    name: 'appdirect_oldest_waiting_event_age_seconds',
+    help: 'Age of the oldest event not finished (received, queued or processing); 0 when none.',
+    registers: [registry],
+    async collect() {
+      // One (status, seq) index probe per status: cheap with millions of finished events.
+      const oldest = await Promise.all(
+        (['received', 'queued', 'processing'] as const).map((status) =>
+          deps.prisma.event.findFirst({ where: { status }, orderBy: { seq: 'asc' }, select: { receivedAt: true } }).catch(() => null),
+        ),
+      );
+      const times = oldest.filter((row) => row !== null).map((row) => row.receivedAt.getTime());
+      this.set(times.length ? (Date.now() - Math.min(...times)) / 1000 : 0);
+    },
+  });
+  new Gauge({
+    name: 'appdirect_result_deliveries_failing',
+    help: 'Results owed to AppDirect that failed for good, or are pending after at least one failed attempt.',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const [failed, retrying] = await Promise.all([
+        deps.prisma.resultDelivery.count({ where: { status: 'failed' } }).catch(() => 0),
+        deps.prisma.resultDelivery.count({ where: { status: 'pending', attempts: { gt: 0 } } }).catch(() => 0),
+      ]);
+      this.set({ status: 'failed' }, failed);
+      this.set({ status: 'retrying' }, retrying);
+    },
+  });
+}
