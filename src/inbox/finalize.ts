@@ -51,44 +51,40 @@ export async function finishEvent(
 ): Promise<bigint[]> {
   const { result } = outcome;
   const now = new Date();
-  await tx.event.update({
-    where: { seq: event.seq },
-    data: {
-      status: result.success ? 'succeeded' : 'failed',
-      result: result as unknown as Prisma.InputJsonObject,
-      errorCode: result.errorCode ?? null,
-      finishedAt: now,
-      pendingSince: null,
-      lastError: options.lastError ?? null,
-      ...(outcome.accountId ? { accountId: outcome.accountId } : {}),
-    },
-  });
-  await tx.resultDelivery.create({
-    data: {
-      eventSeq: event.seq,
-      resultUrl: resultUrlFor(event.marketplaceBaseUrl, event.token),
-      body: result as unknown as Prisma.InputJsonObject,
-      status: options.answeredSynchronously ? 'not_required' : 'pending',
-    },
-  });
-  await tx.eventAttempt.create({
-    data: {
-      eventSeq: event.seq,
-      attempt: attempt.attempt,
-      workerId: attempt.workerId,
-      outcome: result.success ? 'succeeded' : options.lastError ? 'failed' : 'business_error',
-      errorCode: result.errorCode ?? null,
-      error: options.lastError ?? (result.success ? null : (result.message ?? null)),
-      startedAt: attempt.startedAt,
-      durationMs: now.getTime() - attempt.startedAt.getTime(),
-    },
-  });
-  const hookIds: bigint[] = [];
-  for (const hook of outcome.hooks) {
-    const call = await tx.hookCall.create({
-      data: { accountId: hook.accountId ?? null, eventToken: event.token, kind: hook.kind, args: hook.args, development: event.development },
-    });
-    hookIds.push(call.id);
-  }
-  return hookIds;
+  const status = result.success ? 'succeeded' : 'failed';
+  const attemptOutcome = result.success ? 'succeeded' : options.lastError ? 'failed' : 'business_error';
+  const attemptError = options.lastError ?? (result.success ? null : (result.message ?? null));
+  const hooks = outcome.hooks.map((hook) => ({ kind: hook.kind, accountId: hook.accountId ?? null, args: hook.args }));
+  // One statement (one round trip) writes the final state, the result owed, the attempt and the hook calls.
+  const rows = await tx.$queryRaw<Array<{ id: bigint | null }>>`
+    WITH finished AS (
+      UPDATE events SET
+        status = ${status}::"EventStatus",
+        result = ${JSON.stringify(result)}::jsonb,
+        "errorCode" = ${result.errorCode ?? null},
+        "finishedAt" = ${now},
+        "pendingSince" = NULL,
+        "lastError" = ${options.lastError ?? null},
+        "accountId" = COALESCE(${outcome.accountId ?? null}, "accountId"),
+        "updatedAt" = ${now}
+      WHERE seq = ${event.seq}
+      RETURNING seq
+    ), delivery AS (
+      INSERT INTO result_deliveries ("eventSeq", "resultUrl", body, status, "updatedAt")
+      SELECT seq, ${resultUrlFor(event.marketplaceBaseUrl, event.token)}, ${JSON.stringify(result)}::jsonb,
+             ${options.answeredSynchronously ? 'not_required' : 'pending'}::"DeliveryStatus", ${now}
+      FROM finished
+    ), attempt AS (
+      INSERT INTO event_attempts ("eventSeq", attempt, "workerId", outcome, "errorCode", error, "startedAt", "durationMs")
+      SELECT seq, ${attempt.attempt}, ${attempt.workerId}, ${attemptOutcome}::"AttemptOutcome", ${result.errorCode ?? null},
+             ${attemptError}, ${attempt.startedAt}, ${now.getTime() - attempt.startedAt.getTime()}
+      FROM finished
+    ), hooks AS (
+      INSERT INTO hook_calls ("accountId", "eventToken", kind, args, development)
+      SELECT h->>'accountId', ${event.token}, h->>'kind', h->'args', ${event.development}
+      FROM jsonb_array_elements(${JSON.stringify(hooks)}::jsonb) AS h
+      RETURNING id
+    )
+    SELECT id FROM hooks`;
+  return rows.map((row) => row.id).filter((id): id is bigint => id !== null);
 }

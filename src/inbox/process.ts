@@ -60,15 +60,17 @@ const isRetryableDatabaseError = (error: unknown): boolean =>
 /** Runs the event once. Never applies an event twice: a finished event returns its stored result. */
 export async function runEvent(deps: ProcessDeps, token: string, options: RunOptions): Promise<RunResult> {
   const attempt: AttemptInfo = { workerId: options.workerId, attempt: options.attempt, startedAt: new Date() };
-  const event = await deps.prisma.event.findUnique({ where: { token } });
-  if (!event) throw new EventNotFoundError(`no inbox row for event ${token}`);
-  if ((FINAL_STATUSES as readonly string[]).includes(event.status)) {
-    return { kind: 'finished', result: event.result as unknown as ResultBody, hookCallIds: [], deliver: false };
+  // Claim it in one statement: only an unfinished event moves to `processing`.
+  const [event] = await deps.prisma.$queryRaw<Event[]>`
+    UPDATE events
+    SET status = 'processing', "startedAt" = COALESCE("startedAt", ${attempt.startedAt}), attempts = attempts + 1, "updatedAt" = now()
+    WHERE token = ${token} AND status NOT IN ('succeeded', 'failed', 'cancelled')
+    RETURNING *`;
+  if (!event) {
+    const finished = await deps.prisma.event.findUnique({ where: { token }, select: { result: true } });
+    if (!finished) throw new EventNotFoundError(`no inbox row for event ${token}`);
+    return { kind: 'finished', result: finished.result as unknown as ResultBody, hookCallIds: [], deliver: false };
   }
-  await deps.prisma.event.update({
-    where: { seq: event.seq },
-    data: { status: 'processing', startedAt: event.startedAt ?? attempt.startedAt, attempts: { increment: 1 } },
-  });
 
   const fetched = await documentOf(deps, event);
   if ('failure' in fetched) return finishWithoutApply(deps.prisma, event, fetched.failure, attempt, options);
@@ -91,18 +93,20 @@ export async function runEvent(deps: ProcessDeps, token: string, options: RunOpt
       async (tx) => {
         const lockKey = lockKeyFor(event.accountId, document);
         if (lockKey) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`;
-        const current = await tx.event.findUniqueOrThrow({ where: { seq: event.seq } });
-        if ((FINAL_STATUSES as readonly string[]).includes(current.status)) {
-          return { kind: 'finished', result: current.result as unknown as ResultBody, hookCallIds: [], deliver: false } as const;
+        // Under the lock, in one round trip: is it still unfinished, does an earlier event of
+        // the account still wait (arrival order per account), is the account still being provisioned?
+        const [state] = await tx.$queryRaw<Array<{ status: string; result: unknown; earlier: boolean; provisioning: string | null }>>`
+          SELECT e.status::text AS status, e.result,
+                 EXISTS (SELECT 1 FROM events p WHERE p."accountId" = e."accountId" AND p.seq < e.seq
+                         AND p.status IN ('received', 'queued', 'processing')) AS earlier,
+                 (SELECT a."provisioningStatus"::text FROM accounts a WHERE a.id = e."accountId") AS provisioning
+          FROM events e WHERE e.seq = ${event.seq}`;
+        if (!state || (FINAL_STATUSES as readonly string[]).includes(state.status)) {
+          return { kind: 'finished', result: state?.result as ResultBody, hookCallIds: [], deliver: false } as const;
         }
         if (event.accountId) {
-          // Arrival order per account: an earlier event of the account that is not finished goes first.
-          const earlier = await tx.event.findFirst({
-            where: { accountId: event.accountId, seq: { lt: event.seq }, status: { in: ['received', 'queued', 'processing'] } },
-            select: { seq: true },
-          });
-          if (earlier) return { kind: 'deferred', reason: 'ordering', retryInMs: ORDERING_RETRY_MS } as const;
-          const waiting = await pendingProvisioning(tx, event, deps.config.pendingWaitMs, options.synchronous);
+          if (state.earlier) return { kind: 'deferred', reason: 'ordering', retryInMs: ORDERING_RETRY_MS } as const;
+          const waiting = await pendingProvisioning(tx, event, state.provisioning, deps.config.pendingWaitMs, options.synchronous);
           if (waiting === 'wait') return { kind: 'deferred', reason: 'pending', retryInMs: PENDING_RETRY_MS } as const;
           if (waiting === 'expired') {
             const outcome: FinalOutcome = { result: resultOf(false, { errorCode: 'PENDING', message: EVENT_ERROR_CODES.PENDING.userMessage }), hooks: [] };
@@ -134,11 +138,11 @@ function lockKeyFor(accountId: string | null, document: EventDocument): string |
 async function pendingProvisioning(
   tx: Prisma.TransactionClient,
   event: Event,
+  provisioningStatus: string | null,
   budgetMs: number,
   synchronous: boolean,
 ): Promise<'go' | 'wait' | 'expired'> {
-  const account = await tx.account.findUnique({ where: { id: event.accountId! }, select: { provisioningStatus: true } });
-  if (!account || account.provisioningStatus !== 'pending') return 'go';
+  if (provisioningStatus !== 'pending') return 'go';
   const since = event.pendingSince ?? new Date();
   if (synchronous) return 'wait'; // the API falls back to the queue
   if (!event.pendingSince) await tx.event.update({ where: { seq: event.seq }, data: { pendingSince: since } });
@@ -199,8 +203,11 @@ async function documentOf(deps: ProcessDeps, event: Event): Promise<{ raw: unkno
   return { raw };
 }
 
-/** Keeps the fetched document and the fields the admin views filter on. */
-export async function storeDocument(prisma: PrismaClient, seq: bigint, raw: unknown): Promise<void> {
+/**
+ * Keeps the fetched document and the fields the admin views filter on.
+ * `queued`: also move a `received` row to `queued` (the callback is about to enqueue it).
+ */
+export async function storeDocument(prisma: PrismaClient, seq: bigint, raw: unknown, options: { queued?: boolean } = {}): Promise<void> {
   const doc = (raw && typeof raw === 'object' ? raw : {}) as {
     type?: unknown;
     flag?: unknown;
@@ -217,6 +224,7 @@ export async function storeDocument(prisma: PrismaClient, seq: bigint, raw: unkn
       accountId: text(doc.payload?.account?.accountIdentifier),
       companyUuid: text(doc.payload?.company?.uuid),
       companyName: text(doc.payload?.company?.name),
+      ...(options.queued ? { status: 'queued' as const, queuedAt: new Date() } : {}),
     },
   });
 }

@@ -3,7 +3,7 @@
  * notification finds the existing row. The OAuth 1.0a nonce, when there is one,
  * is written in the same transaction, so a replay is refused and leaves nothing behind.
  */
-import { Prisma, type Event, type PrismaClient } from '../db/client';
+import type { Event, PrismaClient } from '../db/client';
 
 export interface NonceRecord {
   readonly consumerKey: string;
@@ -29,38 +29,58 @@ export interface NewNotification {
 
 export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled'] as const;
 
-const isUniqueViolation = (error: unknown): boolean =>
-  error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 
-async function insertNonce(tx: Prisma.TransactionClient, nonce: NonceRecord): Promise<void> {
-  try {
-    await tx.oAuthNonce.create({ data: { consumerKey: nonce.consumerKey, nonce: nonce.nonce, timestamp: BigInt(nonce.timestamp) } });
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new NonceReplayedError();
-    throw error;
-  }
-}
+/** The inbox fields the callback needs to answer. */
+export type InboxRow = Pick<Event, 'seq' | 'token' | 'status' | 'result' | 'consumerKey'>;
 
 /**
- * Records the notification (and its nonce) and commits. Returns the inbox row
- * and whether this call created it. Throws NonceReplayedError for a replay.
+ * Records the notification (and its nonce) and commits, in one SQL statement
+ * (one round trip, atomic): the event row is only inserted when the nonce is
+ * new. Returns the inbox row and whether this call created it. Throws
+ * NonceReplayedError for a replay (nothing is written then).
  */
-export async function recordNotification(prisma: PrismaClient, note: NewNotification): Promise<{ event: Event; created: boolean }> {
-  return prisma.$transaction(async (tx) => {
-    if (note.nonce) await insertNonce(tx, note.nonce);
-    const inserted = await tx.event.createManyAndReturn({
-      data: [{ token: note.token, eventUrl: note.eventUrl, marketplaceBaseUrl: note.marketplaceBaseUrl, consumerKey: note.consumerKey ?? null }],
-      skipDuplicates: true,
-    });
-    if (inserted[0]) return { event: inserted[0], created: true };
-    const existing = await tx.event.findUniqueOrThrow({ where: { token: note.token } });
-    return { event: existing, created: false };
+export async function recordNotification(prisma: PrismaClient, note: NewNotification): Promise<{ event: InboxRow; created: boolean }> {
+  const nonce = note.nonce;
+  const rows = nonce
+    ? await prisma.$queryRaw<Array<InboxRow & { nonce_ok: boolean }>>`
+        WITH nonce AS (
+          INSERT INTO oauth_nonces ("consumerKey", nonce, "timestamp")
+          VALUES (${nonce.consumerKey}, ${nonce.nonce}, ${BigInt(nonce.timestamp)})
+          ON CONFLICT DO NOTHING
+          RETURNING 1
+        ), inserted AS (
+          INSERT INTO events (token, "eventUrl", "marketplaceBaseUrl", "consumerKey", "updatedAt")
+          SELECT ${note.token}, ${note.eventUrl}, ${note.marketplaceBaseUrl}, ${note.consumerKey ?? null}, now()
+          WHERE EXISTS (SELECT 1 FROM nonce)
+          ON CONFLICT (token) DO NOTHING
+          RETURNING seq, token, status::text AS status, result, "consumerKey"
+        )
+        SELECT inserted.*, EXISTS (SELECT 1 FROM nonce) AS nonce_ok FROM (SELECT 1) AS one LEFT JOIN inserted ON true`
+    : await prisma.$queryRaw<Array<InboxRow & { nonce_ok: boolean }>>`
+        INSERT INTO events (token, "eventUrl", "marketplaceBaseUrl", "consumerKey", "updatedAt")
+        VALUES (${note.token}, ${note.eventUrl}, ${note.marketplaceBaseUrl}, ${note.consumerKey ?? null}, now())
+        ON CONFLICT (token) DO NOTHING
+        RETURNING seq, token, status::text AS status, result, "consumerKey", true AS nonce_ok`;
+  const row = rows[0];
+  if (nonce && row && !row.nonce_ok) throw new NonceReplayedError();
+  if (row?.seq !== undefined && row.seq !== null) {
+    const { nonce_ok: _ignored, ...event } = row;
+    return { event, created: true };
+  }
+  const existing = await prisma.event.findUniqueOrThrow({
+    where: { token: note.token },
+    select: { seq: true, token: true, status: true, result: true, consumerKey: true },
   });
+  return { event: existing, created: false };
 }
 
 /** Records only the nonce (probe notifications carry no event to keep). */
 export async function recordNonce(prisma: PrismaClient, nonce: NonceRecord): Promise<void> {
-  await prisma.$transaction(async (tx) => insertNonce(tx, nonce));
+  const inserted = await prisma.$executeRaw`
+    INSERT INTO oauth_nonces ("consumerKey", nonce, "timestamp")
+    VALUES (${nonce.consumerKey}, ${nonce.nonce}, ${BigInt(nonce.timestamp)})
+    ON CONFLICT DO NOTHING`;
+  if (inserted === 0) throw new NonceReplayedError();
 }
 
 /** Deletes nonces older than the timestamp window can accept; returns how many. */

@@ -1,5 +1,10 @@
 import type { PrismaClient } from '../db/client';
 
+/** queued -> received: enqueueing failed after the row was marked queued (the sweeper takes it from there). */
+export async function markNotQueued(prisma: PrismaClient, seq: bigint): Promise<void> {
+  await prisma.event.updateMany({ where: { seq, status: 'queued' }, data: { status: 'received', queuedAt: null } });
+}
+
 /** received -> queued, once a job exists (a later status is left alone). */
 export async function markQueued(prisma: PrismaClient, seq: bigint): Promise<void> {
   await prisma.event.updateMany({ where: { seq, status: 'received' }, data: { status: 'queued', queuedAt: new Date() } });
@@ -7,12 +12,10 @@ export async function markQueued(prisma: PrismaClient, seq: bigint): Promise<voi
 
 /** The next unfinished event of the same account, in arrival order (it may be waiting for this one). */
 export async function nextEventOfAccount(prisma: PrismaClient, token: string): Promise<string | null> {
-  const event = await prisma.event.findUnique({ where: { token }, select: { seq: true, accountId: true } });
-  if (!event?.accountId) return null;
-  const next = await prisma.event.findFirst({
-    where: { accountId: event.accountId, seq: { gt: event.seq }, status: { in: ['received', 'queued', 'processing'] } },
-    orderBy: { seq: 'asc' },
-    select: { token: true },
-  });
+  const [next] = await prisma.$queryRaw<Array<{ token: string }>>`
+    SELECT n.token FROM events e
+    JOIN events n ON n."accountId" = e."accountId" AND n.seq > e.seq AND n.status IN ('received', 'queued', 'processing')
+    WHERE e.token = ${token}
+    ORDER BY n.seq LIMIT 1`;
   return next?.token ?? null;
 }

@@ -39,8 +39,9 @@ export async function sweep(prisma: PrismaClient, queues: SweepQueues, graceMs =
     counts.events += 1;
   }
 
+  // A delivery touches updatedAt when it starts; a minute covers a POST in flight (10 s timeout).
   const owed = await prisma.resultDelivery.findMany({
-    where: { status: 'pending', updatedAt: { lt: before } },
+    where: { status: 'pending', updatedAt: { lt: new Date(Math.min(before.getTime(), Date.now() - 60_000)) } },
     select: { event: { select: { token: true } } },
     orderBy: { id: 'asc' },
     take: batch,

@@ -62,17 +62,36 @@ export function startConsumers(deps: ConsumerDeps, options: ConsumerOptions): { 
   };
 
   /**
-   * After commit: the result delivery and hook jobs (the sweeper covers a
-   * failure here), and the account's next event, which may be waiting for this one.
+   * After commit: wake the account's next event (it may be waiting for this
+   * one), then make the first attempt of the result POST and of each hook call
+   * right here; only what fails becomes a job of its own, retried with backoff.
+   * A crash in between loses nothing: the rows are committed and the sweeper
+   * enqueues what is still owed.
    */
   const schedule = async (token: string, outcome: RunResult & { kind: 'finished' }) => {
     try {
-      if (outcome.deliver) await producer.enqueueResult(token);
-      for (const id of outcome.hookCallIds) await producer.enqueueHook(id);
       const next = await nextEventOfAccount(deps.prisma, token);
       if (next) await producer.promoteEvent(next);
     } catch (error) {
-      logger.warn({ err: (error as Error).message, token }, 'could not enqueue follow-up jobs; the sweeper will');
+      logger.warn({ err: (error as Error).message, token }, 'could not wake the next event of the account; its fallback delay will');
+    }
+    if (outcome.deliver) {
+      try {
+        const delivered = await deliverResult(deps, token, { isLastAttempt: false });
+        if (delivered !== 'nothing_to_do') deps.metrics?.deliveriesTotal.inc({ outcome: delivered });
+      } catch (error) {
+        deps.metrics?.deliveriesTotal.inc({ outcome: 'retrying' });
+        await producer.enqueueResult(token, { delayMs: config.resultBackoffMs }).catch(() => undefined);
+        logger.info({ token, err: (error as Error).message }, 'result POST failed; retrying with backoff');
+      }
+    }
+    for (const id of outcome.hookCallIds) {
+      try {
+        await runHookCall(deps, id);
+      } catch (error) {
+        logger.warn({ hookCallId: id.toString(), err: (error as Error).message }, 'provisioning hook failed; retrying with backoff');
+        await producer.enqueueHook(id).catch(() => undefined);
+      }
     }
   };
 

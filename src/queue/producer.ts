@@ -57,9 +57,10 @@ export class Producer {
     });
   }
 
-  async enqueueResult(token: string): Promise<void> {
+  async enqueueResult(token: string, options: { delayMs?: number } = {}): Promise<void> {
     await this.results.add('result', { token }, {
       ...RETENTION,
+      delay: options.delayMs,
       jobId: jobIdForToken(token),
       attempts: this.settings.deliveryMaxAttempts ?? DEFAULT_DELIVERY_ATTEMPTS,
       backoff: { type: BACKOFF.delivery },

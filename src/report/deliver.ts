@@ -18,42 +18,39 @@ export async function deliverResult(
   token: string,
   options: { isLastAttempt: boolean },
 ): Promise<DeliveryOutcome> {
-  const event = await deps.prisma.event.findUnique({ where: { token }, include: { delivery: true } });
-  const delivery = event?.delivery;
-  if (!event || !delivery || delivery.status !== 'pending') return 'nothing_to_do';
-  const consumer = event.consumerKey ? deps.config.appdirect.consumerCredentials.find((c) => c.key === event.consumerKey) : undefined;
+  // Claim: touching updatedAt keeps the sweeper off a delivery in flight.
+  const [delivery] = await deps.prisma.$queryRaw<Array<{ id: bigint; resultUrl: string; body: ResultBody; attempts: number; consumerKey: string | null }>>`
+    UPDATE result_deliveries d SET "updatedAt" = now()
+    FROM events e
+    WHERE e.seq = d."eventSeq" AND e.token = ${token} AND d.status = 'pending'
+    RETURNING d.id, d."resultUrl", d.body, d.attempts, e."consumerKey"`;
+  if (!delivery) return 'nothing_to_do';
+  const consumer = delivery.consumerKey ? deps.config.appdirect.consumerCredentials.find((c) => c.key === delivery.consumerKey) : undefined;
   const startedAt = new Date();
   let httpStatus: number | null;
-  let failure: MarketplaceError | Error | null = null;
+  let failure: Error | null = null;
   try {
-    httpStatus = await deps.marketplace.postResult(delivery.resultUrl, delivery.body as unknown as ResultBody, { consumer });
+    httpStatus = await deps.marketplace.postResult(delivery.resultUrl, delivery.body, { consumer });
   } catch (error) {
     failure = error as Error;
     httpStatus = error instanceof MarketplaceError ? (error.httpStatus ?? null) : null;
   }
   const permanent = failure instanceof MarketplaceError ? !failure.transient : false;
   const finalStatus = failure === null ? 'delivered' : permanent || options.isLastAttempt ? 'failed' : 'pending';
-  await deps.prisma.$transaction([
-    deps.prisma.resultDeliveryAttempt.create({
-      data: {
-        deliveryId: delivery.id,
-        attempt: delivery.attempts + 1,
-        httpStatus,
-        error: failure ? failure.message.slice(0, 2000) : null,
-        startedAt,
-        durationMs: Date.now() - startedAt.getTime(),
-      },
-    }),
-    deps.prisma.resultDelivery.update({
-      where: { id: delivery.id },
-      data: {
-        attempts: { increment: 1 },
-        status: finalStatus,
-        lastError: failure ? failure.message.slice(0, 2000) : null,
-        deliveredAt: failure === null ? new Date() : null,
-      },
-    }),
-  ]);
+  const error = failure ? failure.message.slice(0, 2000) : null;
+  const now = new Date();
+  await deps.prisma.$executeRaw`
+    WITH attempt AS (
+      INSERT INTO result_delivery_attempts ("deliveryId", attempt, "httpStatus", error, "startedAt", "durationMs")
+      VALUES (${delivery.id}, ${delivery.attempts + 1}, ${httpStatus}, ${error}, ${startedAt}, ${now.getTime() - startedAt.getTime()})
+    )
+    UPDATE result_deliveries SET
+      attempts = attempts + 1,
+      status = ${finalStatus}::"DeliveryStatus",
+      "lastError" = ${error},
+      "deliveredAt" = ${failure === null ? now : null},
+      "updatedAt" = ${now}
+    WHERE id = ${delivery.id}`;
   if (failure === null) return 'delivered';
   if (permanent) return 'rejected';
   throw new DeliveryRetryError(failure.message, { cause: failure });

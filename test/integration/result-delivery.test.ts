@@ -39,7 +39,7 @@ describe('result delivery', () => {
     const result = await s.send(orderEvent());
     // Simulate the crash window: the result row is committed but its job is gone.
     const event = await s.subject.db.prisma.event.findUniqueOrThrow({ where: { token: result.token } });
-    await s.subject.db.prisma.resultDelivery.update({ where: { eventSeq: event.seq }, data: { status: 'pending' } });
+    await s.subject.db.prisma.$executeRaw`UPDATE result_deliveries SET status = 'pending', "updatedAt" = now() - interval '2 minutes' WHERE "eventSeq" = ${event.seq}`;
     const before = s.marketplace.resultsFor(result.token).length;
     await s.workers!.close();
     s.startWorkers(undefined, { sweepEveryMs: 100 });

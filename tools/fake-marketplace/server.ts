@@ -11,6 +11,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import OAuth from 'oauth-1.0a';
 
 export interface FakeMarketplaceOptions {
+  /** Served for tokens never added (benchmarks use it to avoid storing every event). */
+  readonly fallbackEvent?: (token: string) => Record<string, unknown>;
   /** Shared credentials (legacy OAuth 1.0a) the vendor signs its calls with. */
   readonly consumer?: { key: string; secret: string };
   /** Separate credentials: the OAuth 2.0 client the vendor uses at /oauth2/token. */
@@ -49,13 +51,16 @@ export class FakeMarketplace {
 
   constructor(readonly options: FakeMarketplaceOptions) {}
 
-  async start(): Promise<this> {
+  async start(port = 0): Promise<this> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', resolve);
+    });
     this.origin = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
@@ -110,7 +115,8 @@ export class FakeMarketplace {
       return this.send(res, 200, {});
     }
     if (req.method !== 'GET') return this.send(res, 405, {});
-    const event = this.events.get(token);
+    const stored = this.events.get(token);
+    const event = stored ?? (this.options.fallbackEvent ? { ...this.options.fallbackEvent(token), marketplace: { partner: 'ACME', baseUrl: this.origin } } : undefined);
     if (!event) return this.send(res, 404, { error: 'no such event' });
     this.send(res, 200, event);
   }

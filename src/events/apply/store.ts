@@ -9,9 +9,8 @@ import type { Person } from '../schema';
  */
 export async function lockAccount(tx: Prisma.TransactionClient, accountId: string | undefined): Promise<Account | null> {
   if (!accountId) return null;
-  const rows = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM accounts WHERE id = ${accountId} FOR UPDATE`;
-  if (rows.length === 0) return null;
-  return tx.account.findUnique({ where: { id: accountId } });
+  const [account] = await tx.$queryRaw<Account[]>`SELECT * FROM accounts WHERE id = ${accountId} FOR UPDATE`;
+  return account ?? null;
 }
 
 /** Creates or refreshes the user keyed by AppDirect uuid (never by e-mail). */

@@ -13,7 +13,7 @@ import { Router, type Request } from 'express';
 import { AppError } from '../../errors/app-error';
 import { runEvent, storeDocument } from '../../inbox/process';
 import { FINAL_STATUSES, NonceReplayedError, recordNonce, recordNotification } from '../../inbox/record';
-import { markQueued } from '../../inbox/status';
+import { markNotQueued, markQueued } from '../../inbox/status';
 import { parseEventUrl, type EventLocation } from '../../marketplace/event-url';
 import type { ResultBody } from '../../marketplace/client';
 import type { AppDeps } from '../app';
@@ -42,13 +42,17 @@ export function callbackRouter(deps: AppDeps): Router {
   const router = Router();
   const { prisma, producer, marketplace, config, logger } = deps;
 
-  /** Enqueues the event; with Redis away the row stays `received` and the sweeper picks it up. */
-  const enqueue = async (req: Request, seq: bigint, token: string): Promise<void> => {
+  /**
+   * Enqueues the event. `alreadyMarked`: the row was set `queued` together with
+   * its document. With Redis away the row is (put back) `received` and the sweeper picks it up.
+   */
+  const enqueue = async (req: Request, seq: bigint, token: string, alreadyMarked = false): Promise<void> => {
     try {
       await producer.enqueueEvent(token);
-      await markQueued(prisma, seq);
+      if (!alreadyMarked) await markQueued(prisma, seq);
     } catch (error) {
       req.log.warn({ err: (error as Error).message, token }, 'could not enqueue; the event is safe in the inbox and the sweeper will enqueue it');
+      if (alreadyMarked) await markNotQueued(prisma, seq);
     }
   };
 
@@ -93,17 +97,24 @@ export function callbackRouter(deps: AppDeps): Router {
             return;
           }
           const raw = await fetchInline(req, location.eventUrl, event.consumerKey ?? undefined);
+          if (raw !== null && !answersSynchronously(raw)) {
+            // The common path: one UPDATE stores the document and marks the row queued.
+            await storeDocument(prisma, event.seq, raw, { queued: true });
+            await enqueue(req, event.seq, event.token, true);
+            res.status(202).json({ success: true });
+            return;
+          }
           if (raw !== null) {
+            // NOTICE / STATELESS: run it now and answer with the result.
             await storeDocument(prisma, event.seq, raw);
-            if (answersSynchronously(raw)) {
-              const outcome = await runEvent(deps, event.token, { workerId: `api-${process.pid}`, attempt: 1, synchronous: true });
-              if (outcome.kind === 'finished') {
-                deps.metrics.eventsTotal.inc({ type: outcome.type ?? 'unknown', code: outcome.result.errorCode ?? 'SUCCESS' });
-                res.json(outcome.result);
-                return;
-              }
+            const outcome = await runEvent(deps, event.token, { workerId: `api-${process.pid}`, attempt: 1, synchronous: true });
+            if (outcome.kind === 'finished') {
+              deps.metrics.eventsTotal.inc({ type: outcome.type ?? 'unknown', code: outcome.result.errorCode ?? 'SUCCESS' });
+              res.json(outcome.result);
+              return;
             }
           }
+          // The fetch failed or timed out (or the event must wait for its account): the worker takes over.
           await enqueue(req, event.seq, event.token);
           res.status(202).json({ success: true });
         } catch (error) {
