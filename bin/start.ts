@@ -136,7 +136,7 @@ async function main(): Promise<void> {
       `  API            ${base}`,
       `  Health         ${base}/status`,
       `  Metrics        ${base}/metrics (API), http://127.0.0.1:${config.port + 1}/metrics … (workers)`,
-      `  Admin          ${base}/admin${config.adminToken ? '' : '   (disabled: ADMIN_TOKEN not set)'}`,
+      `  Admin          ${base}/admin${config.adminTokens.length ? '' : '   (disabled: ADMIN_TOKEN not set)'}`,
       `  AppDirect URL  https://<your-host>/appdirect/events?eventUrl={eventUrl}`,
       `  Data           ${config.dataDir}`,
       '  Press Ctrl-C to stop.',

@@ -25,7 +25,8 @@ export interface Config {
     /** Origins (scheme://host:port) of the marketplaces allowed in eventUrl. */
     readonly marketplaceOrigins: readonly string[];
   };
-  readonly adminToken: string | undefined;
+  /** Bearer tokens for /admin, each with the name recorded in the audit log; empty: /admin disabled. */
+  readonly adminTokens: ReadonlyArray<{ readonly name: string; readonly token: string }>;
   readonly oauth2TokenTtlSeconds: number;
   readonly eventMaxAttempts: number;
   readonly eventBackoffMs: number;
@@ -110,7 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       clientSecret: e.APPDIRECT_CLIENT_SECRET,
       marketplaceOrigins: Object.freeze([...e.APPDIRECT_MARKETPLACE_URLS]),
     }),
-    adminToken: e.ADMIN_TOKEN,
+    adminTokens: Object.freeze(e.ADMIN_TOKEN.map((t) => Object.freeze({ ...t }))),
     oauth2TokenTtlSeconds: e.OAUTH2_TOKEN_TTL_SECONDS,
     eventMaxAttempts: e.EVENT_MAX_ATTEMPTS,
     eventBackoffMs: e.EVENT_BACKOFF_MS,

@@ -63,7 +63,20 @@ export const envSchema = z.object({
   APPDIRECT_CLIENT_ID: optionalSecret,
   APPDIRECT_CLIENT_SECRET: optionalSecret,
   APPDIRECT_MARKETPLACE_URLS: urlList,
-  ADMIN_TOKEN: optionalSecret,
+  /** `token`, or named tokens `name:token,name:token` (the name goes into the audit log). */
+  ADMIN_TOKEN: optionalSecret.transform((value, ctx) => {
+    if (value === undefined) return [] as Array<{ name: string; token: string }>;
+    const tokens: Array<{ name: string; token: string }> = [];
+    const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+    for (const entry of entries) {
+      const colon = entry.indexOf(':');
+      const name = colon > 0 ? entry.slice(0, colon) : 'admin';
+      const token = colon > 0 ? entry.slice(colon + 1) : entry;
+      if (token.length < 16) ctx.addIssue({ code: 'custom', message: `the token of '${name}' is shorter than 16 characters` });
+      tokens.push({ name, token });
+    }
+    return tokens;
+  }),
   OAUTH2_TOKEN_TTL_SECONDS: positiveInt(3600),
   EVENT_MAX_ATTEMPTS: positiveInt(8),
   EVENT_BACKOFF_MS: positiveInt(2000),

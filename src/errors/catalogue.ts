@@ -149,6 +149,42 @@ export const HTTP_ERRORS = {
     action:
       'Set APPDIRECT_BASIC_USERNAME/_PASSWORD, APPDIRECT_OAUTH2_CLIENT_ID/_SECRET or APPDIRECT_CONSUMER_KEY/_SECRET, and APPDIRECT_MARKETPLACE_URLS.',
   },
+  ADMIN_TOKEN_INVALID: {
+    status: 401,
+    group: 'Admin',
+    message: 'The admin token is missing or not valid.',
+    action: 'Send Authorization: Bearer <one of the ADMIN_TOKEN tokens>, or log in again on /admin.',
+  },
+  CSRF_REJECTED: {
+    status: 403,
+    group: 'Admin',
+    message: 'The form was not sent from this admin page (CSRF check failed).',
+    action: 'Reload the admin page and submit the form again.',
+  },
+  EVENT_NOT_FOUND: {
+    status: 404,
+    group: 'Admin',
+    message: "There is no event with token '{token}'.",
+    action: 'Check the token (the last segment of the eventUrl) or search with GET /admin/api/events.',
+  },
+  ADMIN_ACCOUNT_NOT_FOUND: {
+    status: 404,
+    group: 'Admin',
+    message: "There is no account '{accountIdentifier}'.",
+    action: 'Search with GET /admin/api/accounts?search=<company name, company uuid or user e-mail>.',
+  },
+  EVENT_NOT_RETRYABLE: {
+    status: 409,
+    group: 'Admin',
+    message: "Event '{token}' is {status}; only failed events, or events whose result delivery failed, can be retried.",
+    action: 'Nothing to do for a succeeded event; an unfinished one is still being worked on (see its timeline).',
+  },
+  EVENT_NOT_CANCELLABLE: {
+    status: 409,
+    group: 'Admin',
+    message: "Event '{token}' is already {status} and cannot be cancelled.",
+    action: 'Only events not yet finished (received, queued, processing) can be cancelled.',
+  },
   ADMIN_DISABLED: {
     status: 403,
     group: 'Admin',

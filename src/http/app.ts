@@ -39,7 +39,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(metricsRouter(deps.metrics.registry));
   app.use(oauth2TokenRouter(deps.config));
   app.use(callbackRouter(deps));
-  app.use('/admin', adminGate(deps.config, deps.logger));
+  app.use('/admin', adminGate(deps));
   app.use(notFound);
   app.use(errorHandler());
   return app;

@@ -16,6 +16,14 @@ export interface FinalOutcome {
   readonly accountId?: string;
 }
 
+/** The event became final (cancelled by an operator) while it was being applied. */
+export class EventFinishedElsewhereError extends Error {
+  constructor(token: string) {
+    super(`event ${token} was finished elsewhere (cancelled) while it was applied`);
+    this.name = 'EventFinishedElsewhereError';
+  }
+}
+
 export interface AttemptInfo {
   readonly workerId: string;
   readonly attempt: number;
@@ -56,7 +64,7 @@ export async function finishEvent(
   const attemptError = options.lastError ?? (result.success ? null : (result.message ?? null));
   const hooks = outcome.hooks.map((hook) => ({ kind: hook.kind, accountId: hook.accountId ?? null, args: hook.args }));
   // One statement (one round trip) writes the final state, the result owed, the attempt and the hook calls.
-  const rows = await tx.$queryRaw<Array<{ id: bigint | null }>>`
+  const rows = await tx.$queryRaw<Array<{ id: bigint | null; finished: bigint }>>`
     WITH finished AS (
       UPDATE events SET
         status = ${status}::"EventStatus",
@@ -67,7 +75,7 @@ export async function finishEvent(
         "lastError" = ${options.lastError ?? null},
         "accountId" = COALESCE(${outcome.accountId ?? null}, "accountId"),
         "updatedAt" = ${now}
-      WHERE seq = ${event.seq}
+      WHERE seq = ${event.seq} AND status NOT IN ('succeeded', 'failed', 'cancelled')
       RETURNING seq
     ), delivery AS (
       INSERT INTO result_deliveries ("eventSeq", "resultUrl", body, status, "updatedAt")
@@ -85,6 +93,10 @@ export async function finishEvent(
       FROM jsonb_array_elements(${JSON.stringify(hooks)}::jsonb) AS h
       RETURNING id
     )
-    SELECT id FROM hooks`;
+    SELECT id, (SELECT count(*) FROM finished) AS finished FROM (SELECT 1) AS one LEFT JOIN hooks ON true`;
+  if (Number(rows[0]?.finished ?? 0) === 0) {
+    // An operator cancelled it meanwhile: throwing rolls the whole transaction (the apply too) back.
+    throw new EventFinishedElsewhereError(event.token);
+  }
   return rows.map((row) => row.id).filter((id): id is bigint => id !== null);
 }

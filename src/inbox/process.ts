@@ -13,7 +13,7 @@ import { APPLY_BY_TYPE, type Outcome } from '../events/apply';
 import { parseEventDocument, type EventDocument } from '../events/schema';
 import type { MarketplaceClient, ResultBody } from '../marketplace/client';
 import { MarketplaceError } from '../marketplace/errors';
-import { finishEvent, resultOf, type AttemptInfo, type FinalOutcome } from './finalize';
+import { EventFinishedElsewhereError, finishEvent, resultOf, type AttemptInfo, type FinalOutcome } from './finalize';
 import { FINAL_STATUSES } from './record';
 
 export interface ProcessDeps {
@@ -122,6 +122,10 @@ export async function runEvent(deps: ProcessDeps, token: string, options: RunOpt
       { timeout: 15_000, maxWait: 10_000 },
     );
   } catch (error) {
+    if (error instanceof EventFinishedElsewhereError) {
+      const finished = await deps.prisma.event.findUniqueOrThrow({ where: { token }, select: { result: true } });
+      return { kind: 'finished', result: finished.result as unknown as ResultBody, hookCallIds: [], deliver: false };
+    }
     if (isRetryableDatabaseError(error)) throw new TransientEventError('apply', `database: ${(error as Error).message.split('\n').slice(-1)[0]}`, { cause: error });
     throw error;
   }

@@ -76,6 +76,21 @@ export class Producer {
     });
   }
 
+  /** A fresh event job starting after `delayMs` (a finished job of the same id is removed first). Bulk retries pace with it. */
+  async enqueueEventDelayed(token: string, delayMs: number): Promise<void> {
+    const jobId = jobIdForToken(token);
+    const state = await this.events.getJobState(jobId);
+    if (['waiting', 'delayed', 'active', 'prioritized', 'waiting-children'].includes(state)) return;
+    if (state === 'completed' || state === 'failed') await this.events.remove(jobId);
+    await this.enqueueEvent(token, { delayMs });
+  }
+
+  /** Drops the event's job unless a worker holds it (a held job finds the event cancelled). */
+  async removeEventJob(token: string): Promise<void> {
+    const jobId = jobIdForToken(token);
+    if ((await this.events.getJobState(jobId)) !== 'active') await this.events.remove(jobId);
+  }
+
   /** Job counts by state of one of the queues (metrics). */
   async countsOf(queueName: string): Promise<Record<string, number>> {
     const queue = [this.events, this.results, this.hooks].find((q) => q.name === queueName);

@@ -18,7 +18,7 @@ describe('loadConfig', () => {
     expect(config.workers).toBe(1);
     expect(config.databaseUrl).toBeUndefined();
     expect(config.redisUrl).toBeUndefined();
-    expect(config.adminToken).toBeUndefined();
+    expect(config.adminTokens).toEqual([]);
     expect(config.appdirect.marketplaceOrigins).toEqual([]);
     expect(Object.isFrozen(config)).toBe(true);
   });

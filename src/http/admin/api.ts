@@ -1,0 +1,170 @@
+/**
+ * The admin JSON API under /admin/api (documented in openapi.ts, served at
+ * /admin/api/openapi.json). Every state-changing call writes the audit log.
+ */
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { accountDetail, searchAccounts } from '../../admin/accounts';
+import {
+  bulkRetry,
+  cancelEvent,
+  countRetryable,
+  decodeCursor,
+  eventDetail,
+  EVENT_STATUSES,
+  listEvents,
+  retryEvent,
+  writeAudit,
+  type EventFilter,
+} from '../../admin/events';
+import { AppError } from '../../errors/app-error';
+import type { AppDeps } from '../app';
+import { jsonBody, validateBody } from '../middleware/json-body';
+import { route } from '../middleware/methods';
+import { produces } from '../middleware/negotiate';
+import { adminNameOf, requireAdmin } from './auth';
+import { openApiDocument } from './openapi';
+
+const filterFields = {
+  status: z.enum(EVENT_STATUSES).optional(),
+  type: z.string().min(1).max(64).optional(),
+  accountIdentifier: z.string().min(1).max(200).optional(),
+  companyUuid: z.string().min(1).max(200).optional(),
+  errorCode: z.string().min(1).max(64).optional(),
+  from: z.iso.datetime({ offset: true }).transform((v) => new Date(v)).optional(),
+  to: z.iso.datetime({ offset: true }).transform((v) => new Date(v)).optional(),
+};
+
+const listQuery = z.strictObject({
+  ...filterFields,
+  cursor: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const bulkRetryBody = z.strictObject({ ...filterFields, dryRun: z.boolean().default(false), max: z.number().int().min(1).max(100_000).default(10_000) });
+
+/** Query parameters are validated field by field: a bad one is a 400 naming it. */
+function parseQuery<T>(schema: z.ZodType<T>, req: Request): T {
+  const parsed = schema.safeParse(req.query);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') throw new AppError('PARAMETER_INVALID', { name: issue.keys[0] ?? '?', reason: 'not a known filter' });
+  throw new AppError('PARAMETER_INVALID', { name: String(issue.path[0] ?? '?'), reason: issue.message });
+}
+
+export function adminApiRouter(deps: AppDeps): Router {
+  const router = Router();
+  const { prisma, producer, config } = deps;
+  const auth = requireAdmin(config);
+  const json = produces('application/json');
+  /** Bulk retries trickle in at this pace (per API call), so they cannot flood the workers. */
+  const RETRY_PER_SECOND = 50;
+
+  route(router, '/openapi.json', { get: [json, (_req, res) => void res.json(openApiDocument)] });
+
+  route(router, '/events', {
+    get: [
+      json,
+      auth,
+      async (req, res) => {
+        const { cursor, limit, ...filter } = parseQuery(listQuery, req);
+        const seq = cursor === undefined ? undefined : decodeCursor(cursor);
+        if (seq === null) throw new AppError('PARAMETER_INVALID', { name: 'cursor', reason: 'not a cursor this API returned' });
+        res.json(await listEvents(prisma, filter, { cursor: seq, limit }));
+      },
+    ],
+  });
+
+  route(router, '/events/retry', {
+    post: [
+      json,
+      jsonBody('16kb'),
+      auth,
+      validateBody(bulkRetryBody),
+      async (req, res) => {
+        const { dryRun, max, ...filter } = req.body as z.output<typeof bulkRetryBody>;
+        const outcome = dryRun
+          ? { matched: await countRetryable(prisma, filter as EventFilter), queued: 0 }
+          : await bulkRetry(prisma, producer, filter as EventFilter, { perSecond: RETRY_PER_SECOND, max });
+        if (!dryRun) {
+          await writeAudit(prisma, { actor: adminNameOf(res), action: 'events.bulk_retry', filter, count: outcome.queued, requestId: req.requestId });
+        }
+        res.status(dryRun ? 200 : 202).json({ dryRun, ...outcome, perSecond: RETRY_PER_SECOND });
+      },
+    ],
+  });
+
+  route(router, '/events/:token', {
+    get: [
+      json,
+      auth,
+      async (req, res) => {
+        const detail = await eventDetail(prisma, String(req.params.token));
+        if (!detail) throw new AppError('EVENT_NOT_FOUND', { token: String(req.params.token) });
+        res.json(detail);
+      },
+    ],
+  });
+
+  route(router, '/events/:token/retry', {
+    post: [
+      json,
+      jsonBody('1kb'),
+      auth,
+      async (req, res) => {
+        const token = String(req.params.token);
+        const plan = await retryEvent(prisma, producer, token);
+        if (!plan) {
+          const event = await prisma.event.findUnique({ where: { token }, select: { status: true } });
+          if (!event) throw new AppError('EVENT_NOT_FOUND', { token });
+          throw new AppError('EVENT_NOT_RETRYABLE', { token, status: event.status });
+        }
+        await writeAudit(prisma, { actor: adminNameOf(res), action: `events.retry.${plan}`, target: token, count: 1, requestId: req.requestId });
+        res.status(202).json({ token, retry: plan });
+      },
+    ],
+  });
+
+  route(router, '/events/:token/cancel', {
+    post: [
+      json,
+      jsonBody('1kb'),
+      auth,
+      async (req, res) => {
+        const token = String(req.params.token);
+        const outcome = await cancelEvent(prisma, producer, token);
+        if (outcome === 'not_found') throw new AppError('EVENT_NOT_FOUND', { token });
+        if (outcome === 'already_finished') {
+          const event = await prisma.event.findUniqueOrThrow({ where: { token }, select: { status: true } });
+          throw new AppError('EVENT_NOT_CANCELLABLE', { token, status: event.status });
+        }
+        await writeAudit(prisma, { actor: adminNameOf(res), action: 'events.cancel', target: token, count: 1, requestId: req.requestId });
+        res.status(202).json({ token, status: 'cancelled', reported: 'OPERATION_CANCELLED' });
+      },
+    ],
+  });
+
+  route(router, '/accounts', {
+    get: [
+      json,
+      auth,
+      async (req, res) => {
+        const { search } = parseQuery(z.strictObject({ search: z.string().min(1).max(200) }), req);
+        res.json({ items: await searchAccounts(prisma, search) });
+      },
+    ],
+  });
+
+  route(router, '/accounts/:accountIdentifier', {
+    get: [
+      json,
+      auth,
+      async (req, res) => {
+        const detail = await accountDetail(prisma, String(req.params.accountIdentifier));
+        if (!detail) throw new AppError('ADMIN_ACCOUNT_NOT_FOUND', { accountIdentifier: String(req.params.accountIdentifier) });
+        res.json(detail);
+      },
+    ],
+  });
+  return router;
+}

@@ -1,0 +1,175 @@
+/** OpenAPI 3.1 description of the admin API, served at /admin/api/openapi.json (validated by a test). */
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+const filterParameters = ['status', 'type', 'accountIdentifier', 'companyUuid', 'errorCode', 'from', 'to'].map((name) => ({
+  name,
+  in: 'query',
+  required: false,
+  schema:
+    name === 'status'
+      ? { $ref: '#/components/schemas/EventStatus' }
+      : name === 'from' || name === 'to'
+        ? { type: 'string', format: 'date-time' }
+        : { type: 'string' },
+}));
+const tokenParameter = { name: 'token', in: 'path', required: true, schema: { type: 'string' }, description: 'The event token (last segment of the eventUrl).' };
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'appdirect-provisioner admin API',
+    version: '1.0.0',
+    description: 'Inspect, retry and cancel AppDirect events; look up accounts. Every state-changing call is written to the audit log.',
+  },
+  servers: [{ url: '/admin/api' }],
+  security: [{ bearer: [] }],
+  paths: {
+    '/events': {
+      get: {
+        summary: 'List events, newest first',
+        parameters: [
+          ...filterParameters,
+          { name: 'cursor', in: 'query', required: false, schema: { type: 'string' }, description: 'nextCursor of the previous page.' },
+          { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+        ],
+        responses: {
+          200: {
+            description: 'A page of events',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['items', 'nextCursor'],
+                  properties: { items: { type: 'array', items: { $ref: '#/components/schemas/EventListItem' } }, nextCursor: { type: ['string', 'null'] } },
+                },
+              },
+            },
+          },
+          400: errorResponse('A filter is invalid (the message names it)'),
+          401: errorResponse('Missing or wrong admin token'),
+        },
+      },
+    },
+    '/events/retry': {
+      post: {
+        summary: 'Retry every retryable event matching a filter (paced)',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  status: { $ref: '#/components/schemas/EventStatus' },
+                  type: { type: 'string' },
+                  accountIdentifier: { type: 'string' },
+                  companyUuid: { type: 'string' },
+                  errorCode: { type: 'string' },
+                  from: { type: 'string', format: 'date-time' },
+                  to: { type: 'string', format: 'date-time' },
+                  dryRun: { type: 'boolean', default: false },
+                  max: { type: 'integer', minimum: 1, maximum: 100000, default: 10000 },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          200: { description: 'Dry run: how many would be retried', content: { 'application/json': { schema: { $ref: '#/components/schemas/BulkRetry' } } } },
+          202: { description: 'Queued, at most perSecond per second', content: { 'application/json': { schema: { $ref: '#/components/schemas/BulkRetry' } } } },
+          401: errorResponse('Missing or wrong admin token'),
+          415: errorResponse('The body is not JSON'),
+          422: errorResponse('Invalid fields (listed in details)'),
+        },
+      },
+    },
+    '/events/{token}': {
+      get: {
+        summary: 'An event: payload, attempt timeline, result and result-delivery attempts',
+        parameters: [tokenParameter],
+        responses: { 200: { description: 'The event', content: { 'application/json': { schema: { type: 'object' } } } }, 404: errorResponse('No such event') },
+      },
+    },
+    '/events/{token}/retry': {
+      post: {
+        summary: 'Run a failed event again from the fetch, or re-send only its result when that is what failed',
+        parameters: [tokenParameter],
+        responses: {
+          202: { description: 'Retrying', content: { 'application/json': { schema: { type: 'object', properties: { token: { type: 'string' }, retry: { enum: ['rerun', 'resend_result'] } } } } } },
+          404: errorResponse('No such event'),
+          409: errorResponse('Not in a retryable state'),
+        },
+      },
+    },
+    '/events/{token}/cancel': {
+      post: {
+        summary: 'Stop an unfinished event and report OPERATION_CANCELLED to AppDirect',
+        parameters: [tokenParameter],
+        responses: { 202: { description: 'Cancelled' }, 404: errorResponse('No such event'), 409: errorResponse('Already finished') },
+      },
+    },
+    '/accounts': {
+      get: {
+        summary: 'Find accounts by company name, company uuid or user e-mail',
+        parameters: [{ name: 'search', in: 'query', required: true, schema: { type: 'string' } }],
+        responses: { 200: { description: 'Matching accounts', content: { 'application/json': { schema: { type: 'object' } } } }, 400: errorResponse('search is missing') },
+      },
+    },
+    '/accounts/{accountIdentifier}': {
+      get: {
+        summary: 'An account with its users, add-ons and latest events',
+        parameters: [{ name: 'accountIdentifier', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 200: { description: 'The account', content: { 'application/json': { schema: { $ref: '#/components/schemas/Account' } } } }, 404: errorResponse('No such account') },
+      },
+    },
+  },
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'One of the ADMIN_TOKEN tokens' } },
+    schemas: {
+      EventStatus: { type: 'string', enum: ['received', 'queued', 'processing', 'succeeded', 'failed', 'cancelled'] },
+      Error: {
+        type: 'object',
+        required: ['code', 'message', 'action', 'requestId'],
+        properties: { code: { type: 'string' }, message: { type: 'string' }, action: { type: 'string' }, requestId: { type: 'string' }, details: {} },
+      },
+      EventListItem: {
+        type: 'object',
+        required: ['token', 'type', 'status', 'errorCode', 'accountIdentifier', 'companyName', 'attempts', 'receivedAt', 'updatedAt'],
+        properties: {
+          token: { type: 'string' },
+          type: { type: ['string', 'null'] },
+          status: { $ref: '#/components/schemas/EventStatus' },
+          errorCode: { type: ['string', 'null'] },
+          accountIdentifier: { type: ['string', 'null'] },
+          companyName: { type: ['string', 'null'] },
+          attempts: { type: 'integer' },
+          receivedAt: { type: 'string', format: 'date-time' },
+          updatedAt: { type: 'string', format: 'date-time' },
+        },
+      },
+      BulkRetry: {
+        type: 'object',
+        required: ['dryRun', 'matched', 'queued', 'perSecond'],
+        properties: { dryRun: { type: 'boolean' }, matched: { type: 'integer' }, queued: { type: 'integer' }, perSecond: { type: 'integer' } },
+      },
+      Account: {
+        type: 'object',
+        required: ['accountIdentifier', 'status', 'editionCode', 'pricingDuration', 'maxUsers', 'users', 'addons', 'events'],
+        properties: {
+          accountIdentifier: { type: 'string' },
+          status: { type: 'string', enum: ['active', 'suspended', 'cancelled', 'closed'] },
+          editionCode: { type: 'string' },
+          pricingDuration: { type: ['string', 'null'] },
+          maxUsers: { type: ['integer', 'null'] },
+          seatsUsed: { type: 'integer' },
+          users: {
+            type: 'array',
+            items: { type: 'object', properties: { uuid: { type: 'string' }, email: { type: 'string' }, name: { type: ['string', 'null'] }, role: { enum: ['owner', 'user'] } } },
+          },
+          addons: { type: 'array', items: { type: 'object' } },
+          events: { type: 'array', items: { type: 'object' } },
+        },
+      },
+    },
+  },
+} as const;
