@@ -9,7 +9,7 @@ import type { Producer } from '../queue/producer';
 import { callbackRouter } from './callback/router';
 import { errorHandler, notFound } from './middleware/errors';
 import { requestContext } from './middleware/request-context';
-import { adminGate } from './routes/admin-gate';
+import { adminRouter } from './admin/router';
 import { httpMetrics } from './middleware/http-metrics';
 import { healthRouter } from './routes/health';
 import { metricsRouter } from './routes/metrics';
@@ -39,7 +39,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(metricsRouter(deps.metrics.registry));
   app.use(oauth2TokenRouter(deps.config));
   app.use(callbackRouter(deps));
-  app.use('/admin', adminGate(deps));
+  app.use('/admin', adminRouter(deps));
   app.use(notFound);
   app.use(errorHandler());
   return app;

@@ -59,11 +59,11 @@ const isRetryableDatabaseError = (error: unknown): boolean =>
 
 /** Runs the event once. Never applies an event twice: a finished event returns its stored result. */
 export async function runEvent(deps: ProcessDeps, token: string, options: RunOptions): Promise<RunResult> {
-  const attempt: AttemptInfo = { workerId: options.workerId, attempt: options.attempt, startedAt: new Date() };
+  const startedAt = new Date();
   // Claim it in one statement: only an unfinished event moves to `processing`.
   const [event] = await deps.prisma.$queryRaw<Event[]>`
     UPDATE events
-    SET status = 'processing', "startedAt" = COALESCE("startedAt", ${attempt.startedAt}), attempts = attempts + 1, "updatedAt" = now()
+    SET status = 'processing', "startedAt" = COALESCE("startedAt", ${startedAt}), attempts = attempts + 1, "updatedAt" = now()
     WHERE token = ${token} AND status NOT IN ('succeeded', 'failed', 'cancelled')
     RETURNING *`;
   if (!event) {
@@ -71,6 +71,8 @@ export async function runEvent(deps: ProcessDeps, token: string, options: RunOpt
     if (!finished) throw new EventNotFoundError(`no inbox row for event ${token}`);
     return { kind: 'finished', result: finished.result as unknown as ResultBody, hookCallIds: [], deliver: false };
   }
+  // Attempts are numbered by the event's own counter, so an operator's retry continues the timeline.
+  const attempt: AttemptInfo = { workerId: options.workerId, attempt: event.attempts, startedAt };
 
   const fetched = await documentOf(deps, event);
   if ('failure' in fetched) return finishWithoutApply(deps.prisma, event, fetched.failure, attempt, options);
@@ -238,8 +240,10 @@ export async function storeDocument(prisma: PrismaClient, seq: bigint, raw: unkn
  * reported — TRANSPORT_ERROR when it could not be fetched, UNKNOWN_ERROR otherwise.
  * The operator sees the last error; AppDirect's user sees a safe text.
  */
-export async function giveUp(deps: Pick<ProcessDeps, 'prisma'>, token: string, error: TransientEventError, attempt: AttemptInfo): Promise<RunResult> {
+export async function giveUp(deps: Pick<ProcessDeps, 'prisma'>, token: string, error: TransientEventError, attemptInfo: AttemptInfo): Promise<RunResult> {
+  let attempt = attemptInfo;
   const event = await deps.prisma.event.findUniqueOrThrow({ where: { token } });
+  attempt = { ...attempt, attempt: Math.max(event.attempts, 1) };
   const code: EventErrorCode = error.stage === 'fetch' ? 'TRANSPORT_ERROR' : 'UNKNOWN_ERROR';
   return finishWithoutApply(deps.prisma, event, { code, message: EVENT_ERROR_CODES[code].userMessage, lastError: error.message }, attempt, {
     synchronous: false,
@@ -248,13 +252,13 @@ export async function giveUp(deps: Pick<ProcessDeps, 'prisma'>, token: string, e
 
 /** Records a failed attempt that will be retried (the timeline shows every error). */
 export async function recordRetry(prisma: PrismaClient, token: string, error: Error, attempt: AttemptInfo, outcome: 'retrying' | 'deferred'): Promise<void> {
-  const event = await prisma.event.findUnique({ where: { token }, select: { seq: true, status: true } });
+  const event = await prisma.event.findUnique({ where: { token }, select: { seq: true, status: true, attempts: true } });
   if (!event) return;
   await prisma.$transaction([
     prisma.eventAttempt.create({
       data: {
         eventSeq: event.seq,
-        attempt: attempt.attempt,
+        attempt: Math.max(event.attempts, 1),
         workerId: attempt.workerId,
         outcome,
         error: error.message.slice(0, 2000),

@@ -1,0 +1,219 @@
+/**
+ * The admin web page at /admin, served by the API itself: log in with an admin
+ * token (kept in a signed, HttpOnly, SameSite=Strict session cookie), a
+ * filterable event list (failed first), an event page with its timeline and
+ * Retry / Cancel buttons (CSRF-protected forms), and account pages.
+ */
+import express, { Router, type Request, type Response } from 'express';
+import { accountDetail, searchAccounts } from '../../admin/accounts';
+import { cancelEvent, eventDetail, EVENT_STATUSES, listEvents, retryEvent, retryPlanOf, writeAudit, type EventFilter, type EventStatusName } from '../../admin/events';
+import { safeEqual } from '../../auth/constant-time';
+import type { AppDeps } from '../app';
+import { rateLimit } from '../middleware/rate-limit';
+import { openSession, pageSession, SESSION_COOKIE, tokenOwner } from './auth';
+import { html, page, raw, statusBadge, when } from './html';
+
+const form = express.urlencoded({ extended: false, limit: '4kb' });
+
+function loginPage(res: Response, error?: string): void {
+  res.status(error ? 401 : 200).type('html').send(
+    page(
+      'Log in',
+      html`${error ? html`<p class="error">${error}</p>` : html``}
+        <h1>Admin</h1>
+        <form method="post" action="/admin/login">
+          <label>Admin token <input type="password" name="token" autocomplete="current-password" autofocus required></label>
+          <button type="submit">Log in</button>
+        </form>`,
+    ),
+  );
+}
+
+function filterFrom(query: Request['query']): EventFilter {
+  const text = (name: string) => (typeof query[name] === 'string' && query[name] ? String(query[name]) : undefined);
+  const status = text('status');
+  return {
+    status: EVENT_STATUSES.includes(status as EventStatusName) ? (status as EventStatusName) : undefined,
+    type: text('type'),
+    accountIdentifier: text('accountIdentifier'),
+    errorCode: text('errorCode'),
+  };
+}
+
+export function adminPageRouter(deps: AppDeps): Router {
+  const router = Router();
+  const { config, prisma, producer } = deps;
+
+  /** The session for this request, or the login form. */
+  const session = (req: Request, res: Response) => {
+    const found = pageSession(config, req);
+    if (!found) loginPage(res);
+    return found;
+  };
+  const checkCsrf = (req: Request, csrf: string) => safeEqual(String((req.body as { _csrf?: unknown })._csrf ?? ''), csrf);
+
+  router.post('/login', rateLimit({ limit: 20, windowMs: 60_000 }), form, (req, res) => {
+    const owner = tokenOwner(config.adminTokens, String((req.body as { token?: unknown }).token ?? ''));
+    if (!owner) return loginPage(res, 'That token is not valid.');
+    res.cookie(SESSION_COOKIE, openSession(owner), { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/admin', maxAge: 8 * 3600_000 });
+    res.redirect(303, '/admin');
+  });
+
+  router.post('/logout', form, (req, res) => {
+    res.clearCookie(SESSION_COOKIE, { path: '/admin' });
+    res.redirect(303, '/admin');
+  });
+
+  router.get('/', async (req, res) => {
+    const s = session(req, res);
+    if (!s) return;
+    const filter = filterFrom(req.query);
+    // Failed events first, then the rest, newest first within each.
+    const failed = filter.status ? { items: [] } : await listEvents(prisma, { ...filter, status: 'failed' }, { limit: 50 });
+    const rest = await listEvents(prisma, filter, { limit: 100 });
+    const items = [...failed.items, ...rest.items.filter((item) => filter.status || item.status !== 'failed')].slice(0, 100);
+    const option = (value: string) => html`<option value="${value}" ${filter.status === value ? raw('selected') : ''}>${value}</option>`;
+    res.type('html').send(
+      page(
+        'Events',
+        html`<h1>Events</h1>
+          <form method="get" action="/admin">
+            <select name="status"><option value="">any status</option>${EVENT_STATUSES.map(option)}</select>
+            <input name="type" placeholder="type" value="${filter.type ?? ''}">
+            <input name="accountIdentifier" placeholder="account" value="${filter.accountIdentifier ?? ''}">
+            <input name="errorCode" placeholder="error code" value="${filter.errorCode ?? ''}">
+            <button type="submit">Filter</button>
+          </form><br>
+          <table id="events"><thead><tr><th>Received</th><th>Status</th><th>Type</th><th>Code</th><th>Account</th><th>Company</th><th>Attempts</th><th>Token</th></tr></thead><tbody>
+          ${items.map(
+            (e) => html`<tr data-token="${e.token}">
+              <td>${when(e.receivedAt)}</td><td>${statusBadge(e.status)}</td><td>${e.type ?? ''}</td><td>${e.errorCode ?? ''}</td>
+              <td>${e.accountIdentifier ? html`<a href="/admin/accounts/${e.accountIdentifier}">${e.accountIdentifier}</a>` : ''}</td>
+              <td>${e.companyName ?? ''}</td><td>${e.attempts}</td><td><a href="/admin/events/${e.token}">${e.token}</a></td></tr>`,
+          )}
+          </tbody></table>${items.length === 0 ? html`<p>No events match.</p>` : html``}`,
+        { user: s.owner.name, csrf: s.csrf },
+      ),
+    );
+  });
+
+  router.get('/events/:token', async (req, res) => {
+    const s = session(req, res);
+    if (!s) return;
+    const event = await eventDetail(prisma, String(req.params.token));
+    if (!event) {
+      res.status(404).type('html').send(page('Not found', html`<p class="error">There is no event ${req.params.token}.</p>`, { user: s.owner.name, csrf: s.csrf }));
+      return;
+    }
+    const done = typeof req.query.done === 'string' ? req.query.done : '';
+    const button = (action: 'retry' | 'cancel', label: string) =>
+      html`<form class="inline" method="post" action="/admin/events/${event.token}/${action}"><input type="hidden" name="_csrf" value="${s.csrf}"><button type="submit" id="${action}">${label}</button></form> `;
+    res.type('html').send(
+      page(
+        `Event ${event.token}`,
+        html`${done ? html`<p class="notice">${done}</p>` : html``}
+          <h1>Event ${event.token}</h1>
+          <p>${retryPlanOf({ status: event.status, delivery: event.resultDelivery }) ? button('retry', 'Retry') : html``}${
+            ['received', 'queued', 'processing'].includes(event.status) ? button('cancel', 'Cancel') : html``
+          }</p>
+          <dl>
+            <dt>Status</dt><dd id="status">${statusBadge(event.status)}</dd>
+            <dt>Type</dt><dd>${event.type ?? '(not fetched yet)'}${event.flag ? ` · ${event.flag}` : ''}</dd>
+            <dt>Account</dt><dd>${event.accountIdentifier ? html`<a href="/admin/accounts/${event.accountIdentifier}">${event.accountIdentifier}</a>` : ''}</dd>
+            <dt>Result</dt><dd><code>${JSON.stringify(event.result ?? null)}</code></dd>
+            <dt>Last error</dt><dd>${event.lastError ?? ''}</dd>
+            <dt>Received</dt><dd>${when(event.receivedAt)}</dd><dt>Finished</dt><dd>${when(event.finishedAt)}</dd>
+            <dt>Event URL</dt><dd>${event.eventUrl}</dd>
+          </dl>
+          <h2>Attempts</h2>
+          <table><thead><tr><th>#</th><th>Started</th><th>Worker</th><th>Outcome</th><th>Code</th><th>Error</th><th>ms</th></tr></thead><tbody>
+          ${event.timeline.map((a) => html`<tr><td>${a.attempt}</td><td>${when(a.startedAt)}</td><td>${a.workerId}</td><td>${a.outcome}</td><td>${a.errorCode ?? ''}</td><td>${a.error ?? ''}</td><td>${a.durationMs}</td></tr>`)}
+          </tbody></table>
+          <h2>Result delivery</h2>
+          ${event.resultDelivery
+            ? html`<p>${statusBadge(event.resultDelivery.status)} ${event.resultDelivery.resultUrl}</p>
+              <table><thead><tr><th>#</th><th>Started</th><th>HTTP</th><th>Error</th><th>ms</th></tr></thead><tbody>
+              ${event.resultDelivery.timeline.map((a) => html`<tr><td>${a.attempt}</td><td>${when(a.startedAt)}</td><td>${a.httpStatus ?? ''}</td><td>${a.error ?? ''}</td><td>${a.durationMs}</td></tr>`)}
+              </tbody></table>`
+            : html`<p>No result owed yet.</p>`}
+          <h2>Payload</h2><pre>${JSON.stringify(event.payload, null, 2)}</pre>`,
+        { user: s.owner.name, csrf: s.csrf },
+      ),
+    );
+  });
+
+  const action = (name: 'retry' | 'cancel') =>
+    router.post(`/events/:token/${name}`, form, async (req, res) => {
+      const s = pageSession(config, req);
+      if (!s || !checkCsrf(req, s.csrf)) {
+        res.status(403).type('html').send(page('Refused', html`<p class="error">The form was not sent from this admin page. Reload it and try again.</p>`));
+        return;
+      }
+      const token = String(req.params.token);
+      let message: string;
+      if (name === 'retry') {
+        const plan = await retryEvent(prisma, producer, token);
+        message = plan ? `Retry started (${plan === 'rerun' ? 'running the event again' : 're-sending the result'}).` : 'This event is not in a retryable state.';
+        if (plan) await writeAudit(prisma, { actor: s.owner.name, action: `events.retry.${plan}`, target: token, count: 1, requestId: req.requestId });
+      } else {
+        const outcome = await cancelEvent(prisma, producer, token);
+        message = outcome === 'cancelled' ? 'Cancelled; OPERATION_CANCELLED will be reported to AppDirect.' : 'This event is already finished.';
+        if (outcome === 'cancelled') await writeAudit(prisma, { actor: s.owner.name, action: 'events.cancel', target: token, count: 1, requestId: req.requestId });
+      }
+      res.redirect(303, `/admin/events/${encodeURIComponent(token)}?done=${encodeURIComponent(message)}`);
+    });
+  action('retry');
+  action('cancel');
+
+  router.get('/accounts', async (req, res) => {
+    const s = session(req, res);
+    if (!s) return;
+    const search = typeof req.query.search === 'string' ? req.query.search.trim() : '';
+    const items = search ? await searchAccounts(prisma, search) : [];
+    res.type('html').send(
+      page(
+        'Accounts',
+        html`<h1>Accounts</h1>
+          <form method="get" action="/admin/accounts"><input name="search" placeholder="company name, company uuid or user e-mail" size="40" value="${search}"> <button type="submit">Search</button></form><br>
+          ${search
+            ? html`<table><thead><tr><th>Account</th><th>Company</th><th>Status</th><th>Edition</th><th>Seats</th></tr></thead><tbody>
+              ${items.map((a) => html`<tr><td><a href="/admin/accounts/${a.accountIdentifier}">${a.accountIdentifier}</a></td><td>${a.companyName}</td><td>${statusBadge(a.status)}</td><td>${a.editionCode}</td><td>${a.seatsUsed} / ${a.maxUsers ?? '∞'}</td></tr>`)}
+              </tbody></table>`
+            : html``}`,
+        { user: s.owner.name, csrf: s.csrf },
+      ),
+    );
+  });
+
+  router.get('/accounts/:accountIdentifier', async (req, res) => {
+    const s = session(req, res);
+    if (!s) return;
+    const account = await accountDetail(prisma, String(req.params.accountIdentifier));
+    if (!account) {
+      res.status(404).type('html').send(page('Not found', html`<p class="error">There is no account ${req.params.accountIdentifier}.</p>`, { user: s.owner.name, csrf: s.csrf }));
+      return;
+    }
+    res.type('html').send(
+      page(
+        account.company.name,
+        html`<h1>${account.company.name}</h1>
+          <dl>
+            <dt>Account</dt><dd>${account.accountIdentifier}</dd><dt>Status</dt><dd>${statusBadge(account.status)} (provisioning ${account.provisioningStatus})</dd>
+            <dt>Edition</dt><dd>${account.editionCode} · ${account.pricingDuration ?? ''}</dd>
+            <dt>Seats</dt><dd id="seats">${account.seatsUsed} used / ${account.maxUsers ?? 'unlimited'}</dd>
+            <dt>Company</dt><dd>${account.company.uuid}</dd>
+          </dl>
+          <h2>Users</h2>
+          <table><thead><tr><th>Name</th><th>E-mail</th><th>Role</th><th>AppDirect uuid</th><th>Assigned</th></tr></thead><tbody>
+          ${account.users.map((u) => html`<tr><td>${u.name ?? ''}</td><td>${u.email}</td><td>${u.role}</td><td>${u.uuid}</td><td>${when(u.assignedAt)}</td></tr>`)}
+          </tbody></table>
+          <h2>Add-ons</h2>
+          ${account.addons.length ? html`<ul>${account.addons.map((a) => html`<li>${a.offeringCode} (${a.id}, ${a.status})</li>`)}</ul>` : html`<p>None.</p>`}
+          <h2>Latest events</h2>
+          <table><tbody>${account.events.map((e) => html`<tr><td>${when(e.receivedAt)}</td><td>${statusBadge(e.status)}</td><td>${e.type ?? ''}</td><td>${e.errorCode ?? ''}</td><td><a href="/admin/events/${e.token}">${e.token}</a></td></tr>`)}</tbody></table>`,
+        { user: s.owner.name, csrf: s.csrf },
+      ),
+    );
+  });
+  return router;
+}

@@ -1,0 +1,51 @@
+/**
+ * Everything under /admin: the JSON API (/admin/api), bull-board (/admin/queues)
+ * and the page. Without ADMIN_TOKEN the whole tree answers 403 ADMIN_DISABLED
+ * (and the start-up log says so), rather than being reachable without credentials.
+ */
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { AppError } from '../../errors/app-error';
+import type { AppDeps } from '../app';
+import { adminApiRouter } from './api';
+import { pageSession, tokenOwner } from './auth';
+import { adminPageRouter } from './page';
+
+/** bull-board: a page session (or admin bearer token); writes only from our own origin. */
+function queuesBoard(deps: AppDeps): Router {
+  const adapter = new ExpressAdapter();
+  adapter.setBasePath('/admin/queues');
+  const { events, results, hooks } = deps.producer;
+  createBullBoard({ queues: [events, results, hooks].map((queue) => new BullMQAdapter(queue)), serverAdapter: adapter });
+  const router = Router();
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+    const allowed = bearer ? tokenOwner(deps.config.adminTokens, bearer) !== null : pageSession(deps.config, req) !== null;
+    if (!allowed) {
+      if (req.method === 'GET' && req.accepts('html')) return res.redirect(303, '/admin');
+      throw new AppError('ADMIN_TOKEN_INVALID', {});
+    }
+    const crossSite = req.get('sec-fetch-site') && !['same-origin', 'none'].includes(req.get('sec-fetch-site')!);
+    if (!bearer && req.method !== 'GET' && crossSite) throw new AppError('CSRF_REJECTED', {});
+    next();
+  });
+  router.use(adapter.getRouter() as Router);
+  return router;
+}
+
+export function adminRouter(deps: AppDeps): Router {
+  const router = Router();
+  if (deps.config.adminTokens.length === 0) {
+    deps.logger.warn('ADMIN_TOKEN is not set: /admin is disabled (every request answers 403 ADMIN_DISABLED)');
+    router.use(() => {
+      throw new AppError('ADMIN_DISABLED', {});
+    });
+    return router;
+  }
+  router.use('/api', adminApiRouter(deps));
+  router.use('/queues', queuesBoard(deps));
+  router.use(adminPageRouter(deps));
+  return router;
+}

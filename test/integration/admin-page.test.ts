@@ -1,0 +1,82 @@
+/**
+ * The admin page end to end in a real headless Chromium (Debian's `chromium`,
+ * driven by playwright-core): log in, find the failed event, retry it, see it succeed.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { orderEvent } from '../support/events';
+import { startScenario, type Scenario } from '../support/scenario';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const TOKEN = 'page-test-token-0123456789';
+const hasBrowser = existsSync(CHROMIUM);
+if (!hasBrowser) console.warn(`admin page browser test SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+const describeWithBrowser = hasBrowser ? describe : describe.skip;
+
+describeWithBrowser('admin page in Chromium', () => {
+  let s: Scenario;
+  let browser: Browser;
+  beforeAll(async () => {
+    s = await startScenario({ ADMIN_TOKEN: `ops:${TOKEN}` });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await s.close();
+  });
+
+  it('logs in, finds a failed event, retries it and sees it succeed', async () => {
+    s.marketplace.fetchFaults.push({ status: 503, times: 4 });
+    const failed = await s.send(orderEvent({ seats: 5 }));
+    expect(failed.errorCode).toBe('TRANSPORT_ERROR');
+    await s.send(orderEvent({ seats: 2 })); // a succeeded event listed after the failed one
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${s.serviceUrl}/admin`);
+    await page.fill('input[name=token]', 'wrong-token-wrong-token');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('text=That token is not valid.');
+    await page.fill('input[name=token]', TOKEN);
+    await page.click('button[type=submit]');
+
+    const firstRow = page.locator('#events tbody tr').first();
+    await firstRow.waitFor();
+    expect(await firstRow.getAttribute('data-token')).toBe(failed.token); // failed first
+    expect(await firstRow.locator('.status').innerText()).toBe('failed');
+    await firstRow.locator(`a[href="/admin/events/${failed.token}"]`).click();
+    await page.waitForSelector('#status .status.failed');
+
+    await page.click('#retry');
+    await page.waitForSelector('.notice');
+    expect(await page.locator('.notice').innerText()).toContain('Retry started');
+    for (let i = 0; i < 100 && !(await page.locator('#status .status.succeeded').count()); i += 1) {
+      await page.waitForTimeout(100);
+      await page.reload();
+    }
+    expect(await page.locator('#status').innerText()).toBe('succeeded');
+
+    mkdirSync(path.join(__dirname, '..', '..', 'test-results'), { recursive: true });
+    await page.screenshot({ path: path.join(__dirname, '..', '..', 'test-results', 'admin-event.png'), fullPage: true });
+
+    const accountLink = page.locator('dl a[href^="/admin/accounts/"]');
+    await accountLink.click();
+    expect(await page.locator('#seats').innerText()).toBe('1 used / 5');
+    const audit = await s.subject.db.prisma.auditLog.findMany();
+    expect(audit).toEqual([expect.objectContaining({ actor: 'ops', action: 'events.retry.rerun', target: failed.token })]);
+  }, 60_000);
+
+  it('refuses a retry form posted without the CSRF token', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${s.serviceUrl}/admin`);
+    await page.fill('input[name=token]', TOKEN);
+    await page.click('button[type=submit]');
+    await page.locator('#events').waitFor();
+    const { token } = await s.send(orderEvent());
+    const status = await page.evaluate(async (t) => (await fetch(`/admin/events/${t}/retry`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '_csrf=forged' })).status, token);
+    expect(status).toBe(403);
+  });
+});
