@@ -1,0 +1,184 @@
+/**
+ * npm run admin -- <command>   (against the admin API, local or remote)
+ *
+ *   events list   [filters] [--limit N] [--all]
+ *   events show   <token>
+ *   events retry  <token>
+ *   events retry  [filters] [--dry-run]       retry every retryable event matching the filters
+ *   events cancel <token>
+ *   accounts show <accountIdentifier>
+ *   accounts search <company name | company uuid | user e-mail>
+ *
+ * Filters: --status --type --account --company --error-code --from --to (ISO dates).
+ * Connection: --url (default ADMIN_URL, else http://127.0.0.1:$PORT) and --token (default ADMIN_TOKEN;
+ * of `name:token,…` the first token is used).
+ */
+import { parseArgs } from 'node:util';
+
+const USAGE = `usage: npm run admin -- <command> [options]
+  events list   [filters] [--limit N] [--all]
+  events show   <token>
+  events retry  <token> | [filters] [--dry-run]
+  events cancel <token>
+  accounts show <accountIdentifier>
+  accounts search <company name | company uuid | user e-mail>
+filters: --status --type --account --company --error-code --from --to
+connection: --url (ADMIN_URL) --token (ADMIN_TOKEN)`;
+
+interface Options {
+  url: string;
+  token: string;
+}
+
+class CliError extends Error {}
+
+const FILTER_FLAGS = { status: 'status', type: 'type', account: 'accountIdentifier', company: 'companyUuid', 'error-code': 'errorCode', from: 'from', to: 'to' } as const;
+
+async function call(options: Options, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  let response: Response;
+  try {
+    response = await fetch(`${options.url.replace(/\/$/, '')}/admin/api${path}`, {
+      method,
+      headers: { authorization: `Bearer ${options.token}`, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+  } catch (error) {
+    throw new CliError(`cannot reach ${options.url}: ${(error as Error).message}`);
+  }
+  const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  if (response.status >= 400) throw new CliError(`${json.code ?? response.status}: ${json.message ?? response.statusText}${json.action ? `\n  ${json.action}` : ''}`);
+  return { status: response.status, json };
+}
+
+function table(rows: Array<Record<string, unknown>>, columns: string[]): string {
+  if (rows.length === 0) return '(none)';
+  const text = (v: unknown) => (v === null || v === undefined ? '' : v instanceof Object ? JSON.stringify(v) : String(v));
+  const widths = columns.map((c) => Math.min(48, Math.max(c.length, ...rows.map((r) => text(r[c]).length))));
+  const line = (cells: string[]) => cells.map((c, i) => c.slice(0, widths[i]).padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(columns.map((c) => text(r[c]))))].join('\n');
+}
+
+function progressBar(done: number, total: number): string {
+  const width = 30;
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}`;
+}
+
+function filtersOf(values: Record<string, string | boolean | undefined>): Record<string, string> {
+  const filter: Record<string, string> = {};
+  for (const [flag, field] of Object.entries(FILTER_FLAGS)) if (typeof values[flag] === 'string') filter[field] = values[flag] as string;
+  return filter;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      token: { type: 'string' },
+      limit: { type: 'string' },
+      all: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      status: { type: 'string' },
+      type: { type: 'string' },
+      account: { type: 'string' },
+      company: { type: 'string' },
+      'error-code': { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [noun, verb, argument] = positionals;
+  if (values.help || !noun) {
+    console.log(USAGE);
+    return;
+  }
+  const rawToken = values.token ?? process.env.ADMIN_TOKEN ?? '';
+  const first = rawToken.split(',')[0]?.trim() ?? '';
+  const token = first.includes(':') ? first.slice(first.indexOf(':') + 1) : first;
+  if (!token) throw new CliError('no admin token: pass --token or set ADMIN_TOKEN');
+  const options: Options = { url: values.url ?? process.env.ADMIN_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`, token };
+  const filter = filtersOf(values);
+
+  if (noun === 'events' && verb === 'list') {
+    const limit = values.limit ?? '50';
+    let cursor: string | null = null;
+    const rows: Array<Record<string, unknown>> = [];
+    do {
+      const query = new URLSearchParams({ ...filter, limit, ...(cursor ? { cursor } : {}) });
+      const page = (await call(options, 'GET', `/events?${query}`)).json as { items: Array<Record<string, unknown>>; nextCursor: string | null };
+      rows.push(...page.items);
+      cursor = values.all ? page.nextCursor : null;
+    } while (cursor);
+    console.log(table(rows, ['receivedAt', 'status', 'type', 'errorCode', 'accountIdentifier', 'companyName', 'attempts', 'token']));
+    return;
+  }
+  if (noun === 'events' && verb === 'show' && argument) {
+    const event = (await call(options, 'GET', `/events/${encodeURIComponent(argument)}`)).json as Record<string, unknown> & {
+      timeline: Array<Record<string, unknown>>;
+      resultDelivery: (Record<string, unknown> & { timeline: Array<Record<string, unknown>> }) | null;
+    };
+    for (const key of ['token', 'status', 'type', 'accountIdentifier', 'errorCode', 'lastError', 'receivedAt', 'finishedAt', 'result']) {
+      console.log(`${key.padEnd(18)} ${typeof event[key] === 'object' ? JSON.stringify(event[key]) : (event[key] ?? '')}`);
+    }
+    console.log(`\nattempts\n${table(event.timeline, ['attempt', 'startedAt', 'workerId', 'outcome', 'errorCode', 'error', 'durationMs'])}`);
+    if (event.resultDelivery) {
+      console.log(`\nresult delivery: ${event.resultDelivery.status}\n${table(event.resultDelivery.timeline, ['attempt', 'startedAt', 'httpStatus', 'error', 'durationMs'])}`);
+    }
+    return;
+  }
+  if (noun === 'events' && verb === 'retry' && argument) {
+    const { json } = await call(options, 'POST', `/events/${encodeURIComponent(argument)}/retry`);
+    console.log(json.retry === 'resend_result' ? `re-sending the result of ${argument}` : `running ${argument} again`);
+    return;
+  }
+  if (noun === 'events' && verb === 'retry') {
+    if (Object.keys(filter).length === 0) throw new CliError('give an event token, or at least one filter (e.g. --status failed --error-code TRANSPORT_ERROR)');
+    const dry = (await call(options, 'POST', '/events/retry', { ...filter, dryRun: true })).json as { matched: number };
+    if (values['dry-run']) {
+      console.log(`${dry.matched} event(s) would be retried`);
+      return;
+    }
+    const real = (await call(options, 'POST', '/events/retry', filter)).json as { queued: number; perSecond: number };
+    console.log(`retrying ${real.queued} event(s), at most ${real.perSecond} per second`);
+    // Progress: how many of them are no longer retryable (finished well) — stops when nothing moves for 30 s.
+    let remaining = real.queued;
+    let lastChange = Date.now();
+    while (remaining > 0 && Date.now() - lastChange < 30_000) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const now = ((await call(options, 'POST', '/events/retry', { ...filter, dryRun: true })).json as { matched: number }).matched;
+      const stillRetryable = Math.max(0, now - (dry.matched - real.queued));
+      if (stillRetryable !== remaining) lastChange = Date.now();
+      remaining = stillRetryable;
+      if (process.stdout.isTTY) process.stdout.write(`\r${progressBar(real.queued - remaining, real.queued)} finished`);
+    }
+    if (process.stdout.isTTY) process.stdout.write('\n');
+    console.log(remaining === 0 ? `all ${real.queued} retried event(s) finished` : `${real.queued - remaining} finished; ${remaining} still failed or in progress (see events list)`);
+    return;
+  }
+  if (noun === 'events' && verb === 'cancel' && argument) {
+    await call(options, 'POST', `/events/${encodeURIComponent(argument)}/cancel`);
+    console.log(`cancelled ${argument}; OPERATION_CANCELLED will be reported to AppDirect`);
+    return;
+  }
+  if (noun === 'accounts' && verb === 'show' && argument) {
+    const account = (await call(options, 'GET', `/accounts/${encodeURIComponent(argument)}`)).json as Record<string, unknown> & { users: Array<Record<string, unknown>>; events: Array<Record<string, unknown>> };
+    for (const key of ['accountIdentifier', 'status', 'editionCode', 'pricingDuration', 'maxUsers', 'seatsUsed']) console.log(`${key.padEnd(18)} ${account[key] ?? ''}`);
+    console.log(`\nusers\n${table(account.users, ['name', 'email', 'role', 'uuid'])}`);
+    console.log(`\nlatest events\n${table(account.events, ['receivedAt', 'status', 'type', 'errorCode', 'token'])}`);
+    return;
+  }
+  if (noun === 'accounts' && verb === 'search' && argument) {
+    const { json } = await call(options, 'GET', `/accounts?${new URLSearchParams({ search: argument })}`);
+    console.log(table(json.items as Array<Record<string, unknown>>, ['accountIdentifier', 'companyName', 'status', 'editionCode', 'seatsUsed', 'maxUsers']));
+    return;
+  }
+  throw new CliError(`unknown command: ${positionals.join(' ')} (see npm run admin -- --help)`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error instanceof CliError ? error.message : error);
+  process.exit(1);
+});
