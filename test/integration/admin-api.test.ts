@@ -24,6 +24,15 @@ describe('admin API', () => {
   });
   afterAll(() => s.close());
 
+  it('mounts bull-board at /admin/queues behind the same authentication', async () => {
+    const denied = await fetch(`${s.serviceUrl}/admin/queues/api/queues`, { headers: { accept: 'application/json' } });
+    expect(denied.status).toBe(401);
+    const board = await fetch(`${s.serviceUrl}/admin/queues/api/queues`, { headers: { authorization: `Bearer ${OPS}`, accept: 'application/json' } });
+    expect(board.status).toBe(200);
+    const names = ((await board.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort();
+    expect(names).toEqual(['events', 'hooks', 'results']);
+  });
+
   it('serves a valid OpenAPI document', async () => {
     const res = await fetch(`${s.serviceUrl}/admin/api/openapi.json`);
     const document = (await res.json()) as { paths: Record<string, unknown> };

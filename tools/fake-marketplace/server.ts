@@ -47,6 +47,8 @@ export class FakeMarketplace {
   resultFaults: Fault[] = [];
   private server: http.Server | null = null;
   private readonly sockets = new Set<Socket>();
+  /** Scripted delays still pending; stop() cancels them so nothing outlives the server. */
+  private readonly delays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   origin = '';
 
   constructor(readonly options: FakeMarketplaceOptions) {}
@@ -66,6 +68,10 @@ export class FakeMarketplace {
   }
 
   async stop(): Promise<void> {
+    for (const delay of this.delays) {
+      clearTimeout(delay.timer);
+      delay.resolve();
+    }
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -102,7 +108,19 @@ export class FakeMarketplace {
     const fault = (isResult ? this.resultFaults : this.fetchFaults).find((f) => f.times > 0);
     if (fault) {
       fault.times -= 1;
-      if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      if (fault.delayMs) {
+        await new Promise<void>((resolve) => {
+          const delay = {
+            timer: setTimeout(() => {
+              this.delays.delete(delay);
+              resolve();
+            }, fault.delayMs),
+            resolve,
+          };
+          this.delays.add(delay);
+        });
+        if (!this.server?.listening) return;
+      }
       if (fault.status) return this.send(res, fault.status, { error: 'scripted failure' });
       if (fault.malformed) {
         res.writeHead(200, { 'Content-Type': 'application/json' });
