@@ -220,19 +220,22 @@ export async function storeDocument(prisma: PrismaClient, seq: bigint, raw: unkn
     payload?: { account?: { accountIdentifier?: unknown }; company?: { uuid?: unknown; name?: unknown } };
   };
   const text = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
-  await prisma.event.update({
-    where: { seq },
-    data: {
-      payload: raw as Prisma.InputJsonValue,
-      type: text(doc.type),
-      flag: text(doc.flag),
-      development: doc.flag === 'DEVELOPMENT',
-      accountId: text(doc.payload?.account?.accountIdentifier),
-      companyUuid: text(doc.payload?.company?.uuid),
-      companyName: text(doc.payload?.company?.name),
-      ...(options.queued ? { status: 'queued' as const, queuedAt: new Date() } : {}),
-    },
-  });
+  const queued = options.queued ?? false;
+  // Never regress a row a worker already moved on (a duplicate notification may have enqueued it
+  // while this request was still fetching): fill what is missing, and only `received` becomes `queued`.
+  await prisma.$executeRaw`
+    UPDATE events SET
+      payload = COALESCE(payload, ${JSON.stringify(raw)}::jsonb),
+      type = COALESCE(type, ${text(doc.type)}),
+      flag = COALESCE(flag, ${text(doc.flag)}),
+      development = development OR ${doc.flag === 'DEVELOPMENT'},
+      "accountId" = COALESCE("accountId", ${text(doc.payload?.account?.accountIdentifier)}),
+      "companyUuid" = COALESCE("companyUuid", ${text(doc.payload?.company?.uuid)}),
+      "companyName" = COALESCE("companyName", ${text(doc.payload?.company?.name)}),
+      "queuedAt" = CASE WHEN ${queued} AND status = 'received' THEN now() ELSE "queuedAt" END,
+      status = CASE WHEN ${queued} AND status = 'received' THEN 'queued'::"EventStatus" ELSE status END,
+      "updatedAt" = now()
+    WHERE seq = ${seq}`;
 }
 
 /**

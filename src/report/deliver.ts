@@ -5,13 +5,29 @@
  * for more than 24 h); other 4xx stop and mark the delivery failed.
  */
 import type { Config } from '../config';
-import type { PrismaClient } from '../db/client';
+import { isDatabaseUnavailable, type PrismaClient } from '../db/client';
 import type { MarketplaceClient, ResultBody } from '../marketplace/client';
 import { MarketplaceError } from '../marketplace/errors';
 
 export type DeliveryOutcome = 'delivered' | 'nothing_to_do' | 'rejected';
 
 export class DeliveryRetryError extends Error {}
+
+const RECORD_TRIES = 120;
+const RECORD_PAUSE_MS = 500;
+
+/** Runs `record` until it succeeds while the database is unreachable (up to a minute), then gives up loudly. */
+async function untilRecorded(record: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await record();
+      return;
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || attempt >= RECORD_TRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, RECORD_PAUSE_MS));
+    }
+  }
+}
 
 export async function deliverResult(
   deps: { prisma: PrismaClient; marketplace: MarketplaceClient; config: Pick<Config, 'appdirect'> },
@@ -39,7 +55,7 @@ export async function deliverResult(
   const finalStatus = failure === null ? 'delivered' : permanent || options.isLastAttempt ? 'failed' : 'pending';
   const error = failure ? failure.message.slice(0, 2000) : null;
   const now = new Date();
-  await deps.prisma.$executeRaw`
+  const record = () => deps.prisma.$executeRaw`
     WITH attempt AS (
       INSERT INTO result_delivery_attempts ("deliveryId", attempt, "httpStatus", error, "startedAt", "durationMs")
       VALUES (${delivery.id}, ${delivery.attempts + 1}, ${httpStatus}, ${error}, ${startedAt}, ${now.getTime() - startedAt.getTime()})
@@ -51,7 +67,13 @@ export async function deliverResult(
       "deliveredAt" = ${failure === null ? now : null},
       "updatedAt" = ${now}
     WHERE id = ${delivery.id}`;
-  if (failure === null) return 'delivered';
+  if (failure === null) {
+    // AppDirect has the result. Losing that fact now (database away) would send it twice, so
+    // keep trying to record it rather than letting the POST be retried.
+    await untilRecorded(record);
+    return 'delivered';
+  }
+  await record();
   if (permanent) return 'rejected';
   throw new DeliveryRetryError(failure.message, { cause: failure });
 }

@@ -33,14 +33,14 @@ function runningPort(databaseDir: string): number | null {
  * process of its own group, so Ctrl-C reaches only our supervisor, which stops
  * it last.
  */
-export async function startEmbeddedPostgres(dataDir: string, options: { timeoutMs?: number } = {}): Promise<RunningService> {
+export async function startEmbeddedPostgres(dataDir: string, options: { timeoutMs?: number; port?: number } = {}): Promise<RunningService> {
   const databaseDir = path.join(dataDir, 'postgres');
   const url = (port: number) => `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`;
   const reused = runningPort(databaseDir);
   if (reused !== null) return { url: url(reused), stop: async () => undefined };
 
   mkdirSync(dataDir, { recursive: true });
-  const port = await findFreePort();
+  const port = options.port ?? (await findFreePort());
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, databaseDir, String(port)], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -242,6 +242,25 @@ describe('applying events', () => {
     });
   });
 
+  describe('duplicate notifications racing the workers', () => {
+    it('never moves an event a worker already finished back to queued (applied once, one result)', async () => {
+      const { token, eventUrl } = s.marketplace.addEvent(orderEvent());
+      // The first notification's inline fetch is slow; a duplicate enqueues the event and a worker finishes it meanwhile.
+      s.marketplace.fetchFaults.push({ delayMs: 400, status: 0, times: 1 });
+      const { notify } = await import('../../tools/fake-marketplace/notify');
+      const first = notify(s.serviceUrl, eventUrl, s.auth);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await notify(s.serviceUrl, eventUrl, s.auth);
+      await eventually(async () => (await s.subject.db.prisma.event.findUnique({ where: { token } }))?.status === 'succeeded');
+      expect((await first).status).toBe(202);
+      const row = await s.subject.db.prisma.event.findUniqueOrThrow({ where: { token } });
+      expect(row.status).toBe('succeeded');
+      expect(row.accountId).toMatch(/^acct-/);
+      expect(await s.subject.db.prisma.account.count({ where: { createdByEventToken: token } })).toBe(1);
+      await eventually(async () => s.marketplace.resultsFor(token).length === 1);
+    });
+  });
+
   describe('flags', () => {
     it('applies a DEVELOPMENT event for real and tells the hooks', async () => {
       const result = await s.send(orderEvent({ flag: 'DEVELOPMENT' }));

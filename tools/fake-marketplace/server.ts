@@ -30,6 +30,8 @@ export interface Fault {
   readonly status?: number;
   readonly delayMs?: number;
   readonly malformed?: boolean;
+  /** Never answer and do not record: a request lost in a hung server. */
+  readonly hang?: boolean;
   times: number;
 }
 
@@ -108,6 +110,7 @@ export class FakeMarketplace {
     const fault = (isResult ? this.resultFaults : this.fetchFaults).find((f) => f.times > 0);
     if (fault) {
       fault.times -= 1;
+      if (fault.hang) return; // the socket stays open until the caller gives up (or stop())
       if (fault.delayMs) {
         await new Promise<void>((resolve) => {
           const delay = {
