@@ -3,6 +3,7 @@
  * by the condition that should produce it — end to end through the callback,
  * real BullMQ workers, PostgreSQL and the fake marketplace's result endpoint.
  */
+import { notify } from '../../tools/fake-marketplace/notify';
 import { accountEvent, assignEvent, changeEvent, noticeEvent, orderEvent, person, unassignEvent } from '../support/events';
 import { startScenario, type Scenario } from '../support/scenario';
 import { eventually } from '../support/workers';
@@ -247,7 +248,6 @@ describe('applying events', () => {
       const { token, eventUrl } = s.marketplace.addEvent(orderEvent());
       // The first notification's inline fetch is slow; a duplicate enqueues the event and a worker finishes it meanwhile.
       s.marketplace.fetchFaults.push({ delayMs: 400, status: 0, times: 1 });
-      const { notify } = await import('../../tools/fake-marketplace/notify');
       const first = notify(s.serviceUrl, eventUrl, s.auth);
       await new Promise((resolve) => setTimeout(resolve, 50));
       await notify(s.serviceUrl, eventUrl, s.auth);
