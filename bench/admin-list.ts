@@ -4,7 +4,7 @@
  * plan of the equivalent query (it must use an index, not scan the table).
  */
 import pg from 'pg';
-import { saveResult, startApi, startInfra, table } from './support';
+import { runMain, saveResult, startApi, startInfra, table } from './support';
 
 const EVENTS = Number(process.env.BENCH_STORED_EVENTS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
@@ -75,10 +75,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

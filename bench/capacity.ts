@@ -7,7 +7,7 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { rssMiB, runService } from './e2e-lib';
-import { saveResult, startInfra, table } from './support';
+import { runMain, saveResult, startInfra, table } from './support';
 
 const GROWTH_EVENTS = Number(process.env.BENCH_GROWTH_EVENTS ?? 2000);
 const MEMORY_EVENTS = Number(process.env.BENCH_MEMORY_EVENTS ?? 100_000);
@@ -56,10 +56,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

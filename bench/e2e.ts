@@ -8,7 +8,7 @@
  * first notification to the last result received.
  */
 import { rawBullmq, runService } from './e2e-lib';
-import { saveResult, startInfra, table } from './support';
+import { runMain, saveResult, startInfra, table } from './support';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 2000);
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 200);
@@ -36,10 +36,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -8,7 +8,7 @@ import { createHmac } from 'node:crypto';
 import autocannon from 'autocannon';
 import OAuth from 'oauth-1.0a';
 import { findFreePort } from '../src/runtime/ports';
-import { saveResult, startApi, startInfra, startMarketplaceProcess, startProcess, table } from './support';
+import { runMain, saveResult, startApi, startInfra, startMarketplaceProcess, startProcess, table } from './support';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -86,10 +86,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runMain(main);

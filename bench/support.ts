@@ -119,3 +119,14 @@ export async function startMarketplaceProcess(env: NodeJS.ProcessEnv): Promise<{
   });
   return { origin, results: () => results, stop: () => stopChild(child, 5000).then(() => undefined) };
 }
+
+/** Runs a benchmark's main and exits with its outcome (the servers it started are stopped by main). */
+export function runMain(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

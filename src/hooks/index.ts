@@ -56,8 +56,12 @@ export async function loadHooks(modulePath: string | undefined): Promise<Provisi
   if (!modulePath) return loggingHooks;
   const loaded = (await import(path.resolve(modulePath))) as { default?: ProvisioningHooks; hooks?: ProvisioningHooks };
   const hooks = loaded.hooks ?? loaded.default;
-  if (!hooks || typeof hooks !== 'object') throw new Error(`${modulePath} exports no ProvisioningHooks (as default or hooks)`);
-  return hooks;
+  const entries = hooks && typeof hooks === 'object' ? Object.entries(hooks) : [];
+  const valid = entries.length > 0 && entries.every(([kind, fn]) => (HOOK_KINDS as readonly string[]).includes(kind) && typeof fn === 'function');
+  if (!valid) {
+    throw new Error(`${modulePath} exports no ProvisioningHooks (as default or hooks): expected functions named ${HOOK_KINDS.join(', ')}`);
+  }
+  return hooks as ProvisioningHooks;
 }
 
 /** Runs one recorded hook call. */

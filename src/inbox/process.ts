@@ -24,8 +24,6 @@ export interface ProcessDeps {
 
 export interface RunOptions {
   readonly workerId: string;
-  /** 1-based. */
-  readonly attempt: number;
   /** The result goes back in the HTTP answer: no result POST, and no waiting. */
   readonly synchronous: boolean;
 }

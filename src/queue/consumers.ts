@@ -110,7 +110,7 @@ export function startConsumers(deps: ConsumerDeps, options: ConsumerOptions): { 
       const maxAttempts = job.opts.attempts ?? config.eventMaxAttempts;
       let outcome: RunResult;
       try {
-        outcome = await runEvent(deps, token, { workerId: options.workerId, attempt: attempt.attempt, synchronous: false });
+        outcome = await runEvent(deps, token, { workerId: options.workerId, synchronous: false });
       } catch (error) {
         if (error instanceof EventNotFoundError) throw new UnrecoverableError(error.message);
         const transient = error instanceof TransientEventError ? error : new TransientEventError('apply', (error as Error).message, { cause: error });

@@ -107,7 +107,7 @@ export function callbackRouter(deps: AppDeps): Router {
           if (raw !== null) {
             // NOTICE / STATELESS: run it now and answer with the result.
             await storeDocument(prisma, event.seq, raw);
-            const outcome = await runEvent(deps, event.token, { workerId: `api-${process.pid}`, attempt: 1, synchronous: true });
+            const outcome = await runEvent(deps, event.token, { workerId: `api-${process.pid}`, synchronous: true });
             if (outcome.kind === 'finished') {
               deps.metrics.eventsTotal.inc({ type: outcome.type ?? 'unknown', code: outcome.result.errorCode ?? 'SUCCESS' });
               res.json(outcome.result);
