@@ -7,53 +7,64 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { rssMiB, runService } from './e2e-lib';
-import { runMain, saveResult, startInfra, table } from './support';
+import { runMain, saveResult, startInfra, table, type Infra } from './support';
 
 const GROWTH_EVENTS = Number(process.env.BENCH_GROWTH_EVENTS ?? 2000);
 const MEMORY_EVENTS = Number(process.env.BENCH_MEMORY_EVENTS ?? 100_000);
 const STORED = (process.env.BENCH_STORED ?? '1000,100000').split(',').map(Number);
+/** BENCH_ONLY=contention,growth,memory (default: all three). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'contention,growth,memory').split(','));
 
 async function main(): Promise<void> {
   const infra = await startInfra();
   const report: Record<string, unknown> = {};
   try {
-    // Contention.
-    const contention = await runService(infra, { name: 'contention', workers: 2, events: 1000, accounts: 1, maxUsers: 500, senders: 64 });
-    const client = new pg.Client({ connectionString: contention.databaseUrl });
-    await client.connect();
-    const seats = Number((await client.query(`SELECT count(*) AS n FROM seats WHERE "accountId" = 'acct-bench-0'`)).rows[0].n);
-    const outcomes = (await client.query(`SELECT COALESCE("errorCode", 'SUCCESS') AS code, count(*)::int AS n FROM events GROUP BY 1 ORDER BY 1`)).rows;
-    await client.end();
-    report.contention = { assignments: 1000, seats: 500, decisionsPerSecond: contention.eventsPerSecond, seatsTaken: seats, overAllocated: Math.max(0, seats - 500), outcomes };
-    console.log(table([{ scenario: 'contention: 1,000 assignments, 1 account, 500 seats', 'decisions/s': contention.eventsPerSecond, 'seats taken': seats, 'over-allocated': Math.max(0, seats - 500) }]));
-
-    // Growth.
-    const growthRows: Array<Record<string, string | number>> = [];
-    for (const stored of STORED) {
-      const run = await runService(infra, { name: `growth_${stored}`, workers: 1, events: GROWTH_EVENTS, accounts: 200, storedEvents: stored });
-      growthRows.push({ 'events already stored': stored, 'events applied+reported/s': run.eventsPerSecond });
-    }
-    const first = Number(growthRows[0]!['events applied+reported/s']);
-    const last = Number(growthRows[growthRows.length - 1]!['events applied+reported/s']);
-    report.growth = { rows: growthRows, drop: 1 - last / first };
-    console.log(`${table(growthRows)}\nthroughput change: ${(((last - first) / first) * 100).toFixed(1)} % (target: no worse than -10 %)`);
-
-    // Memory.
-    const memory = await runService(infra, { name: 'memory', workers: 1, events: MEMORY_EVENTS, accounts: 1000, keepProcesses: true });
-    const redis = new Redis(infra.redisUrl);
-    const info = await redis.info('memory');
-    const keys = await redis.dbsize();
-    redis.disconnect();
-    const usedMiB = Math.round(Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0) / 2 ** 20);
-    const apiRss = rssMiB(memory.processes.api.child.pid);
-    const workerRss = rssMiB(memory.processes.workers[0]!.child.pid);
-    await memory.stop();
-    report.memory = { events: MEMORY_EVENTS, eventsPerSecond: memory.eventsPerSecond, redisUsedMiB: usedMiB, redisKeys: keys, apiRssMiB: apiRss, workerRssMiB: workerRss };
-    console.log(table([{ 'events processed': MEMORY_EVENTS, 'Redis used MiB': usedMiB, 'Redis keys': keys, 'API RSS MiB': apiRss, 'worker RSS MiB': workerRss }]));
-    console.log(`wrote ${saveResult('capacity', report)}`);
+    if (ONLY.has('contention')) await contentionRun(infra, report);
+    if (ONLY.has('growth')) await growthRun(infra, report);
+    if (ONLY.has('memory')) await memoryRun(infra, report);
+    console.log(`wrote ${saveResult(`capacity-${[...ONLY].join('-')}`, report)}`);
   } finally {
     await infra.stop();
   }
+}
+
+async function contentionRun(infra: Infra, report: Record<string, unknown>): Promise<void> {
+  const contention = await runService(infra, { name: 'contention', workers: 2, events: 1000, accounts: 1, maxUsers: 500, senders: 64 });
+  const client = new pg.Client({ connectionString: contention.databaseUrl });
+  await client.connect();
+  const seats = Number((await client.query(`SELECT count(*) AS n FROM seats WHERE "accountId" = 'acct-bench-0'`)).rows[0].n);
+  const outcomes = (await client.query(`SELECT COALESCE("errorCode", 'SUCCESS') AS code, count(*)::int AS n FROM events GROUP BY 1 ORDER BY 1`)).rows;
+  await client.end();
+  report.contention = { assignments: 1000, seats: 500, decisionsPerSecond: contention.eventsPerSecond, seatsTaken: seats, overAllocated: Math.max(0, seats - 500), outcomes };
+  console.log(table([{ scenario: 'contention: 1,000 assignments, 1 account, 500 seats', 'decisions/s': contention.eventsPerSecond, 'seats taken': seats, 'over-allocated': Math.max(0, seats - 500) }]));
+
+}
+
+async function growthRun(infra: Infra, report: Record<string, unknown>): Promise<void> {
+  const growthRows: Array<Record<string, string | number>> = [];
+  for (const stored of STORED) {
+    const run = await runService(infra, { name: `growth_${stored}`, workers: 1, events: GROWTH_EVENTS, accounts: 200, storedEvents: stored });
+    growthRows.push({ 'events already stored': stored, 'events applied+reported/s': run.eventsPerSecond });
+  }
+  const first = Number(growthRows[0]!['events applied+reported/s']);
+  const last = Number(growthRows[growthRows.length - 1]!['events applied+reported/s']);
+  report.growth = { rows: growthRows, drop: 1 - last / first };
+  console.log(`${table(growthRows)}\nthroughput change: ${(((last - first) / first) * 100).toFixed(1)} % (target: no worse than -10 %)`);
+
+}
+
+async function memoryRun(infra: Infra, report: Record<string, unknown>): Promise<void> {
+  const memory = await runService(infra, { name: 'memory', workers: 1, events: MEMORY_EVENTS, accounts: 1000, keepProcesses: true });
+  const redis = new Redis(infra.redisUrl);
+  const info = await redis.info('memory');
+  const keys = await redis.dbsize();
+  redis.disconnect();
+  const usedMiB = Math.round(Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0) / 2 ** 20);
+  const apiRss = rssMiB(memory.processes.api.child.pid);
+  const workerRss = rssMiB(memory.processes.workers[0]!.child.pid);
+  await memory.stop();
+  report.memory = { events: MEMORY_EVENTS, eventsPerSecond: memory.eventsPerSecond, redisUsedMiB: usedMiB, redisKeys: keys, apiRssMiB: apiRss, workerRssMiB: workerRss };
+  console.log(table([{ 'events processed': MEMORY_EVENTS, 'Redis used MiB': usedMiB, 'Redis keys': keys, 'API RSS MiB': apiRss, 'worker RSS MiB': workerRss }]));
 }
 
 runMain(main);

@@ -19,3 +19,8 @@ export async function nextEventOfAccount(prisma: PrismaClient, token: string): P
     ORDER BY n.seq LIMIT 1`;
   return next?.token ?? null;
 }
+
+/** processing -> queued: the event waits for an earlier one of its account (operators see it waiting, not running). */
+export async function markWaiting(prisma: PrismaClient, token: string): Promise<void> {
+  await prisma.event.updateMany({ where: { token, status: 'processing' }, data: { status: 'queued' } });
+}

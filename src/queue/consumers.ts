@@ -14,7 +14,7 @@ import type { PrismaClient } from '../db/client';
 import type { ProvisioningHooks } from '../hooks';
 import { abandonHookCall, runHookCall } from '../hooks/run';
 import { EventNotFoundError, giveUp, recordRetry, runEvent, TransientEventError, type RunResult } from '../inbox/process';
-import { nextEventOfAccount } from '../inbox/status';
+import { markWaiting, nextEventOfAccount } from '../inbox/status';
 import type { Logger } from '../logging/logger';
 import type { ProcessMetrics } from '../metrics/registry';
 import type { MarketplaceClient } from '../marketplace/client';
@@ -31,6 +31,9 @@ export interface ConsumerDeps {
   readonly hooks: ProvisioningHooks;
   readonly metrics?: ProcessMetrics;
 }
+
+const DRAIN_MAX = 100;
+const DRAIN_MS = 5_000;
 
 export interface ConsumerOptions {
   readonly connection: Redis;
@@ -62,19 +65,12 @@ export function startConsumers(deps: ConsumerDeps, options: ConsumerOptions): { 
   };
 
   /**
-   * After commit: wake the account's next event (it may be waiting for this
-   * one), then make the first attempt of the result POST and of each hook call
-   * right here; only what fails becomes a job of its own, retried with backoff.
-   * A crash in between loses nothing: the rows are committed and the sweeper
-   * enqueues what is still owed.
+   * After commit: the first attempt of the result POST and of each hook call
+   * happen right here; only what fails becomes a job of its own, retried with
+   * backoff. A crash in between loses nothing: the rows are committed and the
+   * sweeper enqueues what is still owed.
    */
-  const schedule = async (token: string, outcome: RunResult & { kind: 'finished' }) => {
-    try {
-      const next = await nextEventOfAccount(deps.prisma, token);
-      if (next) await producer.promoteEvent(next);
-    } catch (error) {
-      logger.warn({ err: (error as Error).message, token }, 'could not wake the next event of the account; its fallback delay will');
-    }
+  const followUps = async (token: string, outcome: RunResult & { kind: 'finished' }) => {
     if (outcome.deliver) {
       try {
         const delivered = await deliverResult(deps, token, { isLastAttempt: false });
@@ -92,6 +88,40 @@ export function startConsumers(deps: ConsumerDeps, options: ConsumerOptions): { 
         logger.warn({ hookCallId: id.toString(), err: (error as Error).message }, 'provisioning hook failed; retrying with backoff');
         await producer.enqueueHook(id).catch(() => undefined);
       }
+    }
+  };
+
+  /**
+   * Events of one account run one at a time, in order. When one finishes, this
+   * worker goes on with the account's next waiting events itself (a burst of
+   * assignments to one company would otherwise pay a queue round trip per
+   * event), up to DRAIN_MAX events or DRAIN_MS; then it wakes the next one's job.
+   * The jobs of events drained here find them finished and end at once.
+   */
+  const drainAccount = async (token: string) => {
+    let current = token;
+    const until = Date.now() + DRAIN_MS;
+    for (let drained = 0; drained < DRAIN_MAX && Date.now() < until; drained += 1) {
+      // Even one another worker holds: the account lock and the final-state check keep it applied once.
+      const next = await nextEventOfAccount(deps.prisma, current).catch(() => null);
+      if (!next) return;
+      const startedAt = new Date();
+      let outcome: RunResult;
+      try {
+        outcome = await runEvent(deps, next, { workerId: options.workerId, synchronous: false });
+      } catch {
+        break; // its own job retries it with backoff
+      }
+      if (outcome.kind !== 'finished') break;
+      await followUps(next, outcome);
+      settled(outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', startedAt);
+      current = next;
+    }
+    try {
+      const next = await nextEventOfAccount(deps.prisma, current);
+      if (next) await producer.promoteEvent(next);
+    } catch (error) {
+      logger.warn({ err: (error as Error).message, token: current }, 'could not wake the next event of the account; its fallback delay will');
     }
   };
 
@@ -117,7 +147,7 @@ export function startConsumers(deps: ConsumerDeps, options: ConsumerOptions): { 
         if (attempt.attempt >= maxAttempts) {
           logger.error({ token, err: transient.message }, 'event failed after its last attempt');
           const final = await giveUp(deps, token, transient, attempt);
-          if (final.kind === 'finished') await schedule(token, final);
+          if (final.kind === 'finished') await followUps(token, final);
           settled(null, transient.stage === 'fetch' ? 'TRANSPORT_ERROR' : 'UNKNOWN_ERROR', attempt.startedAt);
           return;
         }
@@ -126,11 +156,13 @@ export function startConsumers(deps: ConsumerDeps, options: ConsumerOptions): { 
       }
       if (outcome.kind === 'deferred') {
         if (outcome.reason === 'pending') await recordRetry(deps.prisma, token, new Error('waiting for the account to be provisioned'), attempt, 'deferred');
+        else await markWaiting(deps.prisma, token);
         await job.moveToDelayed(Date.now() + outcome.retryInMs, lockToken);
         throw new DelayedError();
       }
-      await schedule(token, outcome);
+      await followUps(token, outcome);
       settled(outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', attempt.startedAt);
+      await drainAccount(token);
     },
     { ...common, concurrency: config.workerConcurrency },
   );
