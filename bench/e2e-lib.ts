@@ -68,7 +68,11 @@ export async function runService(infra: Infra, options: RunOptions): Promise<Run
     WORKER_CONCURRENCY: '8',
   };
   const api = await startApi(env);
-  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const profile = [
+    ...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
+    // e.g. BENCH_WORKER_NODE_ARGS=--max-old-space-size=96 to show the worker's heap stays bounded.
+    ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
   const workers: ManagedProcess[] = Array.from({ length: options.workers }, () => startProcess('workers/event-worker.ts', env, profile));
   const authorization = `Basic ${Buffer.from(`${BASIC.username}:${BASIC.password}`).toString('base64')}`;
   const started = Date.now();

@@ -29,7 +29,7 @@ export interface RunOptions {
 }
 
 export type RunResult =
-  | { kind: 'finished'; result: ResultBody; hookCallIds: bigint[]; deliver: boolean; type?: string | null }
+  | { kind: 'finished'; result: ResultBody; hookCallIds: bigint[]; deliver: boolean; type?: string | null; alreadyFinished?: boolean }
   | { kind: 'deferred'; reason: 'ordering' | 'pending'; retryInMs: number };
 
 /** A fault worth retrying; `stage` picks the final code once attempts run out. */
@@ -67,7 +67,7 @@ export async function runEvent(deps: ProcessDeps, token: string, options: RunOpt
   if (!event) {
     const finished = await deps.prisma.event.findUnique({ where: { token }, select: { result: true } });
     if (!finished) throw new EventNotFoundError(`no inbox row for event ${token}`);
-    return { kind: 'finished', result: finished.result as unknown as ResultBody, hookCallIds: [], deliver: false };
+    return { kind: 'finished', result: finished.result as unknown as ResultBody, hookCallIds: [], deliver: false, alreadyFinished: true };
   }
   // Attempts are numbered by the event's own counter, so an operator's retry continues the timeline.
   const attempt: AttemptInfo = { workerId: options.workerId, attempt: event.attempts, startedAt };

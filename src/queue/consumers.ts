@@ -113,6 +113,8 @@ export function startConsumers(deps: ConsumerDeps, options: ConsumerOptions): { 
         break; // its own job retries it with backoff
       }
       if (outcome.kind !== 'finished') break;
+      // Its own job has nothing left to do: drop it unless a worker already holds it.
+      await producer.removeEventJob(next).catch(() => undefined);
       await followUps(next, outcome);
       settled(outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', startedAt);
       current = next;
@@ -160,6 +162,7 @@ export function startConsumers(deps: ConsumerDeps, options: ConsumerOptions): { 
         await job.moveToDelayed(Date.now() + outcome.retryInMs, lockToken);
         throw new DelayedError();
       }
+      if (outcome.alreadyFinished) return; // finished elsewhere (drained, answered synchronously, cancelled)
       await followUps(token, outcome);
       settled(outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', attempt.startedAt);
       await drainAccount(token);
