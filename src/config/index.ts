@@ -33,7 +33,7 @@ export interface Config {
   readonly eventFetchDeadlineMs: number;
   /** Base of the result-POST backoff (capped at 15 min between attempts). */
   readonly resultBackoffMs: number;
-  /** Result-POST attempts; the default with the default backoff spans more than 24 h. */
+  /** Result-POST attempts; the default with the default backoff spans at least 24 h. */
   readonly resultMaxAttempts: number;
   /** How long events of an account wait for its provisioning hook before reporting PENDING. */
   readonly pendingWaitMs: number;

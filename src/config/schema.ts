@@ -82,7 +82,7 @@ export const envSchema = z.object({
   EVENT_BACKOFF_MS: positiveInt(2000),
   EVENT_FETCH_DEADLINE_MS: positiveInt(2000),
   RESULT_BACKOFF_MS: positiveInt(5000),
-  RESULT_MAX_ATTEMPTS: positiveInt(120),
+  RESULT_MAX_ATTEMPTS: positiveInt(140),
   PENDING_WAIT_MS: positiveInt(300_000),
   QUEUE_PREFIX: z
     .string()

@@ -27,8 +27,11 @@ export interface QueueSettings {
   readonly deliveryMaxAttempts?: number;
 }
 
-/** 120 attempts of the default delivery backoff (5 s doubling, capped at 15 min) span about 28 h. */
-export const DEFAULT_DELIVERY_ATTEMPTS = 120;
+/**
+ * 140 attempts of the default delivery backoff (5 s doubling, capped at 15 min, ±25 % jitter) span at
+ * least 24 h even when every delay draws the shortest jitter (about 33 h on average).
+ */
+export const DEFAULT_DELIVERY_ATTEMPTS = 140;
 
 /** The producer side of the three queues, on a fail-fast connection. */
 export class Producer {
