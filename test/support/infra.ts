@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config';
 import { createPrisma, type PrismaClient } from '../../src/db/client';
@@ -59,9 +59,6 @@ export async function producerRedis(url: string = redisUrl()): Promise<Redis> {
   return redis;
 }
 
-export function plainRedis(): Redis {
-  return new Redis(redisUrl(), { maxRetriesPerRequest: null });
-}
 
 /** Configuration for tests: the real loader over a small environment. */
 export function testConfig(env: NodeJS.ProcessEnv = {}): Config {

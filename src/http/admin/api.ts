@@ -57,6 +57,11 @@ export function adminApiRouter(deps: AppDeps): Router {
   const { prisma, producer, config } = deps;
   const auth = requireAdmin(config);
   const json = produces('application/json');
+  /** 404 when the event does not exist, else the 409 naming its current status. */
+  const refusal = async (token: string, code: 'EVENT_NOT_RETRYABLE' | 'EVENT_NOT_CANCELLABLE'): Promise<AppError> => {
+    const event = await prisma.event.findUnique({ where: { token }, select: { status: true } });
+    return event ? new AppError(code, { token, status: event.status }) : new AppError('EVENT_NOT_FOUND', { token });
+  };
   /** Bulk retries trickle in at this pace (per API call), so they cannot flood the workers. */
   const RETRY_PER_SECOND = 50;
 
@@ -114,11 +119,7 @@ export function adminApiRouter(deps: AppDeps): Router {
       async (req, res) => {
         const token = String(req.params.token);
         const plan = await retryEvent(prisma, producer, token);
-        if (!plan) {
-          const event = await prisma.event.findUnique({ where: { token }, select: { status: true } });
-          if (!event) throw new AppError('EVENT_NOT_FOUND', { token });
-          throw new AppError('EVENT_NOT_RETRYABLE', { token, status: event.status });
-        }
+        if (!plan) throw await refusal(token, 'EVENT_NOT_RETRYABLE');
         await writeAudit(prisma, { actor: adminNameOf(res), action: `events.retry.${plan}`, target: token, count: 1, requestId: req.requestId });
         res.status(202).json({ token, retry: plan });
       },
@@ -133,11 +134,7 @@ export function adminApiRouter(deps: AppDeps): Router {
       async (req, res) => {
         const token = String(req.params.token);
         const outcome = await cancelEvent(prisma, producer, token);
-        if (outcome === 'not_found') throw new AppError('EVENT_NOT_FOUND', { token });
-        if (outcome === 'already_finished') {
-          const event = await prisma.event.findUniqueOrThrow({ where: { token }, select: { status: true } });
-          throw new AppError('EVENT_NOT_CANCELLABLE', { token, status: event.status });
-        }
+        if (outcome !== 'cancelled') throw await refusal(token, 'EVENT_NOT_CANCELLABLE');
         await writeAudit(prisma, { actor: adminNameOf(res), action: 'events.cancel', target: token, count: 1, requestId: req.requestId });
         res.status(202).json({ token, status: 'cancelled', reported: 'OPERATION_CANCELLED' });
       },

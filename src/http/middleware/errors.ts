@@ -12,7 +12,11 @@ export function notFound(req: Request): never {
 /** Express's body parsers and friends signal client errors with these statuses. */
 function fromHttpError(error: unknown): AppError | null {
   const status = (error as { status?: unknown; statusCode?: unknown }).status ?? (error as { statusCode?: unknown }).statusCode;
-  if (status === 413) return new AppError('PAYLOAD_TOO_LARGE', { limit: 'limit' }, { cause: error });
+  if (status === 413) {
+    // body-parser reports the limit it enforced, in bytes.
+    const limit = (error as { limit?: unknown }).limit;
+    return new AppError('PAYLOAD_TOO_LARGE', { limit: typeof limit === 'number' ? `${limit} bytes` : 'size limit' }, { cause: error });
+  }
   if (status === 400) return new AppError('BODY_MALFORMED', { reason: 'malformed request' }, { cause: error });
   return null;
 }
