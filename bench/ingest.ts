@@ -8,23 +8,29 @@ import { createHmac } from 'node:crypto';
 import autocannon from 'autocannon';
 import OAuth from 'oauth-1.0a';
 import { findFreePort } from '../src/runtime/ports';
-import { runMain, saveResult, startApi, startInfra, startMarketplaceProcess, startProcess, table } from './support';
+import { cpuMsOf, runMain, saveResult, startApi, startInfra, startMarketplaceProcess, startProcess, table } from './support';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+/** `early` or `after-fetch` runs one of the two service targets (e.g. to profile it). */
+const ONLY = process.env.BENCH_ACK;
 const CONSUMER = { key: 'bench-key', secret: 'bench-secret' };
 
 const signer = new OAuth({ consumer: CONSUMER, signature_method: 'HMAC-SHA1', hash_function: (base, key) => createHmac('sha1', key).update(base).digest('base64') });
 
-function signedRequest(serviceOrigin: string, marketplaceOrigin: string, n: number): { path: string; headers: Record<string, string> } {
-  const eventUrl = `${marketplaceOrigin}/api/integration/v1/events/bench-${process.pid}-${n}`;
-  const path = `/appdirect/events?eventUrl=${encodeURIComponent(eventUrl)}`;
-  const oauth = signer.authorize({ url: `${serviceOrigin}/appdirect/events`, method: 'GET', data: { eventUrl } });
+type Ack = 'after-fetch' | 'early';
+
+function signedRequest(serviceOrigin: string, marketplaceOrigin: string, n: number, ack: Ack): { path: string; headers: Record<string, string> } {
+  const eventUrl = `${marketplaceOrigin}/api/integration/v1/events/bench-${process.pid}-${ack}-${n}`;
+  const data: Record<string, string> = ack === 'early' ? { eventUrl, ack } : { eventUrl };
+  const path = `/appdirect/events?${new URLSearchParams(data).toString()}`;
+  const oauth = signer.authorize({ url: `${serviceOrigin}/appdirect/events`, method: 'GET', data });
   return { path, headers: { ...signer.toHeader(oauth), accept: 'application/json' } };
 }
 
-async function load(origin: string, marketplaceOrigin: string) {
+async function load(origin: string, marketplaceOrigin: string, pid: number | undefined, ack: Ack = 'after-fetch') {
   let counter = 0;
+  const cpuBefore = cpuMsOf(pid);
   const result = await autocannon({
     url: origin,
     connections: CONNECTIONS,
@@ -34,7 +40,7 @@ async function load(origin: string, marketplaceOrigin: string) {
         method: 'GET',
         setupRequest: (req) => {
           counter += 1;
-          const signed = signedRequest(origin, marketplaceOrigin, counter);
+          const signed = signedRequest(origin, marketplaceOrigin, counter, ack);
           return { ...req, path: signed.path, headers: signed.headers };
         },
       },
@@ -47,6 +53,8 @@ async function load(origin: string, marketplaceOrigin: string) {
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors,
+    /** CPU time the target process spent per answered request (µs). */
+    cpuMicrosPerRequest: Math.round(((cpuMsOf(pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total)),
   };
 }
 
@@ -67,17 +75,24 @@ async function main(): Promise<void> {
   while ((await fetch(`${bareUrl}/status`).then((r) => r.status).catch(() => 0)) !== 200) await new Promise((r) => setTimeout(r, 100));
   try {
     console.log(`ingest: ${DURATION_S} s per target, ${CONNECTIONS} connections`);
-    const bareResult = await load(bareUrl, marketplace.origin);
-    const serviceResult = await load(api.url, marketplace.origin);
+    const bareResult = await load(bareUrl, marketplace.origin, bare.child.pid);
+    const skipped = { requestsPerSecond: 0, p50: 0, p95: 0, p99: 0, non2xx: 0, errors: 0, cpuMicrosPerRequest: 0 };
+    const serviceResult = ONLY === 'early' ? skipped : await load(api.url, marketplace.origin, api.child.pid);
+    const earlyResult = ONLY === 'after-fetch' ? skipped : await load(api.url, marketplace.origin, api.child.pid, 'early');
     const ratio = serviceResult.requestsPerSecond / bareResult.requestsPerSecond;
+    const earlyRatio = earlyResult.requestsPerSecond / bareResult.requestsPerSecond;
+    const row = (target: string, r: typeof bareResult) => ({ target, 'req/s': r.requestsPerSecond, 'p50 ms': r.p50, 'p97.5 ms': r.p95, 'p99 ms': r.p99, 'non-2xx': r.non2xx, errors: r.errors, 'CPU µs/req': r.cpuMicrosPerRequest });
     console.log(
       table([
-        { target: 'bare Express 200', 'req/s': bareResult.requestsPerSecond, 'p50 ms': bareResult.p50, 'p97.5 ms': bareResult.p95, 'p99 ms': bareResult.p99, 'non-2xx': bareResult.non2xx },
-        { target: 'appdirect-provisioner', 'req/s': serviceResult.requestsPerSecond, 'p50 ms': serviceResult.p50, 'p97.5 ms': serviceResult.p95, 'p99 ms': serviceResult.p99, 'non-2xx': serviceResult.non2xx },
+        row('bare Express 200', bareResult),
+        row('service, ack=after-fetch (default)', serviceResult),
+        row('service, ack=early', earlyResult),
       ]),
     );
-    console.log(`ratio: ${ratio.toFixed(2)}x the bare handler (target >= 0.25x, p99 <= 250 ms)`);
-    console.log(`wrote ${saveResult('ingest', { durationSeconds: DURATION_S, connections: CONNECTIONS, bare: bareResult, service: serviceResult, ratio })}`);
+    console.log(`ratio, ack=after-fetch: ${ratio.toFixed(2)}x the bare handler; ack=early: ${earlyRatio.toFixed(2)}x (target >= 0.25x, p99 <= 250 ms)`);
+    console.log(
+      `wrote ${saveResult('ingest', { durationSeconds: DURATION_S, connections: CONNECTIONS, bare: bareResult, service: serviceResult, serviceAckEarly: earlyResult, ratio, ratioAckEarly: earlyRatio })}`,
+    );
   } finally {
     await bare.stop();
     await api.stop();

@@ -4,7 +4,7 @@
  * and helpers to run the API and worker processes as operators do.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -79,6 +79,21 @@ export async function startApi(env: NodeJS.ProcessEnv): Promise<ManagedProcess &
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return { ...api, url };
+}
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc (Linux). Per-request CPU is a
+ * steadier figure than requests/s on a shared machine: it does not move with what else runs.
+ */
+export function cpuMsOf(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return Number.NaN;
+  }
 }
 
 export function machine(): { cpus: number; cpuModel: string; memoryGiB: number; node: string } {

@@ -1,9 +1,10 @@
 /**
  * Writing notifications into the inbox. One row per event token; a repeat
  * notification finds the existing row. The OAuth 1.0a nonce, when there is one,
- * is written in the same transaction, so a replay is refused and leaves nothing behind.
+ * is written in the same statement, so a replay is refused and leaves nothing behind.
  */
 import type { Event, PrismaClient } from '../db/client';
+import { MicroBatch } from '../runtime/micro-batch';
 
 export interface NonceRecord {
   readonly consumerKey: string;
@@ -33,45 +34,137 @@ export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled'] as const;
 /** The inbox fields the callback needs to answer. */
 export type InboxRow = Pick<Event, 'seq' | 'token' | 'status' | 'result' | 'consumerKey'>;
 
+export interface RecordOptions {
+  /** Insert the row already `queued`: the caller enqueues it next without fetching first. */
+  readonly queued?: boolean;
+}
+
+type RecordOutcome = { event: InboxRow; created: boolean };
+type BatchItem = NewNotification & RecordOptions;
+
 /**
- * Records the notification (and its nonce) and commits, in one SQL statement
- * (one round trip, atomic): the event row is only inserted when the nonce is
- * new. Returns the inbox row and whether this call created it. Throws
- * NonceReplayedError for a replay (nothing is written then).
+ * Records notifications (and their nonces) and commits, one SQL statement per
+ * batch of concurrent notifications (see MicroBatch): an event row is only
+ * inserted when its nonce is new, so a replay leaves nothing behind. Each
+ * caller gets its inbox row and whether its call created it, or
+ * NonceReplayedError for a replay.
  */
-export async function recordNotification(prisma: PrismaClient, note: NewNotification): Promise<{ event: InboxRow; created: boolean }> {
-  const nonce = note.nonce;
-  const rows = nonce
-    ? await prisma.$queryRaw<Array<InboxRow & { nonce_ok: boolean }>>`
-        WITH nonce AS (
-          INSERT INTO oauth_nonces ("consumerKey", nonce, "timestamp")
-          VALUES (${nonce.consumerKey}, ${nonce.nonce}, ${BigInt(nonce.timestamp)})
-          ON CONFLICT DO NOTHING
-          RETURNING 1
-        ), inserted AS (
-          INSERT INTO events (token, "eventUrl", "marketplaceBaseUrl", "consumerKey", "updatedAt")
-          SELECT ${note.token}, ${note.eventUrl}, ${note.marketplaceBaseUrl}, ${note.consumerKey ?? null}, now()
-          WHERE EXISTS (SELECT 1 FROM nonce)
-          ON CONFLICT (token) DO NOTHING
-          RETURNING seq, token, status::text AS status, result, "consumerKey"
-        )
-        SELECT inserted.*, EXISTS (SELECT 1 FROM nonce) AS nonce_ok FROM (SELECT 1) AS one LEFT JOIN inserted ON true`
-    : await prisma.$queryRaw<Array<InboxRow & { nonce_ok: boolean }>>`
-        INSERT INTO events (token, "eventUrl", "marketplaceBaseUrl", "consumerKey", "updatedAt")
-        VALUES (${note.token}, ${note.eventUrl}, ${note.marketplaceBaseUrl}, ${note.consumerKey ?? null}, now())
-        ON CONFLICT (token) DO NOTHING
-        RETURNING seq, token, status::text AS status, result, "consumerKey", true AS nonce_ok`;
-  const row = rows[0];
-  if (nonce && row && !row.nonce_ok) throw new NonceReplayedError();
-  if (row?.seq !== undefined && row.seq !== null) {
-    const { nonce_ok: _ignored, ...event } = row;
-    return { event, created: true };
+export class NotificationRecorder {
+  private readonly batch: MicroBatch<BatchItem, RecordOutcome>;
+
+  constructor(private readonly prisma: PrismaClient) {
+    this.batch = new MicroBatch((items) => this.recordMany(items), { maxBatch: 200, maxInFlight: 8 });
   }
-  const existing = await prisma.event.findUniqueOrThrow({
-    where: { token: note.token },
-    select: { seq: true, token: true, status: true, result: true, consumerKey: true },
-  });
-  return { event: existing, created: false };
+
+  record(note: NewNotification, options: RecordOptions = {}): Promise<RecordOutcome> {
+    return this.batch.submit({ ...note, queued: options.queued ?? false });
+  }
+
+  private async recordMany(items: BatchItem[]): Promise<Array<RecordOutcome | Error>> {
+    // A token or nonce twice in one batch: the later item is settled after the statement
+    // (its token then exists; its nonce is a replay) — one statement must not see a key twice.
+    const tokens = new Set<string>();
+    const nonces = new Set<string>();
+    const unique: Array<{ item: BatchItem; index: number }> = [];
+    const repeats: Array<{ item: BatchItem; index: number; replay: boolean }> = [];
+    items.forEach((item, index) => {
+      const nonceKey = item.nonce ? JSON.stringify([item.nonce.consumerKey, item.nonce.nonce, item.nonce.timestamp]) : null;
+      if (tokens.has(item.token) || (nonceKey !== null && nonces.has(nonceKey))) {
+        repeats.push({ item, index, replay: nonceKey !== null && nonces.has(nonceKey) });
+        return;
+      }
+      tokens.add(item.token);
+      if (nonceKey !== null) nonces.add(nonceKey);
+      unique.push({ item, index });
+    });
+
+    const outcomes: Array<RecordOutcome | Error> = new Array<RecordOutcome | Error>(items.length);
+    const rows = await this.insertAll(unique.map(({ item }) => item));
+    const lookups: number[] = [];
+    unique.forEach(({ index }, position) => {
+      const row = rows[position];
+      if (!row || !row.nonce_ok) {
+        outcomes[index] = new NonceReplayedError();
+      } else if (row.created) {
+        outcomes[index] = { event: inboxRowOf(row), created: true };
+      } else if (row.seq !== null) {
+        outcomes[index] = { event: inboxRowOf(row), created: false };
+      } else {
+        lookups.push(index); // inserted by a concurrent statement that committed after ours started
+      }
+    });
+    for (const { index, replay } of repeats) {
+      if (replay) outcomes[index] = new NonceReplayedError();
+      else lookups.push(index);
+    }
+    for (const index of lookups) {
+      const item = items[index] as BatchItem;
+      const existing = await this.prisma.event.findUniqueOrThrow({
+        where: { token: item.token },
+        select: { seq: true, token: true, status: true, result: true, consumerKey: true },
+      });
+      outcomes[index] = { event: existing, created: false };
+    }
+    return outcomes;
+  }
+
+  /**
+   * One row per item, in order: `created` when this statement inserted the
+   * event; otherwise the row that existed before it (if any); `nonce_ok`
+   * false for a replayed nonce.
+   */
+  private insertAll(items: BatchItem[]): Promise<BatchRow[]> {
+    if (items.length === 0) return Promise.resolve([]);
+    const column = <K extends keyof BatchItem>(key: K) => items.map((item) => item[key] ?? null);
+    return this.prisma.$queryRaw<BatchRow[]>`
+      WITH input AS (
+        SELECT * FROM unnest(
+          ${column('token')}::text[], ${column('eventUrl')}::text[], ${column('marketplaceBaseUrl')}::text[],
+          ${column('consumerKey')}::text[], ${items.map((i) => i.nonce?.consumerKey ?? null)}::text[],
+          ${items.map((i) => i.nonce?.nonce ?? null)}::text[], ${items.map((i) => (i.nonce ? String(i.nonce.timestamp) : null))}::bigint[],
+          ${column('queued')}::boolean[]
+        ) WITH ORDINALITY AS input(token, "eventUrl", "marketplaceBaseUrl", "consumerKey", "nonceKey", nonce, ts, queued, ord)
+      ), fresh_nonce AS (
+        INSERT INTO oauth_nonces ("consumerKey", nonce, "timestamp")
+        SELECT "nonceKey", nonce, ts FROM input WHERE nonce IS NOT NULL
+        ON CONFLICT DO NOTHING
+        RETURNING "consumerKey", nonce, "timestamp"
+      ), checked AS (
+        SELECT input.*, (input.nonce IS NULL OR EXISTS (
+          SELECT 1 FROM fresh_nonce f WHERE f."consumerKey" = input."nonceKey" AND f.nonce = input.nonce AND f."timestamp" = input.ts
+        )) AS nonce_ok FROM input
+      ), inserted AS (
+        INSERT INTO events (token, "eventUrl", "marketplaceBaseUrl", "consumerKey", status, "queuedAt", "updatedAt")
+        SELECT token, "eventUrl", "marketplaceBaseUrl", "consumerKey",
+               CASE WHEN queued THEN 'queued' ELSE 'received' END::"EventStatus", CASE WHEN queued THEN now() END, now()
+        FROM checked WHERE nonce_ok ORDER BY ord
+        ON CONFLICT (token) DO NOTHING
+        RETURNING seq, token, status::text AS status, result, "consumerKey"
+      )
+      SELECT checked.nonce_ok, (inserted.seq IS NOT NULL) AS created,
+             COALESCE(inserted.seq, existing.seq) AS seq, checked.token,
+             COALESCE(inserted.status, existing.status::text) AS status,
+             COALESCE(inserted.result, existing.result) AS result,
+             COALESCE(inserted."consumerKey", existing."consumerKey") AS "consumerKey"
+      FROM checked
+      LEFT JOIN inserted ON inserted.token = checked.token
+      LEFT JOIN events existing ON existing.token = checked.token
+      ORDER BY checked.ord`;
+  }
+}
+
+interface BatchRow {
+  nonce_ok: boolean;
+  created: boolean;
+  seq: bigint | null;
+  token: string;
+  status: string | null;
+  result: Event['result'];
+  consumerKey: string | null;
+}
+
+function inboxRowOf(row: BatchRow): InboxRow {
+  return { seq: row.seq as bigint, token: row.token, status: row.status as InboxRow['status'], result: row.result, consumerKey: row.consumerKey };
 }
 
 /** Records only the nonce (probe notifications carry no event to keep). */

@@ -1,5 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { MicroBatch } from '../runtime/micro-batch';
 import { jobIdForToken, QUEUES } from './names';
 
 /** What every job carries: a key into PostgreSQL, never the event itself. */
@@ -39,6 +40,12 @@ export class Producer {
   readonly results: Queue<TokenJob>;
   readonly hooks: Queue<HookJob>;
 
+  /** Event jobs added by concurrent callers in the same turn of the event loop go out in one `addBulk`. */
+  private readonly eventBatch = new MicroBatch<string, void>(async (tokens) => {
+    await this.events.addBulk(tokens.map((token) => ({ name: 'event', data: { token }, opts: this.eventJobOptions(token) })));
+    return tokens.map(() => undefined);
+  });
+
   constructor(
     connection: Redis,
     private readonly settings: QueueSettings,
@@ -49,15 +56,17 @@ export class Producer {
     for (const queue of [this.events, this.results, this.hooks]) queue.on('error', () => undefined); // surfaced by callers
   }
 
-  /** Adds the event's job; a job with the same id already waiting makes this a no-op. */
+  private eventJobOptions(token: string, delayMs?: number): JobsOptions {
+    return { ...RETENTION, jobId: jobIdForToken(token), attempts: this.settings.eventMaxAttempts, backoff: { type: BACKOFF.event }, delay: delayMs };
+  }
+
+  /**
+   * Adds the event's job; a job with the same id already waiting makes this a no-op.
+   * Jobs without a delay are batched with those of concurrent callers (one round trip to Redis).
+   */
   async enqueueEvent(token: string, options: { delayMs?: number } = {}): Promise<void> {
-    await this.events.add('event', { token }, {
-      ...RETENTION,
-      jobId: jobIdForToken(token),
-      attempts: this.settings.eventMaxAttempts,
-      backoff: { type: BACKOFF.event },
-      delay: options.delayMs,
-    });
+    if (!options.delayMs) return this.eventBatch.submit(token);
+    await this.events.add('event', { token }, this.eventJobOptions(token, options.delayMs));
   }
 
   async enqueueResult(token: string, options: { delayMs?: number } = {}): Promise<void> {

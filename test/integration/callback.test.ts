@@ -224,6 +224,56 @@ describe('GET /appdirect/events', () => {
       expect(again.status).toBe(200);
     });
 
+    it('with ack=early answers 202 once the notification is recorded, without fetching; the job is queued', async () => {
+      const { token, eventUrl } = marketplace.addEvent(orderEvent());
+      const res = await notify(serviceUrl, eventUrl, oauth1, { ack: 'early' });
+      expect(res).toEqual({ status: 202, body: { success: true } });
+      expect(marketplace.fetches.get(token)).toBeUndefined();
+      const row = await subject.db.prisma.event.findUniqueOrThrow({ where: { token } });
+      expect(row.status).toBe('queued');
+      expect(row.queuedAt).not.toBeNull();
+      expect(row.payload).toBeNull(); // the worker fetches it
+      // The job is added just after the answer.
+      for (let i = 0; i < 50 && !(await queue.getJob(jobIdForToken(token))); i += 1) await new Promise((r) => setTimeout(r, 20));
+      expect(await queue.getJob(jobIdForToken(token))).toBeDefined();
+    });
+
+    it('with ack=after-fetch (the default, also when named) fetches inline first', async () => {
+      const { token, eventUrl } = marketplace.addEvent(orderEvent());
+      expect((await notify(serviceUrl, eventUrl, oauth1, { ack: 'after-fetch' })).status).toBe(202);
+      expect(marketplace.fetches.get(token)).toBe(1);
+    });
+
+    it('answers 400 naming ack for an unknown ack value, and records nothing', async () => {
+      const { token, eventUrl } = marketplace.addEvent(orderEvent());
+      const before = await countEvents();
+      const res = await notify(serviceUrl, eventUrl, oauth1, { ack: 'now' });
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('PARAMETER_INVALID');
+      expect(res.body.message).toContain("Parameter 'ack' is invalid");
+      expect(await countEvents()).toBe(before);
+      expect(marketplace.fetches.get(token)).toBeUndefined();
+    });
+
+    it('records a burst of concurrent notifications (one statement per batch) and refuses a nonce replayed inside the burst', async () => {
+      const events = Array.from({ length: 40 }, () => marketplace.addEvent(orderEvent()));
+      const timestamp = Math.floor(Date.now() / 1000);
+      const shared = `burst-nonce-${events[0]!.token}`;
+      const answers = await Promise.all([
+        ...events.map(({ eventUrl }, i) => notify(serviceUrl, eventUrl, i < 2 ? { ...oauth1, nonce: shared, timestamp } : oauth1, { ack: 'early' })),
+        // the same token twice in the burst
+        notify(serviceUrl, events[5]!.eventUrl, oauth1, { ack: 'early' }),
+      ]);
+      const statuses = answers.map((a) => a.status);
+      // Exactly one of the two notifications sharing a nonce is accepted.
+      expect([statuses[0], statuses[1]].sort()).toEqual([202, 401]);
+      expect(statuses.slice(2).every((status) => status === 202)).toBe(true);
+      const refused = statuses[0] === 401 ? events[0]! : events[1]!;
+      const rows = await subject.db.prisma.event.findMany({ where: { token: { in: events.map((e) => e.token) } }, orderBy: { seq: 'asc' } });
+      expect(rows.map((r) => r.token).sort()).toEqual(events.map((e) => e.token).filter((t) => t !== refused.token).sort());
+      expect(rows.every((r) => r.status === 'queued')).toBe(true);
+    });
+
     it('falls back to 202 when the inline fetch is slower than the deadline', async () => {
       const { token, eventUrl } = marketplace.addEvent(noticeEvent('acct-slow', 'DEACTIVATED'));
       marketplace.fetchFaults.push({ delayMs: 1500, status: 200, times: 1 });

@@ -1,18 +1,20 @@
 /**
- * GET /appdirect/events?eventUrl=<url-encoded event URL>
+ * GET /appdirect/events?eventUrl=<url-encoded event URL>[&ack=early]
  *
  * authenticate -> validate eventUrl -> record (commit) -> answer:
  *  - probe tokens (dummy*): 200 success, nothing kept;
  *  - a token already finished: 200 with the stored result; still in flight: 202, no second job;
- *  - SUBSCRIPTION_NOTICE and flag STATELESS: fetched and run inline, 200 with the result;
- *  - everything else: enqueued, 202 {"success":true}.
+ *  - `ack=early` (a URL that never carries SUBSCRIPTION_NOTICE): enqueued at once,
+ *    202 {"success":true}; the worker fetches the event;
+ *  - otherwise the event is fetched inline to learn its type: SUBSCRIPTION_NOTICE and flag
+ *    STATELESS are run inline, 200 with the result; everything else is enqueued, 202.
  * The inbox row is committed before anything is enqueued, so a Redis outage
  * still answers 202 and the sweeper enqueues later.
  */
 import { Router, type Request } from 'express';
 import { AppError } from '../../errors/app-error';
 import { runEvent, storeDocument } from '../../inbox/process';
-import { FINAL_STATUSES, NonceReplayedError, recordNonce, recordNotification } from '../../inbox/record';
+import { FINAL_STATUSES, NonceReplayedError, NotificationRecorder, recordNonce } from '../../inbox/record';
 import { markNotQueued, markQueued } from '../../inbox/status';
 import { parseEventUrl, type EventLocation } from '../../marketplace/event-url';
 import type { ResultBody } from '../../marketplace/client';
@@ -32,6 +34,21 @@ function locationOf(req: Request, deps: AppDeps): EventLocation {
   return location;
 }
 
+/**
+ * `ack=early`: answer 202 as soon as the notification is recorded and leave the fetch to the
+ * worker — the asynchronous flow AppDirect recommends ("answer with 202 at once"). Only for
+ * notification URLs that never carry SUBSCRIPTION_NOTICE, which AppDirect expects answered
+ * synchronously: a product can give AppDirect one URL per event type and keep this static
+ * parameter off the Subscription Status (notice) URL. Without it (`ack=after-fetch`, the default)
+ * the event is fetched inline first, so NOTICE and STATELESS ping tests can be answered in the response.
+ */
+function answersOnRecord(req: Request): boolean {
+  const raw = req.query.ack;
+  if (raw === undefined || raw === 'after-fetch') return false;
+  if (raw === 'early') return true;
+  throw new AppError('PARAMETER_INVALID', { name: 'ack', reason: 'expected early or after-fetch' });
+}
+
 /** Types answered in the HTTP response: NOTICE is sync-only in AppDirect's docs; STATELESS is the ping test. */
 function answersSynchronously(raw: unknown): boolean {
   const doc = (raw ?? {}) as { type?: unknown; flag?: unknown };
@@ -41,6 +58,7 @@ function answersSynchronously(raw: unknown): boolean {
 export function callbackRouter(deps: AppDeps): Router {
   const router = Router();
   const { prisma, producer, marketplace, config, logger } = deps;
+  const recorder = new NotificationRecorder(prisma);
 
   /**
    * Enqueues the event. `alreadyMarked`: the row was set `queued` together with
@@ -73,6 +91,7 @@ export function callbackRouter(deps: AppDeps): Router {
       authenticateAppDirect(config, logger),
       async (req, res) => {
         const location = locationOf(req, deps);
+        const answerOnRecord = answersOnRecord(req);
         const caller = callerOf(res);
         try {
           if (location.isProbe) {
@@ -80,13 +99,16 @@ export function callbackRouter(deps: AppDeps): Router {
             res.json({ success: true, message: 'Probe received.' });
             return;
           }
-          const { event, created } = await recordNotification(prisma, {
-            token: location.token,
-            eventUrl: location.eventUrl,
-            marketplaceBaseUrl: location.marketplaceOrigin,
-            consumerKey: caller.nonce?.consumerKey,
-            nonce: caller.nonce,
-          });
+          const { event, created } = await recorder.record(
+            {
+              token: location.token,
+              eventUrl: location.eventUrl,
+              marketplaceBaseUrl: location.marketplaceOrigin,
+              consumerKey: caller.nonce?.consumerKey,
+              nonce: caller.nonce,
+            },
+            { queued: answerOnRecord },
+          );
           if (!created) {
             if ((FINAL_STATUSES as readonly string[]).includes(event.status)) {
               res.json(event.result as unknown as ResultBody);
@@ -94,6 +116,15 @@ export function callbackRouter(deps: AppDeps): Router {
             }
             if (event.status === 'received') await enqueue(req, event.seq, event.token);
             res.status(202).json({ success: true });
+            return;
+          }
+          if (answerOnRecord) {
+            // Committed as `queued`: that is all the answer needs. The job is added after
+            // answering; should that fail (or this process die first), the sweeper adds it.
+            res.status(202).json({ success: true });
+            enqueue(req, event.seq, event.token, true).catch((error: unknown) =>
+              req.log.warn({ err: (error as Error).message, token: event.token }, 'could not put the event back to received; the sweeper will enqueue it'),
+            );
             return;
           }
           const raw = await fetchInline(req, location.eventUrl, event.consumerKey ?? undefined);
