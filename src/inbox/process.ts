@@ -14,7 +14,10 @@ import { parseEventDocument, type EventDocument } from '../events/schema';
 import type { MarketplaceClient, ResultBody } from '../marketplace/client';
 import { MarketplaceError } from '../marketplace/errors';
 import { EventFinishedElsewhereError, finishEvent, resultOf, type AttemptInfo, type FinalOutcome } from './finalize';
+import { storeDocument } from './document';
 import { FINAL_STATUSES } from './record';
+
+export { storeDocument } from './document';
 
 export interface ProcessDeps {
   readonly prisma: PrismaClient;
@@ -205,35 +208,6 @@ async function documentOf(deps: ProcessDeps, event: Event): Promise<{ raw: unkno
   }
   await storeDocument(deps.prisma, event.seq, raw);
   return { raw };
-}
-
-/**
- * Keeps the fetched document and the fields the admin views filter on.
- * `queued`: also move a `received` row to `queued` (the callback is about to enqueue it).
- */
-export async function storeDocument(prisma: PrismaClient, seq: bigint, raw: unknown, options: { queued?: boolean } = {}): Promise<void> {
-  const doc = (raw && typeof raw === 'object' ? raw : {}) as {
-    type?: unknown;
-    flag?: unknown;
-    payload?: { account?: { accountIdentifier?: unknown }; company?: { uuid?: unknown; name?: unknown } };
-  };
-  const text = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
-  const queued = options.queued ?? false;
-  // Never regress a row a worker already moved on (a duplicate notification may have enqueued it
-  // while this request was still fetching): fill what is missing, and only `received` becomes `queued`.
-  await prisma.$executeRaw`
-    UPDATE events SET
-      payload = COALESCE(payload, ${JSON.stringify(raw)}::jsonb),
-      type = COALESCE(type, ${text(doc.type)}),
-      flag = COALESCE(flag, ${text(doc.flag)}),
-      development = development OR ${doc.flag === 'DEVELOPMENT'},
-      "accountId" = COALESCE("accountId", ${text(doc.payload?.account?.accountIdentifier)}),
-      "companyUuid" = COALESCE("companyUuid", ${text(doc.payload?.company?.uuid)}),
-      "companyName" = COALESCE("companyName", ${text(doc.payload?.company?.name)}),
-      "queuedAt" = CASE WHEN ${queued} AND status = 'received' THEN now() ELSE "queuedAt" END,
-      status = CASE WHEN ${queued} AND status = 'received' THEN 'queued'::"EventStatus" ELSE status END,
-      "updatedAt" = now()
-    WHERE seq = ${seq}`;
 }
 
 /**

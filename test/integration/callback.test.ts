@@ -25,6 +25,15 @@ describe('GET /appdirect/events', () => {
 
   const oauth1: NotifyAuth = { type: 'oauth1', ...CONSUMER };
   const countEvents = () => subject.db.prisma.event.count();
+  /** The job is added just after the answer (the row is committed `queued` before it). */
+  const jobOf = async (token: string) => {
+    for (let i = 0; i < 100; i += 1) {
+      const job = await queue.getJob(jobIdForToken(token));
+      if (job) return job;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return undefined;
+  };
 
   beforeAll(async () => {
     marketplace = await new FakeMarketplace({ consumer: CONSUMER }).start();
@@ -60,7 +69,7 @@ describe('GET /appdirect/events', () => {
       expect(row.status).toBe('queued');
       expect(row.type).toBe('SUBSCRIPTION_ORDER');
       expect(row.consumerKey).toBe(CONSUMER.key);
-      expect(await queue.getJob(jobIdForToken(token))).toBeDefined();
+      expect(await jobOf(token)).toBeDefined();
     });
 
     it('accepts an OAuth 1.0a signature in the query, with extra static parameters', async () => {
@@ -212,6 +221,7 @@ describe('GET /appdirect/events', () => {
       const answers = await Promise.all(Array.from({ length: 5 }, () => notify(serviceUrl, eventUrl, oauth1)));
       expect(answers.every((a) => a.status === 202)).toBe(true);
       expect(await subject.db.prisma.event.count({ where: { token } })).toBe(1);
+      await jobOf(token);
       const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'completed']);
       expect(jobs.filter((job) => job.data.token === token)).toHaveLength(1);
     });
@@ -233,9 +243,7 @@ describe('GET /appdirect/events', () => {
       expect(row.status).toBe('queued');
       expect(row.queuedAt).not.toBeNull();
       expect(row.payload).toBeNull(); // the worker fetches it
-      // The job is added just after the answer.
-      for (let i = 0; i < 50 && !(await queue.getJob(jobIdForToken(token))); i += 1) await new Promise((r) => setTimeout(r, 20));
-      expect(await queue.getJob(jobIdForToken(token))).toBeDefined();
+      expect(await jobOf(token)).toBeDefined();
     });
 
     it('with ack=after-fetch (the default, also when named) fetches inline first', async () => {

@@ -13,6 +13,7 @@
  */
 import { Router, type Request } from 'express';
 import { AppError } from '../../errors/app-error';
+import { DocumentWriter } from '../../inbox/document';
 import { runEvent, storeDocument } from '../../inbox/process';
 import { FINAL_STATUSES, NonceReplayedError, NotificationRecorder, recordNonce } from '../../inbox/record';
 import { markNotQueued, markQueued } from '../../inbox/status';
@@ -59,6 +60,7 @@ export function callbackRouter(deps: AppDeps): Router {
   const router = Router();
   const { prisma, producer, marketplace, config, logger } = deps;
   const recorder = new NotificationRecorder(prisma);
+  const documents = new DocumentWriter(prisma);
 
   /**
    * Enqueues the event. `alreadyMarked`: the row was set `queued` together with
@@ -72,6 +74,13 @@ export function callbackRouter(deps: AppDeps): Router {
       req.log.warn({ err: (error as Error).message, token }, 'could not enqueue; the event is safe in the inbox and the sweeper will enqueue it');
       if (alreadyMarked) await markNotQueued(prisma, seq);
     }
+  };
+
+  /** For a row already committed `queued`: adds its job without holding up the answer. */
+  const enqueueAfterAnswer = (req: Request, seq: bigint, token: string): void => {
+    enqueue(req, seq, token, true).catch((error: unknown) =>
+      req.log.warn({ err: (error as Error).message, token }, 'could not put the event back to received; the sweeper will enqueue it'),
+    );
   };
 
   /** Fetches the event within the deadline; null when it could not (the worker will). */
@@ -122,17 +131,16 @@ export function callbackRouter(deps: AppDeps): Router {
             // Committed as `queued`: that is all the answer needs. The job is added after
             // answering; should that fail (or this process die first), the sweeper adds it.
             res.status(202).json({ success: true });
-            enqueue(req, event.seq, event.token, true).catch((error: unknown) =>
-              req.log.warn({ err: (error as Error).message, token: event.token }, 'could not put the event back to received; the sweeper will enqueue it'),
-            );
+            enqueueAfterAnswer(req, event.seq, event.token);
             return;
           }
           const raw = await fetchInline(req, location.eventUrl, event.consumerKey ?? undefined);
           if (raw !== null && !answersSynchronously(raw)) {
-            // The common path: one UPDATE stores the document and marks the row queued.
-            await storeDocument(prisma, event.seq, raw, { queued: true });
-            await enqueue(req, event.seq, event.token, true);
+            // The common path: one UPDATE (shared with concurrent requests) stores the document and
+            // marks the row queued; the job is added after answering (the sweeper covers a failure).
+            await documents.store(event.seq, raw, { queued: true });
             res.status(202).json({ success: true });
+            enqueueAfterAnswer(req, event.seq, event.token);
             return;
           }
           if (raw !== null) {

@@ -1,0 +1,77 @@
+/**
+ * Keeping a fetched event document on its inbox row, with the fields the admin
+ * views filter on (type, flag, account, company).
+ */
+import type { PrismaClient } from '../db/client';
+import { MicroBatch } from '../runtime/micro-batch';
+
+export interface DocumentOptions {
+  /** Also move a `received` row to `queued` (the caller is about to enqueue it). */
+  readonly queued?: boolean;
+}
+
+interface DocumentRow {
+  readonly seq: bigint;
+  readonly raw: unknown;
+  readonly queued: boolean;
+}
+
+const text = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
+
+/**
+ * One UPDATE for any number of rows. It never regresses a row a worker already moved on (a duplicate
+ * notification may have enqueued it while a request was still fetching): it fills what is missing,
+ * and only `received` becomes `queued`.
+ */
+export async function storeDocuments(prisma: PrismaClient, rows: readonly DocumentRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const docs = rows.map(({ raw }) => (raw && typeof raw === 'object' ? raw : {}) as {
+    type?: unknown;
+    flag?: unknown;
+    payload?: { account?: { accountIdentifier?: unknown }; company?: { uuid?: unknown; name?: unknown } };
+  });
+  await prisma.$executeRaw`
+    UPDATE events SET
+      payload = COALESCE(events.payload, d.payload),
+      type = COALESCE(events.type, d.type),
+      flag = COALESCE(events.flag, d.flag),
+      development = events.development OR d.flag IS NOT DISTINCT FROM 'DEVELOPMENT',
+      "accountId" = COALESCE(events."accountId", d."accountId"),
+      "companyUuid" = COALESCE(events."companyUuid", d."companyUuid"),
+      "companyName" = COALESCE(events."companyName", d."companyName"),
+      "queuedAt" = CASE WHEN d.queued AND events.status = 'received' THEN now() ELSE events."queuedAt" END,
+      status = CASE WHEN d.queued AND events.status = 'received' THEN 'queued'::"EventStatus" ELSE events.status END,
+      "updatedAt" = now()
+    FROM unnest(
+      ${rows.map((r) => String(r.seq))}::bigint[],
+      ${rows.map((r) => JSON.stringify(r.raw))}::jsonb[],
+      ${docs.map((d) => text(d.type))}::text[],
+      ${docs.map((d) => text(d.flag))}::text[],
+      ${docs.map((d) => text(d.payload?.account?.accountIdentifier))}::text[],
+      ${docs.map((d) => text(d.payload?.company?.uuid))}::text[],
+      ${docs.map((d) => text(d.payload?.company?.name))}::text[],
+      ${rows.map((r) => r.queued)}::boolean[]
+    ) AS d(seq, payload, type, flag, "accountId", "companyUuid", "companyName", queued)
+    WHERE events.seq = d.seq`;
+}
+
+/** Keeps one event's document (see storeDocuments). */
+export function storeDocument(prisma: PrismaClient, seq: bigint, raw: unknown, options: DocumentOptions = {}): Promise<void> {
+  return storeDocuments(prisma, [{ seq, raw, queued: options.queued ?? false }]);
+}
+
+/** storeDocument for concurrent callers: documents stored in the same turn of the event loop share one UPDATE. */
+export class DocumentWriter {
+  private readonly batch: MicroBatch<DocumentRow, void>;
+
+  constructor(prisma: PrismaClient) {
+    this.batch = new MicroBatch<DocumentRow, void>(async (rows) => {
+      await storeDocuments(prisma, rows);
+      return rows.map(() => undefined);
+    }, { maxBatch: 100, maxInFlight: 8 });
+  }
+
+  store(seq: bigint, raw: unknown, options: DocumentOptions = {}): Promise<void> {
+    return this.batch.submit({ seq, raw, queued: options.queued ?? false });
+  }
+}
