@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { startApi, startMarketplaceProcess, startProcess, type Infra, type ManagedProcess } from './support';
+import { cpuMsOf, startApi, startMarketplaceProcess, startProcess, type Infra, type ManagedProcess } from './support';
 
 const BASIC = { username: 'bench', password: 'bench-password' };
 const CLIENT = { id: 'bench-client', secret: 'bench-secret' };
@@ -24,6 +24,8 @@ export interface RunOptions {
 export interface RunResult {
   readonly eventsPerSecond: number;
   readonly notificationsPerSecond: number;
+  /** CPU time per event (µs) spent by the API process and by all worker processes together. */
+  readonly cpuMicrosPerEvent: { api: number; workers: number };
   readonly databaseUrl: string;
   readonly processes: { api: ManagedProcess; workers: ManagedProcess[] };
   readonly stop: () => Promise<void>;
@@ -75,6 +77,7 @@ export async function runService(infra: Infra, options: RunOptions): Promise<Run
   ];
   const workers: ManagedProcess[] = Array.from({ length: options.workers }, () => startProcess('workers/event-worker.ts', env, profile));
   const authorization = `Basic ${Buffer.from(`${BASIC.username}:${BASIC.password}`).toString('base64')}`;
+  const cpuBefore = { api: cpuMsOf(api.child.pid), workers: workers.map((w) => cpuMsOf(w.child.pid)) };
   const started = Date.now();
   let next = 0;
   const sender = async () => {
@@ -94,6 +97,11 @@ export async function runService(infra: Infra, options: RunOptions): Promise<Run
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const seconds = (Date.now() - started) / 1000;
+  const perEvent = (ms: number) => Math.round((ms * 1000) / options.events);
+  const cpuMicrosPerEvent = {
+    api: perEvent(cpuMsOf(api.child.pid) - cpuBefore.api),
+    workers: perEvent(workers.reduce((sum, w, i) => sum + cpuMsOf(w.child.pid) - cpuBefore.workers[i]!, 0)),
+  };
   const stop = async () => {
     await Promise.all(workers.map((p) => p.stop()));
     await api.stop();
@@ -103,6 +111,7 @@ export async function runService(infra: Infra, options: RunOptions): Promise<Run
   return {
     eventsPerSecond: Math.round(options.events / seconds),
     notificationsPerSecond: Math.round(options.events / notifySeconds),
+    cpuMicrosPerEvent,
     databaseUrl,
     processes: { api, workers },
     stop,

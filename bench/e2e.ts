@@ -25,8 +25,16 @@ async function main(): Promise<void> {
       const raw = await rawBullmq(infra.redisUrl, workers, EVENTS);
       const ours = await runService(infra, { name: `e2e_${workers}`, workers, events: EVENTS, accounts: ACCOUNTS, senders: SENDERS });
       const ratio = ours.eventsPerSecond / raw;
-      results[`workers_${workers}`] = { rawBullmqPerSecond: raw, eventsPerSecond: ours.eventsPerSecond, notificationsPerSecond: ours.notificationsPerSecond, ratio };
-      rows.push({ 'worker processes': workers, 'raw BullMQ no-op jobs/s': raw, 'events applied+reported/s': ours.eventsPerSecond, 'notifications accepted/s': ours.notificationsPerSecond, ratio: ratio.toFixed(3) });
+      results[`workers_${workers}`] = { rawBullmqPerSecond: raw, eventsPerSecond: ours.eventsPerSecond, notificationsPerSecond: ours.notificationsPerSecond, ratio, cpuMicrosPerEvent: ours.cpuMicrosPerEvent };
+      rows.push({
+        'worker processes': workers,
+        'raw BullMQ no-op jobs/s': raw,
+        'events applied+reported/s': ours.eventsPerSecond,
+        'notifications accepted/s': ours.notificationsPerSecond,
+        ratio: ratio.toFixed(3),
+        'API CPU µs/event': ours.cpuMicrosPerEvent.api,
+        'worker CPU µs/event': ours.cpuMicrosPerEvent.workers,
+      });
       console.log(table(rows.slice(-1)));
     }
     console.log(`\n${table(rows)}\n(target: ratio >= 0.3)`);

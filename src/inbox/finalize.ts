@@ -24,6 +24,31 @@ export class EventFinishedElsewhereError extends Error {
   }
 }
 
+/** A hook call as written with the final state: run it right after commit without reading it back. */
+export interface HookCallRecord {
+  readonly id: bigint;
+  readonly kind: string;
+  readonly args: Record<string, unknown>;
+  readonly accountId: string | null;
+  readonly development: boolean;
+  readonly eventToken: string;
+}
+
+/** The result delivery written with the final state, still `pending`: the first POST needs no claim. */
+export interface OwedDelivery {
+  readonly id: bigint;
+  readonly resultUrl: string;
+  readonly body: ResultBody;
+  readonly attempts: number;
+  readonly consumerKey: string | null;
+}
+
+export interface FinishedRows {
+  readonly hookCalls: HookCallRecord[];
+  /** Null when no result POST is owed (answered synchronously). */
+  readonly delivery: OwedDelivery | null;
+}
+
 export interface AttemptInfo {
   readonly workerId: string;
   readonly attempt: number;
@@ -47,16 +72,16 @@ export function resultOf(
 
 /**
  * Marks the event finished inside `tx`. `answeredSynchronously`: the result went
- * back in the HTTP answer, so no result POST is owed. Returns the ids of the
- * hook calls to schedule after commit.
+ * back in the HTTP answer, so no result POST is owed. Returns the hook calls and
+ * the delivery it wrote, for the caller to start right after commit.
  */
 export async function finishEvent(
   tx: Prisma.TransactionClient,
-  event: { seq: bigint; token: string; marketplaceBaseUrl: string; development: boolean },
+  event: { seq: bigint; token: string; marketplaceBaseUrl: string; development: boolean; consumerKey: string | null },
   outcome: FinalOutcome,
   attempt: AttemptInfo,
   options: { answeredSynchronously: boolean; lastError?: string },
-): Promise<bigint[]> {
+): Promise<FinishedRows> {
   const { result } = outcome;
   const now = new Date();
   const status = result.success ? 'succeeded' : 'failed';
@@ -64,7 +89,8 @@ export async function finishEvent(
   const attemptError = options.lastError ?? (result.success ? null : (result.message ?? null));
   const hooks = outcome.hooks.map((hook) => ({ kind: hook.kind, accountId: hook.accountId ?? null, args: hook.args }));
   // One statement (one round trip) writes the final state, the result owed, the attempt and the hook calls.
-  const rows = await tx.$queryRaw<Array<{ id: bigint | null; finished: bigint }>>`
+  const resultUrl = resultUrlFor(event.marketplaceBaseUrl, event.token);
+  const rows = await tx.$queryRaw<Array<{ id: bigint | null; kind: string | null; args: Record<string, unknown> | null; accountId: string | null; finished: bigint; deliveryId: bigint | null }>>`
     WITH finished AS (
       UPDATE events SET
         status = ${status}::"EventStatus",
@@ -79,9 +105,10 @@ export async function finishEvent(
       RETURNING seq
     ), delivery AS (
       INSERT INTO result_deliveries ("eventSeq", "resultUrl", body, status, "updatedAt")
-      SELECT seq, ${resultUrlFor(event.marketplaceBaseUrl, event.token)}, ${JSON.stringify(result)}::jsonb,
+      SELECT seq, ${resultUrl}, ${JSON.stringify(result)}::jsonb,
              ${options.answeredSynchronously ? 'not_required' : 'pending'}::"DeliveryStatus", ${now}
       FROM finished
+      RETURNING id
     ), attempt AS (
       INSERT INTO event_attempts ("eventSeq", attempt, "workerId", outcome, "errorCode", error, "startedAt", "durationMs")
       SELECT seq, ${attempt.attempt}, ${attempt.workerId}, ${attemptOutcome}::"AttemptOutcome", ${result.errorCode ?? null},
@@ -91,12 +118,19 @@ export async function finishEvent(
       INSERT INTO hook_calls ("accountId", "eventToken", kind, args, development)
       SELECT h->>'accountId', ${event.token}, h->>'kind', h->'args', ${event.development}
       FROM jsonb_array_elements(${JSON.stringify(hooks)}::jsonb) AS h
-      RETURNING id
+      RETURNING id, kind, args, "accountId"
     )
-    SELECT id, (SELECT count(*) FROM finished) AS finished FROM (SELECT 1) AS one LEFT JOIN hooks ON true`;
+    SELECT hooks.id, hooks.kind, hooks.args, hooks."accountId", (SELECT count(*) FROM finished) AS finished, (SELECT id FROM delivery) AS "deliveryId"
+    FROM (SELECT 1) AS one LEFT JOIN hooks ON true`;
   if (Number(rows[0]?.finished ?? 0) === 0) {
     // An operator cancelled it meanwhile: throwing rolls the whole transaction (the apply too) back.
     throw new EventFinishedElsewhereError(event.token);
   }
-  return rows.map((row) => row.id).filter((id): id is bigint => id !== null);
+  const deliveryId = rows[0]?.deliveryId ?? null;
+  return {
+    hookCalls: rows.flatMap((row) =>
+      row.id === null ? [] : [{ id: row.id, kind: row.kind ?? '', args: row.args ?? {}, accountId: row.accountId, development: event.development, eventToken: event.token }],
+    ),
+    delivery: deliveryId === null || options.answeredSynchronously ? null : { id: deliveryId, resultUrl, body: result, attempts: 0, consumerKey: event.consumerKey },
+  };
 }

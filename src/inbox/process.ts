@@ -13,7 +13,7 @@ import { APPLY_BY_TYPE, type Outcome } from '../events/apply';
 import { parseEventDocument, type EventDocument } from '../events/schema';
 import type { MarketplaceClient, ResultBody } from '../marketplace/client';
 import { MarketplaceError } from '../marketplace/errors';
-import { EventFinishedElsewhereError, finishEvent, resultOf, type AttemptInfo, type FinalOutcome } from './finalize';
+import { EventFinishedElsewhereError, finishEvent, resultOf, type AttemptInfo, type FinalOutcome, type HookCallRecord, type OwedDelivery } from './finalize';
 import { storeDocument } from './document';
 import { FINAL_STATUSES } from './record';
 
@@ -32,7 +32,16 @@ export interface RunOptions {
 }
 
 export type RunResult =
-  | { kind: 'finished'; result: ResultBody; hookCallIds: bigint[]; deliver: boolean; type?: string | null; alreadyFinished?: boolean }
+  | {
+      kind: 'finished';
+      result: ResultBody;
+      /** Hook calls this run wrote, to start after commit. */
+      hookCalls: HookCallRecord[];
+      /** The result POST this run made owed (null: none, or answered in the HTTP response). */
+      delivery: OwedDelivery | null;
+      type?: string | null;
+      alreadyFinished?: boolean;
+    }
   | { kind: 'deferred'; reason: 'ordering' | 'pending'; retryInMs: number };
 
 /** A fault worth retrying; `stage` picks the final code once attempts run out. */
@@ -70,7 +79,7 @@ export async function runEvent(deps: ProcessDeps, token: string, options: RunOpt
   if (!event) {
     const finished = await deps.prisma.event.findUnique({ where: { token }, select: { result: true } });
     if (!finished) throw new EventNotFoundError(`no inbox row for event ${token}`);
-    return { kind: 'finished', result: finished.result as unknown as ResultBody, hookCallIds: [], deliver: false, alreadyFinished: true };
+    return { kind: 'finished', result: finished.result as unknown as ResultBody, hookCalls: [], delivery: null, alreadyFinished: true };
   }
   // Attempts are numbered by the event's own counter, so an operator's retry continues the timeline.
   const attempt: AttemptInfo = { workerId: options.workerId, attempt: event.attempts, startedAt };
@@ -105,7 +114,7 @@ export async function runEvent(deps: ProcessDeps, token: string, options: RunOpt
                  (SELECT a."provisioningStatus"::text FROM accounts a WHERE a.id = e."accountId") AS provisioning
           FROM events e WHERE e.seq = ${event.seq}`;
         if (!state || (FINAL_STATUSES as readonly string[]).includes(state.status)) {
-          return { kind: 'finished', result: state?.result as ResultBody, hookCallIds: [], deliver: false } as const;
+          return { kind: 'finished', result: state?.result as ResultBody, hookCalls: [], delivery: null } as const;
         }
         if (event.accountId) {
           if (state.earlier) return { kind: 'deferred', reason: 'ordering', retryInMs: ORDERING_RETRY_MS } as const;
@@ -113,21 +122,21 @@ export async function runEvent(deps: ProcessDeps, token: string, options: RunOpt
           if (waiting === 'wait') return { kind: 'deferred', reason: 'pending', retryInMs: PENDING_RETRY_MS } as const;
           if (waiting === 'expired') {
             const outcome: FinalOutcome = { result: resultOf(false, { errorCode: 'PENDING', message: EVENT_ERROR_CODES.PENDING.userMessage }), hooks: [] };
-            const hookCallIds = await finishEvent(tx, event, outcome, attempt, { answeredSynchronously: options.synchronous });
-            return { kind: 'finished', result: outcome.result, hookCallIds, deliver: !options.synchronous, type: document.type } as const;
+            const rows = await finishEvent(tx, event, outcome, attempt, { answeredSynchronously: options.synchronous });
+            return { kind: 'finished', result: outcome.result, ...rows, type: document.type } as const;
           }
         }
         const outcome = await apply({ tx, token, document, development: event.development });
         const final = toFinal(outcome, document);
-        const hookCallIds = await finishEvent(tx, event, final, attempt, { answeredSynchronously: options.synchronous });
-        return { kind: 'finished', result: final.result, hookCallIds, deliver: !options.synchronous, type: document.type } as const;
+        const rows = await finishEvent(tx, event, final, attempt, { answeredSynchronously: options.synchronous });
+        return { kind: 'finished', result: final.result, ...rows, type: document.type } as const;
       },
       { timeout: 15_000, maxWait: 10_000 },
     );
   } catch (error) {
     if (error instanceof EventFinishedElsewhereError) {
       const finished = await deps.prisma.event.findUniqueOrThrow({ where: { token }, select: { result: true } });
-      return { kind: 'finished', result: finished.result as unknown as ResultBody, hookCallIds: [], deliver: false };
+      return { kind: 'finished', result: finished.result as unknown as ResultBody, hookCalls: [], delivery: null };
     }
     if (isRetryableDatabaseError(error)) throw new TransientEventError('apply', `database: ${(error as Error).message.split('\n').slice(-1)[0]}`, { cause: error });
     throw error;
@@ -180,10 +189,10 @@ async function finishWithoutApply(
   return prisma.$transaction(async (tx) => {
     const current = await tx.event.findUniqueOrThrow({ where: { seq: event.seq } });
     if ((FINAL_STATUSES as readonly string[]).includes(current.status)) {
-      return { kind: 'finished', result: current.result as unknown as ResultBody, hookCallIds: [], deliver: false } as const;
+      return { kind: 'finished', result: current.result as unknown as ResultBody, hookCalls: [], delivery: null } as const;
     }
-    await finishEvent(tx, event, { result, hooks: [] }, attempt, { answeredSynchronously: options.synchronous, lastError });
-    return { kind: 'finished', result, hookCallIds: [], deliver: !options.synchronous } as const;
+    const rows = await finishEvent(tx, event, { result, hooks: [] }, attempt, { answeredSynchronously: options.synchronous, lastError });
+    return { kind: 'finished', result, ...rows } as const;
   });
 }
 

@@ -71,9 +71,9 @@ export function startConsumers(deps: ConsumerDeps, options: ConsumerOptions): { 
    * sweeper enqueues what is still owed.
    */
   const followUps = async (token: string, outcome: RunResult & { kind: 'finished' }) => {
-    if (outcome.deliver) {
+    if (outcome.delivery) {
       try {
-        const delivered = await deliverResult(deps, token, { isLastAttempt: false });
+        const delivered = await deliverResult(deps, token, { isLastAttempt: false, owed: outcome.delivery });
         if (delivered !== 'nothing_to_do') deps.metrics?.deliveriesTotal.inc({ outcome: delivered });
       } catch (error) {
         deps.metrics?.deliveriesTotal.inc({ outcome: 'retrying' });
@@ -81,12 +81,12 @@ export function startConsumers(deps: ConsumerDeps, options: ConsumerOptions): { 
         logger.info({ token, err: (error as Error).message }, 'result POST failed; retrying with backoff');
       }
     }
-    for (const id of outcome.hookCallIds) {
+    for (const call of outcome.hookCalls) {
       try {
-        await runHookCall(deps, id);
+        await runHookCall(deps, call);
       } catch (error) {
-        logger.warn({ hookCallId: id.toString(), err: (error as Error).message }, 'provisioning hook failed; retrying with backoff');
-        await producer.enqueueHook(id).catch(() => undefined);
+        logger.warn({ hookCallId: call.id.toString(), err: (error as Error).message }, 'provisioning hook failed; retrying with backoff');
+        await producer.enqueueHook(call.id).catch(() => undefined);
       }
     }
   };

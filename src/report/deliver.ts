@@ -6,7 +6,8 @@
  */
 import type { Config } from '../config';
 import { isDatabaseUnavailable, type PrismaClient } from '../db/client';
-import type { MarketplaceClient, ResultBody } from '../marketplace/client';
+import type { OwedDelivery } from '../inbox/finalize';
+import type { MarketplaceClient } from '../marketplace/client';
 import { MarketplaceError } from '../marketplace/errors';
 
 export type DeliveryOutcome = 'delivered' | 'nothing_to_do' | 'rejected';
@@ -32,14 +33,17 @@ async function untilRecorded(record: () => Promise<unknown>): Promise<void> {
 export async function deliverResult(
   deps: { prisma: PrismaClient; marketplace: MarketplaceClient; config: Pick<Config, 'appdirect'> },
   token: string,
-  options: { isLastAttempt: boolean },
+  options: { isLastAttempt: boolean; /** Written by this worker's commit a moment ago: no claim needed. */ owed?: OwedDelivery },
 ): Promise<DeliveryOutcome> {
-  // Claim: touching updatedAt keeps the sweeper off a delivery in flight.
-  const [delivery] = await deps.prisma.$queryRaw<Array<{ id: bigint; resultUrl: string; body: ResultBody; attempts: number; consumerKey: string | null }>>`
-    UPDATE result_deliveries d SET "updatedAt" = now()
-    FROM events e
-    WHERE e.seq = d."eventSeq" AND e.token = ${token} AND d.status = 'pending'
-    RETURNING d.id, d."resultUrl", d.body, d.attempts, e."consumerKey"`;
+  // Claim: touching updatedAt keeps the sweeper off a delivery in flight. A delivery the caller
+  // has just committed is fresh (updatedAt = now) and pending, so its first attempt skips this.
+  const [delivery] = options.owed
+    ? [options.owed]
+    : await deps.prisma.$queryRaw<OwedDelivery[]>`
+        UPDATE result_deliveries d SET "updatedAt" = now()
+        FROM events e
+        WHERE e.seq = d."eventSeq" AND e.token = ${token} AND d.status = 'pending'
+        RETURNING d.id, d."resultUrl", d.body, d.attempts, e."consumerKey"`;
   if (!delivery) return 'nothing_to_do';
   const consumer = delivery.consumerKey ? deps.config.appdirect.consumerCredentials.find((c) => c.key === delivery.consumerKey) : undefined;
   const startedAt = new Date();
