@@ -23,8 +23,12 @@ const text = (value: unknown): string | null => (typeof value === 'string' && va
  * notification may have enqueued it while a request was still fetching): it fills what is missing,
  * and only `received` becomes `queued`.
  */
-export async function storeDocuments(prisma: PrismaClient, rows: readonly DocumentRow[]): Promise<void> {
+export async function storeDocuments(prisma: PrismaClient, rows: readonly DocumentRow[], options: { skipLocked?: boolean } = {}): Promise<void> {
   if (rows.length === 0) return;
+  // skipLocked: leave out rows another transaction holds (a worker applying the event, which stores the
+  // document itself if it lacks one) instead of letting the whole batch wait for that transaction.
+  const skipLocked = options.skipLocked ?? false;
+  const seqs = rows.map((r) => String(r.seq));
   const docs = rows.map(({ raw }) => (raw && typeof raw === 'object' ? raw : {}) as {
     type?: unknown;
     flag?: unknown;
@@ -43,7 +47,7 @@ export async function storeDocuments(prisma: PrismaClient, rows: readonly Docume
       status = CASE WHEN d.queued AND events.status = 'received' THEN 'queued'::"EventStatus" ELSE events.status END,
       "updatedAt" = now()
     FROM unnest(
-      ${rows.map((r) => String(r.seq))}::bigint[],
+      ${seqs}::bigint[],
       ${rows.map((r) => JSON.stringify(r.raw))}::jsonb[],
       ${docs.map((d) => text(d.type))}::text[],
       ${docs.map((d) => text(d.flag))}::text[],
@@ -52,7 +56,8 @@ export async function storeDocuments(prisma: PrismaClient, rows: readonly Docume
       ${docs.map((d) => text(d.payload?.company?.name))}::text[],
       ${rows.map((r) => r.queued)}::boolean[]
     ) AS d(seq, payload, type, flag, "accountId", "companyUuid", "companyName", queued)
-    WHERE events.seq = d.seq`;
+    WHERE events.seq = d.seq
+      AND (NOT ${skipLocked} OR events.seq IN (SELECT seq FROM events WHERE seq = ANY(${seqs}::bigint[]) FOR UPDATE SKIP LOCKED))`;
 }
 
 /** Keeps one event's document (see storeDocuments). */
@@ -60,13 +65,17 @@ export function storeDocument(prisma: PrismaClient, seq: bigint, raw: unknown, o
   return storeDocuments(prisma, [{ seq, raw, queued: options.queued ?? false }]);
 }
 
-/** storeDocument for concurrent callers: documents stored in the same turn of the event loop share one UPDATE. */
+/**
+ * storeDocument for the callback's concurrent requests: documents stored in the same turn of the event
+ * loop share one UPDATE. A row a worker holds is skipped (the worker has the event; it fetches the document
+ * itself if it needs it), so one busy row never holds up the others' answers.
+ */
 export class DocumentWriter {
   private readonly batch: MicroBatch<DocumentRow, void>;
 
   constructor(prisma: PrismaClient) {
     this.batch = new MicroBatch<DocumentRow, void>(async (rows) => {
-      await storeDocuments(prisma, rows);
+      await storeDocuments(prisma, rows, { skipLocked: true });
       return rows.map(() => undefined);
     }, { maxBatch: 100, maxInFlight: 8 });
   }
