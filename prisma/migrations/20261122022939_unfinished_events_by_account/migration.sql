@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "events_accountId_status_seq_idx" ON "events"("accountId", "status", "seq");
