@@ -14,31 +14,38 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 2000);
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 200);
 const WORKER_COUNTS = (process.env.BENCH_WORKERS ?? '1,2,4').split(',').map(Number);
 const SENDERS = Number(process.env.BENCH_SENDERS ?? 32);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 async function main(): Promise<void> {
   const infra = await startInfra();
   const rows: Array<Record<string, string | number>> = [];
   const results: Record<string, unknown> = {};
   try {
-    console.log(`e2e: ${EVENTS} USER_ASSIGNMENT events over ${ACCOUNTS} accounts, ${SENDERS} concurrent senders, worker concurrency 8`);
+    console.log(`e2e: ${EVENTS} USER_ASSIGNMENT events over ${ACCOUNTS} accounts, ${SENDERS} concurrent senders, worker concurrency 8, ${ROUNDS} rounds`);
     for (const workers of WORKER_COUNTS) {
-      const raw = await rawBullmq(infra.redisUrl, workers, EVENTS);
-      const ours = await runService(infra, { name: `e2e_${workers}`, workers, events: EVENTS, accounts: ACCOUNTS, senders: SENDERS });
-      const ratio = ours.eventsPerSecond / raw;
-      results[`workers_${workers}`] = { rawBullmqPerSecond: raw, eventsPerSecond: ours.eventsPerSecond, notificationsPerSecond: ours.notificationsPerSecond, ratio, cpuMicrosPerEvent: ours.cpuMicrosPerEvent };
+      // Several rounds per worker count; the round with the median ratio is reported (the machine is shared).
+      const rounds = [];
+      for (let round = 1; round <= ROUNDS; round += 1) {
+        const raw = await rawBullmq(infra.redisUrl, workers, EVENTS);
+        const ours = await runService(infra, { name: `e2e_${workers}_${round}`, workers, events: EVENTS, accounts: ACCOUNTS, senders: SENDERS });
+        rounds.push({ rawBullmqPerSecond: raw, eventsPerSecond: ours.eventsPerSecond, notificationsPerSecond: ours.notificationsPerSecond, ratio: ours.eventsPerSecond / raw, cpuMicrosPerEvent: ours.cpuMicrosPerEvent });
+        console.log(`  ${workers} worker(s), round ${round}: ${ours.eventsPerSecond} events/s, raw ${raw} jobs/s, ratio ${(ours.eventsPerSecond / raw).toFixed(3)}`);
+      }
+      const median = [...rounds].sort((x, y) => x.ratio - y.ratio)[Math.floor(rounds.length / 2)]!;
+      results[`workers_${workers}`] = { median, rounds };
       rows.push({
         'worker processes': workers,
-        'raw BullMQ no-op jobs/s': raw,
-        'events applied+reported/s': ours.eventsPerSecond,
-        'notifications accepted/s': ours.notificationsPerSecond,
-        ratio: ratio.toFixed(3),
-        'API CPU µs/event': ours.cpuMicrosPerEvent.api,
-        'worker CPU µs/event': ours.cpuMicrosPerEvent.workers,
+        'raw BullMQ no-op jobs/s': median.rawBullmqPerSecond,
+        'events applied+reported/s': median.eventsPerSecond,
+        'notifications accepted/s': median.notificationsPerSecond,
+        ratio: median.ratio.toFixed(3),
+        'ratio range': `${Math.min(...rounds.map((r) => r.ratio)).toFixed(3)}-${Math.max(...rounds.map((r) => r.ratio)).toFixed(3)}`,
+        'API CPU µs/event': median.cpuMicrosPerEvent.api,
+        'worker CPU µs/event': median.cpuMicrosPerEvent.workers,
       });
-      console.log(table(rows.slice(-1)));
     }
-    console.log(`\n${table(rows)}\n(target: ratio >= 0.3)`);
-    console.log(`wrote ${saveResult('e2e', { events: EVENTS, accounts: ACCOUNTS, senders: SENDERS, results })}`);
+    console.log(`\n${table(rows)}\n(median round of ${ROUNDS}; target: ratio >= 0.3)`);
+    console.log(`wrote ${saveResult('e2e', { events: EVENTS, accounts: ACCOUNTS, senders: SENDERS, rounds: ROUNDS, results })}`);
   } finally {
     await infra.stop();
   }
