@@ -13,6 +13,8 @@ import { cpuMsOf, runMain, saveResult, startApi, startInfra, startMarketplacePro
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Unrecorded load on every target first, so no round measures code that has not been compiled by the JIT yet. */
+const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
 /** `early` or `after-fetch` runs one of the two service targets (e.g. to profile it). */
 const ONLY = process.env.BENCH_ACK;
 const CONSUMER = { key: 'bench-key', secret: 'bench-secret' };
@@ -29,13 +31,15 @@ function signedRequest(serviceOrigin: string, marketplaceOrigin: string, n: numb
   return { path, headers: { ...signer.toHeader(oauth), accept: 'application/json' } };
 }
 
-async function load(origin: string, marketplaceOrigin: string, pid: number | undefined, ack: Ack = 'after-fetch') {
-  let counter = 0;
+/** Shared by every load run, so each notification of the whole benchmark is for a new event (no repeats). */
+let counter = 0;
+
+async function load(origin: string, marketplaceOrigin: string, pid: number | undefined, ack: Ack = 'after-fetch', durationS = DURATION_S) {
   const cpuBefore = cpuMsOf(pid);
   const result = await autocannon({
     url: origin,
     connections: CONNECTIONS,
-    duration: DURATION_S,
+    duration: durationS,
     requests: [
       {
         method: 'GET',
@@ -75,11 +79,16 @@ async function main(): Promise<void> {
   const bareUrl = `http://127.0.0.1:${barePort}`;
   while ((await fetch(`${bareUrl}/status`).then((r) => r.status).catch(() => 0)) !== 200) await new Promise((r) => setTimeout(r, 100));
   try {
-    console.log(`ingest: ${ROUNDS} rounds of ${DURATION_S} s per target, ${CONNECTIONS} connections`);
+    console.log(`ingest: ${WARMUP_S} s warm-up, then ${ROUNDS} rounds of ${DURATION_S} s per target, ${CONNECTIONS} connections`);
     const skipped = { requestsPerSecond: 0, p50: 0, p95: 0, p99: 0, non2xx: 0, errors: 0, cpuMicrosPerRequest: 0 };
     type Load = typeof skipped;
     const rounds: Array<{ bare: Load; service: Load; serviceAckEarly: Load; ratio: number; ratioAckEarly: number }> = [];
     const row = (target: string, r: Load) => ({ target, 'req/s': r.requestsPerSecond, 'p50 ms': r.p50, 'p97.5 ms': r.p95, 'p99 ms': r.p99, 'non-2xx': r.non2xx, errors: r.errors, 'CPU µs/req': r.cpuMicrosPerRequest });
+    if (WARMUP_S > 0) {
+      await load(bareUrl, marketplace.origin, bare.child.pid, 'after-fetch', WARMUP_S);
+      if (ONLY !== 'early') await load(api.url, marketplace.origin, api.child.pid, 'after-fetch', WARMUP_S);
+      if (ONLY !== 'after-fetch') await load(api.url, marketplace.origin, api.child.pid, 'early', WARMUP_S);
+    }
     // Rounds alternate the targets, so a slow spell of the shared machine hits all of them; the median round is reported.
     for (let round = 1; round <= ROUNDS; round += 1) {
       const bareResult = await load(bareUrl, marketplace.origin, bare.child.pid);
