@@ -47,6 +47,8 @@ export interface FinishedRows {
   readonly hookCalls: HookCallRecord[];
   /** Null when no result POST is owed (answered synchronously). */
   readonly delivery: OwedDelivery | null;
+  /** The account's next unfinished event after this one, seen under the account lock (null: none). */
+  readonly nextOfAccount: string | null;
 }
 
 export interface AttemptInfo {
@@ -90,7 +92,9 @@ export async function finishEvent(
   const hooks = outcome.hooks.map((hook) => ({ kind: hook.kind, accountId: hook.accountId ?? null, args: hook.args }));
   // One statement (one round trip) writes the final state, the result owed, the attempt and the hook calls.
   const resultUrl = resultUrlFor(event.marketplaceBaseUrl, event.token);
-  const rows = await tx.$queryRaw<Array<{ id: bigint | null; kind: string | null; args: Record<string, unknown> | null; accountId: string | null; finished: bigint; deliveryId: bigint | null }>>`
+  const rows = await tx.$queryRaw<
+    Array<{ id: bigint | null; kind: string | null; args: Record<string, unknown> | null; accountId: string | null; finished: bigint; deliveryId: bigint | null; nextOfAccount: string | null }>
+  >`
     WITH finished AS (
       UPDATE events SET
         status = ${status}::"EventStatus",
@@ -102,7 +106,11 @@ export async function finishEvent(
         "accountId" = COALESCE(${outcome.accountId ?? null}, "accountId"),
         "updatedAt" = ${now}
       WHERE seq = ${event.seq} AND status NOT IN ('succeeded', 'failed', 'cancelled')
-      RETURNING seq
+      RETURNING seq, "accountId"
+    ), next_of_account AS (
+      SELECT n.token FROM events n JOIN finished f ON n."accountId" = f."accountId"
+      WHERE n.seq > f.seq AND n.status IN ('received', 'queued', 'processing')
+      ORDER BY n.seq LIMIT 1
     ), delivery AS (
       INSERT INTO result_deliveries ("eventSeq", "resultUrl", body, status, "updatedAt")
       SELECT seq, ${resultUrl}, ${JSON.stringify(result)}::jsonb,
@@ -120,7 +128,8 @@ export async function finishEvent(
       FROM jsonb_array_elements(${JSON.stringify(hooks)}::jsonb) AS h
       RETURNING id, kind, args, "accountId"
     )
-    SELECT hooks.id, hooks.kind, hooks.args, hooks."accountId", (SELECT count(*) FROM finished) AS finished, (SELECT id FROM delivery) AS "deliveryId"
+    SELECT hooks.id, hooks.kind, hooks.args, hooks."accountId", (SELECT count(*) FROM finished) AS finished, (SELECT id FROM delivery) AS "deliveryId",
+           (SELECT token FROM next_of_account) AS "nextOfAccount"
     FROM (SELECT 1) AS one LEFT JOIN hooks ON true`;
   if (Number(rows[0]?.finished ?? 0) === 0) {
     // An operator cancelled it meanwhile: throwing rolls the whole transaction (the apply too) back.
@@ -132,5 +141,6 @@ export async function finishEvent(
       row.id === null ? [] : [{ id: row.id, kind: row.kind ?? '', args: row.args ?? {}, accountId: row.accountId, development: event.development, eventToken: event.token }],
     ),
     delivery: deliveryId === null || options.answeredSynchronously ? null : { id: deliveryId, resultUrl, body: result, attempts: 0, consumerKey: event.consumerKey },
+    nextOfAccount: rows[0]?.nextOfAccount ?? null,
   };
 }

@@ -39,6 +39,8 @@ export type RunResult =
       hookCalls: HookCallRecord[];
       /** The result POST this run made owed (null: none, or answered in the HTTP response). */
       delivery: OwedDelivery | null;
+      /** The account's next unfinished event, when this run finished the event (undefined: not known). */
+      nextOfAccount?: string | null;
       type?: string | null;
       alreadyFinished?: boolean;
     }

@@ -98,12 +98,15 @@ export function startConsumers(deps: ConsumerDeps, options: ConsumerOptions): { 
    * event), up to DRAIN_MAX events or DRAIN_MS; then it wakes the next one's job.
    * The jobs of events drained here find them finished and end at once.
    */
-  const drainAccount = async (token: string) => {
+  const drainAccount = async (token: string, knownNext: string | null | undefined) => {
     let current = token;
+    // The next event as the finishing statement saw it under the account lock (saves a query per event).
+    let upcoming = knownNext;
     const until = Date.now() + DRAIN_MS;
     for (let drained = 0; drained < DRAIN_MAX && Date.now() < until; drained += 1) {
       // Even one another worker holds: the account lock and the final-state check keep it applied once.
-      const next = await nextEventOfAccount(deps.prisma, current).catch(() => null);
+      const next = upcoming !== undefined ? upcoming : await nextEventOfAccount(deps.prisma, current).catch(() => null);
+      upcoming = undefined;
       if (!next) return;
       const startedAt = new Date();
       let outcome: RunResult;
@@ -118,9 +121,10 @@ export function startConsumers(deps: ConsumerDeps, options: ConsumerOptions): { 
       await followUps(next, outcome);
       settled(outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', startedAt);
       current = next;
+      upcoming = outcome.nextOfAccount;
     }
     try {
-      const next = await nextEventOfAccount(deps.prisma, current);
+      const next = upcoming !== undefined ? upcoming : await nextEventOfAccount(deps.prisma, current);
       if (next) await producer.promoteEvent(next);
     } catch (error) {
       logger.warn({ err: (error as Error).message, token: current }, 'could not wake the next event of the account; its fallback delay will');
@@ -165,7 +169,7 @@ export function startConsumers(deps: ConsumerDeps, options: ConsumerOptions): { 
       if (outcome.alreadyFinished) return; // finished elsewhere (drained, answered synchronously, cancelled)
       await followUps(token, outcome);
       settled(outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', attempt.startedAt);
-      await drainAccount(token);
+      await drainAccount(token, outcome.nextOfAccount);
     },
     { ...common, concurrency: config.workerConcurrency },
   );
