@@ -116,7 +116,8 @@ export async function runEvent(deps: ProcessDeps, token: string, options: RunOpt
                  (SELECT a."provisioningStatus"::text FROM accounts a WHERE a.id = e."accountId") AS provisioning
           FROM events e WHERE e.seq = ${event.seq}`;
         if (!state || (FINAL_STATUSES as readonly string[]).includes(state.status)) {
-          return { kind: 'finished', result: state?.result as ResultBody, hookCalls: [], delivery: null } as const;
+          // Finished by another worker while this one waited for the lock (one drained it).
+          return { kind: 'finished', result: state?.result as ResultBody, hookCalls: [], delivery: null, alreadyFinished: true } as const;
         }
         if (event.accountId) {
           if (state.earlier) return { kind: 'deferred', reason: 'ordering', retryInMs: ORDERING_RETRY_MS } as const;
@@ -138,7 +139,7 @@ export async function runEvent(deps: ProcessDeps, token: string, options: RunOpt
   } catch (error) {
     if (error instanceof EventFinishedElsewhereError) {
       const finished = await deps.prisma.event.findUniqueOrThrow({ where: { token }, select: { result: true } });
-      return { kind: 'finished', result: finished.result as unknown as ResultBody, hookCalls: [], delivery: null };
+      return { kind: 'finished', result: finished.result as unknown as ResultBody, hookCalls: [], delivery: null, alreadyFinished: true };
     }
     if (isRetryableDatabaseError(error)) throw new TransientEventError('apply', `database: ${(error as Error).message.split('\n').slice(-1)[0]}`, { cause: error });
     throw error;

@@ -119,7 +119,8 @@ export function startConsumers(deps: ConsumerDeps, options: ConsumerOptions): { 
       // Its own job has nothing left to do: drop it unless a worker already holds it.
       await producer.removeEventJob(next).catch(() => undefined);
       await followUps(next, outcome);
-      settled(outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', startedAt);
+      // One finished elsewhere (its own job got there first) is not counted twice.
+      if (!outcome.alreadyFinished) settled(outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', startedAt);
       current = next;
       upcoming = outcome.nextOfAccount;
     }

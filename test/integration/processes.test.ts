@@ -2,6 +2,7 @@
  * Worker processes as operators run them (`npm run worker`), several at once,
  * and killed with SIGKILL in the middle of an apply.
  */
+import { findFreePort } from '../../src/runtime/ports';
 import { assignEvent, orderEvent, person } from '../support/events';
 import { CLIENT, startScenario, type Scenario } from '../support/scenario';
 import { eventually, spawnWorkerProcess } from '../support/workers';
@@ -9,7 +10,7 @@ import { eventually, spawnWorkerProcess } from '../support/workers';
 describe('worker processes', () => {
   let s: Scenario;
   const processes: Array<ReturnType<typeof spawnWorkerProcess>> = [];
-  const spawnWorker = () => {
+  const spawnWorker = (metricsPort = 0) => {
     const worker = spawnWorkerProcess({
       DATABASE_URL: s.subject.db.url,
       REDIS_URL: process.env.TEST_REDIS_URL,
@@ -19,7 +20,7 @@ describe('worker processes', () => {
       APPDIRECT_MARKETPLACE_URLS: s.marketplace.origin,
       WORKER_CONCURRENCY: '8',
       JOB_LOCK_MS: '2000',
-      METRICS_PORT: '0',
+      METRICS_PORT: String(metricsPort),
       EVENT_BACKOFF_MS: '50',
     });
     processes.push(worker);
@@ -34,9 +35,20 @@ describe('worker processes', () => {
     await s.close();
   });
 
-  it('gives exactly 49 of 200 simultaneous assignments a seat on a 50-seat account across 2 processes', async () => {
-    spawnWorker();
-    spawnWorker();
+  /** appdirect_events_total of USER_ASSIGNMENT summed over the worker processes' /metrics. */
+  const assignmentsCounted = async (ports: number[]) => {
+    let total = 0;
+    for (const port of ports) {
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+      for (const match of text.matchAll(/^appdirect_events_total\{type="USER_ASSIGNMENT",[^}]*\} (\d+)$/gm)) total += Number(match[1]);
+    }
+    return total;
+  };
+
+  it('gives exactly 49 of 200 simultaneous assignments a seat on a 50-seat account across 2 processes, each counted once', async () => {
+    const metricsPorts = [await findFreePort(), await findFreePort()];
+    spawnWorker(metricsPorts[0]);
+    spawnWorker(metricsPorts[1]);
     const accountId = (await s.send(orderEvent({ seats: 50 }))).accountIdentifier!;
     await eventually(async () => (await s.subject.db.prisma.account.findUnique({ where: { id: accountId } }))?.provisioningStatus === 'done');
     const tokens: string[] = [];
@@ -50,6 +62,8 @@ describe('worker processes', () => {
     expect(await s.subject.db.prisma.seat.count({ where: { accountId } })).toBe(50);
     const workersUsed = await s.subject.db.prisma.eventAttempt.findMany({ where: { event: { token: { in: tokens } } }, distinct: ['workerId'], select: { workerId: true } });
     expect(workersUsed.length).toBe(2);
+    // A job whose event the other process had drained meanwhile ends without counting it again.
+    expect(await assignmentsCounted(metricsPorts)).toBe(200);
   }, 90_000);
 
   it('applies and reports once an event whose worker was killed with SIGKILL mid-apply', async () => {

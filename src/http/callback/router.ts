@@ -148,7 +148,7 @@ export function callbackRouter(deps: AppDeps): Router {
             await storeDocument(prisma, event.seq, raw);
             const outcome = await runEvent(deps, event.token, { workerId: `api-${process.pid}`, synchronous: true });
             if (outcome.kind === 'finished') {
-              deps.metrics.eventsTotal.inc({ type: outcome.type ?? 'unknown', code: outcome.result.errorCode ?? 'SUCCESS' });
+              if (!outcome.alreadyFinished) deps.metrics.eventsTotal.inc({ type: outcome.type ?? 'unknown', code: outcome.result.errorCode ?? 'SUCCESS' });
               res.json(outcome.result);
               return;
             }
