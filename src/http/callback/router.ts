@@ -87,7 +87,7 @@ export function callbackRouter(deps: AppDeps): Router {
   const fetchInline = async (req: Request, eventUrl: string, consumerKey: string | undefined): Promise<unknown> => {
     const consumer = consumerKey ? config.appdirect.consumerCredentials.find((c) => c.key === consumerKey) : undefined;
     try {
-      return await marketplace.fetchEvent(eventUrl, { signal: AbortSignal.timeout(config.eventFetchDeadlineMs), consumer });
+      return await marketplace.fetchEvent(eventUrl, { timeoutMs: config.eventFetchDeadlineMs, consumer });
     } catch (error) {
       req.log.info({ err: (error as Error).message }, 'inline fetch failed; falling back to the queue');
       return null;
