@@ -99,6 +99,8 @@ export function verifyOAuth1(
   if (version !== undefined && version !== '1.0') return { reason: 'malformed', detail: `oauth_version ${version} is not 1.0` };
   if (!/^\d{1,12}$/.test(timestampText)) return { reason: 'malformed', detail: 'oauth_timestamp is not a number of seconds' };
   if (nonce.length > 255) return { reason: 'malformed', detail: 'oauth_nonce is longer than 255 characters' };
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
+  if (/[\u0000-\u001f\u007f]/.test(nonce)) return { reason: 'malformed', detail: 'oauth_nonce contains control characters' };
 
   const secrets = secretsFor(consumerKey);
   if (secrets.length === 0) return { reason: 'unknown_key', key: consumerKey };

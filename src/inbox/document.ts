@@ -2,7 +2,7 @@
  * Keeping a fetched event document on its inbox row, with the fields the admin
  * views filter on (type, flag, account, company).
  */
-import type { PrismaClient } from '../db/client';
+import { isDatabaseUnavailable, type PrismaClient } from '../db/client';
 import { MicroBatch } from '../runtime/micro-batch';
 
 export interface DocumentOptions {
@@ -77,7 +77,7 @@ export class DocumentWriter {
     this.batch = new MicroBatch<DocumentRow, void>(async (rows) => {
       await storeDocuments(prisma, rows, { skipLocked: true });
       return rows.map(() => undefined);
-    }, { maxBatch: 100, maxInFlight: 8 });
+    }, { maxBatch: 100, maxInFlight: 8, retryAlone: (error) => !isDatabaseUnavailable(error) });
   }
 
   store(seq: bigint, raw: unknown, options: DocumentOptions = {}): Promise<void> {

@@ -3,7 +3,7 @@
  * notification finds the existing row. The OAuth 1.0a nonce, when there is one,
  * is written in the same statement, so a replay is refused and leaves nothing behind.
  */
-import type { Event, PrismaClient } from '../db/client';
+import { isDatabaseUnavailable, type Event, type PrismaClient } from '../db/client';
 import { MicroBatch } from '../runtime/micro-batch';
 
 export interface NonceRecord {
@@ -53,7 +53,9 @@ export class NotificationRecorder {
   private readonly batch: MicroBatch<BatchItem, RecordOutcome>;
 
   constructor(private readonly prisma: PrismaClient) {
-    this.batch = new MicroBatch((items) => this.recordMany(items), { maxBatch: 200, maxInFlight: 8 });
+    // A statement that fails for another reason than an unreachable database is retried item by item,
+    // so one notification PostgreSQL refuses does not fail the others recorded with it.
+    this.batch = new MicroBatch((items) => this.recordMany(items), { maxBatch: 200, maxInFlight: 8, retryAlone: (error) => !isDatabaseUnavailable(error) });
   }
 
   record(note: NewNotification, options: RecordOptions = {}): Promise<RecordOutcome> {

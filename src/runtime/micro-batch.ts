@@ -8,13 +8,21 @@
  * writes per item.
  *
  * `run` gets the items and must return one outcome per item, in order: a value,
- * or an Error for that item alone. A thrown error fails the whole batch.
+ * or an Error for that item alone. A thrown error fails the whole batch (unless
+ * `retryAlone` sends its items through one at a time).
  */
 export type BatchOutcome<R> = R | Error;
 
 export interface MicroBatchOptions {
   readonly maxBatch?: number;
   readonly maxInFlight?: number;
+  /**
+   * When a batch of several items throws and this returns true for the error, each item is run
+   * alone, so one item the statement cannot take (bad input) fails by itself instead of failing
+   * every caller batched with it. Return false for errors that would fail each item anyway
+   * (the database is down).
+   */
+  readonly retryAlone?: (error: unknown) => boolean;
 }
 
 interface Pending<T, R> {
@@ -29,6 +37,7 @@ export class MicroBatch<T, R> {
   private inFlight = 0;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
+  private readonly retryAlone: (error: unknown) => boolean;
 
   constructor(
     private readonly run: (items: T[]) => Promise<Array<BatchOutcome<R>>>,
@@ -36,6 +45,7 @@ export class MicroBatch<T, R> {
   ) {
     this.maxBatch = options.maxBatch ?? 100;
     this.maxInFlight = options.maxInFlight ?? 4;
+    this.retryAlone = options.retryAlone ?? (() => false);
   }
 
   submit(item: T): Promise<R> {
@@ -54,15 +64,28 @@ export class MicroBatch<T, R> {
     });
   }
 
+  /** `run`, with a synchronous throw turned into a rejection and, where allowed, a failed batch retried item by item. */
+  private async runItems(items: T[]): Promise<Array<BatchOutcome<R>>> {
+    try {
+      return await this.run(items);
+    } catch (error) {
+      if (items.length < 2 || !this.retryAlone(error)) throw error;
+      return Promise.all(
+        items.map(async (item) => {
+          try {
+            const outcomes = await this.run([item]);
+            return outcomes.length === 1 ? (outcomes[0] as BatchOutcome<R>) : new Error(`micro-batch: ${outcomes.length} outcomes for 1 item`);
+          } catch (itemError) {
+            return itemError instanceof Error ? itemError : new Error(String(itemError));
+          }
+        }),
+      );
+    }
+  }
+
   private flush(batch: Array<Pending<T, R>>): void {
     this.inFlight += 1;
-    let outcomes: Promise<Array<BatchOutcome<R>>>;
-    try {
-      outcomes = this.run(batch.map((pending) => pending.item));
-    } catch (error) {
-      outcomes = Promise.reject(error);
-    }
-    outcomes
+    this.runItems(batch.map((pending) => pending.item))
       .then((results) => {
         if (results.length !== batch.length) throw new Error(`micro-batch: ${results.length} outcomes for ${batch.length} items`);
         batch.forEach((pending, index) => {

@@ -56,6 +56,28 @@ describe('inbox batch writers', () => {
     expect(await db.prisma.event.count({ where: { token: { in: ['nonce-b', 'nonce-c'] } } })).toBe(0);
   });
 
+  it('fails only the notification PostgreSQL refuses, not the others batched with it', async () => {
+    const recorder = new NotificationRecorder(db.prisma);
+    // PostgreSQL's text cannot hold NUL; a signed nonce could carry one (percent-encoded).
+    const settled = await Promise.allSettled([recorder.record(note('poison-ok-1', 'fine-1')), recorder.record(note('poison-bad', 'bad\u0000nonce')), recorder.record(note('poison-ok-2'))]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await db.prisma.event.count({ where: { token: { in: ['poison-ok-1', 'poison-ok-2'] } } })).toBe(2);
+    expect(await db.prisma.event.count({ where: { token: 'poison-bad' } })).toBe(0);
+  });
+
+  it('stores the other documents when one cannot be stored (jsonb refuses \\u0000)', async () => {
+    const recorder = new NotificationRecorder(db.prisma);
+    const [good, bad] = await Promise.all([recorder.record(note('doc-good')), recorder.record(note('doc-bad'))]);
+    const writer = new DocumentWriter(db.prisma);
+    const settled = await Promise.allSettled([
+      writer.store(good!.event.seq, assignment('acct-good'), { queued: true }),
+      writer.store(bad!.event.seq, { ...assignment('acct-bad'), note: 'nul \u0000 inside' }, { queued: true }),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected']);
+    expect((await db.prisma.event.findUniqueOrThrow({ where: { token: 'doc-good' } })).status).toBe('queued');
+    expect((await db.prisma.event.findUniqueOrThrow({ where: { token: 'doc-bad' } })).status).toBe('received');
+  });
+
   it('stores the documents of several rows in one UPDATE, skipping a row a worker holds instead of waiting for it', async () => {
     const recorder = new NotificationRecorder(db.prisma);
     const [free, held] = await Promise.all([recorder.record(note('doc-free')), recorder.record(note('doc-held'))]);

@@ -42,6 +42,36 @@ describe('MicroBatch', () => {
     await expect(batch.submit(3)).resolves.toBe(3);
   });
 
+  it('with retryAlone, runs the items of a failed batch one by one so only the bad one fails', async () => {
+    const calls: number[][] = [];
+    const batch = new MicroBatch<number, void>(
+      async (items) => {
+        calls.push(items);
+        if (items.includes(2)) throw new Error('cannot store 2');
+        return items.map(() => undefined);
+      },
+      { retryAlone: (error) => (error as Error).message !== 'database away' },
+    );
+    const settled = await Promise.allSettled([1, 2, 3].map((n) => batch.submit(n)));
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[1] as PromiseRejectedResult).reason).toEqual(new Error('cannot store 2'));
+    expect(calls).toEqual([[1, 2, 3], [1], [2], [3]]);
+  });
+
+  it('does not retry alone when retryAlone refuses the error (every item would fail anyway)', async () => {
+    let calls = 0;
+    const batch = new MicroBatch<number, number>(
+      async () => {
+        calls += 1;
+        throw new Error('database away');
+      },
+      { retryAlone: (error) => (error as Error).message !== 'database away' },
+    );
+    const settled = await Promise.allSettled([1, 2].map((n) => batch.submit(n)));
+    expect(settled.every((s) => s.status === 'rejected')).toBe(true);
+    expect(calls).toBe(1);
+  });
+
   it('rejects the whole batch when the outcomes do not match the items', async () => {
     const batch = new MicroBatch<number, number>(async () => [1]);
     const settled = await Promise.allSettled([1, 2].map((n) => batch.submit(n)));

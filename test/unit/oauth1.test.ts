@@ -64,6 +64,11 @@ describe('OAuth 1.0a signatures', () => {
     expect(verifyOAuth1(requestFor(URLS[0]!, header), () => [SECRET], later)).toMatchObject({ reason: 'expired_timestamp' });
   });
 
+  it('refuses a nonce with control characters as malformed (PostgreSQL could not store it)', () => {
+    const header = `OAuth oauth_consumer_key="${KEY}", oauth_nonce="bad%00nonce", oauth_signature="x", oauth_signature_method="HMAC-SHA1", oauth_timestamp="${Math.floor(Date.now() / 1000)}", oauth_version="1.0"`;
+    expect(verifyOAuth1(requestFor(URLS[0]!, header), () => [SECRET])).toEqual({ reason: 'malformed', detail: 'oauth_nonce contains control characters' });
+  });
+
   it('parses quoted, percent-encoded header parameters and refuses garbage', () => {
     expect(parseOAuthHeader('OAuth realm="", oauth_nonce="a%20b", oauth_consumer_key="k"')).toEqual(
       new Map([['realm', ''], ['oauth_nonce', 'a b'], ['oauth_consumer_key', 'k']]),
