@@ -21,6 +21,8 @@ export interface RunOptions {
   readonly keepProcesses?: boolean;
   /** Events sent and finished before measuring, so the processes' code is compiled by the JIT (default 0). */
   readonly warmupEvents?: number;
+  /** Notify with `ack=early` (answered once recorded; the worker fetches the event). */
+  readonly ackEarly?: boolean;
 }
 
 export interface RunResult {
@@ -85,7 +87,8 @@ export async function runService(infra: Infra, options: RunOptions): Promise<Run
       while (next < count) {
         const n = next++;
         const eventUrl = `${marketplace.origin}/api/integration/v1/events/${prefix}-${n}`;
-        const res = await fetch(`${api.url}/appdirect/events?eventUrl=${encodeURIComponent(eventUrl)}`, { headers: { authorization, accept: 'application/json' } });
+        const ack = options.ackEarly ? '&ack=early' : '';
+        const res = await fetch(`${api.url}/appdirect/events?eventUrl=${encodeURIComponent(eventUrl)}${ack}`, { headers: { authorization, accept: 'application/json' } });
         if (res.status !== 202) throw new Error(`notification ${prefix}-${n} answered ${res.status}`);
         await res.arrayBuffer();
       }

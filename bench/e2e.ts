@@ -17,19 +17,21 @@ const SENDERS = Number(process.env.BENCH_SENDERS ?? 32);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Events each run sends and finishes before it starts measuring (JIT warm-up of the API and workers). */
 const WARMUP_EVENTS = Number(process.env.BENCH_WARMUP_EVENTS ?? 200);
+/** BENCH_ACK=early: notifications use ack=early (per-type notification URLs). */
+const ACK_EARLY = process.env.BENCH_ACK === 'early';
 
 async function main(): Promise<void> {
   const infra = await startInfra();
   const rows: Array<Record<string, string | number>> = [];
   const results: Record<string, unknown> = {};
   try {
-    console.log(`e2e: ${EVENTS} USER_ASSIGNMENT events over ${ACCOUNTS} accounts, ${SENDERS} concurrent senders, worker concurrency 8, ${WARMUP_EVENTS} warm-up events per run, ${ROUNDS} rounds`);
+    console.log(`e2e: ${EVENTS} USER_ASSIGNMENT events over ${ACCOUNTS} accounts, ${SENDERS} concurrent senders, worker concurrency 8, ${WARMUP_EVENTS} warm-up events per run, ${ROUNDS} rounds, ack=${ACK_EARLY ? 'early' : 'after-fetch'}`);
     for (const workers of WORKER_COUNTS) {
       // Several rounds per worker count; the round with the median ratio is reported (the machine is shared).
       const rounds = [];
       for (let round = 1; round <= ROUNDS; round += 1) {
         const raw = await rawBullmq(infra.redisUrl, workers, EVENTS);
-        const ours = await runService(infra, { name: `e2e_${workers}_${round}`, workers, events: EVENTS, accounts: ACCOUNTS, senders: SENDERS, warmupEvents: WARMUP_EVENTS });
+        const ours = await runService(infra, { name: `e2e_${workers}_${round}`, workers, events: EVENTS, accounts: ACCOUNTS, senders: SENDERS, warmupEvents: WARMUP_EVENTS, ackEarly: ACK_EARLY });
         rounds.push({ rawBullmqPerSecond: raw, eventsPerSecond: ours.eventsPerSecond, notificationsPerSecond: ours.notificationsPerSecond, ratio: ours.eventsPerSecond / raw, cpuMicrosPerEvent: ours.cpuMicrosPerEvent });
         console.log(`  ${workers} worker(s), round ${round}: ${ours.eventsPerSecond} events/s, raw ${raw} jobs/s, ratio ${(ours.eventsPerSecond / raw).toFixed(3)}`);
       }
@@ -47,7 +49,7 @@ async function main(): Promise<void> {
       });
     }
     console.log(`\n${table(rows)}\n(median round of ${ROUNDS}; target: ratio >= 0.3)`);
-    console.log(`wrote ${saveResult('e2e', { events: EVENTS, accounts: ACCOUNTS, senders: SENDERS, rounds: ROUNDS, results })}`);
+    console.log(`wrote ${saveResult(ACK_EARLY ? 'e2e-ack-early' : 'e2e', { ackEarly: ACK_EARLY, events: EVENTS, accounts: ACCOUNTS, senders: SENDERS, rounds: ROUNDS, results })}`);
   } finally {
     await infra.stop();
   }
