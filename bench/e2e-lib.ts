@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { cpuMsOf, startApi, startMarketplaceProcess, startProcess, type Infra, type ManagedProcess } from './support';
+import { cpuMsOf, cpuMsOfCommand, startApi, startMarketplaceProcess, startProcess, type Infra, type ManagedProcess } from './support';
 
 const BASIC = { username: 'bench', password: 'bench-password' };
 const CLIENT = { id: 'bench-client', secret: 'bench-secret' };
@@ -29,7 +29,7 @@ export interface RunResult {
   readonly eventsPerSecond: number;
   readonly notificationsPerSecond: number;
   /** CPU time per event (µs) spent by the API process and by all worker processes together. */
-  readonly cpuMicrosPerEvent: { api: number; workers: number };
+  readonly cpuMicrosPerEvent: { api: number; workers: number; postgres: number; redis: number; marketplace: number };
   readonly databaseUrl: string;
   readonly processes: { api: ManagedProcess; workers: ManagedProcess[] };
   readonly stop: () => Promise<void>;
@@ -107,7 +107,13 @@ export async function runService(infra: Infra, options: RunOptions): Promise<Run
     await send(`${options.name}-warmup`, warmup);
     await resultsReach(warmup);
   }
-  const cpuBefore = { api: cpuMsOf(api.child.pid), workers: workers.map((w) => cpuMsOf(w.child.pid)) };
+  const cpuBefore = {
+    api: cpuMsOf(api.child.pid),
+    workers: workers.map((w) => cpuMsOf(w.child.pid)),
+    postgres: cpuMsOfCommand('postgres'),
+    redis: cpuMsOfCommand('redis-server'),
+    marketplace: cpuMsOf(marketplace.pid),
+  };
   const started = Date.now();
   await send(options.name, options.events);
   const notifySeconds = (Date.now() - started) / 1000;
@@ -117,6 +123,9 @@ export async function runService(infra: Infra, options: RunOptions): Promise<Run
   const cpuMicrosPerEvent = {
     api: perEvent(cpuMsOf(api.child.pid) - cpuBefore.api),
     workers: perEvent(workers.reduce((sum, w, i) => sum + cpuMsOf(w.child.pid) - cpuBefore.workers[i]!, 0)),
+    postgres: perEvent(cpuMsOfCommand('postgres') - cpuBefore.postgres),
+    redis: perEvent(cpuMsOfCommand('redis-server') - cpuBefore.redis),
+    marketplace: perEvent(cpuMsOf(marketplace.pid) - cpuBefore.marketplace),
   };
   const stop = async () => {
     await Promise.all(workers.map((p) => p.stop()));

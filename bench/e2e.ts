@@ -46,6 +46,9 @@ async function main(): Promise<void> {
         'ratio range': `${Math.min(...rounds.map((r) => r.ratio)).toFixed(3)}-${Math.max(...rounds.map((r) => r.ratio)).toFixed(3)}`,
         'API CPU µs/event': median.cpuMicrosPerEvent.api,
         'worker CPU µs/event': median.cpuMicrosPerEvent.workers,
+        'PostgreSQL CPU µs/event': median.cpuMicrosPerEvent.postgres,
+        'Redis CPU µs/event': median.cpuMicrosPerEvent.redis,
+        'marketplace CPU µs/event': median.cpuMicrosPerEvent.marketplace,
       });
     }
     console.log(`\n${table(rows)}\n(median round of ${ROUNDS}; target: ratio >= 0.3)`);

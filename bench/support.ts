@@ -4,7 +4,7 @@
  * and helpers to run the API and worker processes as operators do.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -96,6 +96,27 @@ export function cpuMsOf(pid: number | undefined): number {
   }
 }
 
+/**
+ * CPU time (ms) used so far by every live process whose command name is `comm` (e.g. `postgres` for
+ * all PostgreSQL backends, `redis-server`). Processes that exited are not counted.
+ */
+export function cpuMsOfCommand(comm: string): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (name !== comm) continue;
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
 export function machine(): { cpus: number; cpuModel: string; memoryGiB: number; node: string } {
   return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
 }
@@ -115,7 +136,7 @@ export function table(rows: Array<Record<string, string | number>>): string {
 }
 
 /** The fake marketplace as its own process; `results()` is how many distinct results it has received. */
-export async function startMarketplaceProcess(env: NodeJS.ProcessEnv): Promise<{ origin: string; results(): number; stop(): Promise<void> }> {
+export async function startMarketplaceProcess(env: NodeJS.ProcessEnv): Promise<{ origin: string; pid: number | undefined; results(): number; stop(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/marketplace-process.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -132,7 +153,7 @@ export async function startMarketplaceProcess(env: NodeJS.ProcessEnv): Promise<{
     });
     child.once('exit', () => reject(new Error('fake marketplace exited')));
   });
-  return { origin, results: () => results, stop: () => stopChild(child, 5000).then(() => undefined) };
+  return { origin, pid: child.pid, results: () => results, stop: () => stopChild(child, 5000).then(() => undefined) };
 }
 
 /** Runs a benchmark's main and exits with its outcome (the servers it started are stopped by main). */

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   }
   const workerId = `${hostname()}:${process.pid}`;
   const logger = createLogger(config.logLevel, process.env.PROCESS_NAME ?? 'worker');
-  const prisma = createPrisma(config.databaseUrl, { poolSize: config.workerConcurrency + 4 });
+  const prisma = createPrisma(config.databaseUrl, { poolSize: config.workerConcurrency + 4, preparedStatements: config.databasePreparedStatements });
   const connection = createWorkerConnection(config.redisUrl);
   const producerConnection = createProducerConnection(config.redisUrl);
   producerConnection.on('error', () => undefined);

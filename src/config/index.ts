@@ -7,6 +7,8 @@ export interface Config {
   readonly dataDir: string;
   /** Unset: `npm start` runs an embedded PostgreSQL under dataDir. */
   readonly databaseUrl: string | undefined;
+  /** Named prepared statements, parsed once per connection (off behind a PgBouncer in transaction mode before 1.21). */
+  readonly databasePreparedStatements: boolean;
   /** Unset: `npm start` runs redis-server from PATH under dataDir. */
   readonly redisUrl: string | undefined;
   readonly workers: number;
@@ -91,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     dataDir: path.resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS,
     redisUrl: e.REDIS_URL,
     workers: e.WORKERS,
     workerConcurrency: e.WORKER_CONCURRENCY,

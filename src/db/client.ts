@@ -1,17 +1,55 @@
+import { createHash } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '../generated/prisma/client';
+import { Prisma, PrismaClient } from '../generated/prisma/client';
 
 export { PrismaClient };
-export { Prisma } from '../generated/prisma/client';
+export { Prisma };
 export type { Event, Account, User, Seat } from '../generated/prisma/client';
 
+/**
+ * Names for prepared statements, one per distinct SQL text: with a name, `pg` parses a statement
+ * once per connection and then only binds and executes it, so PostgreSQL does not parse and plan
+ * every execution again. The texts are the application's own (values are parameters), so there are
+ * a few hundred at most. An empty name means unnamed to `pg`.
+ */
+export function preparedStatementNames(limit = 500): (query: { sql: string }) => string {
+  const names = new Map<string, string>();
+  return ({ sql }) => {
+    let name = names.get(sql);
+    if (name === undefined) {
+      // Beyond `limit` distinct texts a statement runs unnamed (parsed each time), so neither this map
+      // nor each connection's prepared statements can grow without bound.
+      if (names.size >= limit) return '';
+      name = `adp_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+      names.set(sql, name);
+    }
+    return name;
+  };
+}
+
+/**
+ * The column list of a model for raw SQL (`RETURNING ${columns(Prisma.EventScalarFieldEnum)}`), instead
+ * of `*`: a prepared statement's result shape must not change, so a migration that adds a column must
+ * not change what a running process's statements return.
+ */
+export function columns(fields: Readonly<Record<string, string>>): Prisma.Sql {
+  return Prisma.raw(
+    Object.values(fields)
+      .map((field) => `"${field}"`)
+      .join(', '),
+  );
+}
+
 /** The Prisma client on the pg driver adapter (Prisma 7 has no native query engine). */
-export function createPrisma(databaseUrl: string, options: { poolSize?: number } = {}): PrismaClient {
-  const adapter = new PrismaPg({
-    connectionString: databaseUrl,
-    max: options.poolSize ?? 10,
-    connectionTimeoutMillis: 5_000,
-  });
+export function createPrisma(databaseUrl: string, options: { poolSize?: number; preparedStatements?: boolean } = {}): PrismaClient {
+  const adapter = new PrismaPg(
+    {
+      connectionString: databaseUrl,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5_000,
+    },
+    options.preparedStatements === false ? {} : { statementNameGenerator: preparedStatementNames() },
+  );
   return new PrismaClient({ adapter });
 }
 

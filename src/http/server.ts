@@ -22,7 +22,7 @@ function main(): void {
     throw new Error('npm run api needs DATABASE_URL and REDIS_URL; use npm start to run everything on embedded defaults.');
   }
   const logger = createLogger(config.logLevel, 'api');
-  const prisma = createPrisma(config.databaseUrl);
+  const prisma = createPrisma(config.databaseUrl, { preparedStatements: config.databasePreparedStatements });
   const redis = createProducerConnection(config.redisUrl);
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
   const producer = new Producer(redis, { prefix: config.queuePrefix, eventMaxAttempts: config.eventMaxAttempts, deliveryMaxAttempts: config.resultMaxAttempts });

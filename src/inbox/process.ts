@@ -7,7 +7,7 @@
  * at once; transient faults throw TransientEventError so the queue retries them.
  */
 import type { Config } from '../config';
-import { isDatabaseUnavailable, Prisma, type Event, type PrismaClient } from '../db/client';
+import { columns, isDatabaseUnavailable, Prisma, type Event, type PrismaClient } from '../db/client';
 import { EVENT_ERROR_CODES, type EventErrorCode } from '../errors/catalogue';
 import { APPLY_BY_TYPE, type Outcome } from '../events/apply';
 import { parseEventDocument, type EventDocument } from '../events/schema';
@@ -77,7 +77,7 @@ export async function runEvent(deps: ProcessDeps, token: string, options: RunOpt
     UPDATE events
     SET status = 'processing', "startedAt" = COALESCE("startedAt", ${startedAt}), attempts = attempts + 1, "updatedAt" = now()
     WHERE token = ${token} AND status NOT IN ('succeeded', 'failed', 'cancelled')
-    RETURNING *`;
+    RETURNING ${columns(Prisma.EventScalarFieldEnum)}`;
   if (!event) {
     const finished = await deps.prisma.event.findUnique({ where: { token }, select: { result: true } });
     if (!finished) throw new EventNotFoundError(`no inbox row for event ${token}`);

@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config';
 import { backoffDelay } from '../../src/queue/consumers';
 import { DEFAULT_DELIVERY_ATTEMPTS } from '../../src/queue/producer';
 import { jobIdForToken } from '../../src/queue/names';
+import { columns, preparedStatementNames, Prisma } from '../../src/db/client';
 
 describe('backoffDelay', () => {
   it('doubles from the base, within ±25 % jitter, up to the cap', () => {
@@ -92,5 +93,33 @@ describe('bearer tokens', () => {
     expect(verifyBearerToken(accessToken, 'secret', now + 61_000)).toBeNull();
     expect(verifyBearerToken(accessToken, 'rotated-secret', now)).toBeNull();
     expect(verifyBearerToken(`${accessToken}x`, 'secret', now)).toBeNull();
+  });
+});
+
+describe('preparedStatementNames', () => {
+  it('gives one stable name per SQL text, different texts different names', () => {
+    const name = preparedStatementNames();
+    const a = name({ sql: 'SELECT 1 WHERE $1' });
+    expect(name({ sql: 'SELECT 1 WHERE $1' })).toBe(a);
+    expect(a).toMatch(/^adp_[0-9a-f]{24}$/);
+    expect(name({ sql: 'SELECT 2 WHERE $1' })).not.toBe(a);
+    // The same text gets the same name in another process (another generator).
+    expect(preparedStatementNames()({ sql: 'SELECT 1 WHERE $1' })).toBe(a);
+  });
+
+  it('leaves statements unnamed (parsed each time) beyond the limit of distinct texts', () => {
+    const name = preparedStatementNames(2);
+    const first = name({ sql: 'SELECT 1' });
+    name({ sql: 'SELECT 2' });
+    expect(name({ sql: 'SELECT 3' })).toBe('');
+    expect(name({ sql: 'SELECT 1' })).toBe(first);
+  });
+});
+
+describe('columns', () => {
+  it('lists a model\'s columns for raw SQL, never *', () => {
+    const sql = columns(Prisma.EventScalarFieldEnum);
+    expect(sql.sql).toContain('"seq", "token"');
+    expect(sql.sql).not.toContain('*');
   });
 });

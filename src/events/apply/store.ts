@@ -1,5 +1,5 @@
 /** Account-store reads and writes shared by the apply functions. */
-import type { Account, Prisma, User } from '../../db/client';
+import { columns, Prisma, type Account, type User } from '../../db/client';
 import type { Person } from '../schema';
 
 /**
@@ -9,7 +9,7 @@ import type { Person } from '../schema';
  */
 export async function lockAccount(tx: Prisma.TransactionClient, accountId: string | undefined): Promise<Account | null> {
   if (!accountId) return null;
-  const [account] = await tx.$queryRaw<Account[]>`SELECT * FROM accounts WHERE id = ${accountId} FOR UPDATE`;
+  const [account] = await tx.$queryRaw<Account[]>`SELECT ${columns(Prisma.AccountScalarFieldEnum)} FROM accounts WHERE id = ${accountId} FOR UPDATE`;
   return account ?? null;
 }
 
