@@ -2,7 +2,7 @@
  * Keeping a fetched event document on its inbox row, with the fields the admin
  * views filter on (type, flag, account, company).
  */
-import { isDatabaseUnavailable, type PrismaClient } from '../db/client';
+import { isDatabaseUnavailable, Prisma, type PrismaClient } from '../db/client';
 import { MicroBatch } from '../runtime/micro-batch';
 
 export interface DocumentOptions {
@@ -27,8 +27,10 @@ export async function storeDocuments(prisma: PrismaClient, rows: readonly Docume
   if (rows.length === 0) return;
   // skipLocked: leave out rows another transaction holds (a worker applying the event, which stores the
   // document itself if it lacks one) instead of letting the whole batch wait for that transaction.
-  const skipLocked = options.skipLocked ?? false;
   const seqs = rows.map((r) => String(r.seq));
+  const onlyUnlocked = options.skipLocked
+    ? Prisma.sql`AND events.seq IN (SELECT seq FROM events WHERE seq = ANY(${seqs}::bigint[]) FOR UPDATE SKIP LOCKED)`
+    : Prisma.empty;
   const docs = rows.map(({ raw }) => (raw && typeof raw === 'object' ? raw : {}) as {
     type?: unknown;
     flag?: unknown;
@@ -57,7 +59,7 @@ export async function storeDocuments(prisma: PrismaClient, rows: readonly Docume
       ${rows.map((r) => r.queued)}::boolean[]
     ) AS d(seq, payload, type, flag, "accountId", "companyUuid", "companyName", queued)
     WHERE events.seq = d.seq
-      AND (NOT ${skipLocked} OR events.seq IN (SELECT seq FROM events WHERE seq = ANY(${seqs}::bigint[]) FOR UPDATE SKIP LOCKED))`;
+      ${onlyUnlocked}`;
 }
 
 /** Keeps one event's document (see storeDocuments). */
