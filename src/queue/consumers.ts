@@ -116,11 +116,12 @@ export function startConsumers(deps: ConsumerDeps, options: ConsumerOptions): { 
         break; // its own job retries it with backoff
       }
       if (outcome.kind !== 'finished') break;
+      // Finished elsewhere: another worker is going through this account (its job got there first); leave it to it.
+      if (outcome.alreadyFinished) return;
       // Its own job has nothing left to do: drop it unless a worker already holds it.
       await producer.removeEventJob(next).catch(() => undefined);
       await followUps(next, outcome);
-      // One finished elsewhere (its own job got there first) is not counted twice.
-      if (!outcome.alreadyFinished) settled(outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', startedAt);
+      settled(outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', startedAt);
       current = next;
       upcoming = outcome.nextOfAccount;
     }
