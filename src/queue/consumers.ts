@@ -57,6 +57,8 @@ export function startConsumers(deps: ConsumerDeps, options: ConsumerOptions): { 
   const common = {
     connection: options.connection,
     prefix: options.prefix,
+    // Recorded on each job as `processedBy` (shown in bull-board): which worker process ran it.
+    name: options.workerId,
     settings: { backoffStrategy },
     // A worker killed mid-job loses its lock; another worker takes the job over.
     lockDuration: config.jobLockMs,
