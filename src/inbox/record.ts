@@ -95,9 +95,22 @@ export class NotificationRecorder {
         lookups.push(index); // inserted by a concurrent statement that committed after ours started
       }
     });
-    for (const { index, replay } of repeats) {
-      if (replay) outcomes[index] = new NonceReplayedError();
-      else lookups.push(index);
+    for (const { item, index, replay } of repeats) {
+      if (replay) {
+        outcomes[index] = new NonceReplayedError();
+        continue;
+      }
+      // The same token twice in one batch: the later notification's own nonce is still spent, as it
+      // would have been on its own (rare path, one statement of its own).
+      if (item.nonce) {
+        try {
+          await recordNonce(this.prisma, item.nonce);
+        } catch (error) {
+          outcomes[index] = error instanceof Error ? error : new Error(String(error));
+          continue;
+        }
+      }
+      lookups.push(index);
     }
     for (const index of lookups) {
       const item = items[index] as BatchItem;

@@ -56,6 +56,15 @@ describe('inbox batch writers', () => {
     expect(await db.prisma.event.count({ where: { token: { in: ['nonce-b', 'nonce-c'] } } })).toBe(0);
   });
 
+  it('spends the nonce of a repeated token inside one batch, so a replay of that request is refused', async () => {
+    const recorder = new NotificationRecorder(db.prisma);
+    const [first, second] = await Promise.all([recorder.record(note('twice', 'twice-1')), recorder.record(note('twice', 'twice-2'))]);
+    expect([first!.created, second!.created]).toEqual([true, false]);
+    expect(second!.event.seq).toBe(first!.event.seq);
+    expect(await db.prisma.oAuthNonce.count({ where: { nonce: { in: ['twice-1', 'twice-2'] } } })).toBe(2);
+    await expect(recorder.record(note('twice', 'twice-2'))).rejects.toBeInstanceOf(NonceReplayedError);
+  });
+
   it('fails only the notification PostgreSQL refuses, not the others batched with it', async () => {
     const recorder = new NotificationRecorder(db.prisma);
     // PostgreSQL's text cannot hold NUL; a signed nonce could carry one (percent-encoded).
