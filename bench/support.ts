@@ -81,6 +81,13 @@ export async function startApi(env: NodeJS.ProcessEnv): Promise<ManagedProcess &
   return { ...api, url };
 }
 
+/** The command name and CPU time (user + system, ms) in a /proc/<pid>/stat line. */
+function parseStat(stat: string): { comm: string; cpuMs: number } {
+  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+  return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), cpuMs: (ticks * 1000) / 100 }; // USER_HZ is 100 on Linux
+}
+
 /**
  * CPU time (user + system, ms) a process has used so far, from /proc (Linux). Per-request CPU is a
  * steadier figure than requests/s on a shared machine: it does not move with what else runs.
@@ -88,9 +95,7 @@ export async function startApi(env: NodeJS.ProcessEnv): Promise<ManagedProcess &
 export function cpuMsOf(pid: number | undefined): number {
   if (pid === undefined) return Number.NaN;
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+    return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).cpuMs;
   } catch {
     return Number.NaN;
   }
@@ -105,11 +110,8 @@ export function cpuMsOfCommand(comm: string): number {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      if (name !== comm) continue;
-      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-      total += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+      const stat = parseStat(readFileSync(`/proc/${entry}/stat`, 'utf8'));
+      if (stat.comm === comm) total += stat.cpuMs;
     } catch {
       // the process ended meanwhile
     }

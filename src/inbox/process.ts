@@ -17,7 +17,6 @@ import { EventFinishedElsewhereError, finishEvent, resultOf, type AttemptInfo, t
 import { storeDocument } from './document';
 import { FINAL_STATUSES } from './record';
 
-export { storeDocument } from './document';
 
 export interface ProcessDeps {
   readonly prisma: PrismaClient;
@@ -60,6 +59,9 @@ export class TransientEventError extends Error {
 
 export class EventNotFoundError extends Error {}
 
+/** Every column of an event row, for the claim's RETURNING (see `columns`). */
+const EVENT_COLUMNS = columns(Prisma.EventScalarFieldEnum);
+
 /** Fallback only: the event it waits for promotes it when it finishes (see consumers). */
 const ORDERING_RETRY_MS = 1000;
 const PENDING_RETRY_MS = 2000;
@@ -77,7 +79,7 @@ export async function runEvent(deps: ProcessDeps, token: string, options: RunOpt
     UPDATE events
     SET status = 'processing', "startedAt" = COALESCE("startedAt", ${startedAt}), attempts = attempts + 1, "updatedAt" = now()
     WHERE token = ${token} AND status NOT IN ('succeeded', 'failed', 'cancelled')
-    RETURNING ${columns(Prisma.EventScalarFieldEnum)}`;
+    RETURNING ${EVENT_COLUMNS}`;
   if (!event) {
     const finished = await deps.prisma.event.findUnique({ where: { token }, select: { result: true } });
     if (!finished) throw new EventNotFoundError(`no inbox row for event ${token}`);

@@ -2,6 +2,8 @@
 import { columns, Prisma, type Account, type User } from '../../db/client';
 import type { Person } from '../schema';
 
+const ACCOUNT_COLUMNS = columns(Prisma.AccountScalarFieldEnum);
+
 /**
  * The account, row-locked until the transaction ends (FOR UPDATE): seat counts
  * and status checks that follow cannot race another transaction on it, in this
@@ -9,7 +11,7 @@ import type { Person } from '../schema';
  */
 export async function lockAccount(tx: Prisma.TransactionClient, accountId: string | undefined): Promise<Account | null> {
   if (!accountId) return null;
-  const [account] = await tx.$queryRaw<Account[]>`SELECT ${columns(Prisma.AccountScalarFieldEnum)} FROM accounts WHERE id = ${accountId} FOR UPDATE`;
+  const [account] = await tx.$queryRaw<Account[]>`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ${accountId} FOR UPDATE`;
   return account ?? null;
 }
 

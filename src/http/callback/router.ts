@@ -13,8 +13,8 @@
  */
 import { Router, type Request } from 'express';
 import { AppError } from '../../errors/app-error';
-import { DocumentWriter } from '../../inbox/document';
-import { runEvent, storeDocument } from '../../inbox/process';
+import { DocumentWriter, storeDocument } from '../../inbox/document';
+import { runEvent } from '../../inbox/process';
 import { FINAL_STATUSES, NonceReplayedError, NotificationRecorder, recordNonce } from '../../inbox/record';
 import { markNotQueued, markQueued } from '../../inbox/status';
 import { parseEventUrl, type EventLocation } from '../../marketplace/event-url';
