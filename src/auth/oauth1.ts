@@ -35,7 +35,10 @@ export interface SignedRequest {
 
 const hmacSha1 = (base: string, key: string): string => createHmac('sha1', key).update(base).digest('base64');
 
-/** Parses `OAuth realm="x", oauth_consumer_key="…", …` into decoded parameters. */
+/**
+ * Parses `OAuth realm="x", oauth_consumer_key="…", …` into decoded parameters. A parameter given twice
+ * is refused: which of the two was signed would be the attacker's choice.
+ */
 export function parseOAuthHeader(header: string): Map<string, string> | string {
   const match = /^OAuth\s+(.*)$/is.exec(header.trim());
   if (!match) return 'not an OAuth header';
@@ -47,8 +50,11 @@ export function parseOAuthHeader(header: string): Map<string, string> | string {
     pattern.lastIndex = consumed;
     const part = pattern.exec(body);
     if (!part) return 'unexpected characters in the OAuth header';
+    let name: string;
     try {
-      params.set(decodeURIComponent(part[1]!), decodeURIComponent(part[2]!));
+      name = decodeURIComponent(part[1]!);
+      if (params.has(name)) return `${name} is given more than once`;
+      params.set(name, decodeURIComponent(part[2]!));
     } catch {
       return 'bad percent-encoding in the OAuth header';
     }
@@ -71,16 +77,29 @@ export function verifyOAuth1(
   secretsFor: (consumerKey: string) => readonly string[],
   nowSeconds = Math.floor(Date.now() / 1000),
 ): OAuth1Success | OAuth1Failure {
+  // RFC 5849 §3.5: the protocol parameters come by one method only. Were they accepted from the header
+  // and the query at once, the query's values would enter the base string while the timestamp and
+  // nonce checks read the header's: a captured request of any age could be replayed with fresh header
+  // values. So this is refused before any signature work, as is a parameter given twice.
+  const inHeader = /^OAuth\s/i.test(request.authorization ?? '');
+  const queryProtocol = request.query.filter(([name]) => name.startsWith('oauth_'));
+  if (inHeader && queryProtocol.length > 0) {
+    return { reason: 'malformed', detail: 'OAuth protocol parameters are sent by more than one method (header and query)' };
+  }
   let oauthParams: Map<string, string>;
   let otherParams: Array<readonly [string, string]>;
-  if (/^OAuth\s/i.test(request.authorization ?? '')) {
+  if (inHeader) {
     const parsed = parseOAuthHeader(request.authorization!);
     if (typeof parsed === 'string') return { reason: 'malformed', detail: parsed };
     parsed.delete('realm'); // not part of the base string (RFC 5849 §3.4.1.3.1)
     oauthParams = parsed;
     otherParams = [...request.query];
-  } else if (request.query.some(([name]) => name === 'oauth_signature')) {
-    oauthParams = new Map(request.query.filter(([name]) => name.startsWith('oauth_')));
+  } else if (queryProtocol.some(([name]) => name === 'oauth_signature')) {
+    oauthParams = new Map();
+    for (const [name, value] of queryProtocol) {
+      if (oauthParams.has(name)) return { reason: 'malformed', detail: `${name} is given more than once` };
+      oauthParams.set(name, value);
+    }
     otherParams = request.query.filter(([name]) => !name.startsWith('oauth_'));
   } else {
     return { reason: 'missing' };
@@ -110,11 +129,12 @@ export function verifyOAuth1(
   if (skew > TIMESTAMP_WINDOW_SECONDS) return { reason: 'expired_timestamp', skew };
 
   // Everything but the signature itself enters the base string.
-  const signedOAuthData: Record<string, string> = {};
+  // Prototype-free objects: a query name such as `toString` or `__proto__` is data, not a property lookup.
+  const signedOAuthData: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, value] of oauthParams) if (name !== 'oauth_signature') signedOAuthData[name] = value;
-  const data: Record<string, string | string[]> = {};
+  const data = Object.create(null) as Record<string, string | string[]>;
   for (const [name, value] of otherParams) {
-    const existing = data[name];
+    const existing = Object.hasOwn(data, name) ? data[name] : undefined;
     data[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
   }
   let matched = false;

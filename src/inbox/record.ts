@@ -70,7 +70,8 @@ export class NotificationRecorder {
     const unique: Array<{ item: BatchItem; index: number }> = [];
     const repeats: Array<{ item: BatchItem; index: number; replay: boolean }> = [];
     items.forEach((item, index) => {
-      const nonceKey = item.nonce ? JSON.stringify([item.nonce.consumerKey, item.nonce.nonce, item.nonce.timestamp]) : null;
+      // A nonce is single-use per consumer key, whatever timestamp it comes with.
+      const nonceKey = item.nonce ? JSON.stringify([item.nonce.consumerKey, item.nonce.nonce]) : null;
       if (tokens.has(item.token) || (nonceKey !== null && nonces.has(nonceKey))) {
         repeats.push({ item, index, replay: nonceKey !== null && nonces.has(nonceKey) });
         return;
@@ -143,10 +144,10 @@ export class NotificationRecorder {
         INSERT INTO oauth_nonces ("consumerKey", nonce, "timestamp")
         SELECT "nonceKey", nonce, ts FROM input WHERE nonce IS NOT NULL
         ON CONFLICT DO NOTHING
-        RETURNING "consumerKey", nonce, "timestamp"
+        RETURNING "consumerKey", nonce
       ), checked AS (
         SELECT input.*, (input.nonce IS NULL OR EXISTS (
-          SELECT 1 FROM fresh_nonce f WHERE f."consumerKey" = input."nonceKey" AND f.nonce = input.nonce AND f."timestamp" = input.ts
+          SELECT 1 FROM fresh_nonce f WHERE f."consumerKey" = input."nonceKey" AND f.nonce = input.nonce
         )) AS nonce_ok FROM input
       ), inserted AS (
         INSERT INTO events (token, "eventUrl", "marketplaceBaseUrl", "consumerKey", status, "queuedAt", "updatedAt")

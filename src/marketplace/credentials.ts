@@ -21,9 +21,9 @@ const hmacSha1 = (base: string, key: string): string => createHmac('sha1', key).
 export function oauth1Header(consumer: { key: string; secret: string }, method: string, url: string): string {
   const signer = new OAuth({ consumer, signature_method: 'HMAC-SHA1', hash_function: hmacSha1 });
   const parsed = new URL(url);
-  const data: Record<string, string | string[]> = {};
+  const data = Object.create(null) as Record<string, string | string[]>;
   for (const [name, value] of parsed.searchParams) {
-    const existing = data[name];
+    const existing = Object.hasOwn(data, name) ? data[name] : undefined;
     data[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
   }
   const authorization = signer.authorize({ url: `${parsed.origin}${parsed.pathname}`, method, data });

@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import type { Queue } from 'bullmq';
 import { FakeMarketplace } from '../../tools/fake-marketplace/server';
 import { notificationRequest, notify, type NotifyAuth } from '../../tools/fake-marketplace/notify';
+import { parseOAuthHeader } from '../../src/auth/oauth1';
 import { jobIdForToken } from '../../src/queue/names';
 import { startTestApp, type TestApp } from '../support/app';
 import { noticeEvent, orderEvent } from '../support/events';
@@ -153,6 +154,81 @@ describe('GET /appdirect/events', () => {
       expect(replay.body.code).toBe('AUTH_NONCE_REPLAYED');
       expect(await countEvents()).toBe(before);
       expect(marketplace.fetches.get(second.token)).toBeUndefined();
+    });
+  });
+
+  describe('OAuth 1.0a replay protection', () => {
+    /** A notification signed in the header with a chosen timestamp and nonce: what an eavesdropper captures. */
+    const captured = (eventUrl: string, timestamp: number, nonce: string) => {
+      const request = notificationRequest(serviceUrl, eventUrl, { ...oauth1, timestamp, nonce });
+      const params = parseOAuthHeader(request.headers.Authorization!);
+      if (typeof params === 'string') throw new Error(params);
+      return { url: request.url, params };
+    };
+    const headerOf = (params: Map<string, string>) =>
+      `OAuth ${[...params].map(([name, value]) => `${name}="${encodeURIComponent(value)}"`).join(', ')}`;
+    const send = async (url: string, authorization: string) => {
+      const res = await fetch(url, { headers: { Authorization: authorization, Accept: 'application/json' } });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+
+    it('refuses a captured notification replayed with fresh header values and the captured ones in the query, recording nothing', async () => {
+      // The original, answered synchronously and finished: a successful forgery would get its stored result.
+      const { token, eventUrl } = marketplace.addEvent(noticeEvent('acct-replayed', 'DEACTIVATED'));
+      const old = Math.floor(Date.now() / 1000) - 3600;
+      const original = captured(eventUrl, Math.floor(Date.now() / 1000), `orig-${token}`);
+      expect((await send(original.url, headerOf(original.params))).status).toBe(200);
+      // An hour-old capture of another notification: its signature covers the old timestamp and nonce.
+      const { token: otherToken, eventUrl: otherUrl } = marketplace.addEvent(orderEvent());
+      const stale = captured(otherUrl, old, `stale-${otherToken}`);
+      for (const target of [original, stale]) {
+        const forged = new Map(target.params);
+        forged.set('oauth_timestamp', String(Math.floor(Date.now() / 1000)));
+        forged.set('oauth_nonce', `fresh-${Math.random()}`);
+        const url = new URL(target.url);
+        url.searchParams.set('oauth_timestamp', target.params.get('oauth_timestamp')!);
+        url.searchParams.set('oauth_nonce', target.params.get('oauth_nonce')!);
+        const before = await countEvents();
+        const res = await send(url.toString(), headerOf(forged));
+        expect(res.status).toBe(401);
+        expect(res.body.code).toBe('AUTH_MALFORMED');
+        expect(String(res.body.message)).toContain('more than one');
+        expect(JSON.stringify(res.body)).not.toContain('accountIdentifier');
+        expect(await countEvents()).toBe(before);
+      }
+      expect(marketplace.fetches.get(otherToken)).toBeUndefined();
+    });
+
+    it('refuses an oauth_ parameter sent twice, in the header or in the query, recording nothing', async () => {
+      const { token, eventUrl } = marketplace.addEvent(orderEvent());
+      const signed = captured(eventUrl, Math.floor(Date.now() / 1000), `dup-${token}`);
+      const before = await countEvents();
+      const twiceInHeader = `${headerOf(signed.params)}, oauth_nonce="another"`;
+      const inHeader = await send(signed.url, twiceInHeader);
+      expect(inHeader.status).toBe(401);
+      expect(inHeader.body.code).toBe('AUTH_MALFORMED');
+      expect(String(inHeader.body.message)).toContain('oauth_nonce');
+
+      const querySigned = new URL(notificationRequest(serviceUrl, eventUrl, { ...oauth1, inQuery: true }).url);
+      querySigned.searchParams.append('oauth_nonce', 'another');
+      const inQuery = await fetch(querySigned, { headers: { Accept: 'application/json' } });
+      expect(inQuery.status).toBe(401);
+      expect(((await inQuery.json()) as { code: string }).code).toBe('AUTH_MALFORMED');
+      expect(await countEvents()).toBe(before);
+      expect(marketplace.fetches.get(token)).toBeUndefined();
+    });
+
+    it('refuses a nonce used again with another timestamp (a nonce is single-use per consumer key)', async () => {
+      const { eventUrl } = marketplace.addEvent(orderEvent());
+      const nonce = `reused-${Math.random()}`;
+      const now = Math.floor(Date.now() / 1000);
+      expect((await notify(serviceUrl, eventUrl, { ...oauth1, nonce, timestamp: now })).status).toBe(202);
+      const second = marketplace.addEvent(orderEvent());
+      const before = await countEvents();
+      const again = await notify(serviceUrl, second.eventUrl, { ...oauth1, nonce, timestamp: now - 60 });
+      expect(again.status).toBe(401);
+      expect(again.body.code).toBe('AUTH_NONCE_REPLAYED');
+      expect(await countEvents()).toBe(before);
     });
   });
 

@@ -76,3 +76,47 @@ describe('OAuth 1.0a signatures', () => {
     expect(parseOAuthHeader('OAuth oauth_nonce=unquoted')).toBe('unexpected characters in the OAuth header');
   });
 });
+
+describe('OAuth 1.0a protocol parameters (RFC 5849 §3.5)', () => {
+  const signedHeader = () => {
+    const signer = independent() as unknown as OAuthInternals;
+    return signer._buildAuthorizationHeaders(signer._prepareParameters(null, '', 'GET', URLS[0]!));
+  };
+
+  it('refuses parameters sent both in the Authorization header and in the query, before any signature work', () => {
+    const url = `${URLS[0]!}&oauth_timestamp=1`;
+    let secretsAsked = 0;
+    const outcome = verifyOAuth1(requestFor(url, signedHeader()), () => {
+      secretsAsked += 1;
+      return [SECRET];
+    });
+    expect(outcome).toEqual({ reason: 'malformed', detail: expect.stringContaining('more than one') });
+    expect(secretsAsked).toBe(0);
+  });
+
+  it('refuses a protocol parameter repeated in the header', () => {
+    expect(verifyOAuth1(requestFor(URLS[0]!, `${signedHeader()}, oauth_nonce="x"`), () => [SECRET])).toEqual({
+      reason: 'malformed',
+      detail: 'oauth_nonce is given more than once',
+    });
+  });
+
+  it('refuses a protocol parameter repeated in the query', () => {
+    const parsed = parseOAuthHeader(signedHeader());
+    if (typeof parsed === 'string') throw new Error(parsed);
+    const url = new URL(URLS[0]!);
+    for (const [name, value] of parsed) url.searchParams.append(name, value);
+    url.searchParams.append('oauth_timestamp', '1');
+    expect(verifyOAuth1(requestFor(url.toString(), undefined as unknown as string), () => [SECRET])).toEqual({
+      reason: 'malformed',
+      detail: 'oauth_timestamp is given more than once',
+    });
+  });
+
+  it('treats query names such as toString or __proto__ as plain data', () => {
+    const url = `${URLS[0]!}&toString=a&__proto__=b&constructor=c`;
+    const signer = independent() as unknown as OAuthInternals;
+    const header = signer._buildAuthorizationHeaders(signer._prepareParameters(null, '', 'GET', url));
+    expect(verifyOAuth1(requestFor(url, header), () => [SECRET])).toMatchObject({ consumerKey: KEY });
+  });
+});
