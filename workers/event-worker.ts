@@ -12,7 +12,8 @@ import { startSweeper } from '../src/inbox/sweeper';
 import { createLogger } from '../src/logging/logger';
 import { MarketplaceClient, outboundCredentials } from '../src/marketplace/client';
 import { createProducerConnection, createWorkerConnection } from '../src/queue/connection';
-import { startConsumers } from '../src/queue/consumers';
+import { startJobWorkers } from '../src/jobs';
+import { retryPolicies } from '../src/jobs/retry-policy';
 import { createProcessMetrics } from '../src/metrics/registry';
 import { serveMetrics } from '../src/metrics/server';
 import { Producer } from '../src/queue/producer';
@@ -29,11 +30,12 @@ async function main(): Promise<void> {
   const connection = createWorkerConnection(config.redisUrl);
   const producerConnection = createProducerConnection(config.redisUrl);
   producerConnection.on('error', () => undefined);
-  const producer = new Producer(producerConnection, { prefix: config.queuePrefix, eventMaxAttempts: config.eventMaxAttempts, deliveryMaxAttempts: config.resultMaxAttempts });
+  const policies = retryPolicies(config);
+  const producer = new Producer(producerConnection, { prefix: config.queuePrefix, policies });
   const hooks = await loadHooks(config.provisioningHooksModule);
   const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config) });
   const metrics = createProcessMetrics('worker');
-  const consumers = startConsumers({ prisma, marketplace, config, logger, producer, hooks, metrics }, { connection, prefix: config.queuePrefix, workerId });
+  const consumers = startJobWorkers({ prisma, marketplace, config, logger, producer, hooks, metrics }, { connection, prefix: config.queuePrefix, workerId, lockMs: config.jobLockMs, policies });
   const metricsServer =
     config.metricsPort > 0
       ? serveMetrics(metrics.registry, config.metricsPort, (error) => logger.error({ err: error.message, port: config.metricsPort }, '/metrics is not served: set METRICS_PORT to a free port (0 turns it off)'))

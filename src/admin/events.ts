@@ -2,15 +2,13 @@
  * What operators do with events: find them, look inside, retry, cancel. No
  * HTTP here; the admin API, page and CLI all go through these functions.
  */
-import { Prisma, type PrismaClient } from '../db/client';
+import type { Prisma, PrismaClient } from '../db/client';
 import { EVENT_ERROR_CODES } from '../errors/catalogue';
-import { resultOf } from '../inbox/finalize';
-import { FINAL_STATUSES } from '../inbox/record';
-import type { ResultBody } from '../marketplace/client';
-import { resultUrlFor } from '../marketplace/event-url';
+import { resultOf } from '../inbox/finish';
+import { EVENT_STATUSES, type EventStatusName } from '../inbox/statuses';
+import { cancelEvent as cancelInboxEvent, reopenForRerun, type CancelOutcome } from '../inbox/transitions';
 
-export const EVENT_STATUSES = ['received', 'queued', 'processing', 'succeeded', 'failed', 'cancelled'] as const;
-export type EventStatusName = (typeof EVENT_STATUSES)[number];
+export { EVENT_STATUSES, type EventStatusName, type CancelOutcome };
 
 export interface EventFilter {
   readonly status?: EventStatusName;
@@ -128,12 +126,7 @@ export async function retryEvent(prisma: PrismaClient, queues: RetryQueues, toke
     if (chosen === 'resend_result') {
       await tx.resultDelivery.update({ where: { eventSeq: event.seq }, data: { status: 'pending', lastError: null } });
     } else if (chosen === 'rerun') {
-      // Back to the start: fetched again, applied again, a new result owed. The attempt history stays.
-      await tx.resultDelivery.deleteMany({ where: { eventSeq: event.seq } });
-      await tx.event.update({
-        where: { seq: event.seq },
-        data: { status: 'queued', queuedAt: new Date(), payload: Prisma.DbNull, result: Prisma.DbNull, errorCode: null, finishedAt: null, startedAt: null, lastError: null, pendingSince: null },
-      });
+      await reopenForRerun(tx, event.seq);
     }
     return chosen;
   });
@@ -180,31 +173,13 @@ export async function bulkRetry(prisma: PrismaClient, queues: RetryQueues, filte
   return { matched, queued };
 }
 
-export type CancelOutcome = 'cancelled' | 'not_found' | 'already_finished';
-
 /**
- * Stops an unfinished event and owes AppDirect OPERATION_CANCELLED. A worker
- * applying it at the same moment finds it cancelled when it tries to finish,
- * and rolls back its changes.
+ * Stops an unfinished event and owes AppDirect OPERATION_CANCELLED. A worker applying it at the same
+ * moment finds it cancelled when it tries to finish, and rolls back its changes.
  */
 export async function cancelEvent(prisma: PrismaClient, queues: Pick<RetryQueues, 'ensureResultJob'> & { removeEventJob(token: string): Promise<void> }, token: string): Promise<CancelOutcome> {
-  const result: ResultBody = resultOf(false, { errorCode: 'OPERATION_CANCELLED', message: EVENT_ERROR_CODES.OPERATION_CANCELLED.userMessage });
-  const outcome = await prisma.$transaction(async (tx) => {
-    const event = await tx.event.findUnique({ where: { token }, select: { seq: true, status: true, marketplaceBaseUrl: true } });
-    if (!event) return 'not_found' as const;
-    if ((FINAL_STATUSES as readonly string[]).includes(event.status)) return 'already_finished' as const;
-    const updated = await tx.event.updateMany({
-      where: { seq: event.seq, status: { in: ['received', 'queued', 'processing'] } },
-      data: { status: 'cancelled', result: result as unknown as Prisma.InputJsonObject, errorCode: 'OPERATION_CANCELLED', finishedAt: new Date() },
-    });
-    if (updated.count === 0) return 'already_finished' as const;
-    await tx.resultDelivery.upsert({
-      where: { eventSeq: event.seq },
-      create: { eventSeq: event.seq, resultUrl: resultUrlFor(event.marketplaceBaseUrl, token), body: result as unknown as Prisma.InputJsonObject },
-      update: { status: 'pending', body: result as unknown as Prisma.InputJsonObject },
-    });
-    return 'cancelled' as const;
-  });
+  const result = resultOf(false, { errorCode: 'OPERATION_CANCELLED', message: EVENT_ERROR_CODES.OPERATION_CANCELLED.userMessage });
+  const outcome = await cancelInboxEvent(prisma, token, result);
   if (outcome === 'cancelled') {
     await queues.removeEventJob(token).catch(() => undefined); // a running job finds the event cancelled
     await queues.ensureResultJob(token);

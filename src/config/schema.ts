@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RETRY_DEFAULTS } from '../jobs/retry-policy';
 
 /** A secret may be absent (feature off) but never set to an empty string. */
 const optionalSecret = z
@@ -82,11 +83,11 @@ export const envSchema = z.object({
     return tokens;
   }),
   OAUTH2_TOKEN_TTL_SECONDS: positiveInt(3600),
-  EVENT_MAX_ATTEMPTS: positiveInt(8),
-  EVENT_BACKOFF_MS: positiveInt(2000),
+  EVENT_MAX_ATTEMPTS: positiveInt(RETRY_DEFAULTS.event.attempts),
+  EVENT_BACKOFF_MS: positiveInt(RETRY_DEFAULTS.event.baseMs),
   EVENT_FETCH_DEADLINE_MS: positiveInt(2000),
-  RESULT_BACKOFF_MS: positiveInt(5000),
-  RESULT_MAX_ATTEMPTS: positiveInt(140),
+  RESULT_BACKOFF_MS: positiveInt(RETRY_DEFAULTS.result.baseMs),
+  RESULT_MAX_ATTEMPTS: positiveInt(RETRY_DEFAULTS.result.attempts),
   PENDING_WAIT_MS: positiveInt(300_000),
   QUEUE_PREFIX: z
     .string()

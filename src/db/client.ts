@@ -4,7 +4,7 @@ import { Prisma, PrismaClient } from '../generated/prisma/client';
 
 export { PrismaClient };
 export { Prisma };
-export type { Event, Account, User, Seat } from '../generated/prisma/client';
+export type { Event, Account, User, Seat, AddonInstance, AddonBinding } from '../generated/prisma/client';
 
 /**
  * Names for prepared statements, one per distinct SQL text: with a name, `pg` parses a statement
@@ -77,4 +77,16 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     current = record.cause;
   }
   return false;
+}
+
+/**
+ * True for database failures worth retrying: the server unreachable, a deadlock, a serialization
+ * failure, a pool timeout. Anything else (a constraint, a bad statement) would fail again.
+ */
+export function isTransientDatabaseError(error: unknown): boolean {
+  return (
+    isDatabaseUnavailable(error) ||
+    (error instanceof Prisma.PrismaClientKnownRequestError && ['P2034', 'P1001', 'P1008', 'P1017', 'P2024'].includes(error.code)) ||
+    /deadlock detected|could not serialize access/i.test(String((error as Error)?.message))
+  );
 }

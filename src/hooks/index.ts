@@ -10,7 +10,7 @@
  * as `default` or as `hooks`.
  */
 import path from 'node:path';
-import type { HookKind } from '../events/apply';
+import { HOOK_KINDS, isHookKind, type HookKind } from './kinds';
 import type { Logger } from '../logging/logger';
 
 export interface HookContext {
@@ -24,23 +24,6 @@ export interface HookContext {
 export type HookArgs = Record<string, unknown>;
 
 export type ProvisioningHooks = Partial<Record<HookKind, (args: HookArgs, context: HookContext) => Promise<void>>>;
-
-const HOOK_KINDS: readonly HookKind[] = [
-  'accountCreated',
-  'accountChanged',
-  'accountSuspended',
-  'accountReactivated',
-  'accountCancelled',
-  'accountClosed',
-  'userAssigned',
-  'userUnassigned',
-  'userUpdated',
-  'addonOrdered',
-  'addonChanged',
-  'addonCancelled',
-  'addonBound',
-  'addonUnbound',
-];
 
 /** The default: record what would have been provisioned. */
 export const loggingHooks: ProvisioningHooks = Object.fromEntries(
@@ -57,7 +40,7 @@ export async function loadHooks(modulePath: string | undefined): Promise<Provisi
   const loaded = (await import(path.resolve(modulePath))) as { default?: ProvisioningHooks; hooks?: ProvisioningHooks };
   const hooks = loaded.hooks ?? loaded.default;
   const entries = hooks && typeof hooks === 'object' ? Object.entries(hooks) : [];
-  const valid = entries.length > 0 && entries.every(([kind, fn]) => (HOOK_KINDS as readonly string[]).includes(kind) && typeof fn === 'function');
+  const valid = entries.length > 0 && entries.every(([kind, fn]) => isHookKind(kind) && typeof fn === 'function');
   if (!valid) {
     throw new Error(`${modulePath} exports no ProvisioningHooks (as default or hooks): expected functions named ${HOOK_KINDS.join(', ')}`);
   }
@@ -66,6 +49,6 @@ export async function loadHooks(modulePath: string | undefined): Promise<Provisi
 
 /** Runs one recorded hook call. */
 export async function callHook(hooks: ProvisioningHooks, kind: string, args: HookArgs, context: HookContext): Promise<void> {
-  const hook = hooks[kind as HookKind];
+  const hook = isHookKind(kind) ? hooks[kind] : undefined;
   if (hook) await hook(args, context);
 }

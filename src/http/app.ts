@@ -1,12 +1,6 @@
 import express, { type Express } from 'express';
-import type { Redis } from 'ioredis';
-import type { Config } from '../config';
-import type { PrismaClient } from '../db/client';
-import type { Logger } from '../logging/logger';
-import type { MarketplaceClient } from '../marketplace/client';
-import type { ProcessMetrics } from '../metrics/registry';
-import type { Producer } from '../queue/producer';
 import { callbackRouter } from './callback/router';
+import type { AppDeps } from './deps';
 import { errorHandler, notFound } from './middleware/errors';
 import { requestContext } from './middleware/request-context';
 import { adminRouter } from './admin/router';
@@ -15,18 +9,7 @@ import { healthRouter } from './routes/health';
 import { metricsRouter } from './routes/metrics';
 import { oauth2TokenRouter } from './routes/oauth2-token';
 
-export interface AppDeps {
-  readonly config: Config;
-  readonly logger: Logger;
-  readonly prisma: PrismaClient;
-  /** Producer-profile connection (fails fast). */
-  readonly redis: Redis;
-  /** Migration names shipped with this build; /status checks they are applied. */
-  readonly expectedMigrations: readonly string[];
-  readonly producer: Producer;
-  readonly marketplace: MarketplaceClient;
-  readonly metrics: ProcessMetrics;
-}
+export type { AppDeps };
 
 /** Builds the HTTP application without listening, so tests can drive it directly. */
 export function buildApp(deps: AppDeps): Express {

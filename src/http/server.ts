@@ -8,6 +8,7 @@ import { createPrisma } from '../db/client';
 import { migrationNames } from '../db/migrations';
 import { createLogger } from '../logging/logger';
 import { purgeExpiredNonces } from '../inbox/record';
+import { retryPolicies } from '../jobs/retry-policy';
 import { MarketplaceClient, outboundCredentials } from '../marketplace/client';
 import { createProducerConnection } from '../queue/connection';
 import { createProcessMetrics, registerClusterGauges } from '../metrics/registry';
@@ -25,7 +26,7 @@ function main(): void {
   const prisma = createPrisma(config.databaseUrl, { preparedStatements: config.databasePreparedStatements });
   const redis = createProducerConnection(config.redisUrl);
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
-  const producer = new Producer(redis, { prefix: config.queuePrefix, eventMaxAttempts: config.eventMaxAttempts, deliveryMaxAttempts: config.resultMaxAttempts });
+  const producer = new Producer(redis, { prefix: config.queuePrefix, policies: retryPolicies(config) });
   const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config) });
   const metrics = createProcessMetrics('api');
   registerClusterGauges(metrics.registry, {

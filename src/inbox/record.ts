@@ -4,19 +4,13 @@
  * is written in the same statement, so a replay is refused and leaves nothing behind.
  */
 import { isDatabaseUnavailable, type Event, type PrismaClient } from '../db/client';
+import { NonceReplayedError } from '../errors/internal';
 import { MicroBatch } from '../runtime/micro-batch';
 
 export interface NonceRecord {
   readonly consumerKey: string;
   readonly nonce: string;
   readonly timestamp: number;
-}
-
-export class NonceReplayedError extends Error {
-  constructor() {
-    super('OAuth nonce already used');
-    this.name = 'NonceReplayedError';
-  }
 }
 
 export interface NewNotification {
@@ -27,9 +21,6 @@ export interface NewNotification {
   readonly consumerKey?: string;
   readonly nonce?: NonceRecord;
 }
-
-export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled'] as const;
-
 
 /** The inbox fields the callback needs to answer. */
 export type InboxRow = Pick<Event, 'seq' | 'token' | 'status' | 'result' | 'consumerKey'>;

@@ -7,7 +7,8 @@
  */
 import type { PrismaClient } from '../db/client';
 import type { Logger } from '../logging/logger';
-import { markQueued } from './status';
+import { UNFINISHED_STATUSES } from './statuses';
+import { markQueued } from './transitions';
 
 /** Each returns true when it had to add a job (none was live). */
 export interface SweepQueues {
@@ -28,7 +29,7 @@ export async function sweep(prisma: PrismaClient, queues: SweepQueues, graceMs =
   const counts: SweepCounts = { events: 0, results: 0, hooks: 0 };
 
   const stranded = await prisma.event.findMany({
-    where: { status: { in: ['received', 'queued', 'processing'] }, updatedAt: { lt: before } },
+    where: { status: { in: [...UNFINISHED_STATUSES] }, updatedAt: { lt: before } },
     select: { seq: true, token: true },
     orderBy: { seq: 'asc' },
     take: batch,

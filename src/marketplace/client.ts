@@ -3,7 +3,7 @@
  * (inline fetch with a short deadline) and the workers.
  */
 import { MarketplaceTokenCache, oauth1Header, type OutboundCredentials } from './credentials';
-import { MarketplaceError } from './errors';
+import { MarketplaceError } from '../errors/internal';
 
 export const MAX_EVENT_BYTES = 1024 * 1024;
 

@@ -6,7 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import OAuth from 'oauth-1.0a';
-import { MarketplaceError } from './errors';
+import { MarketplaceError } from '../errors/internal';
 
 export interface OutboundCredentials {
   /** Consumer key/secret to sign with, when the product uses shared credentials. */

@@ -1,7 +1,7 @@
 /**
- * Queue names. The key prefix (QUEUE_PREFIX, default `{appdirect}`) is a Redis
- * Cluster hash tag so every key of every queue lands in one slot, as BullMQ
- * requires on a cluster.
+ * Queue names. The key prefix (QUEUE_PREFIX, default `{appdirect}`) is a Redis Cluster hash tag so every
+ * key of every queue lands in one slot, as BullMQ requires on a cluster. What each queue's jobs do is in
+ * src/jobs (one file per queue).
  */
 
 export const QUEUES = {
@@ -13,7 +13,12 @@ export const QUEUES = {
   hooks: 'hooks',
 } as const;
 
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
 /** BullMQ job ids may not contain ':'; event tokens are URL path segments and may. */
 export function jobIdForToken(token: string): string {
   return `evt-${token.replace(/[^A-Za-z0-9_.-]/g, (char) => `~${char.charCodeAt(0).toString(16)}`)}`;
 }
+
+/** The job id of a hook call (one job per call). */
+export const jobIdForHookCall = (hookCallId: bigint | string): string => `hook-${hookCallId}`;

@@ -1,7 +1,8 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { MicroBatch } from '../runtime/micro-batch';
-import { jobIdForToken, QUEUES } from './names';
+import { jobIdForHookCall, jobIdForToken, QUEUES, type QueueName } from './names';
+import type { RetryPolicies } from './policy';
 
 /** What every job carries: a key into PostgreSQL, never the event itself. */
 export interface TokenJob {
@@ -18,21 +19,13 @@ export interface HookJob {
  */
 const RETENTION: JobsOptions = { removeOnComplete: { age: 600, count: 1000 }, removeOnFail: { age: 7 * 24 * 3600 } };
 
-/** Custom backoff names, implemented by the workers (exponential with jitter). */
-export const BACKOFF = { event: 'event-backoff', delivery: 'delivery-backoff', hook: 'hook-backoff' } as const;
-
 export interface QueueSettings {
   readonly prefix: string;
-  readonly eventMaxAttempts: number;
-  /** Attempts for a result POST; with the delivery backoff this spans more than 24 h. */
-  readonly deliveryMaxAttempts?: number;
+  /** Attempts and backoff of each queue's jobs (src/jobs/retry-policy.ts); the workers use the same. */
+  readonly policies: RetryPolicies;
 }
 
-/**
- * 140 attempts of the default delivery backoff (5 s doubling, capped at 15 min, ±25 % jitter) span at
- * least 24 h even when every delay draws the shortest jitter (about 33 h on average).
- */
-export const DEFAULT_DELIVERY_ATTEMPTS = 140;
+const LIVE_STATES = ['waiting', 'delayed', 'active', 'prioritized', 'waiting-children'];
 
 /** The producer side of the three queues, on a fail-fast connection. */
 export class Producer {
@@ -56,8 +49,13 @@ export class Producer {
     for (const queue of [this.events, this.results, this.hooks]) queue.on('error', () => undefined); // surfaced by callers
   }
 
+  /** Retention, attempts and backoff of a job of `queue`; the worker loop implements the backoff of that name. */
+  private jobOptions(queue: QueueName, jobId: string, delayMs?: number): JobsOptions {
+    return { ...RETENTION, jobId, attempts: this.settings.policies[queue].attempts, backoff: { type: queue }, delay: delayMs };
+  }
+
   private eventJobOptions(token: string, delayMs?: number): JobsOptions {
-    return { ...RETENTION, jobId: jobIdForToken(token), attempts: this.settings.eventMaxAttempts, backoff: { type: BACKOFF.event }, delay: delayMs };
+    return this.jobOptions(QUEUES.events, jobIdForToken(token), delayMs);
   }
 
   /**
@@ -70,29 +68,18 @@ export class Producer {
   }
 
   async enqueueResult(token: string, options: { delayMs?: number } = {}): Promise<void> {
-    await this.results.add('result', { token }, {
-      ...RETENTION,
-      delay: options.delayMs,
-      jobId: jobIdForToken(token),
-      attempts: this.settings.deliveryMaxAttempts ?? DEFAULT_DELIVERY_ATTEMPTS,
-      backoff: { type: BACKOFF.delivery },
-    });
+    await this.results.add('result', { token }, this.jobOptions(QUEUES.results, jobIdForToken(token), options.delayMs));
   }
 
   async enqueueHook(hookCallId: bigint): Promise<void> {
-    await this.hooks.add('hook', { hookCallId: hookCallId.toString() }, {
-      ...RETENTION,
-      jobId: `hook-${hookCallId}`,
-      attempts: 20,
-      backoff: { type: BACKOFF.hook },
-    });
+    await this.hooks.add('hook', { hookCallId: hookCallId.toString() }, this.jobOptions(QUEUES.hooks, jobIdForHookCall(hookCallId)));
   }
 
   /** A fresh event job starting after `delayMs` (a finished job of the same id is removed first). Bulk retries pace with it. */
   async enqueueEventDelayed(token: string, delayMs: number): Promise<void> {
     const jobId = jobIdForToken(token);
     const state = await this.events.getJobState(jobId);
-    if (['waiting', 'delayed', 'active', 'prioritized', 'waiting-children'].includes(state)) return;
+    if (LIVE_STATES.includes(state)) return;
     if (state === 'completed' || state === 'failed') await this.events.remove(jobId);
     await this.enqueueEvent(token, { delayMs });
   }
@@ -129,12 +116,12 @@ export class Producer {
   }
 
   async ensureHookJob(hookCallId: bigint): Promise<boolean> {
-    return this.ensure(this.hooks, `hook-${hookCallId}`, () => this.enqueueHook(hookCallId));
+    return this.ensure(this.hooks, jobIdForHookCall(hookCallId), () => this.enqueueHook(hookCallId));
   }
 
   private async ensure(queue: Queue, jobId: string, add: () => Promise<void>): Promise<boolean> {
     const state = await queue.getJobState(jobId);
-    if (['waiting', 'delayed', 'active', 'prioritized', 'waiting-children'].includes(state)) return false;
+    if (LIVE_STATES.includes(state)) return false;
     if (state === 'completed' || state === 'failed') await queue.remove(jobId);
     await add();
     return true;

@@ -6,13 +6,19 @@
  */
 import type { Config } from '../config';
 import { isDatabaseUnavailable, type PrismaClient } from '../db/client';
-import type { OwedDelivery } from '../inbox/finalize';
-import type { MarketplaceClient } from '../marketplace/client';
-import { MarketplaceError } from '../marketplace/errors';
+import type { MarketplaceClient, ResultBody } from '../marketplace/client';
+import { DeliveryRetryError, MarketplaceError } from '../errors/internal';
 
 export type DeliveryOutcome = 'delivered' | 'nothing_to_do' | 'rejected';
 
-export class DeliveryRetryError extends Error {}
+/** The result delivery written with the event's final state, still `pending`: its first POST needs no claim. */
+export interface OwedDelivery {
+  readonly id: bigint;
+  readonly resultUrl: string;
+  readonly body: ResultBody;
+  readonly attempts: number;
+  readonly consumerKey: string | null;
+}
 
 const RECORD_TRIES = 120;
 const RECORD_PAUSE_MS = 500;

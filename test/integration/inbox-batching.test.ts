@@ -4,7 +4,8 @@
  */
 import pg from 'pg';
 import { DocumentWriter } from '../../src/inbox/document';
-import { NonceReplayedError, NotificationRecorder } from '../../src/inbox/record';
+import { NonceReplayedError } from '../../src/errors/internal';
+import { NotificationRecorder } from '../../src/inbox/record';
 import { createTestDatabase, type TestDatabase } from '../support/infra';
 
 const note = (token: string, nonce?: string) => ({

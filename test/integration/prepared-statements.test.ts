@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { createPrisma, type PrismaClient } from '../../src/db/client';
-import { lockAccount } from '../../src/events/apply/store';
+import { lockAccount } from '../../src/accounts/accounts';
 import { createTestDatabase, type TestDatabase } from '../support/infra';
 
 describe('prepared statements', () => {

@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import type { Prisma } from '../../src/db/client';
-import { runEvent } from '../../src/inbox/process';
+import { runEvent } from '../../src/inbox/run';
 import { MarketplaceClient } from '../../src/marketplace/client';
 import { assignEvent } from '../support/events';
 import { createTestDatabase, testConfig, type TestDatabase } from '../support/infra';

@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../src/config';
 import { buildApp, type AppDeps } from '../../src/http/app';
+import { retryPolicies } from '../../src/jobs/retry-policy';
 import { MarketplaceClient, outboundCredentials } from '../../src/marketplace/client';
 import { createProcessMetrics, registerClusterGauges } from '../../src/metrics/registry';
 import { QUEUES } from '../../src/queue/names';
@@ -23,7 +24,7 @@ export async function startTestApp(env: NodeJS.ProcessEnv, overrides: Partial<Ap
   const redis = await producerRedis(env.REDIS_URL);
   const prefix = testQueuePrefix();
   const config: Config = testConfig({ QUEUE_PREFIX: prefix, ...env });
-  const producer = new Producer(redis, { prefix, eventMaxAttempts: config.eventMaxAttempts, deliveryMaxAttempts: config.resultMaxAttempts });
+  const producer = new Producer(redis, { prefix, policies: retryPolicies(config) });
   const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config), timeoutMs: 5000 });
   const metrics = createProcessMetrics('api');
   registerClusterGauges(metrics.registry, { prisma: db.prisma, queues: Object.values(QUEUES), queueCounts: (name) => producer.countsOf(name) });

@@ -3,9 +3,10 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { loggingHooks, type ProvisioningHooks } from '../../src/hooks';
 import { startSweeper } from '../../src/inbox/sweeper';
+import { startJobWorkers } from '../../src/jobs';
+import { retryPolicies } from '../../src/jobs/retry-policy';
 import { createProcessMetrics, type ProcessMetrics } from '../../src/metrics/registry';
 import { createWorkerConnection } from '../../src/queue/connection';
-import { startConsumers } from '../../src/queue/consumers';
 import { stopChild } from '../../src/runtime/child';
 import type { TestApp } from './app';
 import { silentLogger } from './infra';
@@ -23,7 +24,7 @@ export function startTestWorkers(
   const connection: Redis = createWorkerConnection(options.redisUrl ?? process.env.TEST_REDIS_URL!);
   connection.on('error', () => undefined);
   const metrics = createProcessMetrics('worker');
-  const consumers = startConsumers(
+  const consumers = startJobWorkers(
     {
       metrics,
       prisma: subject.db.prisma,
@@ -33,7 +34,7 @@ export function startTestWorkers(
       producer: subject.deps.producer,
       hooks: options.hooks ?? loggingHooks,
     },
-    { connection, prefix: subject.prefix, workerId: options.workerId ?? 'test-worker' },
+    { connection, prefix: subject.prefix, workerId: options.workerId ?? 'test-worker', lockMs: subject.deps.config.jobLockMs, policies: retryPolicies(subject.deps.config) },
   );
   const sweeper = options.sweepEveryMs ? startSweeper(subject.db.prisma, subject.deps.producer, silentLogger, { intervalMs: options.sweepEveryMs, graceMs: 0 }) : null;
   return {

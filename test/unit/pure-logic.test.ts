@@ -2,8 +2,7 @@ import { issueBearerToken, verifyBearerToken } from '../../src/auth/bearer-token
 import { parseEventDocument, seatLimitOf } from '../../src/events/schema';
 import { parseEventUrl, resultUrlFor } from '../../src/marketplace/event-url';
 import { loadConfig } from '../../src/config';
-import { backoffDelay } from '../../src/queue/consumers';
-import { DEFAULT_DELIVERY_ATTEMPTS } from '../../src/queue/producer';
+import { backoffDelay, RETRY_DEFAULTS } from '../../src/jobs/retry-policy';
 import { jobIdForToken } from '../../src/queue/names';
 import { columns, preparedStatementNames, Prisma } from '../../src/db/client';
 
@@ -18,7 +17,7 @@ describe('backoffDelay', () => {
 
   it('spans at least 24 h over the default result-delivery attempts, even with the shortest jitter every time', () => {
     const attempts = loadConfig({}).resultMaxAttempts;
-    expect(attempts).toBe(DEFAULT_DELIVERY_ATTEMPTS);
+    expect(attempts).toBe(RETRY_DEFAULTS.result.attempts);
     let total = 0;
     for (let attempt = 1; attempt < attempts; attempt += 1) total += backoffDelay(attempt, 5000, 15 * 60_000, () => 0);
     expect(total).toBeGreaterThan(24 * 3600_000);

@@ -1,24 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Prisma } from '../../db/client';
 import { EVENT_ERROR_CODES, type EventErrorCode } from '../../errors/catalogue';
+import type { HookKind } from '../../hooks/kinds';
 import type { EventDocument } from '../schema';
 
-/** What a vendor provisioning hook is told about (see src/hooks). */
-export type HookKind =
-  | 'accountCreated'
-  | 'accountChanged'
-  | 'accountSuspended'
-  | 'accountReactivated'
-  | 'accountCancelled'
-  | 'accountClosed'
-  | 'userAssigned'
-  | 'userUnassigned'
-  | 'userUpdated'
-  | 'addonOrdered'
-  | 'addonChanged'
-  | 'addonCancelled'
-  | 'addonBound'
-  | 'addonUnbound';
+export type { HookKind };
 
 export interface HookIntent {
   readonly kind: HookKind;
@@ -52,3 +38,11 @@ export function fail(errorCode: EventErrorCode, message: string = EVENT_ERROR_CO
 export function newIdentifier(prefix: 'acct' | 'addon' | 'bind'): string {
   return `${prefix}-${randomBytes(8).toString('hex')}`;
 }
+
+/** What a hook is told about a person (the same fields for owners and users). */
+export const personArgs = (person: { uuid: string; email: string; firstName?: string; lastName?: string }): Prisma.InputJsonObject => ({
+  uuid: person.uuid,
+  email: person.email,
+  firstName: person.firstName ?? null,
+  lastName: person.lastName ?? null,
+});

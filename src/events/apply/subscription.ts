@@ -1,9 +1,11 @@
 /** SUBSCRIPTION_ORDER / CHANGE / CANCEL / NOTICE. */
+import { changePlan, createAccount, findAccountOfCompany, lockAccount, ownsActiveAccountElsewhere, setAccountStatus } from '../../accounts/accounts';
+import { decide, type AccountAction } from '../../accounts/lifecycle';
+import { seatsUsed, upsertUser } from '../../accounts/users';
 import type { Prisma } from '../../db/client';
 import { seatLimitOf } from '../schema';
-import { orderAddon, cancelAddonIfAddon } from './addons';
-import { fail, newIdentifier, ok, type ApplyContext, type Outcome } from './outcome';
-import { lockAccount, personArgs, seatsUsed, upsertUser } from './store';
+import { cancelAddonIfAddon, orderAddon } from './addons';
+import { fail, newIdentifier, ok, personArgs, type ApplyContext, type HookKind, type Outcome } from './outcome';
 
 export async function subscriptionOrder(ctx: ApplyContext): Promise<Outcome> {
   const { tx, document } = ctx;
@@ -14,41 +16,39 @@ export async function subscriptionOrder(ctx: ApplyContext): Promise<Outcome> {
   const applicationUuid = document.applicationUuid ?? '';
 
   // Ordering the same company + application again returns the account we already have.
-  const existing = await tx.account.findUnique({ where: { companyUuid_applicationUuid: { companyUuid: company.uuid, applicationUuid } } });
+  const existing = await findAccountOfCompany(tx, company.uuid, applicationUuid);
   if (existing) return ok('This company already has an account; returning it.', { accountIdentifier: existing.id });
 
   const creator = await upsertUser(tx, document.creator);
-  const ownsAnother = await tx.seat.findFirst({
-    where: { userId: creator.id, role: 'owner', account: { status: 'active', NOT: { companyUuid: company.uuid, applicationUuid } } },
-  });
-  if (ownsAnother) return fail('USER_ALREADY_EXISTS', 'This user already owns another account with us; link the accounts instead.');
+  if (await ownsActiveAccountElsewhere(tx, creator.id, company.uuid, applicationUuid)) {
+    return fail('USER_ALREADY_EXISTS', 'This user already owns another account with us; link the accounts instead.');
+  }
 
   const accountId = newIdentifier('acct');
   const maxUsers = seatLimitOf(order);
-  await tx.account.create({
-    data: {
-      id: accountId,
-      companyUuid: company.uuid,
-      applicationUuid,
-      companyName: company.name,
-      companyExternalId: company.externalId ?? null,
-      companyEmail: company.email ?? null,
-      companyPhone: company.phoneNumber ?? null,
-      companyWebsite: company.website ?? null,
-      companyCountry: company.country ?? null,
-      editionCode: order?.editionCode ?? 'DEFAULT',
-      pricingDuration: order?.pricingDuration ?? null,
-      maxUsers: maxUsers ?? null,
-      orderItems: (order?.items ?? []) as Prisma.InputJsonArray,
-      configuration: document.payload.configuration as Prisma.InputJsonObject,
-      marketplaceBaseUrl: document.marketplace.baseUrl,
-      marketplacePartner: document.marketplace.partner ?? null,
-      development: ctx.development,
-      // Later events for the account wait (PENDING) until the vendor hook has provisioned it.
-      provisioningStatus: 'pending',
-      createdByEventToken: ctx.token,
-      seats: { create: { userId: creator.id, role: 'owner' } },
+  const editionCode = order?.editionCode ?? 'DEFAULT';
+  await createAccount(tx, {
+    id: accountId,
+    company: {
+      uuid: company.uuid,
+      name: company.name,
+      externalId: company.externalId ?? null,
+      email: company.email ?? null,
+      phone: company.phoneNumber ?? null,
+      website: company.website ?? null,
+      country: company.country ?? null,
     },
+    applicationUuid,
+    editionCode,
+    pricingDuration: order?.pricingDuration ?? null,
+    maxUsers: maxUsers ?? null,
+    orderItems: (order?.items ?? []) as Prisma.InputJsonArray,
+    configuration: document.payload.configuration as Prisma.InputJsonObject,
+    marketplaceBaseUrl: document.marketplace.baseUrl,
+    marketplacePartner: document.marketplace.partner ?? null,
+    development: ctx.development,
+    createdByEventToken: ctx.token,
+    ownerUserId: creator.id,
   });
   return ok('Account created.', {
     accountIdentifier: accountId,
@@ -59,7 +59,7 @@ export async function subscriptionOrder(ctx: ApplyContext): Promise<Outcome> {
         args: {
           accountIdentifier: accountId,
           company: { uuid: company.uuid, name: company.name },
-          editionCode: order?.editionCode ?? 'DEFAULT',
+          editionCode,
           maxUsers: maxUsers ?? null,
           owner: personArgs(document.creator),
           configuration: document.payload.configuration as Prisma.InputJsonObject,
@@ -73,9 +73,8 @@ export async function subscriptionChange(ctx: ApplyContext): Promise<Outcome> {
   const { tx, document } = ctx;
   const account = await lockAccount(tx, document.payload.account?.accountIdentifier);
   if (!account) return fail('ACCOUNT_NOT_FOUND');
-  if (account.status === 'cancelled' || account.status === 'closed') {
-    return fail('FORBIDDEN', `The subscription is ${account.status}; it cannot be changed.`);
-  }
+  const allowed = decide('change', account.status);
+  if (!allowed.allowed) return fail(allowed.code, allowed.message);
   const order = document.payload.order;
   const maxUsers = seatLimitOf(order);
   const used = await seatsUsed(tx, account.id);
@@ -83,17 +82,15 @@ export async function subscriptionChange(ctx: ApplyContext): Promise<Outcome> {
     const excess = used - maxUsers;
     return fail('FORBIDDEN', `${used} users are assigned but the new plan has ${maxUsers} seats: unassign ${excess} user(s) first.`);
   }
-  await tx.account.update({
-    where: { id: account.id },
-    data: {
-      editionCode: order?.editionCode ?? account.editionCode,
-      pricingDuration: order?.pricingDuration ?? account.pricingDuration,
-      maxUsers: maxUsers ?? null,
-      orderItems: (order?.items ?? []) as Prisma.InputJsonArray,
-    },
+  const editionCode = order?.editionCode ?? account.editionCode;
+  await changePlan(tx, account.id, {
+    editionCode,
+    pricingDuration: order?.pricingDuration ?? account.pricingDuration,
+    maxUsers: maxUsers ?? null,
+    orderItems: (order?.items ?? []) as Prisma.InputJsonArray,
   });
   return ok('Subscription changed.', {
-    hooks: [{ kind: 'accountChanged', accountId: account.id, args: { accountIdentifier: account.id, editionCode: order?.editionCode ?? account.editionCode, maxUsers: maxUsers ?? null } }],
+    hooks: [{ kind: 'accountChanged', accountId: account.id, args: { accountIdentifier: account.id, editionCode, maxUsers: maxUsers ?? null } }],
   });
 }
 
@@ -104,18 +101,21 @@ export async function subscriptionCancel(ctx: ApplyContext): Promise<Outcome> {
   if (addonOutcome) return addonOutcome;
   const account = await lockAccount(tx, identifier);
   if (!account) return fail('ACCOUNT_NOT_FOUND');
-  if (account.status === 'cancelled') return ok('The subscription was already cancelled.');
-  await tx.account.update({ where: { id: account.id }, data: { status: 'cancelled', cancelledAt: new Date() } });
+  const move = decide('cancel', account.status);
+  if (!move.allowed) return fail(move.code, move.message);
+  if (move.noChange) return ok('The subscription was already cancelled.');
+  await setAccountStatus(tx, account.id, move.to);
   return ok('Subscription cancelled; its data is kept.', {
     hooks: [{ kind: 'accountCancelled', accountId: account.id, args: { accountIdentifier: account.id } }],
   });
 }
 
-const NOTICE_EFFECT = {
-  DEACTIVATED: { status: 'suspended', hook: 'accountSuspended', message: 'Subscription suspended.' },
-  REACTIVATED: { status: 'active', hook: 'accountReactivated', message: 'Subscription reactivated.' },
-  CLOSED: { status: 'closed', hook: 'accountClosed', message: 'Subscription closed.' },
-} as const;
+/** What each notice asks of the account, and what the product is told. */
+const NOTICE_EFFECT: ReadonlyMap<string, { action: AccountAction; hook: HookKind; message: string }> = new Map([
+  ['DEACTIVATED', { action: 'suspend', hook: 'accountSuspended', message: 'Subscription suspended.' }],
+  ['REACTIVATED', { action: 'reactivate', hook: 'accountReactivated', message: 'Subscription reactivated.' }],
+  ['CLOSED', { action: 'close', hook: 'accountClosed', message: 'Subscription closed.' }],
+]);
 
 export async function subscriptionNotice(ctx: ApplyContext): Promise<Outcome> {
   const { tx, document } = ctx;
@@ -123,10 +123,10 @@ export async function subscriptionNotice(ctx: ApplyContext): Promise<Outcome> {
   if (!account) return fail('ACCOUNT_NOT_FOUND');
   const noticeType = document.payload.notice?.type ?? '';
   if (noticeType === 'UPCOMING_INVOICE') return ok('Upcoming invoice noted.');
-  const effect = NOTICE_EFFECT[noticeType as keyof typeof NOTICE_EFFECT];
+  const effect = NOTICE_EFFECT.get(noticeType);
   if (!effect) return fail('CONFIGURATION_ERROR', `Notice type '${noticeType || '(none)'}' is not supported.`);
-  if (account.status !== effect.status) {
-    await tx.account.update({ where: { id: account.id }, data: { status: effect.status } });
-  }
+  const move = decide(effect.action, account.status);
+  if (!move.allowed) return fail(move.code, move.message);
+  if (!move.noChange) await setAccountStatus(tx, account.id, move.to);
   return ok(effect.message, { hooks: [{ kind: effect.hook, accountId: account.id, args: { accountIdentifier: account.id } }] });
 }

@@ -1,6 +1,8 @@
 /** USER_ASSIGNMENT / USER_UNASSIGNMENT / USER_UPDATED. */
-import { fail, ok, type ApplyContext, type Outcome } from './outcome';
-import { lockAccount, personArgs, seatsUsed, upsertUser } from './store';
+import { lockAccount, updateCompany } from '../../accounts/accounts';
+import { decide } from '../../accounts/lifecycle';
+import { assignSeat, findSeat, findUser, removeSeat, seatsUsed, upsertUser } from '../../accounts/users';
+import { fail, ok, personArgs, type ApplyContext, type Outcome } from './outcome';
 
 export async function userAssignment(ctx: ApplyContext): Promise<Outcome> {
   const { tx, document } = ctx;
@@ -8,15 +10,15 @@ export async function userAssignment(ctx: ApplyContext): Promise<Outcome> {
   if (!account) return fail('ACCOUNT_NOT_FOUND');
   const person = document.payload.user;
   if (!person) return fail('INVALID_RESPONSE', 'The assignment carries no user (payload.user).');
-  if (account.status !== 'active') return fail('FORBIDDEN', `The subscription is ${account.status}; users cannot be assigned.`);
+  const allowed = decide('assignUser', account.status);
+  if (!allowed.allowed) return fail(allowed.code, allowed.message);
   const user = await upsertUser(tx, person);
-  const seat = await tx.seat.findUnique({ where: { accountId_userId: { accountId: account.id, userId: user.id } } });
-  if (seat) return fail('USER_ALREADY_EXISTS', 'This user is already assigned to the subscription.');
+  if (await findSeat(tx, account.id, user.id)) return fail('USER_ALREADY_EXISTS', 'This user is already assigned to the subscription.');
   // The account row is locked (lockAccount), so this count cannot race a concurrent assignment.
   if (account.maxUsers !== null && (await seatsUsed(tx, account.id)) >= account.maxUsers) {
     return fail('MAX_USERS_REACHED', `All ${account.maxUsers} seats are taken; buy more seats or unassign a user first.`);
   }
-  await tx.seat.create({ data: { accountId: account.id, userId: user.id, role: 'user' } });
+  await assignSeat(tx, account.id, user.id);
   return ok('User assigned.', {
     userIdentifier: person.uuid,
     hooks: [{ kind: 'userAssigned', accountId: account.id, args: { accountIdentifier: account.id, user: personArgs(person) } }],
@@ -29,11 +31,11 @@ export async function userUnassignment(ctx: ApplyContext): Promise<Outcome> {
   if (!account) return fail('ACCOUNT_NOT_FOUND');
   const person = document.payload.user;
   if (!person) return fail('INVALID_RESPONSE', 'The unassignment carries no user (payload.user).');
-  const user = await tx.user.findUnique({ where: { uuid: person.uuid } });
-  const seat = user ? await tx.seat.findUnique({ where: { accountId_userId: { accountId: account.id, userId: user.id } } }) : null;
+  const user = await findUser(tx, person.uuid);
+  const seat = user ? await findSeat(tx, account.id, user.id) : null;
   if (!user || !seat) return fail('USER_NOT_FOUND');
   if (seat.role === 'owner') return fail('UNAUTHORIZED');
-  await tx.seat.delete({ where: { accountId_userId: { accountId: account.id, userId: user.id } } });
+  await removeSeat(tx, account.id, user.id);
   return ok('User unassigned.', {
     userIdentifier: person.uuid,
     hooks: [{ kind: 'userUnassigned', accountId: account.id, args: { accountIdentifier: account.id, user: personArgs(person) } }],
@@ -47,22 +49,10 @@ export async function userUpdated(ctx: ApplyContext): Promise<Outcome> {
   const account = accountRef?.accountIdentifier ? await lockAccount(tx, accountRef.accountIdentifier) : null;
   if (accountRef?.accountIdentifier && !account) return fail('ACCOUNT_NOT_FOUND');
   if (person) {
-    const known = await tx.user.findUnique({ where: { uuid: person.uuid } });
-    if (!known) return fail('USER_NOT_FOUND');
+    if (!(await findUser(tx, person.uuid))) return fail('USER_NOT_FOUND');
     await upsertUser(tx, person);
   }
-  if (company && account) {
-    await tx.account.update({
-      where: { id: account.id },
-      data: {
-        companyName: company.name,
-        companyEmail: company.email ?? account.companyEmail,
-        companyPhone: company.phoneNumber ?? account.companyPhone,
-        companyWebsite: company.website ?? account.companyWebsite,
-        companyCountry: company.country ?? account.companyCountry,
-      },
-    });
-  }
+  if (company && account) await updateCompany(tx, account, company);
   return ok('Details updated.', {
     userIdentifier: person?.uuid,
     hooks: [{ kind: 'userUpdated', accountId: account?.id, args: { accountIdentifier: account?.id ?? null, user: person ? personArgs(person) : null } }],

@@ -18,7 +18,7 @@ import {
   type EventFilter,
 } from '../../admin/events';
 import { AppError } from '../../errors/app-error';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { jsonBody, validateBody } from '../middleware/json-body';
 import { route } from '../middleware/methods';
 import { produces } from '../middleware/negotiate';

@@ -8,7 +8,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { accountDetail, searchAccounts } from '../../admin/accounts';
 import { cancelEvent, eventDetail, EVENT_STATUSES, listEvents, retryEvent, retryPlanOf, writeAudit, type EventFilter, type EventStatusName } from '../../admin/events';
 import { safeEqual } from '../../auth/constant-time';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { rateLimit } from '../middleware/rate-limit';
 import { openSession, pageSession, SESSION_COOKIE, tokenOwner } from './auth';
 import { html, page, raw, statusBadge, when } from './html';

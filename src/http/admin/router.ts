@@ -8,7 +8,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { AppError } from '../../errors/app-error';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { adminApiRouter } from './api';
 import { pageSession, tokenOwner } from './auth';
 import { adminPageRouter } from './page';

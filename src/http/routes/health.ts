@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { AppError } from '../../errors/app-error';
 import { checkHealth } from '../../health/checks';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { RETRY_AFTER_SECONDS } from '../middleware/errors';
 import { route } from '../middleware/methods';
 import { produces } from '../middleware/negotiate';

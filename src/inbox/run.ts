@@ -7,18 +7,20 @@
  * at once; transient faults throw TransientEventError so the queue retries them.
  */
 import type { Config } from '../config';
-import { columns, isDatabaseUnavailable, Prisma, type Event, type PrismaClient } from '../db/client';
+import { isTransientDatabaseError, type Event, type Prisma, type PrismaClient } from '../db/client';
 import { EVENT_ERROR_CODES, type EventErrorCode } from '../errors/catalogue';
+import { EventFinishedElsewhereError, EventNotFoundError, MarketplaceError, TransientEventError } from '../errors/internal';
 import { APPLY_BY_TYPE, type Outcome } from '../events/apply';
 import { parseEventDocument, type EventDocument } from '../events/schema';
+import type { HookCallRecord } from '../hooks/kinds';
 import type { MarketplaceClient, ResultBody } from '../marketplace/client';
-import { MarketplaceError } from '../marketplace/errors';
-import { EventFinishedElsewhereError, finishEvent, resultOf, type AttemptInfo, type FinalOutcome, type HookCallRecord, type OwedDelivery } from './finalize';
+import type { OwedDelivery } from '../report/deliver';
 import { storeDocument } from './document';
-import { FINAL_STATUSES } from './record';
+import { finishEvent, resultOf, type AttemptInfo, type FinalOutcome } from './finish';
+import { isFinal, UNFINISHED_SQL } from './statuses';
+import { claimEvent, markPendingSince } from './transitions';
 
-
-export interface ProcessDeps {
+export interface RunDeps {
   readonly prisma: PrismaClient;
   readonly marketplace: MarketplaceClient;
   readonly config: Pick<Config, 'appdirect' | 'pendingWaitMs'>;
@@ -45,44 +47,17 @@ export type RunResult =
     }
   | { kind: 'deferred'; reason: 'ordering' | 'pending'; retryInMs: number };
 
-/** A fault worth retrying; `stage` picks the final code once attempts run out. */
-export class TransientEventError extends Error {
-  constructor(
-    readonly stage: 'fetch' | 'apply',
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'TransientEventError';
-  }
-}
-
-export class EventNotFoundError extends Error {}
-
-/** Every column of an event row, for the claim's RETURNING (see `columns`). */
-const EVENT_COLUMNS = columns(Prisma.EventScalarFieldEnum);
-
-/** Fallback only: the event it waits for promotes it when it finishes (see consumers). */
+/** Fallback only: the event it waits for promotes it when it finishes (see src/jobs/event.ts). */
 const ORDERING_RETRY_MS = 1000;
 const PENDING_RETRY_MS = 2000;
 
-const isRetryableDatabaseError = (error: unknown): boolean =>
-  isDatabaseUnavailable(error) ||
-  (error instanceof Prisma.PrismaClientKnownRequestError && ['P2034', 'P1001', 'P1008', 'P1017', 'P2024'].includes(error.code)) ||
-  /deadlock detected|could not serialize access/i.test(String((error as Error)?.message));
-
 /** Runs the event once. Never applies an event twice: a finished event returns its stored result. */
-export async function runEvent(deps: ProcessDeps, token: string, options: RunOptions): Promise<RunResult> {
+export async function runEvent(deps: RunDeps, token: string, options: RunOptions): Promise<RunResult> {
   const startedAt = new Date();
-  // Claim it in one statement: only an unfinished event moves to `processing`.
-  const [event] = await deps.prisma.$queryRaw<Event[]>`
-    UPDATE events
-    SET status = 'processing', "startedAt" = COALESCE("startedAt", ${startedAt}), attempts = attempts + 1, "updatedAt" = now()
-    WHERE token = ${token} AND status NOT IN ('succeeded', 'failed', 'cancelled')
-    RETURNING ${EVENT_COLUMNS}`;
+  const event = await claimEvent(deps.prisma, token, startedAt);
   if (!event) {
     const finished = await deps.prisma.event.findUnique({ where: { token }, select: { result: true } });
-    if (!finished) throw new EventNotFoundError(`no inbox row for event ${token}`);
+    if (!finished) throw new EventNotFoundError(token);
     return { kind: 'finished', result: finished.result as unknown as ResultBody, hookCalls: [], delivery: null, alreadyFinished: true };
   }
   // Attempts are numbered by the event's own counter, so an operator's retry continues the timeline.
@@ -114,10 +89,10 @@ export async function runEvent(deps: ProcessDeps, token: string, options: RunOpt
         const [state] = await tx.$queryRaw<Array<{ status: string; result: unknown; earlier: boolean; provisioning: string | null }>>`
           SELECT e.status::text AS status, e.result,
                  EXISTS (SELECT 1 FROM events p WHERE p."accountId" = e."accountId" AND p.seq < e.seq
-                         AND p.status IN ('received', 'queued', 'processing')) AS earlier,
+                         AND p.status IN (${UNFINISHED_SQL})) AS earlier,
                  (SELECT a."provisioningStatus"::text FROM accounts a WHERE a.id = e."accountId") AS provisioning
           FROM events e WHERE e.seq = ${event.seq}`;
-        if (!state || (FINAL_STATUSES as readonly string[]).includes(state.status)) {
+        if (!state || isFinal(state.status)) {
           // Finished by another worker while this one waited for the lock (one drained it).
           return { kind: 'finished', result: state?.result as ResultBody, hookCalls: [], delivery: null, alreadyFinished: true } as const;
         }
@@ -143,7 +118,7 @@ export async function runEvent(deps: ProcessDeps, token: string, options: RunOpt
       const finished = await deps.prisma.event.findUniqueOrThrow({ where: { token }, select: { result: true } });
       return { kind: 'finished', result: finished.result as unknown as ResultBody, hookCalls: [], delivery: null, alreadyFinished: true };
     }
-    if (isRetryableDatabaseError(error)) throw new TransientEventError('apply', `database: ${(error as Error).message.split('\n').slice(-1)[0]}`, { cause: error });
+    if (isTransientDatabaseError(error)) throw new TransientEventError('apply', `database: ${(error as Error).message.split('\n').slice(-1)[0]}`, { cause: error });
     throw error;
   }
 }
@@ -166,7 +141,7 @@ async function pendingProvisioning(
   if (provisioningStatus !== 'pending') return 'go';
   const since = event.pendingSince ?? new Date();
   if (synchronous) return 'wait'; // the API falls back to the queue
-  if (!event.pendingSince) await tx.event.update({ where: { seq: event.seq }, data: { pendingSince: since } });
+  if (!event.pendingSince) await markPendingSince(tx, event.seq, since);
   return Date.now() - since.getTime() >= budgetMs ? 'expired' : 'wait';
 }
 
@@ -193,7 +168,7 @@ async function finishWithoutApply(
   const lastError = 'code' in early ? early.lastError : undefined;
   return prisma.$transaction(async (tx) => {
     const current = await tx.event.findUniqueOrThrow({ where: { seq: event.seq } });
-    if ((FINAL_STATUSES as readonly string[]).includes(current.status)) {
+    if (isFinal(current.status)) {
       return { kind: 'finished', result: current.result as unknown as ResultBody, hookCalls: [], delivery: null } as const;
     }
     const rows = await finishEvent(tx, event, { result, hooks: [] }, attempt, { answeredSynchronously: options.synchronous, lastError });
@@ -205,7 +180,7 @@ async function finishWithoutApply(
  * The raw event document: the stored one, or fetched now (and stored with the
  * fields the admin views filter on). Non-transient fetch failures become results.
  */
-async function documentOf(deps: ProcessDeps, event: Event): Promise<{ raw: unknown } | { failure: { code: EventErrorCode; message: string; lastError: string } }> {
+async function documentOf(deps: RunDeps, event: Event): Promise<{ raw: unknown } | { failure: { code: EventErrorCode; message: string; lastError: string } }> {
   if (event.payload !== null) return { raw: event.payload };
   const consumer = event.consumerKey
     ? deps.config.appdirect.consumerCredentials.find((c) => c.key === event.consumerKey)
@@ -229,7 +204,7 @@ async function documentOf(deps: ProcessDeps, event: Event): Promise<{ raw: unkno
  * reported — TRANSPORT_ERROR when it could not be fetched, UNKNOWN_ERROR otherwise.
  * The operator sees the last error; AppDirect's user sees a safe text.
  */
-export async function giveUp(deps: Pick<ProcessDeps, 'prisma'>, token: string, error: TransientEventError, attemptInfo: AttemptInfo): Promise<RunResult> {
+export async function giveUp(deps: Pick<RunDeps, 'prisma'>, token: string, error: TransientEventError, attemptInfo: AttemptInfo): Promise<RunResult> {
   let attempt = attemptInfo;
   const event = await deps.prisma.event.findUniqueOrThrow({ where: { token } });
   attempt = { ...attempt, attempt: Math.max(event.attempts, 1) };
@@ -237,27 +212,4 @@ export async function giveUp(deps: Pick<ProcessDeps, 'prisma'>, token: string, e
   return finishWithoutApply(deps.prisma, event, { code, message: EVENT_ERROR_CODES[code].userMessage, lastError: error.message }, attempt, {
     synchronous: false,
   });
-}
-
-/** Records a failed attempt that will be retried (the timeline shows every error). */
-export async function recordRetry(prisma: PrismaClient, token: string, error: Error, attempt: AttemptInfo, outcome: 'retrying' | 'deferred'): Promise<void> {
-  const event = await prisma.event.findUnique({ where: { token }, select: { seq: true, status: true, attempts: true } });
-  if (!event) return;
-  await prisma.$transaction([
-    prisma.eventAttempt.create({
-      data: {
-        eventSeq: event.seq,
-        attempt: Math.max(event.attempts, 1),
-        workerId: attempt.workerId,
-        outcome,
-        error: error.message.slice(0, 2000),
-        startedAt: attempt.startedAt,
-        durationMs: Date.now() - attempt.startedAt.getTime(),
-      },
-    }),
-    prisma.event.updateMany({
-      where: { seq: event.seq, status: { in: ['received', 'queued', 'processing'] } },
-      data: { status: 'queued', lastError: outcome === 'retrying' ? error.message.slice(0, 2000) : undefined },
-    }),
-  ]);
 }

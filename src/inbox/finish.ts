@@ -1,46 +1,24 @@
 /**
- * Writing an event's final state: status, result, the result delivery owed to
- * AppDirect and the hook calls, always in one transaction with whatever the
- * apply changed, so a re-run after a crash finds the work done.
+ * Writing an event's final state: status, result, the result delivery owed to AppDirect and the hook
+ * calls, always in one transaction with whatever the apply changed, so a re-run after a crash finds the
+ * work done. The one statement also writes the delivery and hook-call rows (owned by report/ and
+ * hooks/): one round trip, and they can never exist without the final state or the other way round.
  */
 import type { Prisma } from '../db/client';
 import type { EventErrorCode } from '../errors/catalogue';
+import { EventFinishedElsewhereError } from '../errors/internal';
 import type { HookIntent } from '../events/apply';
+import type { HookCallRecord } from '../hooks/kinds';
 import type { ResultBody } from '../marketplace/client';
 import { resultUrlFor } from '../marketplace/event-url';
+import type { OwedDelivery } from '../report/deliver';
+import { FINAL_SQL, UNFINISHED_SQL } from './statuses';
 
 export interface FinalOutcome {
   readonly result: ResultBody;
   readonly hooks: readonly HookIntent[];
   /** For a new account (SUBSCRIPTION_ORDER) the event is filed under it. */
   readonly accountId?: string;
-}
-
-/** The event became final (cancelled by an operator) while it was being applied. */
-export class EventFinishedElsewhereError extends Error {
-  constructor(token: string) {
-    super(`event ${token} was finished elsewhere (cancelled) while it was applied`);
-    this.name = 'EventFinishedElsewhereError';
-  }
-}
-
-/** A hook call as written with the final state: run it right after commit without reading it back. */
-export interface HookCallRecord {
-  readonly id: bigint;
-  readonly kind: string;
-  readonly args: Record<string, unknown>;
-  readonly accountId: string | null;
-  readonly development: boolean;
-  readonly eventToken: string;
-}
-
-/** The result delivery written with the final state, still `pending`: the first POST needs no claim. */
-export interface OwedDelivery {
-  readonly id: bigint;
-  readonly resultUrl: string;
-  readonly body: ResultBody;
-  readonly attempts: number;
-  readonly consumerKey: string | null;
 }
 
 export interface FinishedRows {
@@ -105,11 +83,11 @@ export async function finishEvent(
         "lastError" = ${options.lastError ?? null},
         "accountId" = COALESCE(${outcome.accountId ?? null}, "accountId"),
         "updatedAt" = ${now}
-      WHERE seq = ${event.seq} AND status NOT IN ('succeeded', 'failed', 'cancelled')
+      WHERE seq = ${event.seq} AND status NOT IN (${FINAL_SQL})
       RETURNING seq, "accountId"
     ), next_of_account AS (
       SELECT n.token FROM events n JOIN finished f ON n."accountId" = f."accountId"
-      WHERE n.seq > f.seq AND n.status IN ('received', 'queued', 'processing')
+      WHERE n.seq > f.seq AND n.status IN (${UNFINISHED_SQL})
       ORDER BY n.seq LIMIT 1
     ), delivery AS (
       INSERT INTO result_deliveries ("eventSeq", "resultUrl", body, status, "updatedAt")

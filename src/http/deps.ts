@@ -1,0 +1,21 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../config';
+import type { PrismaClient } from '../db/client';
+import type { Logger } from '../logging/logger';
+import type { MarketplaceClient } from '../marketplace/client';
+import type { ProcessMetrics } from '../metrics/registry';
+import type { Producer } from '../queue/producer';
+
+/** What the HTTP application is built from (buildApp) and what each router takes a part of. */
+export interface AppDeps {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly prisma: PrismaClient;
+  /** Producer-profile connection (fails fast). */
+  readonly redis: Redis;
+  /** Migration names shipped with this build; /status checks they are applied. */
+  readonly expectedMigrations: readonly string[];
+  readonly producer: Producer;
+  readonly marketplace: MarketplaceClient;
+  readonly metrics: ProcessMetrics;
+}

@@ -1,0 +1,135 @@
+/**
+ * Every status change of an inbox row, as a named function (see statuses.ts for the lifecycle). With
+ * record.ts (insert), document.ts (the fetched document) and finish.ts (the final state) these are the
+ * only writes to the `events` table.
+ */
+import { columns, Prisma, type Event, type PrismaClient } from '../db/client';
+import type { ResultBody } from '../marketplace/client';
+import { resultUrlFor } from '../marketplace/event-url';
+import { FINAL_SQL, UNFINISHED_SQL, UNFINISHED_STATUSES, isFinal } from './statuses';
+
+/** Every column of an event row, for RETURNING (see `columns`). */
+const EVENT_COLUMNS = columns(Prisma.EventScalarFieldEnum);
+
+/**
+ * Claims the event for a run in one statement: only an unfinished event moves to `processing`, its
+ * attempt counter goes up. Null when the event is already final (or does not exist).
+ */
+export async function claimEvent(prisma: PrismaClient, token: string, startedAt: Date): Promise<Event | null> {
+  const [event] = await prisma.$queryRaw<Event[]>`
+    UPDATE events
+    SET status = 'processing', "startedAt" = COALESCE("startedAt", ${startedAt}), attempts = attempts + 1, "updatedAt" = now()
+    WHERE token = ${token} AND status NOT IN (${FINAL_SQL})
+    RETURNING ${EVENT_COLUMNS}`;
+  return event ?? null;
+}
+
+/** received -> queued, once a job exists (a later status is left alone). */
+export async function markQueued(prisma: PrismaClient, seq: bigint): Promise<void> {
+  await prisma.event.updateMany({ where: { seq, status: 'received' }, data: { status: 'queued', queuedAt: new Date() } });
+}
+
+/** queued -> received: enqueueing failed after the row was marked queued (the sweeper takes it from there). */
+export async function markNotQueued(prisma: PrismaClient, seq: bigint): Promise<void> {
+  await prisma.event.updateMany({ where: { seq, status: 'queued' }, data: { status: 'received', queuedAt: null } });
+}
+
+/** processing -> queued: the event waits for an earlier one of its account (operators see it waiting, not running). */
+export async function markWaiting(prisma: PrismaClient, token: string): Promise<void> {
+  await prisma.event.updateMany({ where: { token, status: 'processing' }, data: { status: 'queued' } });
+}
+
+/** The event starts waiting for its account's provisioning (the PENDING budget counts from here). */
+export async function markPendingSince(tx: Prisma.TransactionClient, seq: bigint, since: Date): Promise<void> {
+  await tx.event.update({ where: { seq }, data: { pendingSince: since } });
+}
+
+/**
+ * Records an attempt that will be tried again ('retrying': it failed; 'deferred': it waits) and puts an
+ * unfinished event back to `queued`. The timeline shows every error.
+ */
+export async function recordRetry(
+  prisma: PrismaClient,
+  token: string,
+  error: Error,
+  attempt: { workerId: string; startedAt: Date },
+  outcome: 'retrying' | 'deferred',
+): Promise<void> {
+  const event = await prisma.event.findUnique({ where: { token }, select: { seq: true, attempts: true } });
+  if (!event) return;
+  await prisma.$transaction([
+    prisma.eventAttempt.create({
+      data: {
+        eventSeq: event.seq,
+        attempt: Math.max(event.attempts, 1),
+        workerId: attempt.workerId,
+        outcome,
+        error: error.message.slice(0, 2000),
+        startedAt: attempt.startedAt,
+        durationMs: Date.now() - attempt.startedAt.getTime(),
+      },
+    }),
+    prisma.event.updateMany({
+      where: { seq: event.seq, status: { in: [...UNFINISHED_STATUSES] } },
+      data: { status: 'queued', lastError: outcome === 'retrying' ? error.message.slice(0, 2000) : undefined },
+    }),
+  ]);
+}
+
+/** The next unfinished event of the same account, in arrival order (it may be waiting for this one). */
+export async function nextEventOfAccount(prisma: PrismaClient, token: string): Promise<string | null> {
+  const [next] = await prisma.$queryRaw<Array<{ token: string }>>`
+    SELECT n.token FROM events e
+    JOIN events n ON n."accountId" = e."accountId" AND n.seq > e.seq AND n.status IN (${UNFINISHED_SQL})
+    WHERE e.token = ${token}
+    ORDER BY n.seq LIMIT 1`;
+  return next?.token ?? null;
+}
+
+/**
+ * An operator's retry of a failed event: back to the start (fetched again, applied again, a new result
+ * owed). The attempt history stays. Runs inside the caller's transaction, with the row locked.
+ */
+export async function reopenForRerun(tx: Prisma.TransactionClient, seq: bigint): Promise<void> {
+  await tx.resultDelivery.deleteMany({ where: { eventSeq: seq } });
+  await tx.event.update({
+    where: { seq },
+    data: {
+      status: 'queued',
+      queuedAt: new Date(),
+      payload: Prisma.DbNull,
+      result: Prisma.DbNull,
+      errorCode: null,
+      finishedAt: null,
+      startedAt: null,
+      lastError: null,
+      pendingSince: null,
+    },
+  });
+}
+
+export type CancelOutcome = 'cancelled' | 'not_found' | 'already_finished';
+
+/**
+ * Stops an unfinished event with `result` (OPERATION_CANCELLED) and owes it to AppDirect. A worker
+ * applying it at the same moment finds it final when it tries to finish, and rolls back its changes.
+ */
+export async function cancelEvent(prisma: PrismaClient, token: string, result: ResultBody): Promise<CancelOutcome> {
+  const body = result as unknown as Prisma.InputJsonObject;
+  return prisma.$transaction(async (tx) => {
+    const event = await tx.event.findUnique({ where: { token }, select: { seq: true, status: true, marketplaceBaseUrl: true } });
+    if (!event) return 'not_found' as const;
+    if (isFinal(event.status)) return 'already_finished' as const;
+    const updated = await tx.event.updateMany({
+      where: { seq: event.seq, status: { in: [...UNFINISHED_STATUSES] } },
+      data: { status: 'cancelled', result: body, errorCode: result.errorCode ?? null, finishedAt: new Date() },
+    });
+    if (updated.count === 0) return 'already_finished' as const;
+    await tx.resultDelivery.upsert({
+      where: { eventSeq: event.seq },
+      create: { eventSeq: event.seq, resultUrl: resultUrlFor(event.marketplaceBaseUrl, token), body },
+      update: { status: 'pending', body },
+    });
+    return 'cancelled' as const;
+  });
+}

@@ -1,0 +1,18 @@
+import type { Config } from '../config';
+import type { PrismaClient } from '../db/client';
+import type { ProvisioningHooks } from '../hooks';
+import type { Logger } from '../logging/logger';
+import type { MarketplaceClient } from '../marketplace/client';
+import type { ProcessMetrics } from '../metrics/registry';
+import type { Producer } from '../queue/producer';
+
+/** What the job handlers of a worker process work with. */
+export interface JobDeps {
+  readonly prisma: PrismaClient;
+  readonly marketplace: MarketplaceClient;
+  readonly config: Pick<Config, 'appdirect' | 'pendingWaitMs' | 'resultBackoffMs' | 'workerConcurrency'>;
+  readonly logger: Logger;
+  readonly producer: Producer;
+  readonly hooks: ProvisioningHooks;
+  readonly metrics?: ProcessMetrics;
+}

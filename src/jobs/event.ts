@@ -1,0 +1,104 @@
+/**
+ * The events queue: a job carries an event token; running it runs the event (src/inbox/run.ts), then its
+ * follow-ups, then drains the account's waiting events. Business outcomes are final at once; faults are
+ * retried (retry-policy.ts) and the last attempt reports TRANSPORT_ERROR / UNKNOWN_ERROR. Waiting (per-account
+ * order, PENDING) delays the job without spending an attempt.
+ */
+import { z } from 'zod';
+import { TransientEventError } from '../errors/internal';
+import { giveUp, runEvent, type RunResult } from '../inbox/run';
+import { markWaiting, nextEventOfAccount, recordRetry } from '../inbox/transitions';
+import { QUEUES } from '../queue/names';
+import type { RetryPolicies, RetryPolicy } from '../queue/policy';
+import type { TokenJob } from '../queue/producer';
+import type { JobContext, JobDefinition, JobOutcome } from '../queue/worker-loop';
+import type { JobDeps } from './deps';
+import { countSettled, followUps } from './follow-ups';
+
+export const eventJobData = z.strictObject({ token: z.string().min(1).max(512) }) satisfies z.ZodType<TokenJob>;
+
+/** Draining one account goes on for at most this many events or this long, then hands over to the queue. */
+const DRAIN_MAX = 100;
+const DRAIN_MS = 5_000;
+
+export function eventJob(deps: JobDeps, policies: RetryPolicies): JobDefinition<TokenJob> {
+  const policy = policies[QUEUES.events];
+  return {
+    queue: QUEUES.events,
+    data: eventJobData,
+    concurrency: deps.config.workerConcurrency,
+    policy,
+    run: (data, context) => runEventJob(deps, policy, data.token, context),
+  };
+}
+
+async function runEventJob(deps: JobDeps, policy: RetryPolicy, token: string, context: JobContext): Promise<JobOutcome> {
+  const attempt = { workerId: context.workerId, attempt: context.attempt, startedAt: new Date() };
+  let outcome: RunResult;
+  try {
+    outcome = await runEvent(deps, token, { workerId: context.workerId, synchronous: false });
+  } catch (error) {
+    if (!policy.isTransient(error)) throw error;
+    const transient = error instanceof TransientEventError ? error : new TransientEventError('apply', (error as Error).message, { cause: error });
+    if (context.isLastAttempt) {
+      deps.logger.error({ token, err: transient.message }, 'event failed after its last attempt');
+      const final = await giveUp(deps, token, transient, attempt);
+      if (final.kind === 'finished') await followUps(deps, token, final);
+      countSettled(deps, null, transient.stage === 'fetch' ? 'TRANSPORT_ERROR' : 'UNKNOWN_ERROR', attempt.startedAt);
+      return;
+    }
+    await recordRetry(deps.prisma, token, transient, attempt, 'retrying').catch(() => undefined);
+    throw transient;
+  }
+  if (outcome.kind === 'deferred') {
+    if (outcome.reason === 'pending') await recordRetry(deps.prisma, token, new Error('waiting for the account to be provisioned'), attempt, 'deferred');
+    else await markWaiting(deps.prisma, token);
+    return { retryInMs: outcome.retryInMs };
+  }
+  if (outcome.alreadyFinished) return; // finished elsewhere (drained, answered synchronously, cancelled)
+  await followUps(deps, token, outcome);
+  countSettled(deps, outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', attempt.startedAt);
+  await drainAccount(deps, token, outcome.nextOfAccount, context.workerId);
+}
+
+/**
+ * Events of one account run one at a time, in order. When one finishes, this worker goes on with the
+ * account's next waiting events itself (a burst of assignments to one company would otherwise pay a
+ * queue round trip per event), up to DRAIN_MAX events or DRAIN_MS; then it wakes the next one's job.
+ * The jobs of events drained here find them finished and end at once.
+ */
+async function drainAccount(deps: JobDeps, token: string, knownNext: string | null | undefined, workerId: string): Promise<void> {
+  const { prisma, producer, logger } = deps;
+  let current = token;
+  // The next event as the finishing statement saw it under the account lock (saves a query per event).
+  let upcoming = knownNext;
+  const until = Date.now() + DRAIN_MS;
+  for (let drained = 0; drained < DRAIN_MAX && Date.now() < until; drained += 1) {
+    // Even one another worker holds: the account lock and the final-state check keep it applied once.
+    const next = upcoming !== undefined ? upcoming : await nextEventOfAccount(prisma, current).catch(() => null);
+    upcoming = undefined;
+    if (!next) return;
+    const startedAt = new Date();
+    let outcome: RunResult;
+    try {
+      outcome = await runEvent(deps, next, { workerId, synchronous: false });
+    } catch {
+      break; // its own job retries it with backoff
+    }
+    if (outcome.kind !== 'finished') break;
+    // Finished elsewhere: another worker is going through this account (its job got there first); leave it to it.
+    if (outcome.alreadyFinished) return;
+    // Its own job has nothing left to do: drop it unless a worker already holds it.
+    await producer.removeEventJob(next).catch(() => undefined);
+    await followUps(deps, next, outcome);
+    countSettled(deps, outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', startedAt);
+    current = next;
+    upcoming = outcome.nextOfAccount;
+  }
+  try {
+    const next = upcoming !== undefined ? upcoming : await nextEventOfAccount(prisma, current);
+    if (next) await producer.promoteEvent(next);
+  } catch (error) {
+    logger.warn({ err: (error as Error).message, token: current }, 'could not wake the next event of the account; its fallback delay will');
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * How each kind of job is retried: how many attempts, how long between them, and which failures are
+ * worth another attempt. The producer (attempts, backoff name) and the worker loop (backoff, transient
+ * or not) are both given `retryPolicies(config)`, so this file is the one place to change a policy.
+ */
+import { DeliveryRetryError, EventNotFoundError } from '../errors/internal';
+import { QUEUES } from '../queue/names';
+import type { RetryPolicies, RetryPolicy } from '../queue/policy';
+
+/**
+ * Defaults of the settings operators can change (EVENT_MAX_ATTEMPTS, EVENT_BACKOFF_MS,
+ * RESULT_MAX_ATTEMPTS, RESULT_BACKOFF_MS; the config schema reads them from here).
+ */
+export const RETRY_DEFAULTS = {
+  event: { attempts: 8, baseMs: 2_000 },
+  /**
+   * 140 attempts of the result backoff (5 s doubling, capped at 15 min, ±25 % jitter) span at least
+   * 24 h even when every delay draws the shortest jitter (about 33 h on average): a marketplace outage
+   * of a day loses no result.
+   */
+  result: { attempts: 140, baseMs: 5_000 },
+} as const;
+
+const CAP_MS = { event: 10 * 60_000, result: 15 * 60_000, hook: 5 * 60_000 } as const;
+const HOOK = { attempts: 20, baseMs: 1_000 } as const;
+
+/** Exponential backoff with ±25 % jitter, capped: attempt n waits base·2^(n-1). */
+export function backoffDelay(attemptsMade: number, baseMs: number, capMs: number, random = Math.random): number {
+  const exponential = Math.min(baseMs * 2 ** Math.max(attemptsMade - 1, 0), capMs);
+  return Math.round(exponential * (0.75 + random() * 0.5));
+}
+
+/** The settings a deployment may override (a subset of the Config). */
+export interface RetrySettings {
+  readonly eventMaxAttempts: number;
+  readonly eventBackoffMs: number;
+  readonly resultMaxAttempts: number;
+  readonly resultBackoffMs: number;
+}
+
+const policy = (attempts: number, baseMs: number, capMs: number, isTransient: (error: unknown) => boolean): RetryPolicy => ({
+  attempts,
+  delayMs: (attemptsMade) => backoffDelay(attemptsMade, baseMs, capMs),
+  isTransient,
+});
+
+export function retryPolicies(settings: RetrySettings): RetryPolicies {
+  return {
+    // Events: a business outcome is a result, not an error, so whatever throws is a fault (marketplace
+    // away, deadlock, lost connection) worth retrying; the last attempt reports TRANSPORT_ERROR or
+    // UNKNOWN_ERROR (src/jobs/event.ts). A job naming no event has nothing to retry.
+    [QUEUES.events]: policy(settings.eventMaxAttempts, settings.eventBackoffMs, CAP_MS.event, (error) => !(error instanceof EventNotFoundError)),
+    // Results: network errors, 5xx and 429 are retried (for more than 24 h by default); a 4xx is final.
+    [QUEUES.results]: policy(settings.resultMaxAttempts, settings.resultBackoffMs, CAP_MS.result, (error) => error instanceof DeliveryRetryError),
+    // Hooks: the vendor's code failing is retried until it succeeds or attempts run out.
+    [QUEUES.hooks]: policy(HOOK.attempts, HOOK.baseMs, CAP_MS.hook, () => true),
+  };
+}

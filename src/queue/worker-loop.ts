@@ -1,0 +1,97 @@
+/**
+ * The BullMQ side of a worker process: one BullMQ Worker per job kind, each job carrying only a key into
+ * PostgreSQL. A kind (src/jobs) says which queue it consumes, how its data looks (validated when the job
+ * is taken), how many run at once, how it is retried, and what running it does. This loop only maps
+ * the outcome onto BullMQ: a wait without spending an attempt, a retry with the kind's backoff, or a
+ * failure for good.
+ */
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ZodType } from 'zod';
+import type { Logger } from '../logging/logger';
+import type { QueueName } from './names';
+import type { RetryPolicy } from './policy';
+
+export interface JobContext {
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  /** No further attempt follows if this one fails: the kind settles the work itself. */
+  readonly isLastAttempt: boolean;
+  readonly workerId: string;
+}
+
+/** `retryInMs`: run the job again after this long, without spending an attempt (it waits for something). */
+export type JobOutcome = void | { readonly retryInMs: number };
+
+export interface JobDefinition<T> {
+  readonly queue: QueueName;
+  readonly data: ZodType<T>;
+  readonly concurrency: number;
+  readonly policy: RetryPolicy;
+  run(data: T, context: JobContext): Promise<JobOutcome>;
+}
+
+export interface WorkerLoopOptions {
+  readonly connection: Redis;
+  readonly prefix: string;
+  readonly workerId: string;
+  /** A worker's job lock; the job of a killed worker is taken over after about this long. */
+  readonly lockMs: number;
+  readonly logger: Logger;
+}
+
+/** Starts one BullMQ Worker per definition. `close()` lets in-flight jobs finish. */
+// Definitions of different data types share the loop; each one's data is checked against its own schema.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function startWorkerLoop(definitions: ReadonlyArray<JobDefinition<any>>, options: WorkerLoopOptions): { workers: Worker[]; close(): Promise<void> } {
+  const workers = definitions.map((definition) => startWorker(definition, options));
+  return {
+    workers,
+    // Unfinished work of a closed worker is picked up by another one (stalled-job recovery).
+    close: async () => {
+      await Promise.all(workers.map((worker) => worker.close()));
+    },
+  };
+}
+
+function startWorker<T>(definition: JobDefinition<T>, options: WorkerLoopOptions): Worker {
+  const { policy } = definition;
+  const worker = new Worker(
+    definition.queue,
+    async (job: Job, lockToken?: string) => {
+      const parsed = definition.data.safeParse(job.data);
+      if (!parsed.success) throw new UnrecoverableError(`job data is not a ${definition.queue} job: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      const attempt = job.attemptsMade + 1;
+      const context: JobContext = { attempt, isLastAttempt: attempt >= (job.opts.attempts ?? policy.attempts), workerId: options.workerId };
+      let outcome: JobOutcome;
+      try {
+        outcome = await definition.run(parsed.data, context);
+      } catch (error) {
+        if (policy.isTransient(error)) throw error; // BullMQ retries it after policy.delayMs
+        throw new UnrecoverableError((error as Error).message);
+      }
+      if (outcome) {
+        await job.moveToDelayed(Date.now() + outcome.retryInMs, lockToken);
+        throw new DelayedError();
+      }
+    },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: definition.concurrency,
+      // Recorded on each job as `processedBy` (shown in bull-board): which worker process ran it.
+      name: options.workerId,
+      settings: { backoffStrategy: (attemptsMade: number) => policy.delayMs(attemptsMade) },
+      // A worker killed mid-job loses its lock; another worker takes the job over.
+      lockDuration: options.lockMs,
+      stalledInterval: Math.max(1000, Math.floor(options.lockMs / 2)),
+      maxStalledCount: 3,
+    },
+  );
+  worker.on('error', (error) => options.logger.warn({ err: error.message, queue: definition.queue }, 'worker connection error'));
+  worker.on('failed', (job, error) => {
+    if (error instanceof DelayedError) return;
+    options.logger.warn({ queue: definition.queue, jobId: job?.id, attemptsMade: job?.attemptsMade, err: error.message }, 'job attempt failed');
+  });
+  return worker;
+}
