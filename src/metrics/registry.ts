@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PrismaClient } from '../db/client';
+import { UNFINISHED_STATUSES } from '../inbox/statuses';
 
 export interface ProcessMetrics {
   readonly registry: Registry;
@@ -88,7 +89,7 @@ export function registerClusterGauges(registry: Registry, deps: { prisma: Prisma
     async collect() {
       // One (status, seq) index probe per status: cheap with millions of finished events.
       const oldest = await Promise.all(
-        (['received', 'queued', 'processing'] as const).map((status) =>
+        UNFINISHED_STATUSES.map((status) =>
           deps.prisma.event.findFirst({ where: { status }, orderBy: { seq: 'asc' }, select: { receivedAt: true } }).catch(() => null),
         ),
       );

@@ -1,3 +1,5 @@
+import { EVENT_STATUSES } from '../../inbox/statuses';
+
 /** OpenAPI 3.1 description of the admin API, served at /admin/api/openapi.json (validated by a test). */
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 const filterParameters = ['status', 'type', 'accountIdentifier', 'companyUuid', 'errorCode', 'from', 'to'].map((name) => ({
@@ -126,7 +128,7 @@ export const openApiDocument = {
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'One of the ADMIN_TOKEN tokens' } },
     schemas: {
-      EventStatus: { type: 'string', enum: ['received', 'queued', 'processing', 'succeeded', 'failed', 'cancelled'] },
+      EventStatus: { type: 'string', enum: [...EVENT_STATUSES] },
       Error: {
         type: 'object',
         required: ['code', 'message', 'action', 'requestId'],

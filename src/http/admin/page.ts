@@ -8,6 +8,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { accountDetail, searchAccounts } from '../../admin/accounts';
 import { cancelEvent, eventDetail, EVENT_STATUSES, listEvents, retryEvent, retryPlanOf, writeAudit, type EventFilter, type EventStatusName } from '../../admin/events';
 import { safeEqual } from '../../auth/constant-time';
+import { isUnfinished } from '../../inbox/statuses';
 import type { AppDeps } from '../deps';
 import { rateLimit } from '../middleware/rate-limit';
 import { openSession, pageSession, SESSION_COOKIE, tokenOwner } from './auth';
@@ -114,7 +115,7 @@ export function adminPageRouter(deps: AppDeps): Router {
         html`${done ? html`<p class="notice">${done}</p>` : html``}
           <h1>Event ${event.token}</h1>
           <p>${retryPlanOf({ status: event.status, delivery: event.resultDelivery }) ? button('retry', 'Retry') : html``}${
-            ['received', 'queued', 'processing'].includes(event.status) ? button('cancel', 'Cancel') : html``
+            isUnfinished(event.status) ? button('cancel', 'Cancel') : html``
           }</p>
           <dl>
             <dt>Status</dt><dd id="status">${statusBadge(event.status)}</dd>
