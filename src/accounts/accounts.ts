@@ -3,7 +3,7 @@
  * module (with users.ts and addons.ts for seats, users and add-ons) writes the account store.
  */
 import { columns, Prisma, type Account } from '../db/client';
-import type { AccountStatusName } from './lifecycle';
+import { isLive, type AccountStatusName } from './lifecycle';
 
 const ACCOUNT_COLUMNS = columns(Prisma.AccountScalarFieldEnum);
 
@@ -17,8 +17,17 @@ export async function lockAccount(tx: Prisma.TransactionClient, accountId: strin
   return account ?? null;
 }
 
-export function findAccountOfCompany(tx: Prisma.TransactionClient, companyUuid: string, applicationUuid: string): Promise<Account | null> {
-  return tx.account.findUnique({ where: { companyUuid_applicationUuid: { companyUuid, applicationUuid } } });
+/** The company's live (active or suspended) account for the product, if it has one. */
+export function findLiveAccountOfCompany(tx: Prisma.TransactionClient, companyUuid: string, applicationUuid: string): Promise<Account | null> {
+  return tx.account.findUnique({ where: { liveCompanyUuid_applicationUuid: { liveCompanyUuid: companyUuid, applicationUuid } } });
+}
+
+/**
+ * The status an event is decided against: the account's own, or the one it had when the event arrived
+ * when a SUBSCRIPTION_NOTICE overtook the event (notices are applied at once, ahead of queued events).
+ */
+export function statusForEvent(account: Pick<Account, 'status'>, statusAtArrival: AccountStatusName | null): AccountStatusName {
+  return statusAtArrival ?? account.status;
 }
 
 /** A plan as an order states it: edition, billing period, seat limit (null: unlimited) and the order lines. */
@@ -56,6 +65,7 @@ export async function createAccount(tx: Prisma.TransactionClient, account: NewAc
     data: {
       id: account.id,
       companyUuid: account.company.uuid,
+      liveCompanyUuid: account.company.uuid,
       applicationUuid: account.applicationUuid,
       companyName: account.company.name,
       companyExternalId: account.company.externalId,
@@ -82,11 +92,18 @@ export async function changePlan(tx: Prisma.TransactionClient, accountId: string
   await tx.account.update({ where: { id: accountId }, data: { ...plan } });
 }
 
-/** Moves the account to `status` (the lifecycle decided the move is allowed). */
-export async function setAccountStatus(tx: Prisma.TransactionClient, accountId: string, status: AccountStatusName): Promise<void> {
+/**
+ * Moves the account to `status` (the lifecycle decided the move is allowed). A cancelled or closed
+ * account is no longer its company's live account for the product: the company may order again.
+ */
+export async function setAccountStatus(tx: Prisma.TransactionClient, account: Pick<Account, 'id' | 'companyUuid'>, status: AccountStatusName): Promise<void> {
   await tx.account.update({
-    where: { id: accountId },
-    data: { status, ...(status === 'cancelled' ? { cancelledAt: new Date() } : {}) },
+    where: { id: account.id },
+    data: {
+      status,
+      liveCompanyUuid: isLive(status) ? account.companyUuid : null,
+      ...(status === 'cancelled' ? { cancelledAt: new Date() } : {}),
+    },
   });
 }
 
@@ -107,18 +124,26 @@ export async function updateCompany(
   });
 }
 
-/** The user owns an active account of another company or application. */
-export async function ownsActiveAccountElsewhere(
+/**
+ * The user already owns a live account of this product for another company: AppDirect's
+ * USER_ALREADY_EXISTS ("this buyer already has this product"). Other products do not count.
+ */
+export async function ownsProductForAnotherCompany(
   tx: Prisma.TransactionClient,
   userId: string,
   companyUuid: string,
   applicationUuid: string,
 ): Promise<boolean> {
   const seat = await tx.seat.findFirst({
-    where: { userId, role: 'owner', account: { status: 'active', NOT: { companyUuid, applicationUuid } } },
+    where: { userId, role: 'owner', account: { applicationUuid, liveCompanyUuid: { not: null }, NOT: { companyUuid } } },
     select: { accountId: true },
   });
   return seat !== null;
+}
+
+/** Remembers the last notice applied to the account (see lastNoticeSeq). */
+export async function recordNoticeApplied(tx: Prisma.TransactionClient, accountId: string, eventSeq: bigint): Promise<void> {
+  await tx.account.update({ where: { id: accountId }, data: { lastNoticeSeq: eventSeq } });
 }
 
 /** The vendor's product has provisioned the account: its later events may run. */
@@ -129,4 +154,10 @@ export async function markProvisioned(db: Prisma.TransactionClient, accountId: s
 /** Provisioning was given up: the account's waiting events report PENDING. */
 export async function markProvisioningFailed(db: Prisma.TransactionClient, accountId: string): Promise<void> {
   await db.account.update({ where: { id: accountId }, data: { provisioningStatus: 'failed' } });
+}
+
+/** The account's provisioning status (null: no such account). */
+export async function provisioningStatusOf(db: Prisma.TransactionClient, accountId: string): Promise<string | null> {
+  const account = await db.account.findUnique({ where: { id: accountId }, select: { provisioningStatus: true } });
+  return account?.provisioningStatus ?? null;
 }

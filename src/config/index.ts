@@ -32,7 +32,11 @@ export interface Config {
   readonly oauth2TokenTtlSeconds: number;
   readonly eventMaxAttempts: number;
   readonly eventBackoffMs: number;
-  readonly eventFetchDeadlineMs: number;
+  /**
+   * The time budget of a synchronous answer, from the notification's arrival: the inline fetch (with the
+   * marketplace token request), the account's locks and the apply of a SUBSCRIPTION_NOTICE all fit in it.
+   */
+  readonly syncAnswerBudgetMs: number;
   /** Base of the result-POST backoff (capped at 15 min between attempts). */
   readonly resultBackoffMs: number;
   /** Result-POST attempts; the default with the default backoff spans at least 24 h. */
@@ -118,7 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oauth2TokenTtlSeconds: e.OAUTH2_TOKEN_TTL_SECONDS,
     eventMaxAttempts: e.EVENT_MAX_ATTEMPTS,
     eventBackoffMs: e.EVENT_BACKOFF_MS,
-    eventFetchDeadlineMs: e.EVENT_FETCH_DEADLINE_MS,
+    syncAnswerBudgetMs: e.SYNC_ANSWER_BUDGET_MS,
     pendingWaitMs: e.PENDING_WAIT_MS,
     resultBackoffMs: e.RESULT_BACKOFF_MS,
     resultMaxAttempts: e.RESULT_MAX_ATTEMPTS,

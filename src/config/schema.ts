@@ -85,7 +85,8 @@ export const envSchema = z.object({
   OAUTH2_TOKEN_TTL_SECONDS: positiveInt(3600),
   EVENT_MAX_ATTEMPTS: positiveInt(RETRY_DEFAULTS.event.attempts),
   EVENT_BACKOFF_MS: positiveInt(RETRY_DEFAULTS.event.baseMs),
-  EVENT_FETCH_DEADLINE_MS: positiveInt(2000),
+  /** AppDirect waits 5 s for a synchronous answer; the default leaves room for the network and a slow moment. */
+  SYNC_ANSWER_BUDGET_MS: z.coerce.number().int().min(200).max(4500).default(3000),
   RESULT_BACKOFF_MS: positiveInt(RETRY_DEFAULTS.result.baseMs),
   RESULT_MAX_ATTEMPTS: positiveInt(RETRY_DEFAULTS.result.attempts),
   PENDING_WAIT_MS: positiveInt(300_000),

@@ -81,12 +81,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 /**
  * True for database failures worth retrying: the server unreachable, a deadlock, a serialization
- * failure, a pool timeout. Anything else (a constraint, a bad statement) would fail again.
+ * failure, a pool or transaction timeout. Anything else (a constraint, a bad statement) would fail again.
  */
 export function isTransientDatabaseError(error: unknown): boolean {
   return (
     isDatabaseUnavailable(error) ||
-    (error instanceof Prisma.PrismaClientKnownRequestError && ['P2034', 'P1001', 'P1008', 'P1017', 'P2024'].includes(error.code)) ||
+    (error instanceof Prisma.PrismaClientKnownRequestError && ['P2034', 'P1001', 'P1008', 'P1017', 'P2024', 'P2028'].includes(error.code)) ||
     /deadlock detected|could not serialize access/i.test(String((error as Error)?.message))
   );
 }

@@ -67,3 +67,29 @@ export class DeliveryRetryError extends Error {
     this.name = 'DeliveryRetryError';
   }
 }
+
+/**
+ * A synchronous run (SUBSCRIPTION_NOTICE answered in the HTTP response) could not finish within the
+ * answer's time budget: waiting for the account, its provisioning, or the database took too long.
+ */
+export class DeadlineExceededError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DeadlineExceededError';
+  }
+}
+
+/**
+ * What operators are shown of an unexpected error (an event's lastError, its timeline): its name and
+ * message, without the code frames and absolute source paths some errors (Prisma's) carry. The stack goes
+ * to the log, not to the views.
+ */
+export function describeFailure(error: unknown): string {
+  const name = error instanceof Error && error.name !== 'Error' ? `${error.name}: ` : '';
+  const message = error instanceof Error ? error.message : String(error);
+  const lines = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !/^(→\s*)?\d+\s/.test(line) && !/(^|\s)(\/|[A-Za-z]:\\)[^\s]*:\d+(:\d+)?/.test(line) && !/^Invalid `.*` invocation/.test(line));
+  return `${name}${lines.join(' ') || 'unknown error'}`.slice(0, 2000);
+}

@@ -6,24 +6,31 @@
  *  - a token already finished: 200 with the stored result; still in flight: 202, no second job;
  *  - `ack=early` (a URL that never carries SUBSCRIPTION_NOTICE): 202 at once, the worker fetches;
  *  - otherwise the event is fetched inline to learn its type: SUBSCRIPTION_NOTICE and flag STATELESS
- *    are run now and answered 200 with the result; everything else is answered 202.
+ *    are run now and answered 200 with the result, within one time budget counted from the request's
+ *    arrival (SYNC_ANSWER_BUDGET_MS; AppDirect waits 5 s): fetch and token request, the account's
+ *    provisioning and locks, the apply. A notice that cannot finish in time is answered 200 PENDING and
+ *    applied right after by a worker; everything else is answered 202.
  *
  * The inbox row is committed before anything is enqueued, so a Redis outage still answers 202 and the
  * sweeper enqueues later. The HTTP layer (src/http/callback) maps the answer onto the response.
  */
+import { provisioningStatusOf } from '../accounts/accounts';
 import type { Config } from '../config';
-import type { PrismaClient } from '../db/client';
+import { isTransientDatabaseError, type PrismaClient } from '../db/client';
 import { AppError } from '../errors/app-error';
+import { DeadlineExceededError, describeFailure, TransientEventError } from '../errors/internal';
+import { isPingTest, unstorableReason } from '../events/schema';
 import type { Logger } from '../logging/logger';
 import type { MarketplaceClient, ResultBody } from '../marketplace/client';
 import { parseEventUrl, type EventLocation } from '../marketplace/event-url';
 import type { ProcessMetrics } from '../metrics/registry';
 import type { Producer } from '../queue/producer';
-import { DocumentWriter, storeDocument } from './document';
+import { DocumentWriter } from './document';
+import { resultOf } from './finish';
 import { NotificationRecorder, recordNonce, type InboxRow, type NonceRecord } from './record';
-import { runEvent } from './run';
+import { giveUp, runEvent, type RunResult } from './run';
 import { isFinal } from './statuses';
-import { markNotQueued, markQueued } from './transitions';
+import { markNotQueued, markQueued, recordRetry } from './transitions';
 
 export interface AcceptDeps {
   readonly config: Config;
@@ -39,6 +46,8 @@ export interface Notification {
   readonly ack: unknown;
   /** The OAuth 1.0a nonce to spend with the record (other credential models carry none). */
   readonly nonce: NonceRecord | undefined;
+  /** Epoch ms the request arrived: the synchronous answer's budget counts from here. */
+  readonly receivedAt: number;
   readonly logger: Logger;
 }
 
@@ -50,6 +59,10 @@ export interface Answer {
 }
 
 const accepted: Answer['body'] = { success: true };
+/** How often a notice checks whether its account's provisioning has finished. */
+const PROVISIONING_POLL_MS = 25;
+/** Of the budget, what the inline fetch leaves for applying a notice (at most a quarter of the budget). */
+const APPLY_RESERVE_MS = 750;
 
 export class NotificationAcceptor {
   private readonly recorder: NotificationRecorder;
@@ -74,19 +87,22 @@ export class NotificationAcceptor {
     // Committed as `queued`: that is all the answer needs; the job is added after answering.
     if (early) return this.answerLater(event, notification.logger);
 
-    const document = await this.fetchInline(location.eventUrl, event.consumerKey, notification.logger);
-    if (document !== null && !answersSynchronously(document)) {
-      // The common path: one UPDATE (shared with concurrent requests) stores the document and marks the row queued.
-      await this.documents.store(event.seq, document, { queued: true });
-      return this.answerLater(event, notification.logger);
+    const deadlineAt = notification.receivedAt + this.deps.config.syncAnswerBudgetMs;
+    const document = await this.fetchInline(location.eventUrl, event.consumerKey, deadlineAt, notification.logger);
+    if (document === null) {
+      // The fetch failed or missed its deadline: the type is unknown, so the worker takes over.
+      await this.enqueue(event, notification.logger);
+      return { status: 202, body: accepted };
     }
-    if (document !== null) {
-      const answer = await this.answerNow(event, document);
-      if (answer) return answer;
+    if (answersSynchronously(document)) return this.answerNow(event, document, deadlineAt, notification.logger);
+    if (unstorableReason(document) !== null) {
+      // The worker fetches it again and reports INVALID_RESPONSE at its first attempt.
+      await this.enqueue(event, notification.logger);
+      return { status: 202, body: accepted };
     }
-    // The fetch failed or timed out (or the event must wait for its account): the worker takes over.
-    await this.enqueue(event, notification.logger);
-    return { status: 202, body: accepted };
+    // The common path: one UPDATE (shared with concurrent requests) stores the document and marks the row queued.
+    await this.documents.store(event.seq, document, { queued: true });
+    return this.answerLater(event, notification.logger);
   }
 
   /** The SSRF guard: only an event URL of a configured marketplace is ever fetched. */
@@ -124,21 +140,66 @@ export class NotificationAcceptor {
     };
   }
 
-  /** NOTICE / STATELESS: run it now and answer with the result; null when it must wait (the worker takes over). */
-  private async answerNow(event: InboxRow, document: unknown): Promise<Answer | null> {
-    await storeDocument(this.deps.prisma, event.seq, document);
-    const outcome = await runEvent(this.deps, event.token, { workerId: `api-${process.pid}`, synchronous: true });
-    if (outcome.kind !== 'finished') return null;
-    if (!outcome.alreadyFinished) this.deps.metrics.eventsTotal.inc({ type: outcome.type ?? 'unknown', code: outcome.result.errorCode ?? 'SUCCESS' });
-    return { status: 200, body: outcome.result };
+  /**
+   * SUBSCRIPTION_NOTICE / STATELESS: run it now and answer 200 with the result, within the budget. AppDirect
+   * reads a notice's result from this answer only, so it is never 202: a notice that cannot be applied in
+   * time (the account's provisioning, its lock or the database too slow) is answered 200 PENDING and applied
+   * right after by a worker (ahead of the account's queued events; the marketplace's state has changed
+   * already), and one that fails for good is answered with its code.
+   */
+  private async answerNow(event: InboxRow, document: unknown, deadlineAt: number, logger: Logger): Promise<Answer> {
+    const workerId = `api-${process.pid}`;
+    const startedAt = new Date();
+    const accountId = accountIdOf(document);
+    const provisioned = accountId === null || isPingTest(document) || (await this.waitUntilProvisioned(accountId, deadlineAt));
+    let outcome: RunResult | null = null;
+    let lateReason = provisioned ? '' : 'the account is still being provisioned';
+    if (provisioned) {
+      try {
+        outcome = await runEvent(this.deps, event.token, { workerId, synchronous: true, document, deadlineAt });
+        if (outcome.kind === 'deferred') lateReason = 'the account is still being provisioned';
+      } catch (error) {
+        if (error instanceof DeadlineExceededError || error instanceof TransientEventError || isTransientDatabaseError(error)) {
+          lateReason = (error as Error).message;
+        } else {
+          // An error no retry can fix: reported now, with a clean message for operators (the stack to the log).
+          logger.error({ err: error, token: event.token }, 'notice failed with an error no retry can fix');
+          outcome = await giveUp(this.deps, event.token, { code: 'UNKNOWN_ERROR', lastError: describeFailure(error) }, { workerId, startedAt });
+        }
+      }
+    }
+    if (outcome?.kind === 'finished') {
+      if (!outcome.alreadyFinished) this.deps.metrics.eventsTotal.inc({ type: outcome.type ?? 'unknown', code: outcome.result.errorCode ?? 'SUCCESS' });
+      return { status: 200, body: outcome.result };
+    }
+    return this.answerPendingThenApply(event, `answered PENDING within the answer's time budget: ${lateReason}`, { workerId, startedAt }, logger);
   }
 
-  /** Fetches the event within the deadline; null when it could not (the worker will). */
-  private async fetchInline(eventUrl: string, consumerKey: string | null, logger: Logger): Promise<unknown> {
+  /** The notice goes on in a worker; AppDirect is told it is being applied (PENDING, in a 200). */
+  private async answerPendingThenApply(event: InboxRow, note: string, attempt: { workerId: string; startedAt: Date }, logger: Logger): Promise<Answer> {
+    await recordRetry(this.deps.prisma, event.token, new Error(note), attempt, 'deferred');
+    this.deps.metrics.eventsTotal.inc({ type: 'SUBSCRIPTION_NOTICE', code: 'PENDING' });
+    const answer = this.answerLater(event, logger);
+    return { ...answer, status: 200, body: resultOf(false, { errorCode: 'PENDING', message: 'The change is being applied; it takes effect in a moment.' }) };
+  }
+
+  /** Waits (within the budget) for the account's product provisioning, which later events of it wait for. */
+  private async waitUntilProvisioned(accountId: string, deadlineAt: number): Promise<boolean> {
+    for (;;) {
+      if ((await provisioningStatusOf(this.deps.prisma, accountId)) !== 'pending') return true;
+      if (Date.now() + PROVISIONING_POLL_MS >= deadlineAt) return false;
+      await new Promise((resolve) => setTimeout(resolve, PROVISIONING_POLL_MS));
+    }
+  }
+
+  /** Fetches the event within the answer's budget (less the time a notice needs to be applied); null when it could not. */
+  private async fetchInline(eventUrl: string, consumerKey: string | null, deadlineAt: number, logger: Logger): Promise<unknown> {
     const { config, marketplace } = this.deps;
     const consumer = consumerKey ? config.appdirect.consumerCredentials.find((c) => c.key === consumerKey) : undefined;
+    const timeoutMs = deadlineAt - Math.min(APPLY_RESERVE_MS, config.syncAnswerBudgetMs / 4) - Date.now();
+    if (timeoutMs <= 0) return null;
     try {
-      return await marketplace.fetchEvent(eventUrl, { timeoutMs: config.eventFetchDeadlineMs, consumer });
+      return await marketplace.fetchEvent(eventUrl, { timeoutMs, consumer });
     } catch (error) {
       logger.info({ err: (error as Error).message }, 'inline fetch failed; falling back to the queue');
       return null;
@@ -176,6 +237,11 @@ function answersOnRecord(raw: unknown): boolean {
 
 /** Types answered in the HTTP response: NOTICE is sync-only in AppDirect's docs; STATELESS is the ping test. */
 function answersSynchronously(raw: unknown): boolean {
-  const doc = (raw ?? {}) as { type?: unknown; flag?: unknown };
-  return doc.type === 'SUBSCRIPTION_NOTICE' || doc.flag === 'STATELESS';
+  return isPingTest(raw) || (raw as { type?: unknown } | null)?.type === 'SUBSCRIPTION_NOTICE';
+}
+
+/** The account a (not yet validated) document names, when it names one as text. */
+function accountIdOf(raw: unknown): string | null {
+  const id = (raw as { payload?: { account?: { accountIdentifier?: unknown } } } | null)?.payload?.account?.accountIdentifier;
+  return typeof id === 'string' && id.length > 0 && id.length <= 255 ? id : null;
 }

@@ -16,7 +16,11 @@ interface DocumentRow {
   readonly queued: boolean;
 }
 
-const text = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
+/**
+ * A field copied to a column the admin views filter on: only text that fits the column's index (longer
+ * values are left out here; the document itself fails validation and is reported INVALID_RESPONSE).
+ */
+const text = (value: unknown, max: number): string | null => (typeof value === 'string' && value.length > 0 && value.length <= max ? value : null);
 
 /**
  * One UPDATE for any number of rows. It never regresses a row a worker already moved on (a duplicate
@@ -51,11 +55,11 @@ export async function storeDocuments(prisma: PrismaClient, rows: readonly Docume
     FROM unnest(
       ${seqs}::bigint[],
       ${rows.map((r) => JSON.stringify(r.raw))}::jsonb[],
-      ${docs.map((d) => text(d.type))}::text[],
-      ${docs.map((d) => text(d.flag))}::text[],
-      ${docs.map((d) => text(d.payload?.account?.accountIdentifier))}::text[],
-      ${docs.map((d) => text(d.payload?.company?.uuid))}::text[],
-      ${docs.map((d) => text(d.payload?.company?.name))}::text[],
+      ${docs.map((d) => text(d.type, 100))}::text[],
+      ${docs.map((d) => text(d.flag, 100))}::text[],
+      ${docs.map((d) => text(d.payload?.account?.accountIdentifier, 255))}::text[],
+      ${docs.map((d) => text(d.payload?.company?.uuid, 255))}::text[],
+      ${docs.map((d) => text(d.payload?.company?.name, 500))}::text[],
       ${rows.map((r) => r.queued)}::boolean[]
     ) AS d(seq, payload, type, flag, "accountId", "companyUuid", "companyName", queued)
     WHERE events.seq = d.seq

@@ -1,24 +1,25 @@
 /**
- * Running one event: load the inbox row, fetch the document if it has not been
- * fetched, validate, apply in one transaction with its result, and say what
- * the caller (a worker, or the callback answering synchronously) should do next.
+ * Running one event: claim the inbox row, fetch the document if it has not been fetched, validate, apply
+ * in one transaction with its result, and say what the caller (a worker, or the callback answering
+ * synchronously) should do next.
  *
- * Business outcomes are results (status failed + AppDirect error code) reported
- * at once; transient faults throw TransientEventError so the queue retries them.
+ * Business outcomes are results (status failed + AppDirect error code) reported at once; so is data that
+ * can never be applied (INVALID_RESPONSE). Faults a later attempt may get past throw TransientEventError;
+ * anything else thrown is a defect the job reports as UNKNOWN_ERROR at once (src/jobs/event.ts).
  */
 import type { Config } from '../config';
 import { isTransientDatabaseError, type Event, type Prisma, type PrismaClient } from '../db/client';
 import { EVENT_ERROR_CODES, type EventErrorCode } from '../errors/catalogue';
-import { EventFinishedElsewhereError, EventNotFoundError, MarketplaceError, TransientEventError } from '../errors/internal';
+import { DeadlineExceededError, EventFinishedElsewhereError, EventNotFoundError, MarketplaceError, TransientEventError } from '../errors/internal';
 import { APPLY_BY_TYPE, type Outcome } from '../events/apply';
-import { parseEventDocument, type EventDocument } from '../events/schema';
+import { isPingTest, parseEventDocument, unstorableReason, type EventDocument } from '../events/schema';
 import type { HookCallRecord } from '../hooks/kinds';
 import type { MarketplaceClient, ResultBody } from '../marketplace/client';
 import type { OwedDelivery } from '../report/deliver';
 import { storeDocument } from './document';
 import { finishEvent, resultOf, type AttemptInfo, type FinalOutcome } from './finish';
 import { isFinal, UNFINISHED_SQL } from './statuses';
-import { claimEvent, markPendingSince } from './transitions';
+import { claimEvent, markPendingSince, pinAccountStatus } from './transitions';
 
 export interface RunDeps {
   readonly prisma: PrismaClient;
@@ -28,8 +29,12 @@ export interface RunDeps {
 
 export interface RunOptions {
   readonly workerId: string;
-  /** The result goes back in the HTTP answer: no result POST, and no waiting. */
+  /** The result goes back in the HTTP answer: no result POST, and no waiting for the account's provisioning. */
   readonly synchronous: boolean;
+  /** The document, when the caller has just fetched it (not fetched again). */
+  readonly document?: unknown;
+  /** Epoch ms by which the run must be over (the synchronous answer's budget): lock waits are bounded by it. */
+  readonly deadlineAt?: number;
 }
 
 export type RunResult =
@@ -50,6 +55,10 @@ export type RunResult =
 /** Fallback only: the event it waits for promotes it when it finishes (see src/jobs/event.ts). */
 const ORDERING_RETRY_MS = 1000;
 const PENDING_RETRY_MS = 2000;
+/** Time the synchronous path keeps for itself after the last wait (finishing and answering). */
+const ANSWER_RESERVE_MS = 150;
+
+const NOTICE = 'SUBSCRIPTION_NOTICE';
 
 /** Runs the event once. Never applies an event twice: a finished event returns its stored result. */
 export async function runEvent(deps: RunDeps, token: string, options: RunOptions): Promise<RunResult> {
@@ -63,64 +72,111 @@ export async function runEvent(deps: RunDeps, token: string, options: RunOptions
   // Attempts are numbered by the event's own counter, so an operator's retry continues the timeline.
   const attempt: AttemptInfo = { workerId: options.workerId, attempt: event.attempts, startedAt };
 
-  const fetched = await documentOf(deps, event);
-  if ('failure' in fetched) return finishWithoutApply(deps.prisma, event, fetched.failure, attempt, options);
+  const fetched = await documentOf(deps, event, options.document);
+  // SUBSCRIPTION_NOTICE results go back in the HTTP answer only (AppDirect reads them nowhere else).
+  const noResultPost = options.synchronous || typeOf(fetched) === NOTICE;
+  const finishNow = (early: EarlyOutcome) => finishWithoutApply(deps.prisma, event, early, attempt, noResultPost);
+  // A ping test is answered success however sparse (or unstorable) the rest of its document is.
+  if (isPingTest(fetched.raw)) return finishNow({ success: 'Ping test received; nothing was changed.' });
+  if ('failure' in fetched) return finishNow(fetched.failure);
   const parsed = parseEventDocument(fetched.raw);
-  if ('problems' in parsed) {
-    const message = `The event could not be read: ${parsed.problems.slice(0, 5).join('; ')}.`;
-    return finishWithoutApply(deps.prisma, event, { code: 'INVALID_RESPONSE', message }, attempt, options);
-  }
+  if ('problems' in parsed) return finishNow({ code: 'INVALID_RESPONSE', message: `The event could not be read: ${parsed.problems.slice(0, 5).join('; ')}.` });
   const document = parsed.document;
-  if (document.flag === 'STATELESS') {
-    return finishWithoutApply(deps.prisma, event, { success: 'Ping test received; nothing was changed.' }, attempt, options);
-  }
-  const apply = APPLY_BY_TYPE[document.type];
-  if (!apply) {
-    return finishWithoutApply(deps.prisma, event, { code: 'CONFIGURATION_ERROR', message: `Event type ${document.type} is not supported by this application.` }, attempt, options);
-  }
+  const apply = APPLY_BY_TYPE.get(document.type);
+  if (!apply) return finishNow({ code: 'CONFIGURATION_ERROR', message: `Event type ${document.type} is not supported by this application.` });
 
+  // The row's account is known once the document is stored: on a first run that fetched it just now, read it here.
+  const accountId = event.accountId ?? document.payload.account?.accountIdentifier ?? null;
+  const remaining = () => (options.deadlineAt === undefined ? undefined : options.deadlineAt - Date.now() - ANSWER_RESERVE_MS);
+  const budget = remaining();
+  if (budget !== undefined && budget <= 0) throw new DeadlineExceededError('no time left to apply the event');
   try {
     return await deps.prisma.$transaction(
       async (tx) => {
-        const lockKey = lockKeyFor(event.accountId, document);
+        const left = remaining();
+        // Bounded waits for the synchronous answer: the account lock and row locks give up in time.
+        if (left !== undefined) await tx.$executeRawUnsafe(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(left))}`);
+        const lockKey = lockKeyFor(accountId, document);
         if (lockKey) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`;
-        // Under the lock, in one round trip: is it still unfinished, does an earlier event of
-        // the account still wait (arrival order per account), is the account still being provisioned?
-        const [state] = await tx.$queryRaw<Array<{ status: string; result: unknown; earlier: boolean; provisioning: string | null }>>`
+        // Under the lock, in one round trip: is it still unfinished, does an earlier event of the account
+        // still wait (arrival order per account), how does the account stand?
+        const [state] = await tx.$queryRaw<Array<{ status: string; result: unknown; earlier: boolean; provisioning: string | null; accountStatus: string | null }>>`
           SELECT e.status::text AS status, e.result,
                  EXISTS (SELECT 1 FROM events p WHERE p."accountId" = e."accountId" AND p.seq < e.seq
                          AND p.status IN (${UNFINISHED_SQL})) AS earlier,
-                 (SELECT a."provisioningStatus"::text FROM accounts a WHERE a.id = e."accountId") AS provisioning
+                 (SELECT a."provisioningStatus"::text FROM accounts a WHERE a.id = e."accountId") AS provisioning,
+                 (SELECT a.status::text FROM accounts a WHERE a.id = e."accountId") AS "accountStatus"
           FROM events e WHERE e.seq = ${event.seq}`;
         if (!state || isFinal(state.status)) {
           // Finished by another worker while this one waited for the lock (one drained it).
           return { kind: 'finished', result: state?.result as ResultBody, hookCalls: [], delivery: null, alreadyFinished: true } as const;
         }
-        if (event.accountId) {
-          if (state.earlier) return { kind: 'deferred', reason: 'ordering', retryInMs: ORDERING_RETRY_MS } as const;
+        if (accountId) {
+          if (state.earlier) {
+            // A notice is applied at once, ahead of the account's queued events (AppDirect expects its answer
+            // within seconds, and the marketplace's state has already changed); the events it overtakes are
+            // still decided on the account's state as of their arrival.
+            if (document.type !== NOTICE) return { kind: 'deferred', reason: 'ordering', retryInMs: ORDERING_RETRY_MS } as const;
+            if (state.accountStatus) await pinAccountStatus(tx, accountId, event.seq, state.accountStatus);
+          }
           const waiting = await pendingProvisioning(tx, event, state.provisioning, deps.config.pendingWaitMs, options.synchronous);
           if (waiting === 'wait') return { kind: 'deferred', reason: 'pending', retryInMs: PENDING_RETRY_MS } as const;
           if (waiting === 'expired') {
             const outcome: FinalOutcome = { result: resultOf(false, { errorCode: 'PENDING', message: EVENT_ERROR_CODES.PENDING.userMessage }), hooks: [] };
-            const rows = await finishEvent(tx, event, outcome, attempt, { answeredSynchronously: options.synchronous });
+            const rows = await finishEvent(tx, event, outcome, attempt, { answeredSynchronously: noResultPost });
             return { kind: 'finished', result: outcome.result, ...rows, type: document.type } as const;
           }
         }
-        const outcome = await apply({ tx, token, document, development: event.development });
+        const outcome = await apply({
+          tx,
+          token,
+          eventSeq: event.seq,
+          document,
+          development: event.development,
+          accountStatusAtArrival: event.accountStatusAtArrival,
+        });
         const final = toFinal(outcome, document);
-        const rows = await finishEvent(tx, event, final, attempt, { answeredSynchronously: options.synchronous });
+        const rows = await finishEvent(tx, event, final, attempt, { answeredSynchronously: noResultPost });
         return { kind: 'finished', result: final.result, ...rows, type: document.type } as const;
       },
-      { timeout: 15_000, maxWait: 10_000 },
+      budget === undefined ? { timeout: 15_000, maxWait: 10_000 } : { timeout: Math.max(budget, 1), maxWait: Math.max(budget, 1) },
     );
   } catch (error) {
     if (error instanceof EventFinishedElsewhereError) {
       const finished = await deps.prisma.event.findUniqueOrThrow({ where: { token }, select: { result: true } });
       return { kind: 'finished', result: finished.result as unknown as ResultBody, hookCalls: [], delivery: null, alreadyFinished: true };
     }
-    if (isTransientDatabaseError(error)) throw new TransientEventError('apply', `database: ${(error as Error).message.split('\n').slice(-1)[0]}`, { cause: error });
+    if (options.deadlineAt !== undefined && (isTimeout(error) || Date.now() >= options.deadlineAt)) {
+      throw new DeadlineExceededError(`the account or the database did not answer in time: ${lastLine(error)}`, { cause: error });
+    }
+    if (isTransientDatabaseError(error)) throw new TransientEventError('apply', `database: ${lastLine(error)}`, { cause: error });
     throw error;
   }
+}
+
+/**
+ * Ends the event as failed with `code` without applying it: its attempts ran out (TRANSPORT_ERROR when it
+ * could not be fetched, UNKNOWN_ERROR otherwise), or it failed in a way no retry can fix (UNKNOWN_ERROR).
+ * The operator sees `lastError`; AppDirect's user a safe text.
+ */
+export async function giveUp(
+  deps: Pick<RunDeps, 'prisma'>,
+  token: string,
+  failure: { code: 'TRANSPORT_ERROR' | 'UNKNOWN_ERROR'; lastError: string },
+  attemptInfo: Omit<AttemptInfo, 'attempt'>,
+): Promise<RunResult> {
+  const event = await deps.prisma.event.findUniqueOrThrow({ where: { token } });
+  const attempt: AttemptInfo = { ...attemptInfo, attempt: Math.max(event.attempts, 1) };
+  const noResultPost = event.type === NOTICE;
+  return finishWithoutApply(deps.prisma, event, { code: failure.code, message: EVENT_ERROR_CODES[failure.code].userMessage, lastError: failure.lastError }, attempt, noResultPost);
+}
+
+const lastLine = (error: unknown): string => String((error as Error)?.message ?? error).split('\n').slice(-1)[0] ?? '';
+
+/** A bounded wait gave up: PostgreSQL's lock or statement timeout, or Prisma's transaction timeouts. */
+function isTimeout(error: unknown): boolean {
+  const text = `${(error as { code?: unknown })?.code ?? ''} ${(error as Error)?.message ?? ''}`;
+  return /55P03|57014|P2028|lock timeout|statement timeout|Transaction already closed|Unable to start a transaction/i.test(text);
 }
 
 /** Serialises work on one account (or, for a new order, on one company + application). */
@@ -140,7 +196,7 @@ async function pendingProvisioning(
 ): Promise<'go' | 'wait' | 'expired'> {
   if (provisioningStatus !== 'pending') return 'go';
   const since = event.pendingSince ?? new Date();
-  if (synchronous) return 'wait'; // the API falls back to the queue
+  if (synchronous) return 'wait'; // the synchronous answer has its own budget (src/inbox/accept.ts)
   if (!event.pendingSince) await markPendingSince(tx, event.seq, since);
   return Date.now() - since.getTime() >= budgetMs ? 'expired' : 'wait';
 }
@@ -157,13 +213,7 @@ function toFinal(outcome: Outcome, document: EventDocument): FinalOutcome {
 
 type EarlyOutcome = { code: EventErrorCode; message: string; lastError?: string } | { success: string };
 
-async function finishWithoutApply(
-  prisma: PrismaClient,
-  event: Event,
-  early: EarlyOutcome,
-  attempt: AttemptInfo,
-  options: Pick<RunOptions, 'synchronous'>,
-): Promise<RunResult> {
+async function finishWithoutApply(prisma: PrismaClient, event: Event, early: EarlyOutcome, attempt: AttemptInfo, noResultPost: boolean): Promise<RunResult> {
   const result = 'success' in early ? resultOf(true, { message: early.success }) : resultOf(false, { errorCode: early.code, message: early.message });
   const lastError = 'code' in early ? early.lastError : undefined;
   return prisma.$transaction(async (tx) => {
@@ -171,45 +221,43 @@ async function finishWithoutApply(
     if (isFinal(current.status)) {
       return { kind: 'finished', result: current.result as unknown as ResultBody, hookCalls: [], delivery: null } as const;
     }
-    const rows = await finishEvent(tx, event, { result, hooks: [] }, attempt, { answeredSynchronously: options.synchronous, lastError });
+    const rows = await finishEvent(tx, event, { result, hooks: [] }, attempt, { answeredSynchronously: noResultPost, lastError });
     return { kind: 'finished', result, ...rows } as const;
   });
 }
 
+type Fetched = { raw: unknown } | { failure: { code: EventErrorCode; message: string; lastError: string }; raw?: unknown };
+
+/** The event type a document names, read before validation (null when it names none). */
+const typeOf = (fetched: Fetched): string | null => {
+  const type = (fetched.raw as { type?: unknown } | null | undefined)?.type;
+  return typeof type === 'string' ? type : null;
+};
+
 /**
- * The raw event document: the stored one, or fetched now (and stored with the
- * fields the admin views filter on). Non-transient fetch failures become results.
+ * The raw event document: the one given, the stored one, or fetched now, and stored (with the fields the
+ * admin views filter on) when it is new. A document PostgreSQL could not hold is never stored: it is
+ * INVALID_RESPONSE at once. Non-transient fetch failures become results.
  */
-async function documentOf(deps: RunDeps, event: Event): Promise<{ raw: unknown } | { failure: { code: EventErrorCode; message: string; lastError: string } }> {
+async function documentOf(deps: RunDeps, event: Event, given: unknown): Promise<Fetched> {
   if (event.payload !== null) return { raw: event.payload };
-  const consumer = event.consumerKey
-    ? deps.config.appdirect.consumerCredentials.find((c) => c.key === event.consumerKey)
-    : undefined;
-  let raw: unknown;
-  try {
-    raw = await deps.marketplace.fetchEvent(event.eventUrl, { consumer });
-  } catch (error) {
-    if (error instanceof MarketplaceError && !error.transient) {
-      const code: EventErrorCode = error.kind === 'http' ? 'TRANSPORT_ERROR' : 'INVALID_RESPONSE';
-      return { failure: { code, message: EVENT_ERROR_CODES[code].userMessage, lastError: error.message } };
+  let raw = given;
+  if (raw === undefined) {
+    const consumer = event.consumerKey ? deps.config.appdirect.consumerCredentials.find((c) => c.key === event.consumerKey) : undefined;
+    try {
+      raw = await deps.marketplace.fetchEvent(event.eventUrl, { consumer });
+    } catch (error) {
+      if (error instanceof MarketplaceError && !error.transient) {
+        const code: EventErrorCode = error.kind === 'http' ? 'TRANSPORT_ERROR' : 'INVALID_RESPONSE';
+        return { failure: { code, message: EVENT_ERROR_CODES[code].userMessage, lastError: error.message } };
+      }
+      throw new TransientEventError('fetch', (error as Error).message, { cause: error });
     }
-    throw new TransientEventError('fetch', (error as Error).message, { cause: error });
+  }
+  const unstorable = unstorableReason(raw);
+  if (unstorable) {
+    return { raw, failure: { code: 'INVALID_RESPONSE', message: `The event could not be read: ${unstorable}.`, lastError: `not stored: ${unstorable}` } };
   }
   await storeDocument(deps.prisma, event.seq, raw);
   return { raw };
-}
-
-/**
- * Attempts are used up: the event becomes failed and its final code is
- * reported — TRANSPORT_ERROR when it could not be fetched, UNKNOWN_ERROR otherwise.
- * The operator sees the last error; AppDirect's user sees a safe text.
- */
-export async function giveUp(deps: Pick<RunDeps, 'prisma'>, token: string, error: TransientEventError, attemptInfo: AttemptInfo): Promise<RunResult> {
-  let attempt = attemptInfo;
-  const event = await deps.prisma.event.findUniqueOrThrow({ where: { token } });
-  attempt = { ...attempt, attempt: Math.max(event.attempts, 1) };
-  const code: EventErrorCode = error.stage === 'fetch' ? 'TRANSPORT_ERROR' : 'UNKNOWN_ERROR';
-  return finishWithoutApply(deps.prisma, event, { code, message: EVENT_ERROR_CODES[code].userMessage, lastError: error.message }, attempt, {
-    synchronous: false,
-  });
 }

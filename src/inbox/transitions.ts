@@ -133,3 +133,13 @@ export async function cancelEvent(prisma: PrismaClient, token: string, result: R
     return 'cancelled' as const;
   });
 }
+
+/**
+ * A SUBSCRIPTION_NOTICE is overtaking the account's unfinished events: pin the account's status as it is
+ * now on each of them (unless an earlier notice already did), so they are still decided as of their arrival.
+ */
+export async function pinAccountStatus(tx: Prisma.TransactionClient, accountId: string, beforeSeq: bigint, status: string): Promise<void> {
+  await tx.$executeRaw`
+    UPDATE events SET "accountStatusAtArrival" = ${status}::"AccountStatus"
+    WHERE "accountId" = ${accountId} AND seq < ${beforeSeq} AND status IN (${UNFINISHED_SQL}) AND "accountStatusAtArrival" IS NULL`;
+}

@@ -5,7 +5,7 @@
  * order, PENDING) delays the job without spending an attempt.
  */
 import { z } from 'zod';
-import { TransientEventError } from '../errors/internal';
+import { describeFailure, EventNotFoundError, TransientEventError } from '../errors/internal';
 import { giveUp, runEvent, type RunResult } from '../inbox/run';
 import { markWaiting, nextEventOfAccount, recordRetry } from '../inbox/transitions';
 import { QUEUES } from '../queue/names';
@@ -38,17 +38,10 @@ async function runEventJob(deps: JobDeps, policy: RetryPolicy, token: string, co
   try {
     outcome = await runEvent(deps, token, { workerId: context.workerId, synchronous: false });
   } catch (error) {
-    if (!policy.isTransient(error)) throw error;
-    const transient = error instanceof TransientEventError ? error : new TransientEventError('apply', (error as Error).message, { cause: error });
-    if (context.isLastAttempt) {
-      deps.logger.error({ token, err: transient.message }, 'event failed after its last attempt');
-      const final = await giveUp(deps, token, transient, attempt);
-      if (final.kind === 'finished') await followUps(deps, token, final);
-      countSettled(deps, null, transient.stage === 'fetch' ? 'TRANSPORT_ERROR' : 'UNKNOWN_ERROR', attempt.startedAt);
-      return;
-    }
-    await recordRetry(deps.prisma, token, transient, attempt, 'retrying').catch(() => undefined);
-    throw transient;
+    if (error instanceof EventNotFoundError) throw error; // no event to settle: the job fails for good
+    const final = await settleFailure(deps, policy, token, error, attempt, context);
+    if (!final) throw error; // BullMQ retries it with the events backoff
+    return;
   }
   if (outcome.kind === 'deferred') {
     if (outcome.reason === 'pending') await recordRetry(deps.prisma, token, new Error('waiting for the account to be provisioned'), attempt, 'deferred');
@@ -59,6 +52,34 @@ async function runEventJob(deps: JobDeps, policy: RetryPolicy, token: string, co
   await followUps(deps, token, outcome);
   countSettled(deps, outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', attempt.startedAt);
   await drainAccount(deps, token, outcome.nextOfAccount, context.workerId);
+}
+
+/**
+ * A run that threw: a fault worth retrying is recorded and retried (false) until its last attempt, which
+ * reports TRANSPORT_ERROR (the fetch failed) or UNKNOWN_ERROR; anything else (a defect, an error no retry
+ * can fix) reports UNKNOWN_ERROR at once, the stack in the log and a clean message for operators, who can
+ * retry it once fixed. Returns true when the event is settled.
+ */
+async function settleFailure(
+  deps: JobDeps,
+  policy: RetryPolicy,
+  token: string,
+  error: unknown,
+  attempt: { workerId: string; startedAt: Date },
+  context: JobContext,
+): Promise<boolean> {
+  const transient = policy.isTransient(error);
+  if (transient && !context.isLastAttempt) {
+    await recordRetry(deps.prisma, token, error as Error, attempt, 'retrying').catch(() => undefined);
+    return false;
+  }
+  const code = error instanceof TransientEventError && error.stage === 'fetch' ? 'TRANSPORT_ERROR' : 'UNKNOWN_ERROR';
+  if (transient) deps.logger.error({ token, err: (error as Error).message }, 'event failed after its last attempt');
+  else deps.logger.error({ token, err: error }, 'event failed with an error no retry can fix');
+  const final = await giveUp(deps, token, { code, lastError: describeFailure(error) }, attempt);
+  if (final.kind === 'finished') await followUps(deps, token, final);
+  countSettled(deps, null, code, attempt.startedAt);
+  return true;
 }
 
 /**

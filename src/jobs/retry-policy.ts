@@ -3,7 +3,7 @@
  * worth another attempt. The producer (attempts, backoff name) and the worker loop (backoff, transient
  * or not) are both given `retryPolicies(config)`, so this file is the one place to change a policy.
  */
-import { DeliveryRetryError, EventNotFoundError } from '../errors/internal';
+import { DeliveryRetryError, TransientEventError } from '../errors/internal';
 import { QUEUES } from '../queue/names';
 import type { RetryPolicies, RetryPolicy } from '../queue/policy';
 
@@ -46,10 +46,11 @@ const policy = (attempts: number, baseMs: number, capMs: number, isTransient: (e
 
 export function retryPolicies(settings: RetrySettings): RetryPolicies {
   return {
-    // Events: a business outcome is a result, not an error, so whatever throws is a fault (marketplace
-    // away, deadlock, lost connection) worth retrying; the last attempt reports TRANSPORT_ERROR or
-    // UNKNOWN_ERROR (src/jobs/event.ts). A job naming no event has nothing to retry.
-    [QUEUES.events]: policy(settings.eventMaxAttempts, settings.eventBackoffMs, CAP_MS.event, (error) => !(error instanceof EventNotFoundError)),
+    // Events: a business outcome is a result, not an error. Faults a later attempt may get past (the
+    // marketplace away or answering 5xx, a deadlock, a lost connection) are TransientEventErrors, retried
+    // until the last attempt reports TRANSPORT_ERROR or UNKNOWN_ERROR; anything else (a defect, an error no
+    // retry can fix) is UNKNOWN_ERROR at once (src/jobs/event.ts).
+    [QUEUES.events]: policy(settings.eventMaxAttempts, settings.eventBackoffMs, CAP_MS.event, (error) => error instanceof TransientEventError),
     // Results: network errors, 5xx and 429 are retried (for more than 24 h by default); a 4xx is final.
     [QUEUES.results]: policy(settings.resultMaxAttempts, settings.resultBackoffMs, CAP_MS.result, (error) => error instanceof DeliveryRetryError),
     // Hooks: the vendor's code failing is retried until it succeeds or attempts run out.

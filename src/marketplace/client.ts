@@ -70,17 +70,18 @@ export class MarketplaceClient {
     method: 'GET' | 'POST',
     url: string,
     body: string | undefined,
-    /** timeoutMs: a shorter deadline than the client's own (the callback's inline fetch). */
+    /** timeoutMs: a shorter deadline than the client's own (the callback's inline fetch); it covers the token request too. */
     options: { timeoutMs?: number; consumer?: { key: string; secret: string } },
   ): Promise<Response> {
+    const deadline = Date.now() + Math.min(options.timeoutMs ?? Number.POSITIVE_INFINITY, this.options.timeoutMs ?? 10_000);
     const origin = new URL(url).origin;
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const consumer = options.consumer ?? this.options.credentials.consumer;
     if (consumer) headers.Authorization = oauth1Header(consumer, method, url);
-    else if (this.tokens) headers.Authorization = `Bearer ${await this.tokens.token(origin)}`;
+    else if (this.tokens) headers.Authorization = `Bearer ${await withDeadline(this.tokens.token(origin), deadline, `token request to ${origin}`)}`;
     // One timeout signal per request (combining signals with AbortSignal.any costs measurably per request).
-    const signal = AbortSignal.timeout(Math.min(options.timeoutMs ?? Number.POSITIVE_INFINITY, this.options.timeoutMs ?? 10_000));
+    const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
     let response: Response;
     try {
       response = await fetch(url, { method, headers, body, signal, redirect: 'manual' });
@@ -91,6 +92,19 @@ export class MarketplaceClient {
     }
     if (response.status === 401 && this.tokens && !consumer) this.tokens.invalidate(origin);
     return response;
+  }
+}
+
+/** `promise`, or a timeout MarketplaceError at `deadline` (the promise itself goes on: a token request is shared). */
+async function withDeadline<T>(promise: Promise<T>, deadline: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new MarketplaceError('timeout', `${what} did not finish in time`)), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

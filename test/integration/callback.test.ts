@@ -47,7 +47,7 @@ describe('GET /appdirect/events', () => {
       APPDIRECT_OAUTH2_CLIENT_ID: OAUTH2.id,
       APPDIRECT_OAUTH2_CLIENT_SECRET: OAUTH2.secret,
       APPDIRECT_MARKETPLACE_URLS: marketplace.origin,
-      EVENT_FETCH_DEADLINE_MS: '500',
+      SYNC_ANSWER_BUDGET_MS: '700',
     });
     server = subject.app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));

@@ -60,10 +60,11 @@ describe('applying events', () => {
 
     it('orders an add-on of an account (parentAccountIdentifier), and ACCOUNT_NOT_FOUND for an unknown parent', async () => {
       const { accountId } = await order(3);
+      const { companyUuid } = await s.subject.db.prisma.account.findUniqueOrThrow({ where: { id: accountId } });
       const addon = (parent: string) => ({
         type: 'SUBSCRIPTION_ORDER',
         payload: {
-          company: { uuid: 'c', name: 'Customer Inc' },
+          company: { uuid: companyUuid, name: 'Customer Inc' },
           account: { accountIdentifier: null, status: 'INITIALIZED', parentAccountIdentifier: parent },
           order: { editionCode: 'EXTRA-STORAGE', pricingDuration: 'MONTHLY', items: [{ unit: 'GIGABYTE', quantity: '50' }] },
         },
@@ -155,12 +156,12 @@ describe('applying events', () => {
       expect(await s.send(unassignEvent(accountId, creator))).toMatchObject({ success: false, errorCode: 'UNAUTHORIZED' });
     });
 
-    it('updates a known user, USER_NOT_FOUND for an unknown one', async () => {
+    it('updates a known user; an unknown one is recorded and accepted (protocol reference §6)', async () => {
       const { accountId, creator } = await order(5);
       const updated = { ...creator, firstName: 'Danielle', email: 'danielle@customer.example' };
-      expect(await s.send(accountEvent('USER_UPDATED', accountId, { user: updated }))).toMatchObject({ success: true });
+      expect(await s.send(accountEvent('USER_UPDATED', accountId, { user: updated }))).toMatchObject({ success: true, message: 'Details updated.' });
       expect(await s.subject.db.prisma.user.findUniqueOrThrow({ where: { uuid: creator.uuid as string } })).toMatchObject({ firstName: 'Danielle', email: 'danielle@customer.example' });
-      expect(await s.send(accountEvent('USER_UPDATED', accountId, { user: person() }))).toMatchObject({ success: false, errorCode: 'USER_NOT_FOUND' });
+      expect(await s.send(accountEvent('USER_UPDATED', accountId, { user: person() }))).toMatchObject({ success: true, message: 'Details recorded (the user holds no seat here).' });
     });
   });
 

@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProvisioningHooks } from '../../src/hooks';
 import type { ResultBody } from '../../src/marketplace/client';
-import { FakeMarketplace } from '../../tools/fake-marketplace/server';
+import { FakeMarketplace, type FakeMarketplaceOptions } from '../../tools/fake-marketplace/server';
 import { notify, type NotifyAuth } from '../../tools/fake-marketplace/notify';
 import { startTestApp, type TestApp } from './app';
 import { eventually, startTestWorkers, type TestWorkers } from './workers';
@@ -31,9 +31,9 @@ export interface Scenario {
 
 export async function startScenario(
   env: NodeJS.ProcessEnv = {},
-  options: { workers?: boolean; hooks?: ProvisioningHooks; sweepEveryMs?: number } = {},
+  options: { workers?: boolean; hooks?: ProvisioningHooks; sweepEveryMs?: number; marketplace?: Omit<FakeMarketplaceOptions, 'client'> } = {},
 ): Promise<Scenario> {
-  const marketplace = await new FakeMarketplace({ client: CLIENT }).start();
+  const marketplace = await new FakeMarketplace({ ...options.marketplace, client: CLIENT }).start();
   const subject = await startTestApp({
     APPDIRECT_BASIC_USERNAME: BASIC.username,
     APPDIRECT_BASIC_PASSWORD: BASIC.password,

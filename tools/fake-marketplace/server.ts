@@ -17,6 +17,8 @@ export interface FakeMarketplaceOptions {
   readonly consumer?: { key: string; secret: string };
   /** Separate credentials: the OAuth 2.0 client the vendor uses at /oauth2/token. */
   readonly client?: { id: string; secret: string };
+  /** expires_in of the tokens issued (default 3600). */
+  readonly tokenLifetimeSeconds?: number;
 }
 
 export interface RecordedResult {
@@ -47,6 +49,10 @@ export class FakeMarketplace {
   readonly tokensIssued: string[] = [];
   fetchFaults: Fault[] = [];
   resultFaults: Fault[] = [];
+  /** Scripted misbehaviour of /oauth2/token (delays, statuses). */
+  tokenFaults: Fault[] = [];
+  /** When the last token was issued (epoch ms). */
+  lastTokenAt = 0;
   private server: http.Server | null = null;
   private readonly sockets = new Set<Socket>();
   /** Scripted delays still pending; stop() cancels them so nothing outlives the server. */
@@ -99,7 +105,16 @@ export class FakeMarketplace {
       req.on('data', (chunk: Buffer) => (text += chunk.toString()));
       req.on('end', () => resolve(text));
     });
-    if (req.method === 'POST' && url.pathname === '/oauth2/token') return this.issueToken(req, body, res);
+    if (req.method === 'POST' && url.pathname === '/oauth2/token') {
+      const fault = this.tokenFaults.find((f) => f.times > 0);
+      if (fault) {
+        fault.times -= 1;
+        if (fault.delayMs) await this.pause(fault.delayMs);
+        if (!this.server?.listening) return;
+        if (fault.status) return this.send(res, fault.status, { error: 'scripted failure' });
+      }
+      return this.issueToken(req, body, res);
+    }
     const match = EVENT_PATH.exec(url.pathname);
     if (!match) return this.send(res, 404, { error: 'not found' });
     const token = decodeURIComponent(match[1]!);
@@ -112,16 +127,7 @@ export class FakeMarketplace {
       fault.times -= 1;
       if (fault.hang) return; // the socket stays open until the caller gives up (or stop())
       if (fault.delayMs) {
-        await new Promise<void>((resolve) => {
-          const delay = {
-            timer: setTimeout(() => {
-              this.delays.delete(delay);
-              resolve();
-            }, fault.delayMs),
-            resolve,
-          };
-          this.delays.add(delay);
-        });
+        await this.pause(fault.delayMs);
         if (!this.server?.listening) return;
       }
       if (fault.status) return this.send(res, fault.status, { error: 'scripted failure' });
@@ -140,6 +146,20 @@ export class FakeMarketplace {
     const event = stored ?? (this.options.fallbackEvent ? { ...this.options.fallbackEvent(token), marketplace: { partner: 'ACME', baseUrl: this.origin } } : undefined);
     if (!event) return this.send(res, 404, { error: 'no such event' });
     this.send(res, 200, event);
+  }
+
+  /** A scripted delay that stop() cuts short. */
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const delay = {
+        timer: setTimeout(() => {
+          this.delays.delete(delay);
+          resolve();
+        }, ms),
+        resolve,
+      };
+      this.delays.add(delay);
+    });
   }
 
   /** OAuth 1.0a (verified by recomputing the signature with oauth-1.0a) or a bearer token we issued. */
@@ -169,7 +189,8 @@ export class FakeMarketplace {
     if (form.get('grant_type') !== 'client_credentials' || form.get('scope') !== 'ROLE_APPLICATION') return this.send(res, 400, { error: 'invalid_request' });
     const token = randomBytes(16).toString('hex');
     this.tokensIssued.push(token);
-    this.send(res, 200, { access_token: token, token_type: 'bearer', expires_in: 3600, scope: 'ROLE_APPLICATION' });
+    this.lastTokenAt = Date.now();
+    this.send(res, 200, { access_token: token, token_type: 'bearer', expires_in: this.options.tokenLifetimeSeconds ?? 3600, scope: 'ROLE_APPLICATION' });
   }
 
   private send(res: ServerResponse, status: number, body: unknown): void {

@@ -1,14 +1,41 @@
-/** Add-ons: legacy ADDON_* events and SUBSCRIPTION_ORDER/CANCEL carrying parentAccountIdentifier. */
+/**
+ * Add-ons: legacy ADDON_* events and SUBSCRIPTION_ORDER/CANCEL carrying parentAccountIdentifier. An
+ * add-on is always handled through the subscription it belongs to: the event must name that account, the
+ * account's state must allow it, and an add-on (or binding) of another account is not found there.
+ */
 import { lockAccount } from '../../accounts/accounts';
 import { bindAddon, cancelAddon, changeAddon, createAddon, findAddon, findBinding, unbindAddon } from '../../accounts/addons';
+import type { AccountAction } from '../../accounts/lifecycle';
 import { upsertUser } from '../../accounts/users';
-import type { Prisma } from '../../db/client';
+import type { Account, AddonInstance, Prisma } from '../../db/client';
 import type { OrderInfo } from '../schema';
-import { fail, newIdentifier, ok, type ApplyContext, type Outcome } from './outcome';
+import { decideFor, fail, newIdentifier, ok, type ApplyContext, type Outcome } from './outcome';
+
+const notOnAccount = (accountId: string) => fail('BINDING_NOT_FOUND', `This add-on was not found on subscription ${accountId}.`);
+
+/** The parent account named by the event, locked, if its state allows `action`; else the outcome to report. */
+async function parentAccount(ctx: ApplyContext, accountId: string | undefined, action: AccountAction): Promise<Account | Outcome> {
+  if (!accountId) return fail('INVALID_RESPONSE', 'The event names no subscription (payload.account.accountIdentifier).');
+  const account = await lockAccount(ctx.tx, accountId);
+  if (!account) return fail('ACCOUNT_NOT_FOUND');
+  const allowed = decideFor(ctx, account, action);
+  return allowed.allowed ? account : fail(allowed.code, allowed.message);
+}
+
+const isOutcome = <T extends object>(value: T | Outcome): value is Outcome => 'success' in value;
+
+/** The add-on named by the event, when it belongs to `account`. */
+async function addonOf(ctx: ApplyContext, account: Account): Promise<AddonInstance | Outcome> {
+  const addon = await findAddon(ctx.tx, ctx.document.payload.addonInstance?.id);
+  return addon && addon.accountId === account.id ? addon : notOnAccount(account.id);
+}
 
 export async function orderAddon(ctx: ApplyContext, parentAccountId: string | undefined, order: OrderInfo | undefined): Promise<Outcome> {
-  const account = await lockAccount(ctx.tx, parentAccountId);
-  if (!account) return fail('ACCOUNT_NOT_FOUND');
+  const account = await parentAccount(ctx, parentAccountId, 'orderAddon');
+  if (isOutcome(account)) return account;
+  // A v2 add-on order names the buying company: it must be the parent's.
+  const company = ctx.document.payload.company;
+  if (company && company.uuid !== account.companyUuid) return fail('ACCOUNT_NOT_FOUND', `This company has no subscription ${account.id}.`);
   const offeringCode = order?.addonOfferingCode ?? order?.editionCode;
   if (!offeringCode) return fail('INVALID_RESPONSE', 'The add-on order names no offering (order.addonOfferingCode or order.editionCode).');
   const id = newIdentifier('addon');
@@ -26,15 +53,27 @@ export async function orderAddon(ctx: ApplyContext, parentAccountId: string | un
   });
 }
 
-/** SUBSCRIPTION_CANCEL of an add-on subscription (its identifier is one of our add-on ids); null when it is not one. */
+/**
+ * SUBSCRIPTION_CANCEL of an add-on subscription (its identifier is one of our add-on ids, the parent in
+ * parentAccountIdentifier when given); null when the identifier is not an add-on.
+ */
 export async function cancelAddonIfAddon(ctx: ApplyContext, identifier: string | undefined): Promise<Outcome | null> {
   const addon = await findAddon(ctx.tx, identifier);
-  return addon ? cancelAddonInstance(ctx, addon.id) : null;
+  if (!addon) return null;
+  const parent = ctx.document.payload.account?.parentAccountIdentifier ?? addon.accountId;
+  if (parent !== addon.accountId) return notOnAccount(parent);
+  const account = await parentAccount(ctx, parent, 'cancelAddon');
+  return isOutcome(account) ? account : cancelAddonInstance(ctx, addon);
 }
 
-async function cancelAddonInstance(ctx: ApplyContext, addonId: string | undefined): Promise<Outcome> {
-  const addon = await findAddon(ctx.tx, addonId);
-  if (!addon) return fail('BINDING_NOT_FOUND', 'This add-on was not found.');
+async function cancelAddonInstanceOf(ctx: ApplyContext): Promise<Outcome> {
+  const account = await parentAccount(ctx, ctx.document.payload.account?.accountIdentifier, 'cancelAddon');
+  if (isOutcome(account)) return account;
+  const addon = await addonOf(ctx, account);
+  return isOutcome(addon) ? addon : cancelAddonInstance(ctx, addon);
+}
+
+async function cancelAddonInstance(ctx: ApplyContext, addon: AddonInstance): Promise<Outcome> {
   if (addon.status === 'cancelled') return ok('The add-on was already cancelled.');
   await cancelAddon(ctx.tx, addon.id);
   return ok('Add-on cancelled.', {
@@ -45,12 +84,15 @@ async function cancelAddonInstance(ctx: ApplyContext, addonId: string | undefine
 export const addonOrder = (ctx: ApplyContext): Promise<Outcome> =>
   orderAddon(ctx, ctx.document.payload.account?.accountIdentifier, ctx.document.payload.order);
 
-export const addonCancel = (ctx: ApplyContext): Promise<Outcome> => cancelAddonInstance(ctx, ctx.document.payload.addonInstance?.id);
+export const addonCancel = (ctx: ApplyContext): Promise<Outcome> => cancelAddonInstanceOf(ctx);
 
 export async function addonChange(ctx: ApplyContext): Promise<Outcome> {
   const { tx, document } = ctx;
-  const addon = await findAddon(tx, document.payload.addonInstance?.id);
-  if (!addon || addon.status !== 'active') return fail('BINDING_NOT_FOUND', 'This add-on was not found.');
+  const account = await parentAccount(ctx, document.payload.account?.accountIdentifier, 'changeAddon');
+  if (isOutcome(account)) return account;
+  const addon = await addonOf(ctx, account);
+  if (isOutcome(addon)) return addon;
+  if (addon.status !== 'active') return fail('BINDING_NOT_FOUND', 'This add-on was cancelled.');
   const order = document.payload.order;
   await changeAddon(tx, addon.id, {
     offeringCode: order?.addonOfferingCode ?? order?.editionCode ?? addon.offeringCode,
@@ -64,10 +106,15 @@ export async function addonChange(ctx: ApplyContext): Promise<Outcome> {
 
 export async function addonBind(ctx: ApplyContext): Promise<Outcome> {
   const { tx, document } = ctx;
-  const addon = await findAddon(tx, document.payload.addonInstance?.id);
-  if (!addon || addon.status !== 'active') return fail('BINDING_NOT_FOUND', 'This add-on was not found.');
-  const user = document.payload.user ? await upsertUser(tx, document.payload.user) : null;
+  const account = await parentAccount(ctx, document.payload.account?.accountIdentifier, 'changeAddon');
+  if (isOutcome(account)) return account;
+  const addon = await addonOf(ctx, account);
+  if (isOutcome(addon)) return addon;
+  if (addon.status !== 'active') return fail('BINDING_NOT_FOUND', 'This add-on was cancelled.');
   const bindingId = document.payload.addonBinding?.id ?? newIdentifier('bind');
+  const existing = await findBinding(tx, bindingId);
+  if (existing && existing.addonInstanceId !== addon.id) return fail('FORBIDDEN', `Binding ${bindingId} belongs to another add-on.`);
+  const user = document.payload.user ? await upsertUser(tx, document.payload.user) : null;
   await bindAddon(tx, { id: bindingId, addonInstanceId: addon.id, userId: user?.id ?? null });
   return ok('Add-on bound.', {
     accountIdentifier: bindingId,
@@ -77,10 +124,15 @@ export async function addonBind(ctx: ApplyContext): Promise<Outcome> {
 
 export async function addonUnbind(ctx: ApplyContext): Promise<Outcome> {
   const { tx, document } = ctx;
+  const account = await parentAccount(ctx, document.payload.account?.accountIdentifier, 'cancelAddon');
+  if (isOutcome(account)) return account;
   const binding = await findBinding(tx, document.payload.addonBinding?.id);
-  if (!binding || binding.unboundAt) return fail('BINDING_NOT_FOUND');
+  const addon = binding ? await findAddon(tx, binding.addonInstanceId) : null;
+  const named = document.payload.addonInstance?.id;
+  if (!binding || !addon || binding.unboundAt || addon.accountId !== account.id || (named !== undefined && named !== addon.id)) {
+    return fail('BINDING_NOT_FOUND');
+  }
   await unbindAddon(tx, binding.id);
-  const addon = (await findAddon(tx, binding.addonInstanceId))!; // a binding's add-on always exists (foreign key)
   return ok('Add-on unbound.', {
     hooks: [{ kind: 'addonUnbound', accountId: addon.accountId, args: { addonInstanceId: addon.id, bindingId: binding.id } }],
   });

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Prisma } from '../../db/client';
+import { statusForEvent } from '../../accounts/accounts';
+import { decide, movesStatus, type AccountAction, type AccountStatusName, type LifecycleDecision } from '../../accounts/lifecycle';
+import type { Account, Prisma } from '../../db/client';
 import { EVENT_ERROR_CODES, type EventErrorCode } from '../../errors/catalogue';
 import type { HookKind } from '../../hooks/kinds';
 import type { EventDocument } from '../schema';
@@ -20,8 +22,20 @@ export type Outcome =
 export interface ApplyContext {
   readonly tx: Prisma.TransactionClient;
   readonly token: string;
+  /** The event's arrival order (events.seq). */
+  readonly eventSeq: bigint;
   readonly document: EventDocument;
   readonly development: boolean;
+  /** The account status pinned when a notice overtook this event (null: decide on the current one). */
+  readonly accountStatusAtArrival: AccountStatusName | null;
+}
+
+/**
+ * The lifecycle's decision for `action` on `account`: an action that moves the account's state is decided
+ * on its current state; any other on the state it had when the event arrived (see accountStatusAtArrival).
+ */
+export function decideFor(ctx: ApplyContext, account: Pick<Account, 'status'>, action: AccountAction): LifecycleDecision {
+  return decide(action, movesStatus(action) ? account.status : statusForEvent(account, ctx.accountStatusAtArrival));
 }
 
 export type ApplyFunction = (ctx: ApplyContext) => Promise<Outcome>;

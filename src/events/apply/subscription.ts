@@ -1,11 +1,11 @@
 /** SUBSCRIPTION_ORDER / CHANGE / CANCEL / NOTICE. */
-import { changePlan, createAccount, findAccountOfCompany, lockAccount, ownsActiveAccountElsewhere, setAccountStatus } from '../../accounts/accounts';
-import { decide, type AccountAction } from '../../accounts/lifecycle';
+import { changePlan, createAccount, findLiveAccountOfCompany, lockAccount, ownsProductForAnotherCompany, recordNoticeApplied, setAccountStatus } from '../../accounts/accounts';
+import type { AccountAction } from '../../accounts/lifecycle';
 import { seatsUsed, upsertUser } from '../../accounts/users';
 import type { Prisma } from '../../db/client';
 import { seatLimitOf } from '../schema';
 import { cancelAddonIfAddon, orderAddon } from './addons';
-import { fail, newIdentifier, ok, personArgs, type ApplyContext, type HookKind, type Outcome } from './outcome';
+import { decideFor, fail, newIdentifier, ok, personArgs, type ApplyContext, type HookKind, type Outcome } from './outcome';
 
 export async function subscriptionOrder(ctx: ApplyContext): Promise<Outcome> {
   const { tx, document } = ctx;
@@ -15,13 +15,15 @@ export async function subscriptionOrder(ctx: ApplyContext): Promise<Outcome> {
   if (!document.creator) return fail('INVALID_RESPONSE', 'The order carries no creator.');
   const applicationUuid = document.applicationUuid ?? '';
 
-  // Ordering the same company + application again returns the account we already have.
-  const existing = await findAccountOfCompany(tx, company.uuid, applicationUuid);
-  if (existing) return ok('This company already has an account; returning it.', { accountIdentifier: existing.id });
+  // The same company ordering the same product while its account is live gets that account again (a
+  // repeated ORDER); after a cancellation the order is a re-subscription: a new account (the old one and
+  // its history stay as they are, and late events naming it cannot touch the new one).
+  const live = await findLiveAccountOfCompany(tx, company.uuid, applicationUuid);
+  if (live) return ok('This company already has an account; returning it.', { accountIdentifier: live.id });
 
   const creator = await upsertUser(tx, document.creator);
-  if (await ownsActiveAccountElsewhere(tx, creator.id, company.uuid, applicationUuid)) {
-    return fail('USER_ALREADY_EXISTS', 'This user already owns another account with us; link the accounts instead.');
+  if (await ownsProductForAnotherCompany(tx, creator.id, company.uuid, applicationUuid)) {
+    return fail('USER_ALREADY_EXISTS', 'This user already has this product with us for another company; link the accounts instead.');
   }
 
   const accountId = newIdentifier('acct');
@@ -69,16 +71,22 @@ export async function subscriptionOrder(ctx: ApplyContext): Promise<Outcome> {
   });
 }
 
+/**
+ * SUBSCRIPTION_CHANGE keeps what it does not state: without an order nothing of the plan changes; an
+ * edition or billing period left out is kept; order lines replace the lines of the same unit and keep the
+ * others; the seat limit changes only when a USER line is stated.
+ */
 export async function subscriptionChange(ctx: ApplyContext): Promise<Outcome> {
   const { tx, document } = ctx;
   const account = await lockAccount(tx, document.payload.account?.accountIdentifier);
   if (!account) return fail('ACCOUNT_NOT_FOUND');
-  const allowed = decide('change', account.status);
+  const allowed = decideFor(ctx, account, 'change');
   if (!allowed.allowed) return fail(allowed.code, allowed.message);
   const order = document.payload.order;
-  const maxUsers = seatLimitOf(order);
+  const stated = seatLimitOf(order);
+  const maxUsers = stated === undefined ? account.maxUsers : stated;
   const used = await seatsUsed(tx, account.id);
-  if (maxUsers !== undefined && used > maxUsers) {
+  if (maxUsers !== null && used > maxUsers) {
     const excess = used - maxUsers;
     return fail('FORBIDDEN', `${used} users are assigned but the new plan has ${maxUsers} seats: unassign ${excess} user(s) first.`);
   }
@@ -86,12 +94,23 @@ export async function subscriptionChange(ctx: ApplyContext): Promise<Outcome> {
   await changePlan(tx, account.id, {
     editionCode,
     pricingDuration: order?.pricingDuration ?? account.pricingDuration,
-    maxUsers: maxUsers ?? null,
-    orderItems: (order?.items ?? []) as Prisma.InputJsonArray,
+    maxUsers,
+    orderItems: mergeOrderItems(account.orderItems, order?.items ?? []) as Prisma.InputJsonArray,
   });
   return ok('Subscription changed.', {
-    hooks: [{ kind: 'accountChanged', accountId: account.id, args: { accountIdentifier: account.id, editionCode, maxUsers: maxUsers ?? null } }],
+    hooks: [{ kind: 'accountChanged', accountId: account.id, args: { accountIdentifier: account.id, editionCode, maxUsers } }],
   });
+}
+
+/** Order lines after a change: a stated line replaces the current line of its unit; the others stay. */
+export function mergeOrderItems(current: unknown, stated: ReadonlyArray<{ unit: string; quantity: number }>): Array<{ unit: string; quantity: number }> {
+  const lines = new Map<string, { unit: string; quantity: number }>();
+  for (const line of Array.isArray(current) ? current : []) {
+    const item = line as { unit?: unknown; quantity?: unknown };
+    if (typeof item.unit === 'string' && typeof item.quantity === 'number') lines.set(item.unit.toUpperCase(), { unit: item.unit, quantity: item.quantity });
+  }
+  for (const line of stated) lines.set(line.unit.toUpperCase(), { unit: line.unit, quantity: line.quantity });
+  return [...lines.values()];
 }
 
 export async function subscriptionCancel(ctx: ApplyContext): Promise<Outcome> {
@@ -101,10 +120,10 @@ export async function subscriptionCancel(ctx: ApplyContext): Promise<Outcome> {
   if (addonOutcome) return addonOutcome;
   const account = await lockAccount(tx, identifier);
   if (!account) return fail('ACCOUNT_NOT_FOUND');
-  const move = decide('cancel', account.status);
+  const move = decideFor(ctx, account, 'cancel');
   if (!move.allowed) return fail(move.code, move.message);
-  if (move.noChange) return ok('The subscription was already cancelled.');
-  await setAccountStatus(tx, account.id, move.to);
+  if (move.noChange) return ok(`The subscription was already ${account.status}.`);
+  await setAccountStatus(tx, account, move.to);
   return ok('Subscription cancelled; its data is kept.', {
     hooks: [{ kind: 'accountCancelled', accountId: account.id, args: { accountIdentifier: account.id } }],
   });
@@ -125,8 +144,14 @@ export async function subscriptionNotice(ctx: ApplyContext): Promise<Outcome> {
   if (noticeType === 'UPCOMING_INVOICE') return ok('Upcoming invoice noted.');
   const effect = NOTICE_EFFECT.get(noticeType);
   if (!effect) return fail('CONFIGURATION_ERROR', `Notice type '${noticeType || '(none)'}' is not supported.`);
-  const move = decide(effect.action, account.status);
+  // Notices change the state in arrival order among themselves: one that arrives late (it fell back to
+  // the queue) after a later notice was applied is superseded.
+  if (account.lastNoticeSeq !== null && account.lastNoticeSeq > ctx.eventSeq) {
+    return ok('A later change of the subscription\'s state was already applied; this notice changes nothing.');
+  }
+  const move = decideFor(ctx, account, effect.action);
   if (!move.allowed) return fail(move.code, move.message);
-  if (!move.noChange) await setAccountStatus(tx, account.id, move.to);
+  if (!move.noChange) await setAccountStatus(tx, account, move.to);
+  await recordNoticeApplied(tx, account.id, ctx.eventSeq);
   return ok(effect.message, { hooks: [{ kind: effect.hook, accountId: account.id, args: { accountIdentifier: account.id } }] });
 }

@@ -1,8 +1,7 @@
 /** USER_ASSIGNMENT / USER_UNASSIGNMENT / USER_UPDATED. */
 import { lockAccount, updateCompany } from '../../accounts/accounts';
-import { decide } from '../../accounts/lifecycle';
 import { assignSeat, findSeat, findUser, removeSeat, seatsUsed, upsertUser } from '../../accounts/users';
-import { fail, ok, personArgs, type ApplyContext, type Outcome } from './outcome';
+import { decideFor, fail, ok, personArgs, type ApplyContext, type Outcome } from './outcome';
 
 export async function userAssignment(ctx: ApplyContext): Promise<Outcome> {
   const { tx, document } = ctx;
@@ -10,7 +9,7 @@ export async function userAssignment(ctx: ApplyContext): Promise<Outcome> {
   if (!account) return fail('ACCOUNT_NOT_FOUND');
   const person = document.payload.user;
   if (!person) return fail('INVALID_RESPONSE', 'The assignment carries no user (payload.user).');
-  const allowed = decide('assignUser', account.status);
+  const allowed = decideFor(ctx, account, 'assignUser');
   if (!allowed.allowed) return fail(allowed.code, allowed.message);
   const user = await upsertUser(tx, person);
   if (await findSeat(tx, account.id, user.id)) return fail('USER_ALREADY_EXISTS', 'This user is already assigned to the subscription.');
@@ -31,6 +30,8 @@ export async function userUnassignment(ctx: ApplyContext): Promise<Outcome> {
   if (!account) return fail('ACCOUNT_NOT_FOUND');
   const person = document.payload.user;
   if (!person) return fail('INVALID_RESPONSE', 'The unassignment carries no user (payload.user).');
+  const allowed = decideFor(ctx, account, 'unassignUser');
+  if (!allowed.allowed) return fail(allowed.code, allowed.message);
   const user = await findUser(tx, person.uuid);
   const seat = user ? await findSeat(tx, account.id, user.id) : null;
   if (!user || !seat) return fail('USER_NOT_FOUND');
@@ -42,18 +43,25 @@ export async function userUnassignment(ctx: ApplyContext): Promise<Outcome> {
   });
 }
 
-/** USER_UPDATED: AppDirect documents no payload; we accept `payload.user` and/or `payload.company` (protocol reference §6, [INFERRED]). */
+/**
+ * USER_UPDATED: AppDirect documents no payload; we accept `payload.user` and/or `payload.company`
+ * (protocol reference §6, [INFERRED]: "log and accept"). A user we have never seen is recorded (so a later
+ * assignment starts from the latest details) and the update is a success: refusing it would show the
+ * marketplace a failure for a change that concerns nothing we hold.
+ */
 export async function userUpdated(ctx: ApplyContext): Promise<Outcome> {
   const { tx, document } = ctx;
   const { user: person, company, account: accountRef } = document.payload;
   const account = accountRef?.accountIdentifier ? await lockAccount(tx, accountRef.accountIdentifier) : null;
   if (accountRef?.accountIdentifier && !account) return fail('ACCOUNT_NOT_FOUND');
-  if (person) {
-    if (!(await findUser(tx, person.uuid))) return fail('USER_NOT_FOUND');
-    await upsertUser(tx, person);
+  if (account) {
+    const allowed = decideFor(ctx, account, 'updateUser');
+    if (!allowed.allowed) return fail(allowed.code, allowed.message);
   }
+  const known = person ? (await findUser(tx, person.uuid)) !== null : true;
+  if (person) await upsertUser(tx, person);
   if (company && account) await updateCompany(tx, account, company);
-  return ok('Details updated.', {
+  return ok(known ? 'Details updated.' : 'Details recorded (the user holds no seat here).', {
     userIdentifier: person?.uuid,
     hooks: [{ kind: 'userUpdated', accountId: account?.id, args: { accountIdentifier: account?.id ?? null, user: person ? personArgs(person) : null } }],
   });

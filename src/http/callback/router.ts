@@ -21,7 +21,8 @@ export function callbackRouter(deps: AppDeps): Router {
       authenticateAppDirect(deps.config, deps.logger),
       async (req, res) => {
         try {
-          const answer = await acceptor.accept({ eventUrl: req.query.eventUrl, ack: req.query.ack, nonce: callerOf(res).nonce, logger: req.log });
+          const receivedAt = Date.now();
+          const answer = await acceptor.accept({ eventUrl: req.query.eventUrl, ack: req.query.ack, nonce: callerOf(res).nonce, receivedAt, logger: req.log });
           res.status(answer.status).json(answer.body);
           answer.afterAnswer?.();
         } catch (error) {
