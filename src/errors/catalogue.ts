@@ -237,18 +237,19 @@ export const EVENT_ERROR_CODES = {
   USER_ALREADY_EXISTS: {
     appdirect: 'The buyer already has an account bought directly from the vendor; AppDirect prompts to link accounts.',
     usedWhen:
-      'SUBSCRIPTION_ORDER whose creator already owns a different active account here; USER_ASSIGNMENT of a user who already holds a seat on the account.',
+      'SUBSCRIPTION_ORDER whose creator owns a live account of the same product (application) for another company; USER_ASSIGNMENT of a user who already holds a seat on the account. A company buying a second product is not refused.',
     userMessage: 'This user already has an account with us.',
   },
   USER_NOT_FOUND: {
     appdirect: 'Unassigning a user the vendor does not know.',
-    usedWhen: 'USER_UNASSIGNMENT of a user with no seat on the account; USER_UPDATED for a user we have never seen.',
+    usedWhen:
+      'USER_UNASSIGNMENT of a user with no seat on the account. (USER_UPDATED for a user we have never seen is recorded and answered success: the user holds no seat here.)',
     userMessage: 'This user was not found on the account.',
   },
   ACCOUNT_NOT_FOUND: {
     appdirect: 'Change, cancel or assign on an accountIdentifier the vendor does not know.',
     usedWhen:
-      'Any event naming an accountIdentifier (or parentAccountIdentifier) that is not in the account store.',
+      'Any event naming an accountIdentifier (or parentAccountIdentifier) that is not in the account store; an add-on order whose parent subscription belongs to another company.',
     userMessage: 'This subscription was not found on our side.',
   },
   MAX_USERS_REACHED: {
@@ -273,24 +274,26 @@ export const EVENT_ERROR_CODES = {
   },
   INVALID_RESPONSE: {
     appdirect: 'The vendor could not process the event fetched from AppDirect.',
-    usedWhen: 'The fetched event is not JSON or fails the event schema (fields named in the message).',
+    usedWhen:
+      'The fetched event is not JSON, fails the event schema (fields named in the message; lengths, quantities and URLs are bounded), or holds what the store cannot keep (NUL characters, unpaired surrogates, nesting deeper than 32 levels): at the first attempt, never retried.',
     userMessage: 'The event could not be read by the application.',
   },
   PENDING: {
     appdirect: 'The service is still being provisioned.',
     usedWhen:
-      "An event for an account whose provisioning hook has not finished within the waiting budget.",
+      'An event for an account whose provisioning hook has not finished within the waiting budget; a SUBSCRIPTION_NOTICE that could not be applied within SYNC_ANSWER_BUDGET_MS (the change is still applied right after).',
     userMessage: 'The subscription is still being set up; try again in a few minutes.',
   },
   FORBIDDEN: {
     appdirect: 'The operation is not allowed.',
     usedWhen:
-      'USER_ASSIGNMENT on a suspended, cancelled or closed account; SUBSCRIPTION_CHANGE lowering seats below the users assigned.',
+      'An action the account\'s state does not allow (see "Subscription states" below); SUBSCRIPTION_CHANGE lowering seats below the users assigned; ADDON_BIND of a binding that belongs to another add-on.',
     userMessage: 'This operation is not allowed on the subscription in its current state.',
   },
   BINDING_NOT_FOUND: {
     appdirect: 'The add-on binding cannot be found.',
-    usedWhen: 'ADDON_UNBIND naming a binding (or ADDON_BIND/CANCEL an add-on instance) we do not have.',
+    usedWhen:
+      'ADDON_UNBIND naming a binding we do not have; an add-on change, cancel or bind naming an add-on that is not on the subscription named in the event, or was cancelled.',
     userMessage: 'This add-on binding was not found.',
   },
   TRANSPORT_ERROR: {
@@ -300,7 +303,8 @@ export const EVENT_ERROR_CODES = {
   },
   UNKNOWN_ERROR: {
     appdirect: 'None of the other codes apply.',
-    usedWhen: 'Applying the event kept failing for another reason after EVENT_MAX_ATTEMPTS attempts.',
+    usedWhen:
+      'Applying the event kept failing with a transient fault after EVENT_MAX_ATTEMPTS attempts, or failed at once with a programming error (logged with its stack; operators can retry it).',
     userMessage: 'The application could not complete the operation; the vendor has been notified.',
   },
 } as const satisfies Record<string, EventErrorEntry>;

@@ -1,3 +1,4 @@
+import { ACCOUNT_STATUSES, lifecycleRules } from '../accounts/lifecycle';
 import { EVENT_ERROR_CODES, HTTP_ERRORS, type HttpErrorEntry } from './catalogue';
 
 const GROUP_ORDER: ReadonlyArray<HttpErrorEntry['group']> = ['Request', 'Authentication', 'Callback', 'Admin', 'Server'];
@@ -62,6 +63,35 @@ export function renderErrorReference(): string {
   for (const [code, entry] of Object.entries(EVENT_ERROR_CODES)) {
     lines.push(`| \`${code}\` | ${cell(entry.appdirect)} | ${cell(entry.usedWhen)} | ${cell(entry.userMessage)} |`);
   }
-  lines.push('');
+  lines.push('', ...renderSubscriptionStates(), '');
   return lines.join('\n');
+}
+
+/** The account state machine of src/accounts/lifecycle.ts: what each event does from each state, and what refuses it. */
+function renderSubscriptionStates(): string[] {
+  const lines = [
+    '## Subscription states',
+    '',
+    'An account is `active`, `suspended`, `cancelled` or `closed`. Every event that acts on an existing account is',
+    'decided against its state by one table (src/accounts/lifecycle.ts); a refusal is reported to AppDirect with the',
+    'code below. A new SUBSCRIPTION_ORDER for a company and product whose account is cancelled or closed starts a',
+    'new account (a new accountIdentifier); the old one keeps its history.',
+    '',
+    '### Allowed',
+    '',
+    '| Action | Events | From → to |',
+    '|---|---|---|',
+  ];
+  const rules = lifecycleRules();
+  for (const rule of rules) {
+    const moves = rule.moves.map(({ from, to }) => (from === to ? `${from} (no change)` : `${from} → ${to}`)).join(', ');
+    lines.push(`| ${rule.action} | ${cell(rule.events)} | ${moves} |`);
+  }
+  lines.push('', '### Refused', '', '| State | Events | Code | Message | Possible action |', '|---|---|---|---|---|');
+  const refusals = rules.flatMap((rule) => rule.refusals.map((refusal) => ({ ...refusal, events: rule.events })));
+  refusals.sort((a, b) => ACCOUNT_STATUSES.indexOf(a.from) - ACCOUNT_STATUSES.indexOf(b.from));
+  for (const refusal of refusals) {
+    lines.push(`| ${refusal.from} | ${cell(refusal.events)} | \`${refusal.code}\` | ${cell(refusal.message)} | ${cell(refusal.action)} |`);
+  }
+  return lines;
 }
