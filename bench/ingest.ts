@@ -4,11 +4,8 @@
  * a new event (unique token and nonce): authenticate, validate, record in
  * PostgreSQL, fetch inline from the fake marketplace, enqueue, answer 202.
  */
-import { createHmac } from 'node:crypto';
-import autocannon from 'autocannon';
-import OAuth from 'oauth-1.0a';
-import { findFreePort } from '../src/runtime/ports';
-import { cpuMsOf, runMain, saveResult, startApi, startInfra, startMarketplaceProcess, startProcess, table } from './support';
+import { CONSUMER, load, startBareServer } from './ingest-load';
+import { runMain, saveResult, startApi, startInfra, startMarketplaceProcess, table } from './support';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -17,52 +14,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
 /** `early` or `after-fetch` runs one of the two service targets (e.g. to profile it). */
 const ONLY = process.env.BENCH_ACK;
-const CONSUMER = { key: 'bench-key', secret: 'bench-secret' };
-
-const signer = new OAuth({ consumer: CONSUMER, signature_method: 'HMAC-SHA1', hash_function: (base, key) => createHmac('sha1', key).update(base).digest('base64') });
-
-type Ack = 'after-fetch' | 'early';
-
-function signedRequest(serviceOrigin: string, marketplaceOrigin: string, n: number, ack: Ack): { path: string; headers: Record<string, string> } {
-  const eventUrl = `${marketplaceOrigin}/api/integration/v1/events/bench-${process.pid}-${ack}-${n}`;
-  const data: Record<string, string> = ack === 'early' ? { eventUrl, ack } : { eventUrl };
-  const path = `/appdirect/events?${new URLSearchParams(data).toString()}`;
-  const oauth = signer.authorize({ url: `${serviceOrigin}/appdirect/events`, method: 'GET', data });
-  return { path, headers: { ...signer.toHeader(oauth), accept: 'application/json' } };
-}
-
-/** Shared by every load run, so each notification of the whole benchmark is for a new event (no repeats). */
-let counter = 0;
-
-async function load(origin: string, marketplaceOrigin: string, pid: number | undefined, ack: Ack = 'after-fetch', durationS = DURATION_S) {
-  const cpuBefore = cpuMsOf(pid);
-  const result = await autocannon({
-    url: origin,
-    connections: CONNECTIONS,
-    duration: durationS,
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (req) => {
-          counter += 1;
-          const signed = signedRequest(origin, marketplaceOrigin, counter, ack);
-          return { ...req, path: signed.path, headers: signed.headers };
-        },
-      },
-    ],
-  });
-  return {
-    requestsPerSecond: Math.round(result.requests.average),
-    p50: result.latency.p50,
-    p95: result.latency.p97_5 ?? result.latency.p90,
-    p99: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    /** CPU time the target process spent per answered request (µs). */
-    cpuMicrosPerRequest: Math.round(((cpuMsOf(pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total)),
-  };
-}
-
 async function main(): Promise<void> {
   const infra = await startInfra();
   const marketplace = await startMarketplaceProcess({ BENCH_CONSUMER_KEY: CONSUMER.key, BENCH_CONSUMER_SECRET: CONSUMER.secret });
@@ -74,10 +25,8 @@ async function main(): Promise<void> {
     APPDIRECT_CONSUMER_SECRET: CONSUMER.secret,
     APPDIRECT_MARKETPLACE_URLS: marketplace.origin,
   });
-  const barePort = await findFreePort();
-  const bare = startProcess('bench/bare-server.ts', { PORT: String(barePort) });
-  const bareUrl = `http://127.0.0.1:${barePort}`;
-  while ((await fetch(`${bareUrl}/status`).then((r) => r.status).catch(() => 0)) !== 200) await new Promise((r) => setTimeout(r, 100));
+  const bare = await startBareServer();
+  const bareUrl = bare.url;
   try {
     console.log(`ingest: ${WARMUP_S} s warm-up, then ${ROUNDS} rounds of ${DURATION_S} s per target, ${CONNECTIONS} connections`);
     const skipped = { requestsPerSecond: 0, p50: 0, p95: 0, p99: 0, non2xx: 0, errors: 0, cpuMicrosPerRequest: 0 };
@@ -85,13 +34,13 @@ async function main(): Promise<void> {
     const rounds: Array<{ bare: Load; service: Load; serviceAckEarly: Load; ratio: number; ratioAckEarly: number }> = [];
     const row = (target: string, r: Load) => ({ target, 'req/s': r.requestsPerSecond, 'p50 ms': r.p50, 'p97.5 ms': r.p95, 'p99 ms': r.p99, 'non-2xx': r.non2xx, errors: r.errors, 'CPU µs/req': r.cpuMicrosPerRequest });
     if (WARMUP_S > 0) {
-      await load(bareUrl, marketplace.origin, bare.child.pid, 'after-fetch', WARMUP_S);
+      await load(bareUrl, marketplace.origin, bare.pid, 'after-fetch', WARMUP_S);
       if (ONLY !== 'early') await load(api.url, marketplace.origin, api.child.pid, 'after-fetch', WARMUP_S);
       if (ONLY !== 'after-fetch') await load(api.url, marketplace.origin, api.child.pid, 'early', WARMUP_S);
     }
     // Rounds alternate the targets, so a slow spell of the shared machine hits all of them; the median round is reported.
     for (let round = 1; round <= ROUNDS; round += 1) {
-      const bareResult = await load(bareUrl, marketplace.origin, bare.child.pid);
+      const bareResult = await load(bareUrl, marketplace.origin, bare.pid);
       const serviceResult = ONLY === 'early' ? skipped : await load(api.url, marketplace.origin, api.child.pid);
       const earlyResult = ONLY === 'after-fetch' ? skipped : await load(api.url, marketplace.origin, api.child.pid, 'early');
       const ratio = serviceResult.requestsPerSecond / bareResult.requestsPerSecond;
