@@ -87,11 +87,13 @@ function renderSubscriptionStates(): string[] {
     const moves = rule.moves.map(({ from, to }) => (from === to ? `${from} (no change)` : `${from} → ${to}`)).join(', ');
     lines.push(`| ${rule.action} | ${cell(rule.events)} | ${moves} |`);
   }
-  lines.push('', '### Refused', '', '| State | Events | Code | Message | Possible action |', '|---|---|---|---|---|');
-  const refusals = rules.flatMap((rule) => rule.refusals.map((refusal) => ({ ...refusal, events: rule.events })));
-  refusals.sort((a, b) => ACCOUNT_STATUSES.indexOf(a.from) - ACCOUNT_STATUSES.indexOf(b.from));
-  for (const refusal of refusals) {
-    lines.push(`| ${refusal.from} | ${cell(refusal.events)} | \`${refusal.code}\` | ${cell(refusal.message)} | ${cell(refusal.action)} |`);
+  // Refusals by state, in the style of the Subscriptions catalogue: what is refused, the code, the possible actions.
+  lines.push('', '### Refused, by state');
+  for (const state of ACCOUNT_STATUSES) {
+    const refusals = rules.flatMap((rule) => rule.refusals.filter((refusal) => refusal.from === state).map((refusal) => ({ ...refusal, events: rule.events })));
+    if (refusals.length === 0) continue;
+    lines.push('', `#### ${state}`, '', '| Events | Code | Description | Possible actions |', '|---|---|---|---|');
+    for (const refusal of refusals) lines.push(`| ${cell(refusal.events)} | \`${refusal.code}\` | ${cell(refusal.message)} | ${cell(refusal.action)} |`);
   }
   return lines;
 }
