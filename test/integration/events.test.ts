@@ -5,6 +5,7 @@
  */
 import { notify } from '../../tools/fake-marketplace/notify';
 import { accountEvent, assignEvent, changeEvent, noticeEvent, orderEvent, person, unassignEvent } from '../support/events';
+import { refuseAccountsOf } from '../support/faults';
 import { startScenario, type Scenario } from '../support/scenario';
 import { eventually } from '../support/workers';
 
@@ -209,15 +210,7 @@ describe('applying events', () => {
     });
 
     it('answers UNKNOWN_ERROR when applying keeps failing for another reason', async () => {
-      await s.subject.db.prisma.$executeRawUnsafe(`
-        CREATE OR REPLACE FUNCTION refuse_doomed() RETURNS trigger AS $$
-        BEGIN
-          IF NEW."companyName" = 'Doomed Corp' THEN
-            RAISE EXCEPTION 'could not serialize access (test trigger)' USING ERRCODE = 'serialization_failure';
-          END IF;
-          RETURN NEW;
-        END $$ LANGUAGE plpgsql`);
-      await s.subject.db.prisma.$executeRawUnsafe('CREATE TRIGGER refuse_doomed BEFORE INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION refuse_doomed()');
+      await refuseAccountsOf(s.subject.db.prisma, 'Doomed Corp', 'serialization_failure', 'could not serialize access (test trigger)');
       const doomed = orderEvent();
       doomed.payload.company.name = 'Doomed Corp';
       const result = await s.send(doomed);

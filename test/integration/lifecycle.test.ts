@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { notify } from '../../tools/fake-marketplace/notify';
 import { accountEvent, assignEvent, changeEvent, noticeEvent, orderEvent, person, unassignEvent } from '../support/events';
+import { refuseAccountsOf } from '../support/faults';
 import { startScenario, type Scenario } from '../support/scenario';
 import { eventually } from '../support/workers';
 
@@ -238,15 +239,7 @@ describe('subscription lifecycle', () => {
     });
 
     it('fails an event at once with UNKNOWN_ERROR when applying it raises an error no retry can fix, keeping a clean message for operators', async () => {
-      await s.subject.db.prisma.$executeRawUnsafe(`
-        CREATE OR REPLACE FUNCTION refuse_broken() RETURNS trigger AS $$
-        BEGIN
-          IF NEW."companyName" = 'Broken Corp' THEN
-            RAISE EXCEPTION 'broken row (test trigger)' USING ERRCODE = 'check_violation';
-          END IF;
-          RETURN NEW;
-        END $$ LANGUAGE plpgsql`);
-      await s.subject.db.prisma.$executeRawUnsafe('CREATE TRIGGER refuse_broken BEFORE INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION refuse_broken()');
+      await refuseAccountsOf(s.subject.db.prisma, 'Broken Corp', 'check_violation', 'broken row (test trigger)');
       const broken = orderEvent({ seats: 2 });
       broken.payload.company.name = 'Broken Corp';
       const result = await s.send(broken);
