@@ -6,6 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { findFreePort } from '../src/runtime/ports';
 import { rssMiB, runService } from './e2e-lib';
 import { runMain, saveResult, startInfra, table, type Infra } from './support';
 
@@ -93,7 +94,9 @@ async function growthRun(infra: Infra, report: Record<string, unknown>): Promise
 }
 
 async function memoryRun(infra: Infra, report: Record<string, unknown>): Promise<void> {
-  const memory = await runService(infra, { name: 'memory', workers: 1, events: MEMORY_EVENTS, accounts: 1000, keepProcesses: true });
+  const metricsPort = await findFreePort();
+  const memory = await runService(infra, { name: 'memory', workers: 1, events: MEMORY_EVENTS, accounts: 1000, keepProcesses: true, workerEnv: { METRICS_PORT: String(metricsPort) } });
+  const worker = await workerMemory(metricsPort);
   const redis = new Redis(infra.redisUrl);
   const info = await redis.info('memory');
   const keys = await redis.dbsize();
@@ -102,8 +105,20 @@ async function memoryRun(infra: Infra, report: Record<string, unknown>): Promise
   const apiRss = rssMiB(memory.processes.api.child.pid);
   const workerRss = rssMiB(memory.processes.workers[0]!.child.pid);
   await memory.stop();
-  report.memory = { events: MEMORY_EVENTS, eventsPerSecond: memory.eventsPerSecond, redisUsedMiB: usedMiB, redisKeys: keys, apiRssMiB: apiRss, workerRssMiB: workerRss };
+  report.memory = { events: MEMORY_EVENTS, eventsPerSecond: memory.eventsPerSecond, redisUsedMiB: usedMiB, redisKeys: keys, apiRssMiB: apiRss, workerRssMiB: workerRss, worker };
   console.log(table([{ 'events processed': MEMORY_EVENTS, 'Redis used MiB': usedMiB, 'Redis keys': keys, 'API RSS MiB': apiRss, 'worker RSS MiB': workerRss }]));
+  console.log(`worker memory (MiB): ${JSON.stringify(worker)} — RSS outside the JS heap is code, WebAssembly and native buffers`);
+}
+
+/** What the worker's RSS is made of, from its own Prometheus metrics (prom-client's default process metrics). */
+async function workerMemory(port: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const read = (name: string) => Math.round(Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20);
+  const rss = read('process_resident_memory_bytes');
+  const heapTotal = read('nodejs_heap_size_total_bytes');
+  const heapUsed = read('nodejs_heap_size_used_bytes');
+  const external = read('nodejs_external_memory_bytes');
+  return { rss, heapTotal, heapUsed, external, outsideHeap: rss - heapTotal - external };
 }
 
 runMain(main);

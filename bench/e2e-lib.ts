@@ -23,6 +23,8 @@ export interface RunOptions {
   readonly warmupEvents?: number;
   /** Notify with `ack=early` (answered once recorded; the worker fetches the event). */
   readonly ackEarly?: boolean;
+  /** Extra environment of the worker processes (e.g. METRICS_PORT to read their memory breakdown). */
+  readonly workerEnv?: Readonly<Record<string, string>>;
 }
 
 export interface RunResult {
@@ -81,7 +83,7 @@ export async function runService(infra: Infra, options: RunOptions): Promise<Run
     // e.g. BENCH_WORKER_NODE_ARGS=--max-old-space-size=96 to show the worker's heap stays bounded.
     ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean),
   ];
-  const workers: ManagedProcess[] = Array.from({ length: options.workers }, () => startProcess('workers/event-worker.ts', env, profile));
+  const workers: ManagedProcess[] = Array.from({ length: options.workers }, () => startProcess('workers/event-worker.ts', { ...env, ...options.workerEnv }, profile));
   const authorization = `Basic ${Buffer.from(`${BASIC.username}:${BASIC.password}`).toString('base64')}`;
   const send = async (prefix: string, count: number) => {
     let next = 0;
