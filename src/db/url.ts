@@ -6,6 +6,7 @@
  * commonly present, and drops parameters it does not know.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import type { PoolConfig } from 'pg';
 
@@ -84,7 +85,8 @@ function tlsFor(mode: SslMode | undefined, params: URLSearchParams, host: string
       return { ...(ca ? { ca } : {}), ...clientCert, checkServerIdentity: () => undefined };
     case 'verify-full':
       // sslrootcert=system (or none): Node's bundled public CAs, as libpq's `system`.
-      return { ...(ca ? { ca } : {}), ...clientCert, servername: host };
+      // SNI carries host names only; an IP address is still checked against the certificate's IP entries.
+      return { ...(ca ? { ca } : {}), ...clientCert, ...(isIP(host) ? {} : { servername: host }) };
   }
 }
 

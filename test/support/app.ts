@@ -18,9 +18,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real application on a fresh database, a real Redis and its own queue prefix. */
-export async function startTestApp(env: NodeJS.ProcessEnv, overrides: Partial<AppDeps> = {}): Promise<TestApp> {
-  const db = await createTestDatabase();
+/** The real application on a fresh database (or `database`), a real Redis and its own queue prefix. */
+export async function startTestApp(env: NodeJS.ProcessEnv, overrides: Partial<AppDeps> = {}, database?: TestDatabase): Promise<TestApp> {
+  const db = database ?? (await createTestDatabase());
   const prefix = testQueuePrefix();
   const config: Config = testConfig({ QUEUE_PREFIX: prefix, ...env });
   const redis = await producerRedis(config.redis ?? env.REDIS_URL);
