@@ -1,5 +1,5 @@
 /**
- * npm run db:migrate                      apply pending migrations to DATABASE_URL
+ * npm run db:migrate                      apply pending migrations to MIGRATION_DATABASE_URL, else DATABASE_URL
  * npm run db:migrate -- --check           exit 1 if schema.prisma and the migrations disagree
  * npm run db:migration:create -- <name>   write a new migration from schema.prisma
  *
@@ -8,13 +8,16 @@
  */
 import { loadConfig } from '../src/config';
 import { applyMigrations, createMigration, diffMigrationsToSchema } from '../src/db/migrations';
+import { databaseRefusalReason } from '../src/db/reason';
 import { startEmbeddedPostgres } from '../src/runtime/embedded-postgres';
 
 async function main(): Promise<number> {
   const config = loadConfig();
   const args = process.argv.slice(2);
-  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir);
-  const databaseUrl = config.databaseUrl ?? embedded!.url;
+  // Migrations run as the owner role when MIGRATION_DATABASE_URL is set; the app role may have DML rights only.
+  const configured = config.migrationDatabaseUrl ?? config.databaseUrl;
+  const embedded = configured ? null : await startEmbeddedPostgres(config.dataDir);
+  const databaseUrl = configured ?? embedded!.url;
   try {
     if (args[0] === '--create') {
       const folder = await createMigration(databaseUrl, args[1] ?? 'migration');
@@ -41,7 +44,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
+    console.error(databaseRefusalReason(error) ?? (error instanceof Error ? error.message : error));
     process.exit(1);
   },
 );

@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   const redisUrl = config.redisUrl ?? started.find(([name]) => name === 'redis')![1].url;
 
   try {
-    const applied = await applyMigrations(databaseUrl);
+    const applied = await applyMigrations((config.databaseUrl && config.migrationDatabaseUrl) || databaseUrl);
     logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : 'database schema is up to date');
   } catch (error) {
     await stopServices();

@@ -17,6 +17,7 @@ import { retryPolicies } from '../src/jobs/retry-policy';
 import { createProcessMetrics } from '../src/metrics/registry';
 import { serveMetrics } from '../src/metrics/server';
 import { Producer } from '../src/queue/producer';
+import { guardDependencies } from '../src/runtime/dependency-guards';
 import { exitWithProblem, onShutdown } from '../src/runtime/shutdown';
 
 async function main(): Promise<void> {
@@ -26,10 +27,11 @@ async function main(): Promise<void> {
   }
   const workerId = `${hostname()}:${process.pid}`;
   const logger = createLogger(config.logLevel, process.env.PROCESS_NAME ?? 'worker');
-  const prisma = createPrisma(config.databaseUrl, { poolSize: config.workerConcurrency + 4, preparedStatements: config.databasePreparedStatements });
-  const connection = createWorkerConnection(config.redisUrl);
-  const producerConnection = createProducerConnection(config.redisUrl);
-  producerConnection.on('error', () => undefined);
+  const poolSize = config.databasePoolSize ?? config.workerConcurrency + 4;
+  const prisma = createPrisma(config.databaseUrl, { poolSize, preparedStatements: config.databasePreparedStatements });
+  const connection = createWorkerConnection(config.redis ?? config.redisUrl);
+  const producerConnection = createProducerConnection(config.redis ?? config.redisUrl);
+  guardDependencies({ databaseUrl: config.databaseUrl, redis: [connection, producerConnection], redisTopology: config.redis?.topology ?? 'standalone', logger });
   const policies = retryPolicies(config);
   const producer = new Producer(producerConnection, { prefix: config.queuePrefix, policies });
   const hooks = await loadHooks(config.provisioningHooksModule);

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { parseDatabaseUrl } from '../db/url';
+import { parseRedisTarget, type RedisTarget } from './redis';
 import { envSchema } from './schema';
 
 /** Typed, frozen configuration, parsed once at start-up and passed down explicitly. */
@@ -11,6 +13,12 @@ export interface Config {
   readonly databasePreparedStatements: boolean;
   /** Unset: `npm start` runs redis-server from PATH under dataDir. */
   readonly redisUrl: string | undefined;
+  /** Owner role's URL for migrations (MIGRATION_DATABASE_URL); unset: databaseUrl. */
+  readonly migrationDatabaseUrl: string | undefined;
+  /** Connections per process (DATABASE_POOL_SIZE); unset: the process kind's default. */
+  readonly databasePoolSize: number | undefined;
+  /** REDIS_URL with the Sentinel / Cluster / TLS variables; unset when REDIS_URL is. */
+  readonly redis: RedisTarget | undefined;
   readonly workers: number;
   readonly workerConcurrency: number;
   readonly appdirect: {
@@ -91,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`${missing}: required when ${hasFirst ? first : second} is set`);
     }
   }
+  const redis = parsed.success ? managedServiceProblems(parsed.data, problems) : undefined;
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
   return Object.freeze({
@@ -99,6 +108,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS,
     redisUrl: e.REDIS_URL,
+    migrationDatabaseUrl: e.MIGRATION_DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    redis,
     workers: e.WORKERS,
     workerConcurrency: e.WORKER_CONCURRENCY,
     appdirect: Object.freeze({
@@ -133,4 +145,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
   });
+}
+
+/**
+ * Checks the database URLs as the service will read them (sslmode, files named in them…) and reads the
+ * Redis variables; adds what is wrong to `problems`. Returns the Redis target when REDIS_URL is set.
+ */
+function managedServiceProblems(e: ReturnType<typeof envSchema.parse>, problems: string[]): RedisTarget | undefined {
+  for (const [name, url] of [['DATABASE_URL', e.DATABASE_URL], ['MIGRATION_DATABASE_URL', e.MIGRATION_DATABASE_URL]] as const) {
+    if (url === undefined) continue;
+    try {
+      parseDatabaseUrl(url);
+    } catch (error) {
+      problems.push(`${name}: ${(error as Error).message}`);
+    }
+  }
+  if (e.REDIS_URL === undefined) {
+    const orphans = (['REDIS_SENTINELS', 'REDIS_CLUSTER_NODES', 'REDIS_TLS_CA'] as const).filter((key) => e[key] !== undefined);
+    if (orphans.length > 0) problems.push(`REDIS_URL: required with ${orphans.join(', ')} (it gives the scheme, user and password)`);
+    return undefined;
+  }
+  try {
+    return Object.freeze(parseRedisTarget({ ...e, REDIS_URL: e.REDIS_URL }));
+  } catch (error) {
+    problems.push((error as Error).message);
+    return undefined;
+  }
 }

@@ -40,6 +40,17 @@ export const envSchema = z.object({
     .default('true')
     .transform((value) => value !== 'false' && value !== '0'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  // Managed PostgreSQL and Redis (docs/deploy.md, "Managed PostgreSQL and Redis").
+  /** Owner role for migrations; unset: DATABASE_URL. */
+  MIGRATION_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** Connections per process; unset: 10 for the API, WORKER_CONCURRENCY + 4 for a worker. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).optional(),
+  REDIS_TLS_CA: z.string().min(1).optional(),
+  REDIS_SENTINELS: z.string().min(1).optional(),
+  REDIS_SENTINEL_NAME: z.string().min(1).optional(),
+  REDIS_SENTINEL_USERNAME: z.string().min(1).optional(),
+  REDIS_SENTINEL_PASSWORD: optionalSecret,
+  REDIS_CLUSTER_NODES: z.string().min(1).optional(),
   WORKERS: z.coerce.number().int().min(0).max(64).default(1),
   WORKER_CONCURRENCY: positiveInt(8),
   APPDIRECT_CONSUMER_KEY: optionalSecret,

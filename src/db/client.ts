@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Prisma, PrismaClient } from '../generated/prisma/client';
+import { parseDatabaseUrl } from './url';
 
 export { PrismaClient };
 export { Prisma };
@@ -40,15 +41,21 @@ export function columns(fields: Readonly<Record<string, string>>): Prisma.Sql {
   );
 }
 
-/** The Prisma client on the pg driver adapter (Prisma 7 has no native query engine). */
+/**
+ * The Prisma client on the pg driver adapter (Prisma 7 has no native query engine), connected as the whole
+ * `databaseUrl` says (TLS per `sslmode`, `options`, `schema`…: src/db/url.ts). `poolSize` (DATABASE_POOL_SIZE)
+ * wins over the URL's `connection_limit`; prepared statements are off when either the option or the URL
+ * (`pgbouncer=true`) says so.
+ */
 export function createPrisma(databaseUrl: string, options: { poolSize?: number; preparedStatements?: boolean } = {}): PrismaClient {
+  const target = parseDatabaseUrl(databaseUrl);
+  const prepared = options.preparedStatements !== false && target.preparedStatements !== false;
   const adapter = new PrismaPg(
+    { ...target.pool, max: options.poolSize ?? target.connectionLimit ?? 10 },
     {
-      connectionString: databaseUrl,
-      max: options.poolSize ?? 10,
-      connectionTimeoutMillis: 5_000,
+      ...(target.schema ? { schema: target.schema } : {}),
+      ...(prepared ? { statementNameGenerator: preparedStatementNames() } : {}),
     },
-    options.preparedStatements === false ? {} : { statementNameGenerator: preparedStatementNames() },
   );
   return new PrismaClient({ adapter });
 }

@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { bindMigrationAwareSqlAdapterFactory, ColumnTypeEnum } from '@prisma/driver-adapter-utils';
+import { parseDatabaseUrl } from './url';
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm' with { 'resolution-mode': 'import' };
 
 export const PRISMA_DIR = path.resolve(__dirname, '..', '..', 'prisma');
@@ -44,18 +45,6 @@ function loadMigrationList(dir = MIGRATIONS_DIR): MigrationList {
         content: { tag: 'ok', value: readFileSync(path.join(dir, name, 'migration.sql'), 'utf8') },
       },
     })),
-  };
-}
-
-/** pg pool settings from a URL, as fields: the adapter's shadow database overrides `database`, which a connectionString would mask. */
-function poolConfig(databaseUrl: string) {
-  const url = new URL(databaseUrl);
-  return {
-    host: decodeURIComponent(url.hostname),
-    port: url.port ? Number(url.port) : 5432,
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    database: decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres',
   };
 }
 
@@ -108,8 +97,12 @@ function readsCharColumns<T extends object>(adapter: T): T {
  * connected, which PostgreSQL refuses.
  */
 function trackedPgFactory(databaseUrl: string) {
-  const config = poolConfig(databaseUrl);
-  const inner = new PrismaPg(config, { onPoolError: () => undefined });
+  // The whole URL (TLS, options, schema…), as the service itself connects; as fields, because the shadow
+  // database below overrides `database`, which a connectionString would mask.
+  const target = parseDatabaseUrl(databaseUrl);
+  const config = target.pool;
+  const adapterOptions = { onPoolError: () => undefined, ...(target.schema ? { schema: target.schema } : {}) };
+  const inner = new PrismaPg(config, adapterOptions);
   type Adapter = Awaited<ReturnType<PrismaPg['connect']>>;
   const opened: Adapter[] = [];
   const connect = async (): Promise<Adapter> => {
@@ -123,7 +116,7 @@ function trackedPgFactory(databaseUrl: string) {
     await admin.connect();
     await admin.query(`CREATE DATABASE "${database}"`);
     await admin.end();
-    const shadow = new PrismaPg({ ...config, database }, { onPoolError: () => undefined });
+    const shadow = new PrismaPg({ ...config, database }, adapterOptions);
     const adapter = readsCharColumns(await shadow.connect());
     const dispose = adapter.dispose.bind(adapter);
     adapter.dispose = async () => {

@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../queue/connection';
 import type { PrismaClient } from '../db/client';
+import { describeDatabaseError } from '../db/reason';
 
 export interface CheckResult {
   readonly ok: boolean;
@@ -26,7 +27,8 @@ async function timed(run: () => Promise<unknown>): Promise<CheckResult> {
     await run();
     return { ok: true, latencyMs: Date.now() - started };
   } catch (error) {
-    return { ok: false, latencyMs: Date.now() - started, error: error instanceof Error ? error.message.split('\n')[0] : String(error) };
+    // PostgreSQL's own reason for a refused connection (TLS, pg_hba.conf, password), not Prisma's summary.
+    return { ok: false, latencyMs: Date.now() - started, error: describeDatabaseError(error) };
   }
 }
 
@@ -42,7 +44,7 @@ export async function appliedMigrationNames(prisma: PrismaClient): Promise<strin
  * `expectedMigrations` has been applied. Each check is bounded by `timeoutMs`.
  */
 export async function checkHealth(
-  deps: { prisma: PrismaClient; redis: Redis; expectedMigrations: readonly string[] },
+  deps: { prisma: PrismaClient; redis: RedisConnection; expectedMigrations: readonly string[] },
   timeoutMs = 1500,
 ): Promise<HealthReport> {
   let pending: string[] | undefined;

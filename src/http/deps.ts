@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../queue/connection';
 import type { Config } from '../config';
 import type { PrismaClient } from '../db/client';
 import type { Logger } from '../logging/logger';
@@ -12,7 +12,7 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly prisma: PrismaClient;
   /** Producer-profile connection (fails fast). */
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   /** Migration names shipped with this build; /status checks they are applied. */
   readonly expectedMigrations: readonly string[];
   readonly producer: Producer;

@@ -14,6 +14,7 @@ import { createProducerConnection } from '../queue/connection';
 import { createProcessMetrics, registerClusterGauges } from '../metrics/registry';
 import { QUEUES } from '../queue/names';
 import { Producer } from '../queue/producer';
+import { guardDependencies } from '../runtime/dependency-guards';
 import { exitWithProblem, onShutdown } from '../runtime/shutdown';
 import { buildApp } from './app';
 
@@ -23,9 +24,9 @@ function main(): void {
     throw new Error('npm run api needs DATABASE_URL and REDIS_URL; use npm start to run everything on embedded defaults.');
   }
   const logger = createLogger(config.logLevel, 'api');
-  const prisma = createPrisma(config.databaseUrl, { preparedStatements: config.databasePreparedStatements });
-  const redis = createProducerConnection(config.redisUrl);
-  redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+  const prisma = createPrisma(config.databaseUrl, { poolSize: config.databasePoolSize ?? 10, preparedStatements: config.databasePreparedStatements });
+  const redis = createProducerConnection(config.redis ?? config.redisUrl);
+  guardDependencies({ databaseUrl: config.databaseUrl, redis: [redis], redisTopology: config.redis?.topology ?? 'standalone', logger });
   const producer = new Producer(redis, { prefix: config.queuePrefix, policies: retryPolicies(config) });
   const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config) });
   const metrics = createProcessMetrics('api');

@@ -1,5 +1,5 @@
 /** The job kinds a worker process runs, wired onto the worker loop. */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../queue/connection';
 import type { RetryPolicies } from '../queue/policy';
 import { startWorkerLoop } from '../queue/worker-loop';
 import type { JobDeps } from './deps';
@@ -10,7 +10,7 @@ import { resultJob } from './result';
 export type { JobDeps };
 
 export interface JobWorkerOptions {
-  readonly connection: Redis;
+  readonly connection: RedisConnection;
   readonly prefix: string;
   readonly workerId: string;
   /** A worker's job lock; the job of a killed worker is taken over after about this long. */

@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import { MicroBatch } from '../runtime/micro-batch';
 import { jobIdForHookCall, jobIdForToken, QUEUES, type QueueName } from './names';
 import type { RetryPolicies } from './policy';
@@ -40,7 +40,7 @@ export class Producer {
   });
 
   constructor(
-    connection: Redis,
+    connection: RedisConnection,
     private readonly settings: QueueSettings,
   ) {
     this.events = new Queue<TokenJob>(QUEUES.events, { connection, prefix: settings.prefix });

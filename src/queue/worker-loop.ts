@@ -6,9 +6,10 @@
  * failure for good.
  */
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './connection';
 import type { ZodType } from 'zod';
 import type { Logger } from '../logging/logger';
+import { ThrottledLog } from '../logging/throttle';
 import type { QueueName } from './names';
 import type { RetryPolicy } from './policy';
 
@@ -32,7 +33,7 @@ export interface JobDefinition<T> {
 }
 
 export interface WorkerLoopOptions {
-  readonly connection: Redis;
+  readonly connection: RedisConnection;
   readonly prefix: string;
   readonly workerId: string;
   /** A worker's job lock; the job of a killed worker is taken over after about this long. */
@@ -88,7 +89,9 @@ function startWorker<T>(definition: JobDefinition<T>, options: WorkerLoopOptions
       maxStalledCount: 3,
     },
   );
-  worker.on('error', (error) => options.logger.warn({ err: error.message, queue: definition.queue }, 'worker connection error'));
+  // Every worker (and each of its connections) reports the same outage: logged with backoff (src/logging/throttle.ts).
+  const errorLog = new ThrottledLog(options.logger);
+  worker.on('error', (error) => errorLog.warn(error.message, { err: error.message, queue: definition.queue }, 'worker connection error'));
   worker.on('failed', (job, error) => {
     if (error instanceof DelayedError) return;
     options.logger.warn({ queue: definition.queue, jobId: job?.id, attemptsMade: job?.attemptsMade, err: error.message }, 'job attempt failed');

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { startApi, startProcess, table, ROOT, type ManagedProcess } from '../../bench/support';
 import { startEmbeddedPostgres, type RunningService } from '../../src/runtime/embedded-postgres';
@@ -36,6 +37,16 @@ interface Stack {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Redis forgets everything: every queue, job, lock and retry schedule. */
+async function flushAll(port: number): Promise<void> {
+  const redis = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
+  try {
+    await redis.flushall();
+  } finally {
+    redis.disconnect();
+  }
+}
 
 async function startStack(): Promise<Stack> {
   const dir = mkdtempSync(path.join(tmpdir(), 'adp-faults-'));
@@ -224,6 +235,27 @@ const SCENARIOS: Array<[string, (stack: Stack) => Promise<Verdict>]> = [
         },
       });
       return verify(stack, 'Redis stopped for 30 s during traffic', tokens, accepted, started);
+    },
+  ],
+  [
+    'Redis loses all its data (FLUSHALL) during traffic',
+    async (stack) => {
+      // PostgreSQL is the truth: jobs, locks and retries vanish, and the sweeper (every 5 s, after a 10 s
+      // grace) adds a job again for every event, result and hook call still owed.
+      const name = 'Redis loses all its data (FLUSHALL) during traffic';
+      const started = Date.now();
+      let lostAt = 0;
+      const { tokens, accepted } = await traffic(stack, QUICK ? 40 : 120, {
+        during: async () => {
+          await sleep(QUICK ? 500 : 1500);
+          await flushAll(stack.redisPort);
+          lostAt = Date.now();
+        },
+      });
+      const verdict = await verify(stack, name, tokens, accepted, started);
+      const lastResultAt = Math.max(...stack.marketplace.results.filter((r) => (tokens as string[]).includes(r.token)).map((r) => r.at));
+      process.stdout.write(`  time to recover: last result ${((lastResultAt - lostAt) / 1000).toFixed(1)} s after Redis lost its data\n`);
+      return verdict;
     },
   ],
   [

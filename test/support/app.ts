@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../src/queue/connection';
 import type { Config } from '../../src/config';
 import { buildApp, type AppDeps } from '../../src/http/app';
 import { retryPolicies } from '../../src/jobs/retry-policy';
@@ -13,17 +13,17 @@ export interface TestApp {
   readonly app: Express;
   readonly deps: AppDeps;
   readonly db: TestDatabase;
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   readonly prefix: string;
   close(): Promise<void>;
 }
 
-/** The real application on a fresh database, a real Redis and its own queue prefix. */
-export async function startTestApp(env: NodeJS.ProcessEnv, overrides: Partial<AppDeps> = {}): Promise<TestApp> {
-  const db = await createTestDatabase();
-  const redis = await producerRedis(env.REDIS_URL);
+/** The real application on a fresh database (or `database`), a real Redis and its own queue prefix. */
+export async function startTestApp(env: NodeJS.ProcessEnv, overrides: Partial<AppDeps> = {}, database?: TestDatabase): Promise<TestApp> {
+  const db = database ?? (await createTestDatabase());
   const prefix = testQueuePrefix();
   const config: Config = testConfig({ QUEUE_PREFIX: prefix, ...env });
+  const redis = await producerRedis(config.redis ?? env.REDIS_URL);
   const producer = new Producer(redis, { prefix, policies: retryPolicies(config) });
   const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config), timeoutMs: 5000 });
   const metrics = createProcessMetrics('api');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection, RedisLocation } from '../../src/queue/connection';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config';
 import { createPrisma, type PrismaClient } from '../../src/db/client';
@@ -52,8 +52,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 export const testQueuePrefix = (): string => `{${uniqueName('test')}}`;
 
 /** A producer-profile connection, once ready (it refuses commands before). */
-export async function producerRedis(url: string = redisUrl()): Promise<Redis> {
-  const redis = createProducerConnection(url);
+export async function producerRedis(location: RedisLocation = redisUrl()): Promise<RedisConnection> {
+  const redis = createProducerConnection(location);
   redis.on('error', () => undefined);
   if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
   return redis;

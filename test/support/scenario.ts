@@ -9,6 +9,7 @@ import type { ResultBody } from '../../src/marketplace/client';
 import { FakeMarketplace, type FakeMarketplaceOptions } from '../../tools/fake-marketplace/server';
 import { notify, type NotifyAuth } from '../../tools/fake-marketplace/notify';
 import { startTestApp, type TestApp } from './app';
+import type { TestDatabase } from './infra';
 import { eventually, startTestWorkers, type TestWorkers } from './workers';
 
 export const BASIC = { username: 'appdirect', password: 'scenario-password' };
@@ -31,7 +32,7 @@ export interface Scenario {
 
 export async function startScenario(
   env: NodeJS.ProcessEnv = {},
-  options: { workers?: boolean; hooks?: ProvisioningHooks; sweepEveryMs?: number; marketplace?: Omit<FakeMarketplaceOptions, 'client'> } = {},
+  options: { workers?: boolean; hooks?: ProvisioningHooks; sweepEveryMs?: number; marketplace?: Omit<FakeMarketplaceOptions, 'client'>; database?: TestDatabase } = {},
 ): Promise<Scenario> {
   const marketplace = await new FakeMarketplace({ ...options.marketplace, client: CLIENT }).start();
   const subject = await startTestApp({
@@ -44,7 +45,7 @@ export async function startScenario(
     EVENT_BACKOFF_MS: '20',
     RESULT_BACKOFF_MS: '20',
     ...env,
-  });
+  }, {}, options.database);
   const server: Server = subject.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const serviceUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

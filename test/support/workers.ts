@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { Redis } from 'ioredis';
 import { loggingHooks, type ProvisioningHooks } from '../../src/hooks';
 import { startSweeper } from '../../src/inbox/sweeper';
 import { startJobWorkers } from '../../src/jobs';
 import { retryPolicies } from '../../src/jobs/retry-policy';
 import { createProcessMetrics, type ProcessMetrics } from '../../src/metrics/registry';
-import { createWorkerConnection } from '../../src/queue/connection';
+import { createWorkerConnection, type RedisConnection } from '../../src/queue/connection';
 import { stopChild } from '../../src/runtime/child';
 import type { TestApp } from './app';
 import { silentLogger } from './infra';
@@ -21,7 +20,7 @@ export function startTestWorkers(
   subject: TestApp,
   options: { hooks?: ProvisioningHooks; redisUrl?: string; workerId?: string; sweepEveryMs?: number } = {},
 ): TestWorkers {
-  const connection: Redis = createWorkerConnection(options.redisUrl ?? process.env.TEST_REDIS_URL!);
+  const connection: RedisConnection = createWorkerConnection(options.redisUrl ?? subject.deps.config.redis ?? process.env.TEST_REDIS_URL!);
   connection.on('error', () => undefined);
   const metrics = createProcessMetrics('worker');
   const consumers = startJobWorkers(
