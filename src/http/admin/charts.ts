@@ -27,8 +27,8 @@ export interface LineSeries extends SeriesStyle {
 }
 
 const WIDTH = 960;
-const HEIGHT = 270;
-const PAD = { top: 50, right: 16, bottom: 34, left: 56 };
+const HEIGHT = 250;
+const PAD = { top: 34, right: 16, bottom: 34, left: 56 };
 const plotWidth = WIDTH - PAD.left - PAD.right;
 const plotHeight = HEIGHT - PAD.top - PAD.bottom;
 
@@ -59,19 +59,15 @@ function patternDefs(id: string, series: readonly SeriesStyle[]): string {
     .join('');
 }
 
+/** An HTML legend (it wraps); swatches reuse the chart's patterns, lines their dash and marker. */
 function legend(id: string, series: readonly SeriesStyle[], lines = false): string {
-  let x = PAD.left;
-  return series
-    .map((s, i) => {
-      const width = 26 + s.label.length * 7;
-      const swatch = lines
-        ? `<line x1="${x}" y1="12" x2="${x + 18}" y2="12" stroke="${s.color}" stroke-width="2.5" stroke-dasharray="${(s as LineSeries).dash}"/>${marker((s as LineSeries).marker, x + 9, 12, s.color)}`
-        : `<rect x="${x}" y="5" width="16" height="14" fill="url(#${id}-p${i})" stroke="#1d2330" stroke-width=".5"/>`;
-      const item = `<g class="legend">${swatch}<text x="${x + 22}" y="16">${escapeHtml(s.label)}</text></g>`;
-      x += width;
-      return item;
-    })
-    .join('');
+  const items = series.map((s, i) => {
+    const swatch = lines
+      ? `<line x1="1" y1="7" x2="21" y2="7" stroke="${s.color}" stroke-width="2.5" stroke-dasharray="${(s as LineSeries).dash}"/>${marker((s as LineSeries).marker, 11, 7, s.color)}`
+      : `<rect x=".5" y=".5" width="21" height="13" fill="url(#${id}-p${i})" stroke="#1d2330" stroke-width=".5"/>`;
+    return `<li class="legend"><svg width="22" height="14" aria-hidden="true">${swatch}</svg>${escapeHtml(s.label)}</li>`;
+  });
+  return `<ul class="legend-list">${items.join('')}</ul>`;
 }
 
 function marker(shape: LineSeries['marker'], x: number, y: number, color: string): string {
@@ -92,14 +88,21 @@ function axes(max: number, unit: string, ticks: ReadonlyArray<{ x: number; text:
 }
 
 /** The read-out line shown while an interval is hovered or focused (one per interval, all in one place). */
-const readout = (text: string) => `<text class="readout" x="${PAD.left}" y="38">${escapeHtml(text)}</text>`;
+const readout = (text: string) => `<text class="readout" x="${PAD.left}" y="16">${escapeHtml(text)}</text>`;
 
 function describe(label: string, parts: ReadonlyArray<[string, string]>): string {
   return `${label}: ${parts.map(([name, value]) => `${name} ${value}`).join(', ')}`;
 }
 
 /** Stacked bars, one per interval, one segment per series. */
-export function stackedBarChart(id: string, title: string, intervals: readonly BarInterval[], series: readonly SeriesStyle[], unit: string): Raw {
+export function stackedBarChart(
+  id: string,
+  title: string,
+  intervals: readonly BarInterval[],
+  series: readonly SeriesStyle[],
+  unit: string,
+  note = '',
+): Raw {
   const totals = intervals.map((interval) => series.reduce((sum, s) => sum + (interval.values[s.key] ?? 0), 0));
   const max = niceMax(Math.max(0, ...totals));
   const slot = plotWidth / Math.max(1, intervals.length);
@@ -124,7 +127,7 @@ export function stackedBarChart(id: string, title: string, intervals: readonly B
       return `<g class="bar" tabindex="0" role="img" aria-label="${escapeHtml(text)}" data-total="${totals[index]}"><title>${escapeHtml(text)}</title><rect class="hit" x="${PAD.left + index * slot}" y="${PAD.top}" width="${slot}" height="${plotHeight}"/>${segments}${readout(text)}</g>`;
     })
     .join('');
-  return chartFrame(id, title, `<defs>${patternDefs(id, series)}</defs>${axes(max, unit, ticks)}${legend(id, series)}${bars}`);
+  return chartFrame(id, title, legend(id, series), `<defs>${patternDefs(id, series)}</defs>${axes(max, unit, ticks)}${bars}`, note);
 }
 
 /** Lines with markers (distinct dash and marker shape per series); intervals without a value leave a gap. */
@@ -166,12 +169,12 @@ export function lineChart(
       return `<g class="bar" tabindex="0" role="img" aria-label="${escapeHtml(text)}"><title>${escapeHtml(text)}</title><rect class="hit" x="${PAD.left + index * slot}" y="${PAD.top}" width="${slot}" height="${plotHeight}"/>${markers}${readout(text)}</g>`;
     })
     .join('');
-  return chartFrame(id, title, `${axes(max, unit, ticks)}${legend(id, series, true)}${paths}${points}`);
+  return chartFrame(id, title, legend(id, series, true), `${axes(max, unit, ticks)}${paths}${points}`);
 }
 
-function chartFrame(id: string, title: string, body: string): Raw {
+function chartFrame(id: string, title: string, legendHtml: string, body: string, note = ''): Raw {
   return raw(
-    `<figure class="chart" id="${id}"><figcaption>${escapeHtml(title)}</figcaption>` +
+    `<figure class="chart" id="${id}"><figcaption>${escapeHtml(title)}</figcaption>${legendHtml}${note ? `<p class="note">${escapeHtml(note)}</p>` : ''}` +
       `<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" width="100%" role="group" aria-label="${escapeHtml(title)}" xmlns="http://www.w3.org/2000/svg">${body}</svg></figure>`,
   );
 }
@@ -183,6 +186,9 @@ export const CHART_STYLE = `
   figure.chart text { font: 12px system-ui, sans-serif; fill: #1d2330; }
   figure.chart text.axis { fill: #5b6476; font-size: 11px; }
   figure.chart .hit { fill: transparent; }
+  figure.chart ul.legend-list { list-style: none; display: flex; flex-wrap: wrap; gap: 4px 16px; margin: 4px 0; padding: 0; }
+  figure.chart li.legend { display: flex; align-items: center; gap: 6px; }
+  figure.chart p.note { margin: 2px 0; color: #5b6476; font-size: 12px; }
   figure.chart .bar:hover .hit, figure.chart .bar:focus .hit { fill: #3b66f01a; stroke: #1d2330; stroke-width: 1.5; }
   figure.chart .bar:focus { outline: none; }
   figure.chart .readout { display: none; font-weight: 600; }

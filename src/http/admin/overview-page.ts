@@ -36,7 +36,7 @@ function outcomeSeries(overview: Overview): SeriesStyle[] {
   return [
     { key: 'succeeded', label: 'success', color: '#2e8b57', pattern: 'solid' },
     ...codes.map((code, i) => ({ key: code, label: code, ...BUSINESS_STYLES[i % BUSINESS_STYLES.length]! })),
-    { key: 'failed', label: `failed (${FAILURE_CODES.join(', ')})`, color: '#b3261e', pattern: 'crosshatch' },
+    { key: 'failed', label: 'failed', color: '#b3261e', pattern: 'crosshatch' },
     { key: 'cancelled', label: 'cancelled', color: '#6b7280', pattern: 'dots' },
   ];
 }
@@ -67,6 +67,7 @@ function charts(overview: Overview): Raw {
     overview.series.map((bucket, i) => ({ ...names[i]!, values: outcomeValues(bucket) })),
     series,
     'events',
+    `failed: ${FAILURE_CODES.join(', ')} (the service could not do it: look, fix, retry). Other codes are business answers AppDirect shows its user.`,
   );
   const latencySeries: LineSeries[] = [
     { key: 'p50', label: 'median', color: '#3b66f0', pattern: 'solid', marker: 'circle', dash: '0' },
