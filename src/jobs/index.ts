@@ -1,4 +1,5 @@
 /** The job kinds a worker process runs, wired onto the worker loop. */
+import { startHeartbeat } from '../fleet/heartbeat';
 import type { RedisConnection } from '../queue/connection';
 import type { RetryPolicies } from '../queue/policy';
 import { startWorkerLoop } from '../queue/worker-loop';
@@ -16,10 +17,24 @@ export interface JobWorkerOptions {
   /** A worker's job lock; the job of a killed worker is taken over after about this long. */
   readonly lockMs: number;
   readonly policies: RetryPolicies;
+  /** How often this process writes its heartbeat (src/fleet); default 10 s. */
+  readonly heartbeatMs?: number;
 }
 
-/** Consumes the events, results and hooks queues. `close()` lets in-flight jobs finish. */
+/**
+ * Consumes the events, results and hooks queues, announcing the process in `worker_heartbeats`.
+ * `close()` lets in-flight jobs finish, then marks the process stopped.
+ */
 export function startJobWorkers(deps: JobDeps, options: JobWorkerOptions) {
   const definitions = [eventJob(deps, options.policies), resultJob(deps, options.policies), hookJob(deps, options.policies)];
-  return startWorkerLoop(definitions, { ...options, logger: deps.logger });
+  const loop = startWorkerLoop(definitions, { ...options, logger: deps.logger });
+  const heartbeat = startHeartbeat(deps.prisma, { workerId: options.workerId, activity: loop.activity }, deps.logger, { everyMs: options.heartbeatMs });
+  return {
+    ...loop,
+    heartbeat,
+    close: async () => {
+      await loop.close();
+      await heartbeat.stop();
+    },
+  };
 }

@@ -41,13 +41,30 @@ export interface WorkerLoopOptions {
   readonly logger: Logger;
 }
 
+/** What one queue's consumer in this process is doing: its concurrency, jobs in hand, jobs ended since start. */
+export interface QueueActivity {
+  concurrency: number;
+  running: number;
+  done: number;
+}
+
+export interface WorkerLoop {
+  readonly workers: Worker[];
+  /** Per queue consumed; the heartbeat (src/fleet) publishes it. */
+  activity(): Record<string, QueueActivity>;
+  close(): Promise<void>;
+}
+
 /** Starts one BullMQ Worker per definition. `close()` lets in-flight jobs finish. */
 // Definitions of different data types share the loop; each one's data is checked against its own schema.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function startWorkerLoop(definitions: ReadonlyArray<JobDefinition<any>>, options: WorkerLoopOptions): { workers: Worker[]; close(): Promise<void> } {
-  const workers = definitions.map((definition) => startWorker(definition, options));
+export function startWorkerLoop(definitions: ReadonlyArray<JobDefinition<any>>, options: WorkerLoopOptions): WorkerLoop {
+  const activity: Record<string, QueueActivity> = {};
+  for (const definition of definitions) activity[definition.queue] = { concurrency: definition.concurrency, running: 0, done: 0 };
+  const workers = definitions.map((definition) => startWorker(definition, options, activity[definition.queue]!));
   return {
     workers,
+    activity: () => structuredClone(activity),
     // Unfinished work of a closed worker is picked up by another one (stalled-job recovery).
     close: async () => {
       await Promise.all(workers.map((worker) => worker.close()));
@@ -55,25 +72,34 @@ export function startWorkerLoop(definitions: ReadonlyArray<JobDefinition<any>>, 
   };
 }
 
-function startWorker<T>(definition: JobDefinition<T>, options: WorkerLoopOptions): Worker {
+function startWorker<T>(definition: JobDefinition<T>, options: WorkerLoopOptions, activity: QueueActivity): Worker {
   const { policy } = definition;
+  const processJob = async (job: Job, lockToken?: string): Promise<void> => {
+    const parsed = definition.data.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`job data is not a ${definition.queue} job: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    const attempt = job.attemptsMade + 1;
+    const context: JobContext = { attempt, isLastAttempt: attempt >= (job.opts.attempts ?? policy.attempts), workerId: options.workerId };
+    let outcome: JobOutcome;
+    try {
+      outcome = await definition.run(parsed.data, context);
+    } catch (error) {
+      if (policy.isTransient(error)) throw error; // BullMQ retries it after policy.delayMs
+      throw new UnrecoverableError((error as Error).message);
+    }
+    if (outcome) {
+      await job.moveToDelayed(Date.now() + outcome.retryInMs, lockToken);
+      throw new DelayedError();
+    }
+  };
   const worker = new Worker(
     definition.queue,
     async (job: Job, lockToken?: string) => {
-      const parsed = definition.data.safeParse(job.data);
-      if (!parsed.success) throw new UnrecoverableError(`job data is not a ${definition.queue} job: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      const attempt = job.attemptsMade + 1;
-      const context: JobContext = { attempt, isLastAttempt: attempt >= (job.opts.attempts ?? policy.attempts), workerId: options.workerId };
-      let outcome: JobOutcome;
+      activity.running += 1;
       try {
-        outcome = await definition.run(parsed.data, context);
-      } catch (error) {
-        if (policy.isTransient(error)) throw error; // BullMQ retries it after policy.delayMs
-        throw new UnrecoverableError((error as Error).message);
-      }
-      if (outcome) {
-        await job.moveToDelayed(Date.now() + outcome.retryInMs, lockToken);
-        throw new DelayedError();
+        await processJob(job, lockToken);
+      } finally {
+        activity.running -= 1;
+        activity.done += 1;
       }
     },
     {

@@ -42,6 +42,8 @@ describeWithBrowser('admin page in Chromium', () => {
     await page.waitForSelector('text=That token is not valid.');
     await page.fill('input[name=token]', TOKEN);
     await page.click('button[type=submit]');
+    await page.waitForSelector('h1:text("Overview")'); // /admin lands on the overview
+    await page.click('header a[href="/admin/events"]');
 
     const firstRow = page.locator('#events tbody tr').first();
     await firstRow.waitFor();
@@ -74,6 +76,7 @@ describeWithBrowser('admin page in Chromium', () => {
     await page.goto(`${s.serviceUrl}/admin`);
     await page.fill('input[name=token]', TOKEN);
     await page.click('button[type=submit]');
+    await page.goto(`${s.serviceUrl}/admin/events`);
     await page.locator('#events').waitFor();
     const { token } = await s.send(orderEvent());
     const status = await page.evaluate(async (t) => (await fetch(`/admin/events/${t}/retry`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '_csrf=forged' })).status, token);

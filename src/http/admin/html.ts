@@ -44,12 +44,12 @@ const STYLE = `
 
 export function page(title: string, body: Raw, options: { user?: string; csrf?: string } = {}): string {
   const nav = options.user
-    ? html`<a href="/admin">Events</a><a href="/admin/accounts">Accounts</a><a href="/admin/queues/">Queues</a>
+    ? html`<a href="/admin">Overview</a><a href="/admin/events">Events</a><a href="/admin/accounts">Accounts</a><a href="/admin/queues/">Queues</a>
         <span style="margin-left:auto">${options.user}</span>
         <form class="inline" method="post" action="/admin/logout"><input type="hidden" name="_csrf" value="${options.csrf ?? ''}"><button class="secondary" type="submit">Log out</button></form>`
     : html``;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · appdirect-provisioner</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"><style>${STYLE}</style></head>
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><style>${STYLE}</style></head>
 <body><header><strong>appdirect-provisioner</strong>${nav.html}</header><main>${body.html}</main></body></html>`;
 }
 

@@ -1,4 +1,5 @@
 import { EVENT_STATUSES } from '../../inbox/statuses';
+import { overviewPaths, overviewSchemas } from './openapi-overview';
 
 /** OpenAPI 3.1 description of the admin API, served at /admin/api/openapi.json (validated by a test). */
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
@@ -20,11 +21,12 @@ export const openApiDocument = {
   info: {
     title: 'appdirect-provisioner admin API',
     version: '1.0.0',
-    description: 'Inspect, retry and cancel AppDirect events; look up accounts. Every state-changing call is written to the audit log.',
+    description: 'See the state of the installation; inspect, retry and cancel AppDirect events; look up accounts. Every state-changing call is written to the audit log.',
   },
   servers: [{ url: '/admin/api' }],
   security: [{ bearer: [] }],
   paths: {
+    ...overviewPaths,
     '/events': {
       get: {
         summary: 'List events, newest first',
@@ -128,6 +130,7 @@ export const openApiDocument = {
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'One of the ADMIN_TOKEN tokens' } },
     schemas: {
+      ...overviewSchemas,
       EventStatus: { type: 'string', enum: [...EVENT_STATUSES] },
       Error: {
         type: 'object',

@@ -16,7 +16,7 @@ import { html, page, raw, statusBadge, when } from './html';
 
 const form = express.urlencoded({ extended: false, limit: '4kb' });
 
-function loginPage(res: Response, error?: string): void {
+export function loginPage(res: Response, error?: string): void {
   res.status(error ? 401 : 200).type('html').send(
     page(
       'Log in',
@@ -65,7 +65,8 @@ export function adminPageRouter(deps: AppDeps): Router {
     res.redirect(303, '/admin');
   });
 
-  router.get('/', async (req, res) => {
+  // The event list; /admin itself is the overview (overview-page.ts).
+  router.get('/events', async (req, res) => {
     const s = session(req, res);
     if (!s) return;
     const filter = filterFrom(req.query);
@@ -78,7 +79,7 @@ export function adminPageRouter(deps: AppDeps): Router {
       page(
         'Events',
         html`<h1>Events</h1>
-          <form method="get" action="/admin">
+          <form method="get" action="/admin/events">
             <select name="status"><option value="">any status</option>${EVENT_STATUSES.map(option)}</select>
             <input name="type" placeholder="type" value="${filter.type ?? ''}">
             <input name="accountIdentifier" placeholder="account" value="${filter.accountIdentifier ?? ''}">

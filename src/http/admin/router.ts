@@ -11,6 +11,8 @@ import { AppError } from '../../errors/app-error';
 import type { AppDeps } from '../deps';
 import { adminApiRouter } from './api';
 import { pageSession, tokenOwner } from './auth';
+import { overviewApiRouter } from './overview-api';
+import { overviewPageRouter } from './overview-page';
 import { adminPageRouter } from './page';
 
 /** bull-board: a page session (or admin bearer token); writes only from our own origin. */
@@ -44,8 +46,8 @@ export function adminRouter(deps: AppDeps): Router {
     });
     return router;
   }
-  router.use('/api', adminApiRouter(deps));
+  router.use('/api', overviewApiRouter(deps), adminApiRouter(deps));
   router.use('/queues', queuesBoard(deps));
-  router.use(adminPageRouter(deps));
+  router.use(overviewPageRouter(deps), adminPageRouter(deps));
   return router;
 }

@@ -1,0 +1,305 @@
+/**
+ * The state of the installation at a glance, for the admin page, API and CLI: what is in flight now,
+ * what needs an operator, which workers are alive, and how the last 24 hours (or 7 days) went.
+ *
+ * Every query reads either what is owed now (unfinished events, undelivered results, hook calls not
+ * done: index scans bounded by the backlog) or what happened inside the window (range scans on
+ * events."finishedAt" and result_deliveries."deliveredAt"), so the cost does not grow with the number of
+ * events stored before the window (docs/benchmarks.md, "Overview queries").
+ */
+import { Prisma, type PrismaClient } from '../db/client';
+import { HEARTBEAT_STALE_MS } from '../fleet/heartbeat';
+import { UNFINISHED_SQL, UNFINISHED_STATUSES } from '../inbox/statuses';
+
+export const OVERVIEW_WINDOWS = {
+  '24h': { ms: 24 * 3600_000, bucketMs: 30 * 60_000 },
+  '7d': { ms: 7 * 24 * 3600_000, bucketMs: 4 * 3600_000 },
+} as const;
+export type OverviewWindow = keyof typeof OVERVIEW_WINDOWS;
+export const OVERVIEW_WINDOW_NAMES = Object.keys(OVERVIEW_WINDOWS) as OverviewWindow[];
+
+/**
+ * Codes meaning the service could not do the work (the fetch kept failing, an unexpected fault, an
+ * event it could not read): an operator should look, and usually retry. Every other code is a business
+ * answer (MAX_USERS_REACHED, …) that AppDirect shows its user.
+ */
+export const FAILURE_CODES = ['TRANSPORT_ERROR', 'UNKNOWN_ERROR', 'INVALID_RESPONSE'] as const;
+const isFailureCode = (code: string): boolean => (FAILURE_CODES as readonly string[]).includes(code);
+
+export interface OverviewBucket {
+  /** Start of the interval (ISO); it ends where the next one starts. */
+  start: string;
+  end: string;
+  /** Events finished in the interval: succeeded, business answers by code, failures by code, cancelled. */
+  succeeded: number;
+  business: Record<string, number>;
+  failed: Record<string, number>;
+  cancelled: number;
+  /** Receipt to result (receivedAt -> finishedAt) of those events, seconds; null when none finished. */
+  p50Seconds: number | null;
+  p95Seconds: number | null;
+  /** Results owed to AppDirect and not delivered at the end of the interval. */
+  deliveryBacklog: number;
+}
+
+export interface WorkerSeen {
+  workerId: string;
+  host: string;
+  pid: number;
+  version: string;
+  state: 'alive' | 'missing' | 'stopped';
+  startedAt: string;
+  lastSeenAt: string;
+  lastSeenSecondsAgo: number;
+  /** What it consumes: per queue, its concurrency, jobs in hand at the last beat, jobs ended since start. */
+  queues: Record<string, { concurrency: number; running: number; done: number }>;
+}
+
+export interface Overview {
+  window: OverviewWindow;
+  generatedAt: string;
+  from: string;
+  to: string;
+  bucketSeconds: number;
+  /** Unfinished events now (all of them), and events finished inside the window by final status. */
+  statusCounts: {
+    now: Record<(typeof UNFINISHED_STATUSES)[number], number>;
+    finishedInWindow: { succeeded: number; failed: number; cancelled: number };
+  };
+  oldestWaiting: { token: string; status: string; receivedAt: string; ageSeconds: number } | null;
+  needsAction: {
+    /** Events finished in the window with a failure code (FAILURE_CODES), by code. */
+    failedEvents: { total: number; byCode: Record<string, number> };
+    /** Results AppDirect has not received: failed for good, or pending (retrying: after a failed POST). */
+    undeliveredResults: { failed: number; retrying: number; pending: number; oldestPendingAgeSeconds: number | null };
+    /** Calls to the product's provisioning hooks not done; failing: at least one attempt failed. */
+    hookCalls: { failing: number; notDone: number; oldestNotDoneAgeSeconds: number | null };
+  };
+  /** BullMQ job counts per queue; null when Redis did not answer. */
+  queues: Record<string, Record<string, number>> | null;
+  workers: WorkerSeen[];
+  totals: { succeeded: number; business: Record<string, number>; failed: Record<string, number>; cancelled: number; p50Seconds: number | null; p95Seconds: number | null };
+  series: OverviewBucket[];
+}
+
+export interface OverviewSources {
+  readonly prisma: PrismaClient;
+  /** Job counts of a queue (Redis). */
+  queueCounts?(queue: string): Promise<Record<string, number>>;
+  readonly queueNames?: readonly string[];
+}
+
+const seconds = (ms: number) => Math.max(0, Math.round(ms / 100) / 10);
+const num = (value: unknown): number => Number(value ?? 0);
+const quantile = (value: unknown): number | null => (value === null || value === undefined ? null : Math.round(Number(value) * 1000) / 1000);
+
+/** The window ends now; buckets are aligned on their size (so consecutive calls show the same intervals). */
+export function windowBounds(window: OverviewWindow, nowMs: number): { fromMs: number; toMs: number; bucketMs: number; buckets: number } {
+  const { ms, bucketMs } = OVERVIEW_WINDOWS[window];
+  const toMs = Math.ceil(nowMs / bucketMs) * bucketMs;
+  return { fromMs: toMs - ms, toMs, bucketMs, buckets: ms / bucketMs };
+}
+
+// Timestamps are passed as epoch milliseconds and turned into UTC `timestamp` in SQL: the columns are
+// `timestamp(3)` holding UTC, whatever the session's TimeZone.
+const at = (ms: number) => Prisma.sql`(to_timestamp(${ms}::float8 / 1000) AT TIME ZONE 'UTC')`;
+
+interface OutcomeRow {
+  bucket: number | null;
+  status: string | null;
+  code: string | null;
+  by_outcome: number;
+  n: bigint;
+  p50: number | null;
+  p95: number | null;
+}
+
+/** Events finished in the window: one range scan on events."finishedAt", grouped three ways at once. */
+async function finishedInWindow(prisma: PrismaClient, fromMs: number, toMs: number, bucketMs: number): Promise<OutcomeRow[]> {
+  return prisma.$queryRaw<OutcomeRow[]>`
+    SELECT bucket, status, code, GROUPING(status, code) AS by_outcome, count(*) AS n,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) AS p50,
+           percentile_cont(0.95) WITHIN GROUP (ORDER BY secs) AS p95
+    FROM (
+      SELECT floor(extract(epoch FROM e."finishedAt" - ${at(fromMs)}) * 1000 / ${bucketMs}::float8)::int AS bucket,
+             e.status::text AS status, e."errorCode" AS code,
+             extract(epoch FROM e."finishedAt" - e."receivedAt")::float8 AS secs
+      FROM events e
+      WHERE e."finishedAt" >= ${at(fromMs)} AND e."finishedAt" < ${at(toMs)}
+    ) finished
+    GROUP BY GROUPING SETS ((bucket, status, code), (bucket), ())`;
+}
+
+/**
+ * Result delivery backlog at the end of each bucket, from what is owed now (status index) and what was
+ * delivered inside the window (deliveredAt index): +1 when a result became owed, -1 when delivered.
+ */
+async function deliveryBacklog(prisma: PrismaClient, fromMs: number, toMs: number, bucketMs: number, buckets: number): Promise<number[]> {
+  const rows = await prisma.$queryRaw<Array<{ bucket: number; delta: bigint }>>`
+    WITH owed AS (
+      SELECT "createdAt" AS owed_at, "deliveredAt" AS delivered_at FROM result_deliveries
+      WHERE status IN ('pending', 'failed')
+      UNION ALL
+      SELECT "createdAt", "deliveredAt" FROM result_deliveries
+      WHERE "deliveredAt" >= ${at(fromMs)} AND status = 'delivered'
+    ), deltas AS (
+      SELECT greatest(-1, floor(extract(epoch FROM owed_at - ${at(fromMs)}) * 1000 / ${bucketMs}::float8))::int AS bucket, 1 AS delta
+      FROM owed WHERE owed_at < ${at(toMs)}
+      UNION ALL
+      SELECT floor(extract(epoch FROM delivered_at - ${at(fromMs)}) * 1000 / ${bucketMs}::float8)::int, -1
+      FROM owed WHERE delivered_at IS NOT NULL AND delivered_at < ${at(toMs)}
+    )
+    SELECT bucket, sum(delta)::bigint AS delta FROM deltas GROUP BY bucket`;
+  const deltas = new Map(rows.map((row) => [row.bucket, Number(row.delta)]));
+  let backlog = deltas.get(-1) ?? 0;
+  return Array.from({ length: buckets }, (_, index) => (backlog += deltas.get(index) ?? 0));
+}
+
+async function unfinishedNow(prisma: PrismaClient): Promise<Overview['statusCounts']['now']> {
+  const rows = await prisma.$queryRaw<Array<{ status: string; n: bigint }>>`
+    SELECT status::text AS status, count(*) AS n FROM events WHERE status IN (${UNFINISHED_SQL}) GROUP BY status`;
+  const counts = Object.fromEntries(UNFINISHED_STATUSES.map((status) => [status, 0])) as Overview['statusCounts']['now'];
+  for (const row of rows) counts[row.status as keyof typeof counts] = Number(row.n);
+  return counts;
+}
+
+/** One (status, seq) index probe per unfinished status. */
+async function oldestWaiting(prisma: PrismaClient, nowMs: number): Promise<Overview['oldestWaiting']> {
+  const firsts = await Promise.all(
+    UNFINISHED_STATUSES.map((status) =>
+      prisma.event.findFirst({ where: { status }, orderBy: { seq: 'asc' }, select: { token: true, status: true, receivedAt: true } }),
+    ),
+  );
+  const oldest = firsts.filter((row) => row !== null).sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime())[0];
+  return oldest
+    ? { token: oldest.token, status: oldest.status, receivedAt: oldest.receivedAt.toISOString(), ageSeconds: seconds(nowMs - oldest.receivedAt.getTime()) }
+    : null;
+}
+
+async function undeliveredResults(prisma: PrismaClient, nowMs: number): Promise<Overview['needsAction']['undeliveredResults']> {
+  const [row] = await prisma.$queryRaw<Array<{ failed: bigint; pending: bigint; retrying: bigint; oldest: Date | null }>>`
+    SELECT count(*) FILTER (WHERE status = 'failed') AS failed,
+           count(*) FILTER (WHERE status = 'pending') AS pending,
+           count(*) FILTER (WHERE status = 'pending' AND attempts > 0) AS retrying,
+           min("createdAt") FILTER (WHERE status = 'pending') AS oldest
+    FROM result_deliveries WHERE status IN ('pending', 'failed')`;
+  return {
+    failed: num(row?.failed),
+    retrying: num(row?.retrying),
+    pending: num(row?.pending),
+    oldestPendingAgeSeconds: row?.oldest ? seconds(nowMs - row.oldest.getTime()) : null,
+  };
+}
+
+async function hookCalls(prisma: PrismaClient, nowMs: number): Promise<Overview['needsAction']['hookCalls']> {
+  const [row] = await prisma.$queryRaw<Array<{ failing: bigint; not_done: bigint; oldest: Date | null }>>`
+    SELECT count(*) FILTER (WHERE attempts > 0) AS failing, count(*) AS not_done, min("createdAt") AS oldest
+    FROM hook_calls WHERE done = false`;
+  return { failing: num(row?.failing), notDone: num(row?.not_done), oldestNotDoneAgeSeconds: row?.oldest ? seconds(nowMs - row.oldest.getTime()) : null };
+}
+
+/** Workers seen in the last 24 hours: alive (beat within 30 s), missing (no beat since), stopped (cleanly). */
+export async function workersSeen(prisma: PrismaClient, nowMs: number): Promise<WorkerSeen[]> {
+  const rows = await prisma.workerHeartbeat.findMany({
+    where: { lastSeenAt: { gte: new Date(nowMs - 24 * 3600_000) } },
+    orderBy: [{ stoppedAt: { sort: 'desc', nulls: 'first' } }, { workerId: 'asc' }],
+  });
+  return rows.map((row) => {
+    const ago = nowMs - row.lastSeenAt.getTime();
+    return {
+      workerId: row.workerId,
+      host: row.host,
+      pid: row.pid,
+      version: row.version,
+      state: row.stoppedAt ? 'stopped' : ago > HEARTBEAT_STALE_MS ? 'missing' : 'alive',
+      startedAt: row.startedAt.toISOString(),
+      lastSeenAt: row.lastSeenAt.toISOString(),
+      lastSeenSecondsAgo: seconds(ago),
+      queues: row.queues as WorkerSeen['queues'],
+    };
+  });
+}
+
+async function queueCounts(sources: OverviewSources): Promise<Overview['queues']> {
+  if (!sources.queueCounts || !sources.queueNames) return null;
+  try {
+    const entries = await Promise.all(sources.queueNames.map(async (name) => [name, await sources.queueCounts!(name)] as const));
+    return Object.fromEntries(entries);
+  } catch {
+    return null;
+  }
+}
+
+function addTo(record: Record<string, number>, key: string, n: number): void {
+  record[key] = (record[key] ?? 0) + n;
+}
+
+/** Builds the overview of `window` ending now. */
+export async function buildOverview(sources: OverviewSources, window: OverviewWindow, nowMs = Date.now()): Promise<Overview> {
+  const { prisma } = sources;
+  const { fromMs, toMs, bucketMs, buckets } = windowBounds(window, nowMs);
+  const [outcomes, backlog, now, oldest, undelivered, hooks, workers, queues] = await Promise.all([
+    finishedInWindow(prisma, fromMs, toMs, bucketMs),
+    deliveryBacklog(prisma, fromMs, toMs, bucketMs, buckets),
+    unfinishedNow(prisma),
+    oldestWaiting(prisma, nowMs),
+    undeliveredResults(prisma, nowMs),
+    hookCalls(prisma, nowMs),
+    workersSeen(prisma, nowMs),
+    queueCounts(sources),
+  ]);
+
+  const series: OverviewBucket[] = Array.from({ length: buckets }, (_, index) => ({
+    start: new Date(fromMs + index * bucketMs).toISOString(),
+    end: new Date(fromMs + (index + 1) * bucketMs).toISOString(),
+    succeeded: 0,
+    business: {},
+    failed: {},
+    cancelled: 0,
+    p50Seconds: null,
+    p95Seconds: null,
+    deliveryBacklog: backlog[index] ?? 0,
+  }));
+  const totals: Overview['totals'] = { succeeded: 0, business: {}, failed: {}, cancelled: 0, p50Seconds: null, p95Seconds: null };
+  for (const row of outcomes) {
+    const n = Number(row.n);
+    if (row.bucket === null) {
+      totals.p50Seconds = quantile(row.p50);
+      totals.p95Seconds = quantile(row.p95);
+      continue;
+    }
+    const bucket = series[row.bucket];
+    if (!bucket) continue;
+    if (row.by_outcome !== 0) {
+      bucket.p50Seconds = quantile(row.p50);
+      bucket.p95Seconds = quantile(row.p95);
+      continue;
+    }
+    for (const target of [bucket, totals]) {
+      if (row.status === 'succeeded') target.succeeded += n;
+      else if (row.status === 'cancelled') target.cancelled += n;
+      else if (isFailureCode(row.code ?? 'UNKNOWN_ERROR')) addTo(target.failed, row.code ?? 'UNKNOWN_ERROR', n);
+      else addTo(target.business, row.code ?? 'UNKNOWN_ERROR', n);
+    }
+  }
+  const sum = (record: Record<string, number>) => Object.values(record).reduce((a, b) => a + b, 0);
+  const failedTotal = sum(totals.failed);
+
+  return {
+    window,
+    generatedAt: new Date(nowMs).toISOString(),
+    from: new Date(fromMs).toISOString(),
+    to: new Date(toMs).toISOString(),
+    bucketSeconds: bucketMs / 1000,
+    statusCounts: {
+      now,
+      finishedInWindow: { succeeded: totals.succeeded, failed: failedTotal + sum(totals.business), cancelled: totals.cancelled },
+    },
+    oldestWaiting: oldest,
+    needsAction: { failedEvents: { total: failedTotal, byCode: totals.failed }, undeliveredResults: undelivered, hookCalls: hooks },
+    queues,
+    workers,
+    totals,
+    series,
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * Worker processes announce themselves: every few seconds each one writes its row in
+ * `worker_heartbeats` (sole writer) with what it consumes and how busy it is, and marks it stopped on
+ * a clean shutdown. The overview lists them (alive, missing, stopped) and `appdirect_workers` counts the
+ * live consumers of each queue, so "no worker consuming" is visible even when every process died at once.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import type { Prisma, PrismaClient } from '../db/client';
+import type { Logger } from '../logging/logger';
+import type { QueueActivity } from '../queue/worker-loop';
+
+/** How often a worker writes its heartbeat. */
+export const HEARTBEAT_EVERY_MS = 10_000;
+/** A worker not seen for this long is reported missing (three beats lost). */
+export const HEARTBEAT_STALE_MS = 3 * HEARTBEAT_EVERY_MS;
+/** Rows of workers not seen for this long are deleted. */
+const FORGET_AFTER_MS = 7 * 24 * 3600_000;
+const PRUNE_EVERY_BEATS = 360;
+
+/** The service's version, from the package.json above this file (source or compiled layout). */
+export function serviceVersion(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file)) return String((JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown }).version ?? 'unknown');
+  }
+  return 'unknown';
+}
+
+export interface HeartbeatSource {
+  readonly workerId: string;
+  activity(): Record<string, QueueActivity>;
+}
+
+export interface Heartbeat {
+  /** Writes one beat now (also called by the timer). */
+  beat(): Promise<void>;
+  /** Stops beating and marks the worker stopped. */
+  stop(): Promise<void>;
+}
+
+export function startHeartbeat(prisma: PrismaClient, source: HeartbeatSource, logger: Logger, options: { everyMs?: number } = {}): Heartbeat {
+  const startedAt = new Date();
+  const version = serviceVersion();
+  const host = hostname();
+  let beats = 0;
+  let stopped = false;
+
+  const beat = async (): Promise<void> => {
+    const now = new Date();
+    const queues = source.activity() as unknown as Prisma.InputJsonObject;
+    await prisma.workerHeartbeat.upsert({
+      where: { workerId: source.workerId },
+      create: { workerId: source.workerId, host, pid: process.pid, version, queues, startedAt, lastSeenAt: now },
+      update: { host, pid: process.pid, version, queues, startedAt, lastSeenAt: now, stoppedAt: null },
+    });
+    if (beats++ % PRUNE_EVERY_BEATS === 0) {
+      await prisma.workerHeartbeat.deleteMany({ where: { lastSeenAt: { lt: new Date(now.getTime() - FORGET_AFTER_MS) } } });
+    }
+  };
+  // A beat still in flight when the worker stops must land before the stop, not clear it afterwards.
+  let inFlight: Promise<void> = Promise.resolve();
+  const safeBeat = (): void => {
+    inFlight = inFlight
+      .then(beat)
+      .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'worker heartbeat not written'));
+  };
+
+  safeBeat();
+  const timer = setInterval(safeBeat, options.everyMs ?? HEARTBEAT_EVERY_MS);
+  timer.unref();
+  return {
+    beat,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      await inFlight;
+      const now = new Date();
+      await prisma.workerHeartbeat
+        .updateMany({ where: { workerId: source.workerId }, data: { queues: source.activity() as unknown as Prisma.InputJsonObject, lastSeenAt: now, stoppedAt: now } })
+        .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'worker heartbeat not marked stopped'));
+    },
+  };
+}

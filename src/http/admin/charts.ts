@@ -1,0 +1,196 @@
+/**
+ * Server-side SVG charts for the admin overview: no script, no library, nothing fetched. Each series has
+ * a fill pattern and a label besides its colour (readable in grey or by colour-blind readers); every
+ * interval is a focusable group whose numbers show in the chart's read-out line on hover or keyboard
+ * focus and are in its <title> for screen readers. The same numbers are in a table under the charts.
+ */
+import { escapeHtml, raw, type Raw } from './html';
+
+export interface SeriesStyle {
+  readonly key: string;
+  readonly label: string;
+  readonly color: string;
+  readonly pattern: 'solid' | 'hatch' | 'crosshatch' | 'dots' | 'vertical' | 'horizontal';
+}
+
+export interface BarInterval {
+  /** Shown in the read-out and the title, e.g. "12-02 10:00–10:30". */
+  readonly label: string;
+  /** Axis label under the bar; empty to leave it out. */
+  readonly tick: string;
+  readonly values: Readonly<Record<string, number>>;
+}
+
+export interface LineSeries extends SeriesStyle {
+  readonly marker: 'circle' | 'square';
+  readonly dash: string;
+}
+
+const WIDTH = 960;
+const HEIGHT = 250;
+const PAD = { top: 34, right: 16, bottom: 34, left: 56 };
+const plotWidth = WIDTH - PAD.left - PAD.right;
+const plotHeight = HEIGHT - PAD.top - PAD.bottom;
+
+const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(n < 10 ? 2 : 1));
+
+/** A readable maximum for the y axis (1, 2, 5 × 10^n). */
+function niceMax(max: number): number {
+  if (max <= 0) return 1;
+  const power = 10 ** Math.floor(Math.log10(max));
+  return ([1, 2, 5, 10].map((m) => m * power).find((candidate) => candidate >= max) ?? 10 * power);
+}
+
+function patternDefs(id: string, series: readonly SeriesStyle[]): string {
+  return series
+    .map((s, i) => {
+      const pid = `${id}-p${i}`;
+      const stroke = `stroke="#fff" stroke-width="1.6"`;
+      const marks: Record<SeriesStyle['pattern'], string> = {
+        solid: '',
+        hatch: `<path d="M-2,2 l4,-4 M0,8 l8,-8 M6,10 l4,-4" ${stroke}/>`,
+        crosshatch: `<path d="M0,0 l8,8 M8,0 l-8,8" ${stroke}/>`,
+        dots: '<circle cx="4" cy="4" r="1.6" fill="#fff"/>',
+        vertical: `<path d="M4,0 v8" ${stroke}/>`,
+        horizontal: `<path d="M0,4 h8" ${stroke}/>`,
+      };
+      return `<pattern id="${pid}" width="8" height="8" patternUnits="userSpaceOnUse"><rect width="8" height="8" fill="${s.color}"/>${marks[s.pattern]}</pattern>`;
+    })
+    .join('');
+}
+
+/** An HTML legend (it wraps); swatches reuse the chart's patterns, lines their dash and marker. */
+function legend(id: string, series: readonly SeriesStyle[], lines = false): string {
+  const items = series.map((s, i) => {
+    const swatch = lines
+      ? `<line x1="1" y1="7" x2="21" y2="7" stroke="${s.color}" stroke-width="2.5" stroke-dasharray="${(s as LineSeries).dash}"/>${marker((s as LineSeries).marker, 11, 7, s.color)}`
+      : `<rect x=".5" y=".5" width="21" height="13" fill="url(#${id}-p${i})" stroke="#1d2330" stroke-width=".5"/>`;
+    return `<li class="legend"><svg width="22" height="14" aria-hidden="true">${swatch}</svg>${escapeHtml(s.label)}</li>`;
+  });
+  return `<ul class="legend-list">${items.join('')}</ul>`;
+}
+
+function marker(shape: LineSeries['marker'], x: number, y: number, color: string): string {
+  return shape === 'circle'
+    ? `<circle cx="${x}" cy="${y}" r="3.5" fill="#fff" stroke="${color}" stroke-width="2"/>`
+    : `<rect x="${x - 3.5}" y="${y - 3.5}" width="7" height="7" fill="${color}"/>`;
+}
+
+function axes(max: number, unit: string, ticks: ReadonlyArray<{ x: number; text: string }>): string {
+  const grid = [0, 0.25, 0.5, 0.75, 1]
+    .map((f) => {
+      const y = PAD.top + plotHeight * (1 - f);
+      return `<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y}" y2="${y}" stroke="#e3e6eb"/><text class="axis" x="${PAD.left - 6}" y="${y + 4}" text-anchor="end">${fmt(max * f)}</text>`;
+    })
+    .join('');
+  const xTicks = ticks.map((t) => `<text class="axis" x="${t.x}" y="${HEIGHT - PAD.bottom + 16}" text-anchor="middle">${escapeHtml(t.text)}</text>`).join('');
+  return `${grid}<text class="axis" x="${PAD.left - 6}" y="${PAD.top - 8}" text-anchor="end">${escapeHtml(unit)}</text>${xTicks}`;
+}
+
+/** The read-out line shown while an interval is hovered or focused (one per interval, all in one place). */
+const readout = (text: string) => `<text class="readout" x="${PAD.left}" y="16">${escapeHtml(text)}</text>`;
+
+function describe(label: string, parts: ReadonlyArray<[string, string]>): string {
+  return `${label}: ${parts.map(([name, value]) => `${name} ${value}`).join(', ')}`;
+}
+
+/** Stacked bars, one per interval, one segment per series. */
+export function stackedBarChart(
+  id: string,
+  title: string,
+  intervals: readonly BarInterval[],
+  series: readonly SeriesStyle[],
+  unit: string,
+  note = '',
+): Raw {
+  const totals = intervals.map((interval) => series.reduce((sum, s) => sum + (interval.values[s.key] ?? 0), 0));
+  const max = niceMax(Math.max(0, ...totals));
+  const slot = plotWidth / Math.max(1, intervals.length);
+  const barWidth = Math.max(2, slot * 0.72);
+  const ticks: Array<{ x: number; text: string }> = [];
+  const bars = intervals
+    .map((interval, index) => {
+      const x = PAD.left + index * slot + (slot - barWidth) / 2;
+      if (interval.tick) ticks.push({ x: x + barWidth / 2, text: interval.tick });
+      let y = PAD.top + plotHeight;
+      const segments = series
+        .map((s, i) => {
+          const value = interval.values[s.key] ?? 0;
+          if (value <= 0) return '';
+          const h = (value / max) * plotHeight;
+          y -= h;
+          return `<rect x="${x}" y="${y}" width="${barWidth}" height="${h}" fill="url(#${id}-p${i})"><title>${escapeHtml(`${interval.label} · ${s.label}: ${value}`)}</title></rect>`;
+        })
+        .join('');
+      const parts = series.filter((s) => (interval.values[s.key] ?? 0) > 0).map((s): [string, string] => [s.label, String(interval.values[s.key])]);
+      const text = parts.length ? describe(interval.label, parts) : `${interval.label}: none`;
+      return `<g class="bar" tabindex="0" role="img" aria-label="${escapeHtml(text)}" data-total="${totals[index]}"><title>${escapeHtml(text)}</title><rect class="hit" x="${PAD.left + index * slot}" y="${PAD.top}" width="${slot}" height="${plotHeight}"/>${segments}${readout(text)}</g>`;
+    })
+    .join('');
+  return chartFrame(id, title, legend(id, series), `<defs>${patternDefs(id, series)}</defs>${axes(max, unit, ticks)}${bars}`, note);
+}
+
+/** Lines with markers (distinct dash and marker shape per series); intervals without a value leave a gap. */
+export function lineChart(
+  id: string,
+  title: string,
+  intervals: ReadonlyArray<{ label: string; tick: string; values: Readonly<Record<string, number | null>> }>,
+  series: readonly LineSeries[],
+  unit: string,
+): Raw {
+  const all = intervals.flatMap((interval) => series.map((s) => interval.values[s.key] ?? 0));
+  const max = niceMax(Math.max(0, ...all.filter((v): v is number => v !== null)));
+  const slot = plotWidth / Math.max(1, intervals.length);
+  const xOf = (index: number) => PAD.left + index * slot + slot / 2;
+  const yOf = (value: number) => PAD.top + plotHeight * (1 - value / max);
+  const ticks = intervals.flatMap((interval, index) => (interval.tick ? [{ x: xOf(index), text: interval.tick }] : []));
+  const paths = series
+    .map((s) => {
+      let d = '';
+      let pen = false;
+      intervals.forEach((interval, index) => {
+        const value = interval.values[s.key];
+        if (value === null || value === undefined) {
+          pen = false;
+          return;
+        }
+        d += `${pen ? 'L' : 'M'}${xOf(index).toFixed(1)},${yOf(value).toFixed(1)} `;
+        pen = true;
+      });
+      return d ? `<path d="${d.trim()}" fill="none" stroke="${s.color}" stroke-width="2.5" stroke-dasharray="${s.dash}"/>` : '';
+    })
+    .join('');
+  const points = intervals
+    .map((interval, index) => {
+      const present = series.filter((s) => interval.values[s.key] !== null && interval.values[s.key] !== undefined);
+      const parts = present.map((s): [string, string] => [s.label, `${fmt(interval.values[s.key]!)} ${unit}`]);
+      const text = parts.length ? describe(interval.label, parts) : `${interval.label}: no events finished`;
+      const markers = present.map((s) => marker(s.marker, xOf(index), yOf(interval.values[s.key]!), s.color)).join('');
+      return `<g class="bar" tabindex="0" role="img" aria-label="${escapeHtml(text)}"><title>${escapeHtml(text)}</title><rect class="hit" x="${PAD.left + index * slot}" y="${PAD.top}" width="${slot}" height="${plotHeight}"/>${markers}${readout(text)}</g>`;
+    })
+    .join('');
+  return chartFrame(id, title, legend(id, series, true), `${axes(max, unit, ticks)}${paths}${points}`);
+}
+
+function chartFrame(id: string, title: string, legendHtml: string, body: string, note = ''): Raw {
+  return raw(
+    `<figure class="chart" id="${id}"><figcaption>${escapeHtml(title)}</figcaption>${legendHtml}${note ? `<p class="note">${escapeHtml(note)}</p>` : ''}` +
+      `<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" width="100%" role="group" aria-label="${escapeHtml(title)}" xmlns="http://www.w3.org/2000/svg">${body}</svg></figure>`,
+  );
+}
+
+/** Styles the charts need (added to the overview page). */
+export const CHART_STYLE = `
+  figure.chart { margin: 0 0 18px; background: #fff; border: 1px solid #e3e6eb; padding: 8px 10px; }
+  figure.chart figcaption { font-weight: 600; margin-bottom: 4px; }
+  figure.chart text { font: 12px system-ui, sans-serif; fill: #1d2330; }
+  figure.chart text.axis { fill: #5b6476; font-size: 11px; }
+  figure.chart .hit { fill: transparent; }
+  figure.chart ul.legend-list { list-style: none; display: flex; flex-wrap: wrap; gap: 4px 16px; margin: 4px 0; padding: 0; }
+  figure.chart li.legend { display: flex; align-items: center; gap: 6px; }
+  figure.chart p.note { margin: 2px 0; color: #5b6476; font-size: 12px; }
+  figure.chart .bar:hover .hit, figure.chart .bar:focus .hit { fill: #3b66f01a; stroke: #1d2330; stroke-width: 1.5; }
+  figure.chart .bar:focus { outline: none; }
+  figure.chart .readout { display: none; font-weight: 600; }
+  figure.chart .bar:hover .readout, figure.chart .bar:focus .readout { display: inline; }
+`;
