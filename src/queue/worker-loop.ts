@@ -9,6 +9,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ZodType } from 'zod';
 import type { Logger } from '../logging/logger';
+import { ActivityTracker } from './activity';
 import type { QueueName } from './names';
 import type { RetryPolicy } from './policy';
 
@@ -40,13 +41,22 @@ export interface WorkerLoopOptions {
   readonly logger: Logger;
 }
 
+export interface WorkerLoop {
+  readonly workers: Worker[];
+  /** Jobs started and finished by every Worker of this loop (for the liveness probe). */
+  readonly activity: ActivityTracker;
+  close(): Promise<void>;
+}
+
 /** Starts one BullMQ Worker per definition. `close()` lets in-flight jobs finish. */
 // Definitions of different data types share the loop; each one's data is checked against its own schema.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function startWorkerLoop(definitions: ReadonlyArray<JobDefinition<any>>, options: WorkerLoopOptions): { workers: Worker[]; close(): Promise<void> } {
-  const workers = definitions.map((definition) => startWorker(definition, options));
+export function startWorkerLoop(definitions: ReadonlyArray<JobDefinition<any>>, options: WorkerLoopOptions): WorkerLoop {
+  const activity = new ActivityTracker();
+  const workers = definitions.map((definition) => startWorker(definition, options, activity));
   return {
     workers,
+    activity,
     // Unfinished work of a closed worker is picked up by another one (stalled-job recovery).
     close: async () => {
       await Promise.all(workers.map((worker) => worker.close()));
@@ -54,25 +64,16 @@ export function startWorkerLoop(definitions: ReadonlyArray<JobDefinition<any>>, 
   };
 }
 
-function startWorker<T>(definition: JobDefinition<T>, options: WorkerLoopOptions): Worker {
+function startWorker<T>(definition: JobDefinition<T>, options: WorkerLoopOptions, activity: ActivityTracker): Worker {
   const { policy } = definition;
   const worker = new Worker(
     definition.queue,
     async (job: Job, lockToken?: string) => {
-      const parsed = definition.data.safeParse(job.data);
-      if (!parsed.success) throw new UnrecoverableError(`job data is not a ${definition.queue} job: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      const attempt = job.attemptsMade + 1;
-      const context: JobContext = { attempt, isLastAttempt: attempt >= (job.opts.attempts ?? policy.attempts), workerId: options.workerId };
-      let outcome: JobOutcome;
+      activity.jobStarted();
       try {
-        outcome = await definition.run(parsed.data, context);
-      } catch (error) {
-        if (policy.isTransient(error)) throw error; // BullMQ retries it after policy.delayMs
-        throw new UnrecoverableError((error as Error).message);
-      }
-      if (outcome) {
-        await job.moveToDelayed(Date.now() + outcome.retryInMs, lockToken);
-        throw new DelayedError();
+        await runJob(definition, options.workerId, job, lockToken);
+      } finally {
+        activity.jobFinished();
       }
     },
     {
@@ -94,4 +95,24 @@ function startWorker<T>(definition: JobDefinition<T>, options: WorkerLoopOptions
     options.logger.warn({ queue: definition.queue, jobId: job?.id, attemptsMade: job?.attemptsMade, err: error.message }, 'job attempt failed');
   });
   return worker;
+}
+
+/** Runs one job and maps its outcome onto BullMQ: wait without spending an attempt, retry, or fail for good. */
+async function runJob<T>(definition: JobDefinition<T>, workerId: string, job: Job, lockToken: string | undefined): Promise<void> {
+  const { policy } = definition;
+  const parsed = definition.data.safeParse(job.data);
+  if (!parsed.success) throw new UnrecoverableError(`job data is not a ${definition.queue} job: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  const attempt = job.attemptsMade + 1;
+  const context: JobContext = { attempt, isLastAttempt: attempt >= (job.opts.attempts ?? policy.attempts), workerId };
+  let outcome: JobOutcome;
+  try {
+    outcome = await definition.run(parsed.data, context);
+  } catch (error) {
+    if (policy.isTransient(error)) throw error; // BullMQ retries it after policy.delayMs
+    throw new UnrecoverableError((error as Error).message);
+  }
+  if (outcome) {
+    await job.moveToDelayed(Date.now() + outcome.retryInMs, lockToken);
+    throw new DelayedError();
+  }
 }
