@@ -7,15 +7,13 @@
  * API, the workers, Redis and PostgreSQL (only what it started), within 10 s.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../src/config';
 import { applyMigrations } from '../src/db/migrations';
 import { createLogger, type Logger } from '../src/logging/logger';
+import { entryPoint, PACKAGE_ROOT } from '../src/package-root';
 import { stopChild } from '../src/runtime/child';
 import { startEmbeddedPostgres, type RunningService } from '../src/runtime/embedded-postgres';
 import { RedisNotInstalledError, startRedisServer } from '../src/runtime/redis-server';
-
-const ROOT = path.resolve(__dirname, '..');
 
 interface Managed {
   readonly name: string;
@@ -43,8 +41,8 @@ class Supervisor {
 
   /** Starts a process; an unexpected exit restarts it with a growing delay. */
   private launch(entry: Managed): void {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry.file)], {
-      cwd: ROOT,
+    const child = spawn(process.execPath, entryPoint(entry.file).args, {
+      cwd: PACKAGE_ROOT,
       env: { ...this.env, ...entry.env, PROCESS_NAME: entry.name },
       // Own process group: Ctrl-C reaches only the supervisor, which stops children in order.
       detached: true,
@@ -123,9 +121,9 @@ async function main(): Promise<void> {
   }
 
   const supervisor = new Supervisor(config, logger, { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl });
-  supervisor.add('api', 'src/http/server.ts');
+  supervisor.add('api', 'src/http/server');
   for (let i = 1; i <= config.workers; i += 1) {
-    supervisor.add(`worker-${i}`, 'workers/event-worker.ts', { METRICS_PORT: String(config.port + i) });
+    supervisor.add(`worker-${i}`, 'workers/event-worker', { METRICS_PORT: String(config.port + i) });
   }
 
   const base = `http://127.0.0.1:${config.port}`;

@@ -7,6 +7,8 @@
 import { hostname } from 'node:os';
 import { loadConfig } from '../src/config';
 import { createPrisma } from '../src/db/client';
+import { migrationNames } from '../src/db/migrations';
+import { workerProbes } from '../src/health/probes';
 import { loadHooks } from '../src/hooks';
 import { startSweeper } from '../src/inbox/sweeper';
 import { createLogger } from '../src/logging/logger';
@@ -16,6 +18,7 @@ import { startJobWorkers } from '../src/jobs';
 import { retryPolicies } from '../src/jobs/retry-policy';
 import { createProcessMetrics } from '../src/metrics/registry';
 import { serveMetrics } from '../src/metrics/server';
+import { QUEUES } from '../src/queue/names';
 import { Producer } from '../src/queue/producer';
 import { guardDependencies } from '../src/runtime/dependency-guards';
 import { exitWithProblem, onShutdown } from '../src/runtime/shutdown';
@@ -38,9 +41,23 @@ async function main(): Promise<void> {
   const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config) });
   const metrics = createProcessMetrics('worker');
   const consumers = startJobWorkers({ prisma, marketplace, config, logger, producer, hooks, metrics }, { connection, prefix: config.queuePrefix, workerId, lockMs: config.jobLockMs, policies });
+  const probes = workerProbes({
+    health: { prisma, redis: producerConnection, expectedMigrations: migrationNames() },
+    activity: () => consumers.activity.snapshot(),
+    waitingJobs: async () => {
+      const counts = await Promise.all(Object.values(QUEUES).map((name) => producer.countsOf(name)));
+      return counts.reduce((sum, count) => sum + (count.waiting ?? 0) + (count.prioritized ?? 0), 0);
+    },
+    stallAfterMs: config.workerStallMs,
+  });
   const metricsServer =
     config.metricsPort > 0
-      ? serveMetrics(metrics.registry, config.metricsPort, (error) => logger.error({ err: error.message, port: config.metricsPort }, '/metrics is not served: set METRICS_PORT to a free port (0 turns it off)'))
+      ? serveMetrics(
+          metrics.registry,
+          config.metricsPort,
+          (error) => logger.error({ err: error.message, port: config.metricsPort }, '/metrics is not served: set METRICS_PORT to a free port (0 turns it off)'),
+          probes,
+        )
       : null;
   const sweeper = startSweeper(prisma, producer, logger);
   logger.info({ workerId, concurrency: config.workerConcurrency, metricsPort: config.metricsPort || 'off' }, 'worker started');

@@ -57,6 +57,8 @@ export interface Config {
   readonly metricsPort: number;
   /** How long a worker's job lock lasts; a killed worker's job is taken over after about this long. */
   readonly jobLockMs: number;
+  /** Jobs wait and the worker has not started or finished one for this long: /livez fails. */
+  readonly workerStallMs: number;
   /** Module exporting the vendor's ProvisioningHooks; unset: hooks only log. */
   readonly provisioningHooksModule: string | undefined;
   readonly trustProxy: boolean;
@@ -140,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resultMaxAttempts: e.RESULT_MAX_ATTEMPTS,
     queuePrefix: e.QUEUE_PREFIX,
     jobLockMs: e.JOB_LOCK_MS,
+    workerStallMs: e.WORKER_STALL_MS,
     metricsPort: e.METRICS_PORT,
     provisioningHooksModule: e.PROVISIONING_HOOKS_MODULE,
     trustProxy: e.TRUST_PROXY,

@@ -108,6 +108,8 @@ export const envSchema = z.object({
   /** Port of a worker process's /metrics; 0 turns it off. `npm start` gives worker N the port PORT+N. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** A worker that neither starts nor finishes a job this long while jobs wait fails its liveness probe. */
+  WORKER_STALL_MS: z.coerce.number().int().min(1000).default(120_000),
   PROVISIONING_HOOKS_MODULE: z.string().min(1).optional(),
   TRUST_PROXY: z
     .enum(['true', 'false', '1', '0', ''])

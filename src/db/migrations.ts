@@ -6,7 +6,7 @@
  * users who have the native engine can run `npx prisma migrate deploy` instead.
  *
  * The engine is an ES module importing a .wasm file: the process must run with
- * `node --experimental-wasm-modules` on Node 20 (the npm scripts do).
+ * `node --experimental-wasm-modules` (the npm scripts and the image's migrate command do).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,8 +16,9 @@ import pg from 'pg';
 import { bindMigrationAwareSqlAdapterFactory, ColumnTypeEnum } from '@prisma/driver-adapter-utils';
 import { parseDatabaseUrl } from './url';
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm' with { 'resolution-mode': 'import' };
+import { PACKAGE_ROOT } from '../package-root';
 
-export const PRISMA_DIR = path.resolve(__dirname, '..', '..', 'prisma');
+export const PRISMA_DIR = path.join(PACKAGE_ROOT, 'prisma');
 export const MIGRATIONS_DIR = path.join(PRISMA_DIR, 'migrations');
 export const SCHEMA_PATH = path.join(PRISMA_DIR, 'schema.prisma');
 

@@ -203,6 +203,18 @@ export const HTTP_ERRORS = {
     message: '{dependency} is not reachable; the request was not processed.',
     action: 'Retry after the number of seconds in Retry-After; operators: check /status and the {dependency} server.',
   },
+  NOT_READY: {
+    status: 503,
+    group: 'Server',
+    message: 'This instance is not ready to take requests: {dependency} not available.',
+    action: 'Load balancers and Kubernetes send traffic to other instances until /readyz answers 200; operators: GET /status with an admin token for the details.',
+  },
+  WORKER_STALLED: {
+    status: 503,
+    group: 'Server',
+    message: 'This worker has not started or finished a job for {seconds} s while {waiting} job(s) wait.',
+    action: 'The orchestrator restarts the worker (liveness probe); operators: look in its log for a provisioning hook or a call that does not return.',
+  },
 } as const satisfies Record<string, HttpErrorEntry>;
 
 export type HttpErrorCode = keyof typeof HTTP_ERRORS;

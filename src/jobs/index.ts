@@ -28,7 +28,7 @@ export interface JobWorkerOptions {
 export function startJobWorkers(deps: JobDeps, options: JobWorkerOptions) {
   const definitions = [eventJob(deps, options.policies), resultJob(deps, options.policies), hookJob(deps, options.policies)];
   const loop = startWorkerLoop(definitions, { ...options, logger: deps.logger });
-  const heartbeat = startHeartbeat(deps.prisma, { workerId: options.workerId, activity: loop.activity }, deps.logger, { everyMs: options.heartbeatMs });
+  const heartbeat = startHeartbeat(deps.prisma, { workerId: options.workerId, activity: loop.queueActivity }, deps.logger, { everyMs: options.heartbeatMs });
   return {
     ...loop,
     heartbeat,

@@ -10,6 +10,7 @@ import type { RedisConnection } from './connection';
 import type { ZodType } from 'zod';
 import type { Logger } from '../logging/logger';
 import { ThrottledLog } from '../logging/throttle';
+import { ActivityTracker } from './activity';
 import type { QueueName } from './names';
 import type { RetryPolicy } from './policy';
 
@@ -51,7 +52,9 @@ export interface QueueActivity {
 export interface WorkerLoop {
   readonly workers: Worker[];
   /** Per queue consumed; the heartbeat (src/fleet) publishes it. */
-  activity(): Record<string, QueueActivity>;
+  queueActivity(): Record<string, QueueActivity>;
+  /** Jobs started and finished by every Worker of this loop (for the liveness probe). */
+  readonly activity: ActivityTracker;
   close(): Promise<void>;
 }
 
@@ -59,12 +62,14 @@ export interface WorkerLoop {
 // Definitions of different data types share the loop; each one's data is checked against its own schema.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function startWorkerLoop(definitions: ReadonlyArray<JobDefinition<any>>, options: WorkerLoopOptions): WorkerLoop {
-  const activity: Record<string, QueueActivity> = {};
-  for (const definition of definitions) activity[definition.queue] = { concurrency: definition.concurrency, running: 0, done: 0 };
-  const workers = definitions.map((definition) => startWorker(definition, options, activity[definition.queue]!));
+  const queues: Record<string, QueueActivity> = {};
+  for (const definition of definitions) queues[definition.queue] = { concurrency: definition.concurrency, running: 0, done: 0 };
+  const activity = new ActivityTracker();
+  const workers = definitions.map((definition) => startWorker(definition, options, queues[definition.queue]!, activity));
   return {
     workers,
-    activity: () => structuredClone(activity),
+    queueActivity: () => structuredClone(queues),
+    activity,
     // Unfinished work of a closed worker is picked up by another one (stalled-job recovery).
     close: async () => {
       await Promise.all(workers.map((worker) => worker.close()));
@@ -72,7 +77,7 @@ export function startWorkerLoop(definitions: ReadonlyArray<JobDefinition<any>>, 
   };
 }
 
-function startWorker<T>(definition: JobDefinition<T>, options: WorkerLoopOptions, activity: QueueActivity): Worker {
+function startWorker<T>(definition: JobDefinition<T>, options: WorkerLoopOptions, queue: QueueActivity, activity: ActivityTracker): Worker {
   const { policy } = definition;
   const processJob = async (job: Job, lockToken?: string): Promise<void> => {
     const parsed = definition.data.safeParse(job.data);
@@ -94,12 +99,14 @@ function startWorker<T>(definition: JobDefinition<T>, options: WorkerLoopOptions
   const worker = new Worker(
     definition.queue,
     async (job: Job, lockToken?: string) => {
-      activity.running += 1;
+      queue.running += 1;
+      activity.jobStarted();
       try {
         await processJob(job, lockToken);
       } finally {
-        activity.running -= 1;
-        activity.done += 1;
+        queue.running -= 1;
+        queue.done += 1;
+        activity.jobFinished();
       }
     },
     {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { detachHandles, stopChild } from './child';
 import { findFreePort } from './ports';
+import { entryPoint } from '../package-root';
 
 export interface RunningService {
   readonly url: string;
@@ -10,7 +11,6 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-const ENTRY = path.resolve(__dirname, '..', '..', 'bin', 'embedded-postgres.ts');
 
 /** Port of a live postmaster already serving `databaseDir`, if any. */
 function runningPort(databaseDir: string): number | null {
@@ -41,7 +41,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: { timeoutM
 
   mkdirSync(dataDir, { recursive: true });
   const port = options.port ?? (await findFreePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, databaseDir, String(port)], {
+  const child = spawn(process.execPath, [...entryPoint('bin/embedded-postgres').args, databaseDir, String(port)], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

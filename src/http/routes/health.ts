@@ -1,36 +1,60 @@
-import { Router } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
+import type { Config } from '../../config';
 import { AppError } from '../../errors/app-error';
-import { checkHealth } from '../../health/checks';
+import { checkHealth, type HealthReport } from '../../health/checks';
+import { apiReadiness } from '../../health/probes';
+import { failing, publicChecks } from '../../health/status';
+import { tokenOwner } from '../admin/auth';
 import type { AppDeps } from '../deps';
 import { RETRY_AFTER_SECONDS } from '../middleware/errors';
 import { route } from '../middleware/methods';
 import { produces } from '../middleware/negotiate';
 
+/** An admin's Bearer token sees the full report (error text, pending migrations); anyone else only ok/latency. */
+function checksFor(req: Request, config: Config, report: HealthReport) {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+  return bearer && tokenOwner(config.adminTokens, bearer) ? report.checks : publicChecks(report);
+}
+
 /**
- * GET /ping: the process is alive (touches nothing else).
+ * GET /ping and GET /livez: the process answers (touches nothing else).
+ * GET /readyz: PostgreSQL answers and migrations are applied (Redis is not required: see src/health/probes.ts).
  * GET /status: 200 when PostgreSQL and Redis answer and migrations are applied, else 503 naming what is down.
  */
-export function healthRouter(deps: Pick<AppDeps, 'prisma' | 'redis' | 'expectedMigrations'>): Router {
+export function healthRouter(deps: Pick<AppDeps, 'prisma' | 'redis' | 'expectedMigrations' | 'config'>): Router {
   const router = Router();
-  route(router, '/ping', {
-    get: [produces('application/json'), (_req, res) => void res.json({ status: 'ok' })],
+  const alive: RequestHandler[] = [produces('application/json'), (_req, res) => void res.json({ status: 'ok' })];
+  route(router, '/ping', { get: alive });
+  route(router, '/livez', { get: alive });
+  route(router, '/readyz', {
+    get: [
+      produces('application/json'),
+      async (req, res) => {
+        const readiness = await apiReadiness(deps);
+        const checks = checksFor(req, deps.config, readiness.report);
+        if (readiness.ready) {
+          res.json({ status: 'ready', checks });
+          return;
+        }
+        throw new AppError('NOT_READY', { dependency: readiness.blocking.join(' and ') }, { details: { checks } });
+      },
+    ],
   });
   route(router, '/status', {
     get: [
       produces('application/json'),
-      async (_req, res) => {
+      async (req, res) => {
         const report = await checkHealth(deps);
+        const checks = checksFor(req, deps.config, report);
         if (report.ok) {
-          res.json({ status: 'ok', checks: report.checks });
+          res.json({ status: 'ok', checks });
           return;
         }
-        const down = Object.entries(report.checks)
-          .filter(([, check]) => !check.ok)
-          .map(([name]) => ({ postgres: 'PostgreSQL', redis: 'Redis', migrations: 'Database migrations' })[name] ?? name);
+        const down = failing(report, ['postgres', 'redis', 'migrations']);
         throw new AppError(
           'DEPENDENCY_UNAVAILABLE',
           { dependency: down.join(' and ') },
-          { details: { checks: report.checks }, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } },
+          { details: { checks }, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } },
         );
       },
     ],
