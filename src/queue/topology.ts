@@ -5,7 +5,7 @@
  * Sentinel given as the server, or a Redis that evicts keys under memory pressure (BullMQ loses jobs and
  * locks; it needs `maxmemory-policy noeviction`).
  */
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { RedisTopology } from '../config/redis';
 import type { RedisConnection } from './connection';
 
@@ -18,8 +18,6 @@ function infoFields(text: string): Map<string, string> {
   }
   return fields;
 }
-
-const isCluster = (connection: RedisConnection): connection is Exclude<RedisConnection, Redis> => 'nodes' in connection && typeof connection.nodes === 'function' && (connection as { isCluster?: boolean }).isCluster === true;
 
 /** What is wrong with one server for the queues, or null. */
 async function serverProblem(server: Redis, topology: RedisTopology, where: string): Promise<string | null> {
@@ -46,7 +44,7 @@ async function serverProblem(server: Redis, topology: RedisTopology, where: stri
 
 /** What is wrong with the Redis behind `connection` for the queues, or null when it suits them. */
 export async function redisTopologyProblem(connection: RedisConnection, topology: RedisTopology): Promise<string | null> {
-  if (isCluster(connection)) {
+  if (connection instanceof Cluster) {
     for (const node of connection.nodes('master')) {
       const problem = await serverProblem(node, topology, `node ${node.options.host}:${node.options.port}`);
       if (problem) return problem;

@@ -21,7 +21,7 @@ export interface TestApp {
 /** The real application on a fresh database (or `database`), a real Redis and its own queue prefix. */
 export async function startTestApp(env: NodeJS.ProcessEnv, overrides: Partial<AppDeps> = {}, database?: TestDatabase): Promise<TestApp> {
   const db = database ?? (await createTestDatabase());
-  const prefix = testQueuePrefix();
+  const prefix = env.QUEUE_PREFIX ?? testQueuePrefix();
   const config: Config = testConfig({ QUEUE_PREFIX: prefix, ...env });
   const redis = await producerRedis(config.redis ?? env.REDIS_URL);
   const producer = new Producer(redis, { prefix, policies: retryPolicies(config) });

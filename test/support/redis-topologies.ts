@@ -160,7 +160,7 @@ export async function startRedisTls(certificates: { certFile: string; keyFile: s
       '--tls-auth-clients', 'no',
       '--maxmemory-policy', 'noeviction',
       '--user', 'default', 'off',
-      '--user', user.name, 'on', `>${user.password}`, `~${user.keyPattern}`, '&*', '+@all',
+      '--user', user.name, 'on', `>${user.password}`, `~${user.keyPattern}`, '&*', '+@all', '-@admin',
     ],
     { port: 0, waitPort: false },
   );

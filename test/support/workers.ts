@@ -20,7 +20,7 @@ export function startTestWorkers(
   subject: TestApp,
   options: { hooks?: ProvisioningHooks; redisUrl?: string; workerId?: string; sweepEveryMs?: number } = {},
 ): TestWorkers {
-  const connection: RedisConnection = createWorkerConnection(options.redisUrl ?? subject.deps.config.redis ?? process.env.TEST_REDIS_URL!);
+  const connection: RedisConnection = createWorkerConnection(subject.deps.config.redis ?? options.redisUrl ?? process.env.TEST_REDIS_URL!);
   connection.on('error', () => undefined);
   const metrics = createProcessMetrics('worker');
   const consumers = startJobWorkers(

@@ -49,7 +49,7 @@ describe('DATABASE_URL', () => {
   });
 
   it('refuses what it would otherwise drop, naming it, through loadConfig', () => {
-    expect(() => parseDatabaseUrl('postgresql://h/db?sslmdoe=require')).toThrow(/do not understand: sslmdoe/);
+    expect(() => parseDatabaseUrl('postgresql://h/db?sslmdoe=require')).toThrow(/does not understand: sslmdoe/);
     expect(() => parseDatabaseUrl('postgresql://h/db?sslmode=strict')).toThrow(/sslmode=strict is not one of/);
     expect(() => parseDatabaseUrl('postgresql://h/db?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem')).toThrow(/sslrootcert=\/nonexistent\/ca.pem cannot be read/);
     try {
