@@ -1,6 +1,7 @@
 /**
- * npm run admin -- <command>   (against the admin API, local or remote)
+ * appdirect-provisioner-admin <command>   (or npm run admin -- <command>; against the admin API, local or remote)
  *
+ *   overview      [--window 24h|7d]
  *   events list   [filters] [--limit N] [--all]
  *   events show   <token>
  *   events retry  <token>
@@ -10,12 +11,17 @@
  *   accounts search <company name | company uuid | user e-mail>
  *
  * Filters: --status --type --account --company --error-code --from --to (ISO dates).
+ * Every command takes --json: the API's JSON on stdout (stable field names, as in the OpenAPI document),
+ * and on failure {"error":{code,message,action}} on stderr. Exit status: 0 done, 1 the service refused or
+ * could not be reached, 2 the command line is wrong.
  * Connection: --url (default ADMIN_URL, else http://127.0.0.1:$PORT) and --token (default ADMIN_TOKEN;
  * of `name:token,…` the first token is used).
  */
 import { parseArgs } from 'node:util';
+import { formatOverview } from './admin-cli-overview';
 
-const USAGE = `usage: npm run admin -- <command> [options]
+const USAGE = `usage: appdirect-provisioner-admin <command> [options]   (or: npm run admin -- <command> [options])
+  overview      [--window 24h|7d]
   events list   [filters] [--limit N] [--all]
   events show   <token>
   events retry  <token> | [filters] [--dry-run]
@@ -23,14 +29,27 @@ const USAGE = `usage: npm run admin -- <command> [options]
   accounts show <accountIdentifier>
   accounts search <company name | company uuid | user e-mail>
 filters: --status --type --account --company --error-code --from --to
-connection: --url (ADMIN_URL) --token (ADMIN_TOKEN)`;
+connection: --url (ADMIN_URL) --token (ADMIN_TOKEN)
+output: --json (machine-readable, on stdout; errors as JSON on stderr)
+exit status: 0 done, 1 refused by the service or unreachable, 2 wrong command line`;
 
 interface Options {
   url: string;
   token: string;
 }
 
-class CliError extends Error {}
+/** A failure to report: `code` is the API's error code (or CONNECTION_FAILED / USAGE), `exitCode` 1 or 2. */
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly code = 'FAILED',
+    readonly action = '',
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+const usageError = (message: string) => new CliError(message, 'USAGE', 'See appdirect-provisioner-admin --help.', 2);
 
 const FILTER_FLAGS = { status: 'status', type: 'type', account: 'accountIdentifier', company: 'companyUuid', 'error-code': 'errorCode', from: 'from', to: 'to' } as const;
 
@@ -43,10 +62,13 @@ async function call(options: Options, method: string, path: string, body?: unkno
       body: body ? JSON.stringify(body) : undefined,
     });
   } catch (error) {
-    throw new CliError(`cannot reach ${options.url}: ${(error as Error).message}`);
+    throw new CliError(`cannot reach ${options.url}: ${(error as Error).message}`, 'CONNECTION_FAILED', 'Check --url / ADMIN_URL and that the API runs.');
   }
   const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-  if (response.status >= 400) throw new CliError(`${json.code ?? response.status}: ${json.message ?? response.statusText}${json.action ? `\n  ${json.action}` : ''}`);
+  if (response.status >= 400) {
+    const code = String(json.code ?? response.status);
+    throw new CliError(`${code}: ${json.message ?? response.statusText}${json.action ? `\n  ${json.action}` : ''}`, code, String(json.action ?? ''));
+  }
   return { status: response.status, json };
 }
 
@@ -70,26 +92,45 @@ function filtersOf(values: Record<string, string | boolean | undefined>): Record
   return filter;
 }
 
+/** Whether --json was asked for (read before parsing, so a wrong command line is reported as JSON too). */
+const wantsJson = (argv: readonly string[]) => argv.includes('--json');
+
+/** With --json the API's answer goes to stdout as it is; otherwise `text` renders it for people. */
+function output(json: boolean, value: unknown, text: () => string): void {
+  console.log(json ? JSON.stringify(value, null, 2) : text());
+}
+
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean' },
+        window: { type: 'string' },
+        url: { type: 'string' },
+        token: { type: 'string' },
+        limit: { type: 'string' },
+        all: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        status: { type: 'string' },
+        type: { type: 'string' },
+        account: { type: 'string' },
+        company: { type: 'string' },
+        'error-code': { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw usageError((error as Error).message);
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      url: { type: 'string' },
-      token: { type: 'string' },
-      limit: { type: 'string' },
-      all: { type: 'boolean' },
-      'dry-run': { type: 'boolean' },
-      status: { type: 'string' },
-      type: { type: 'string' },
-      account: { type: 'string' },
-      company: { type: 'string' },
-      'error-code': { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseCommandLine(argv);
+  const json = values.json ?? false;
   const [noun, verb, argument] = positionals;
   if (values.help || !noun) {
     console.log(USAGE);
@@ -98,9 +139,16 @@ async function main(argv: string[]): Promise<void> {
   const rawToken = values.token ?? process.env.ADMIN_TOKEN ?? '';
   const first = rawToken.split(',')[0]?.trim() ?? '';
   const token = first.includes(':') ? first.slice(first.indexOf(':') + 1) : first;
-  if (!token) throw new CliError('no admin token: pass --token or set ADMIN_TOKEN');
+  if (!token) throw new CliError('no admin token: pass --token or set ADMIN_TOKEN', 'ADMIN_TOKEN_MISSING', 'Pass --token or set ADMIN_TOKEN.', 2);
   const options: Options = { url: values.url ?? process.env.ADMIN_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`, token };
   const filter = filtersOf(values);
+
+  if (noun === 'overview') {
+    const window = values.window ?? '24h';
+    const { json: overview } = await call(options, 'GET', `/overview?${new URLSearchParams({ window })}`);
+    output(json, overview, () => formatOverview(overview, table));
+    return;
+  }
 
   if (noun === 'events' && verb === 'list') {
     const limit = values.limit ?? '50';
@@ -112,7 +160,7 @@ async function main(argv: string[]): Promise<void> {
       rows.push(...page.items);
       cursor = values.all ? page.nextCursor : null;
     } while (cursor);
-    console.log(table(rows, ['receivedAt', 'status', 'type', 'errorCode', 'accountIdentifier', 'companyName', 'attempts', 'token']));
+    output(json, { items: rows }, () => table(rows, ['receivedAt', 'status', 'type', 'errorCode', 'accountIdentifier', 'companyName', 'attempts', 'token']));
     return;
   }
   if (noun === 'events' && verb === 'show' && argument) {
@@ -120,6 +168,7 @@ async function main(argv: string[]): Promise<void> {
       timeline: Array<Record<string, unknown>>;
       resultDelivery: (Record<string, unknown> & { timeline: Array<Record<string, unknown>> }) | null;
     };
+    if (json) return output(true, event, () => '');
     for (const key of ['token', 'status', 'type', 'accountIdentifier', 'errorCode', 'lastError', 'receivedAt', 'finishedAt', 'result']) {
       console.log(`${key.padEnd(18)} ${typeof event[key] === 'object' ? JSON.stringify(event[key]) : (event[key] ?? '')}`);
     }
@@ -130,19 +179,19 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (noun === 'events' && verb === 'retry' && argument) {
-    const { json } = await call(options, 'POST', `/events/${encodeURIComponent(argument)}/retry`);
-    console.log(json.retry === 'resend_result' ? `re-sending the result of ${argument}` : `running ${argument} again`);
+    const { json: answer } = await call(options, 'POST', `/events/${encodeURIComponent(argument)}/retry`);
+    output(json, answer, () => (answer.retry === 'resend_result' ? `re-sending the result of ${argument}` : `running ${argument} again`));
     return;
   }
   if (noun === 'events' && verb === 'retry') {
-    if (Object.keys(filter).length === 0) throw new CliError('give an event token, or at least one filter (e.g. --status failed --error-code TRANSPORT_ERROR)');
+    if (Object.keys(filter).length === 0) throw usageError('give an event token, or at least one filter (e.g. --status failed --error-code TRANSPORT_ERROR)');
     const dry = (await call(options, 'POST', '/events/retry', { ...filter, dryRun: true })).json as { matched: number };
     if (values['dry-run']) {
-      console.log(`${dry.matched} event(s) would be retried`);
+      output(json, dry, () => `${dry.matched} event(s) would be retried`);
       return;
     }
     const real = (await call(options, 'POST', '/events/retry', filter)).json as { queued: number; perSecond: number };
-    console.log(`retrying ${real.queued} event(s), at most ${real.perSecond} per second`);
+    if (!json) console.log(`retrying ${real.queued} event(s), at most ${real.perSecond} per second`);
     // Progress: how many of them are no longer retryable (finished well) — stops when nothing moves for 30 s.
     let remaining = real.queued;
     let lastChange = Date.now();
@@ -152,33 +201,38 @@ async function main(argv: string[]): Promise<void> {
       const stillRetryable = Math.max(0, now - (dry.matched - real.queued));
       if (stillRetryable !== remaining) lastChange = Date.now();
       remaining = stillRetryable;
-      if (process.stdout.isTTY) process.stdout.write(`\r${progressBar(real.queued - remaining, real.queued)} finished`);
+      if (process.stdout.isTTY && !json) process.stdout.write(`\r${progressBar(real.queued - remaining, real.queued)} finished`);
     }
-    if (process.stdout.isTTY) process.stdout.write('\n');
+    if (process.stdout.isTTY && !json) process.stdout.write('\n');
+    if (json) return output(true, { dryRun: false, matched: dry.matched, queued: real.queued, perSecond: real.perSecond, finished: real.queued - remaining, remaining }, () => '');
     console.log(remaining === 0 ? `all ${real.queued} retried event(s) finished` : `${real.queued - remaining} finished; ${remaining} still failed or in progress (see events list)`);
     return;
   }
   if (noun === 'events' && verb === 'cancel' && argument) {
-    await call(options, 'POST', `/events/${encodeURIComponent(argument)}/cancel`);
-    console.log(`cancelled ${argument}; OPERATION_CANCELLED will be reported to AppDirect`);
+    const { json: answer } = await call(options, 'POST', `/events/${encodeURIComponent(argument)}/cancel`);
+    output(json, answer, () => `cancelled ${argument}; OPERATION_CANCELLED will be reported to AppDirect`);
     return;
   }
   if (noun === 'accounts' && verb === 'show' && argument) {
     const account = (await call(options, 'GET', `/accounts/${encodeURIComponent(argument)}`)).json as Record<string, unknown> & { users: Array<Record<string, unknown>>; events: Array<Record<string, unknown>> };
+    if (json) return output(true, account, () => '');
     for (const key of ['accountIdentifier', 'status', 'editionCode', 'pricingDuration', 'maxUsers', 'seatsUsed']) console.log(`${key.padEnd(18)} ${account[key] ?? ''}`);
     console.log(`\nusers\n${table(account.users, ['name', 'email', 'role', 'uuid'])}`);
     console.log(`\nlatest events\n${table(account.events, ['receivedAt', 'status', 'type', 'errorCode', 'token'])}`);
     return;
   }
   if (noun === 'accounts' && verb === 'search' && argument) {
-    const { json } = await call(options, 'GET', `/accounts?${new URLSearchParams({ search: argument })}`);
-    console.log(table(json.items as Array<Record<string, unknown>>, ['accountIdentifier', 'companyName', 'status', 'editionCode', 'seatsUsed', 'maxUsers']));
+    const { json: found } = await call(options, 'GET', `/accounts?${new URLSearchParams({ search: argument })}`);
+    output(json, found, () => table(found.items as Array<Record<string, unknown>>, ['accountIdentifier', 'companyName', 'status', 'editionCode', 'seatsUsed', 'maxUsers']));
     return;
   }
-  throw new CliError(`unknown command: ${positionals.join(' ')} (see npm run admin -- --help)`);
+  throw usageError(`unknown command: ${positionals.join(' ')} (see appdirect-provisioner-admin --help)`);
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(error instanceof CliError ? error.message : error);
-  process.exit(1);
+const argv = process.argv.slice(2);
+main(argv).catch((error: unknown) => {
+  const failure = error instanceof CliError ? error : new CliError(error instanceof Error ? error.message : String(error), 'INTERNAL');
+  if (wantsJson(argv)) console.error(JSON.stringify({ error: { code: failure.code, message: failure.message.split('\n')[0], action: failure.action } }));
+  else console.error(error instanceof CliError ? error.message : error);
+  process.exit(failure.exitCode);
 });

@@ -115,8 +115,8 @@ interface OutcomeRow {
 }
 
 /** Events finished in the window: one range scan on events."finishedAt", grouped three ways at once. */
-async function finishedInWindow(prisma: PrismaClient, fromMs: number, toMs: number, bucketMs: number): Promise<OutcomeRow[]> {
-  return prisma.$queryRaw<OutcomeRow[]>`
+function finishedInWindowSql(fromMs: number, toMs: number, bucketMs: number): Prisma.Sql {
+  return Prisma.sql`
     SELECT bucket, status, code, GROUPING(status, code) AS by_outcome, count(*) AS n,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) AS p50,
            percentile_cont(0.95) WITHIN GROUP (ORDER BY secs) AS p95
@@ -134,8 +134,8 @@ async function finishedInWindow(prisma: PrismaClient, fromMs: number, toMs: numb
  * Result delivery backlog at the end of each bucket, from what is owed now (status index) and what was
  * delivered inside the window (deliveredAt index): +1 when a result became owed, -1 when delivered.
  */
-async function deliveryBacklog(prisma: PrismaClient, fromMs: number, toMs: number, bucketMs: number, buckets: number): Promise<number[]> {
-  const rows = await prisma.$queryRaw<Array<{ bucket: number; delta: bigint }>>`
+function deliveryBacklogSql(fromMs: number, toMs: number, bucketMs: number): Prisma.Sql {
+  return Prisma.sql`
     WITH owed AS (
       SELECT "createdAt" AS owed_at, "deliveredAt" AS delivered_at FROM result_deliveries
       WHERE status IN ('pending', 'failed')
@@ -150,39 +150,40 @@ async function deliveryBacklog(prisma: PrismaClient, fromMs: number, toMs: numbe
       FROM owed WHERE delivered_at IS NOT NULL AND delivered_at < ${at(toMs)}
     )
     SELECT bucket, sum(delta)::bigint AS delta FROM deltas GROUP BY bucket`;
+}
+
+/** Running sum of the backlog's deltas: what was owed before the window (bucket -1), then each interval. */
+function backlogSeries(rows: Array<{ bucket: number; delta: bigint }>, buckets: number): number[] {
   const deltas = new Map(rows.map((row) => [row.bucket, Number(row.delta)]));
   let backlog = deltas.get(-1) ?? 0;
   return Array.from({ length: buckets }, (_, index) => (backlog += deltas.get(index) ?? 0));
 }
 
-async function unfinishedNow(prisma: PrismaClient): Promise<Overview['statusCounts']['now']> {
-  const rows = await prisma.$queryRaw<Array<{ status: string; n: bigint }>>`
-    SELECT status::text AS status, count(*) AS n FROM events WHERE status IN (${UNFINISHED_SQL}) GROUP BY status`;
+const unfinishedNowSql = () => Prisma.sql`
+  SELECT status::text AS status, count(*) AS n FROM events WHERE status IN (${UNFINISHED_SQL}) GROUP BY status`;
+
+function unfinishedCounts(rows: Array<{ status: string; n: bigint }>): Overview['statusCounts']['now'] {
   const counts = Object.fromEntries(UNFINISHED_STATUSES.map((status) => [status, 0])) as Overview['statusCounts']['now'];
   for (const row of rows) counts[row.status as keyof typeof counts] = Number(row.n);
   return counts;
 }
 
-/** One (status, seq) index probe per unfinished status. */
-async function oldestWaiting(prisma: PrismaClient, nowMs: number): Promise<Overview['oldestWaiting']> {
-  const firsts = await Promise.all(
-    UNFINISHED_STATUSES.map((status) =>
-      prisma.event.findFirst({ where: { status }, orderBy: { seq: 'asc' }, select: { token: true, status: true, receivedAt: true } }),
-    ),
+/** One (status, seq) index probe per unfinished status: the first in arrival order of each. */
+const oldestWaitingSql = () => {
+  const firsts = UNFINISHED_STATUSES.map(
+    (status) => Prisma.sql`(SELECT token, status::text AS status, "receivedAt" FROM events WHERE status = ${Prisma.raw(`'${status}'`)} ORDER BY seq LIMIT 1)`,
   );
-  const oldest = firsts.filter((row) => row !== null).sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime())[0];
-  return oldest
-    ? { token: oldest.token, status: oldest.status, receivedAt: oldest.receivedAt.toISOString(), ageSeconds: seconds(nowMs - oldest.receivedAt.getTime()) }
-    : null;
-}
+  return Prisma.sql`SELECT token, status, "receivedAt" FROM (${Prisma.join(firsts, ' UNION ALL ')}) AS firsts ORDER BY "receivedAt" LIMIT 1`;
+};
 
-async function undeliveredResults(prisma: PrismaClient, nowMs: number): Promise<Overview['needsAction']['undeliveredResults']> {
-  const [row] = await prisma.$queryRaw<Array<{ failed: bigint; pending: bigint; retrying: bigint; oldest: Date | null }>>`
+const undeliveredResultsSql = () => Prisma.sql`
     SELECT count(*) FILTER (WHERE status = 'failed') AS failed,
            count(*) FILTER (WHERE status = 'pending') AS pending,
            count(*) FILTER (WHERE status = 'pending' AND attempts > 0) AS retrying,
            min("createdAt") FILTER (WHERE status = 'pending') AS oldest
     FROM result_deliveries WHERE status IN ('pending', 'failed')`;
+
+function undeliveredResults(row: { failed: bigint; pending: bigint; retrying: bigint; oldest: Date | null } | undefined, nowMs: number): Overview['needsAction']['undeliveredResults'] {
   return {
     failed: num(row?.failed),
     retrying: num(row?.retrying),
@@ -191,19 +192,31 @@ async function undeliveredResults(prisma: PrismaClient, nowMs: number): Promise<
   };
 }
 
-async function hookCalls(prisma: PrismaClient, nowMs: number): Promise<Overview['needsAction']['hookCalls']> {
-  const [row] = await prisma.$queryRaw<Array<{ failing: bigint; not_done: bigint; oldest: Date | null }>>`
-    SELECT count(*) FILTER (WHERE attempts > 0) AS failing, count(*) AS not_done, min("createdAt") AS oldest
-    FROM hook_calls WHERE done = false`;
+const hookCallsSql = () => Prisma.sql`
+  SELECT count(*) FILTER (WHERE attempts > 0) AS failing, count(*) AS not_done, min("createdAt") AS oldest
+  FROM hook_calls WHERE done = false`;
+
+function hookCalls(row: { failing: bigint; not_done: bigint; oldest: Date | null } | undefined, nowMs: number): Overview['needsAction']['hookCalls'] {
   return { failing: num(row?.failing), notDone: num(row?.not_done), oldestNotDoneAgeSeconds: row?.oldest ? seconds(nowMs - row.oldest.getTime()) : null };
 }
 
+interface HeartbeatRow {
+  workerId: string;
+  host: string;
+  pid: number;
+  version: string;
+  queues: unknown;
+  startedAt: Date;
+  lastSeenAt: Date;
+  stoppedAt: Date | null;
+}
+
+const workersSeenSql = (nowMs: number) => Prisma.sql`
+  SELECT "workerId", host, pid, version, queues, "startedAt", "lastSeenAt", "stoppedAt" FROM worker_heartbeats
+  WHERE "lastSeenAt" >= ${at(nowMs - 24 * 3600_000)} ORDER BY "stoppedAt" DESC NULLS FIRST, "workerId"`;
+
 /** Workers seen in the last 24 hours: alive (beat within 30 s), missing (no beat since), stopped (cleanly). */
-export async function workersSeen(prisma: PrismaClient, nowMs: number): Promise<WorkerSeen[]> {
-  const rows = await prisma.workerHeartbeat.findMany({
-    where: { lastSeenAt: { gte: new Date(nowMs - 24 * 3600_000) } },
-    orderBy: [{ stoppedAt: { sort: 'desc', nulls: 'first' } }, { workerId: 'asc' }],
-  });
+function workersSeen(rows: HeartbeatRow[], nowMs: number): WorkerSeen[] {
   return rows.map((row) => {
     const ago = nowMs - row.lastSeenAt.getTime();
     return {
@@ -234,20 +247,40 @@ function addTo(record: Record<string, number>, key: string, n: number): void {
   record[key] = (record[key] ?? 0) + n;
 }
 
+/** Every statement the overview runs, by name (bench/overview-queries.ts EXPLAINs them). */
+export function overviewStatements(window: OverviewWindow, nowMs: number) {
+  const { fromMs, toMs, bucketMs } = windowBounds(window, nowMs);
+  return {
+    finishedInWindow: finishedInWindowSql(fromMs, toMs, bucketMs),
+    deliveryBacklog: deliveryBacklogSql(fromMs, toMs, bucketMs),
+    unfinishedNow: unfinishedNowSql(),
+    oldestWaiting: oldestWaitingSql(),
+    undeliveredResults: undeliveredResultsSql(),
+    hookCalls: hookCallsSql(),
+    workersSeen: workersSeenSql(nowMs),
+  };
+}
+
 /** Builds the overview of `window` ending now. */
 export async function buildOverview(sources: OverviewSources, window: OverviewWindow, nowMs = Date.now()): Promise<Overview> {
   const { prisma } = sources;
   const { fromMs, toMs, bucketMs, buckets } = windowBounds(window, nowMs);
-  const [outcomes, backlog, now, oldest, undelivered, hooks, workers, queues] = await Promise.all([
-    finishedInWindow(prisma, fromMs, toMs, bucketMs),
-    deliveryBacklog(prisma, fromMs, toMs, bucketMs, buckets),
-    unfinishedNow(prisma),
-    oldestWaiting(prisma, nowMs),
-    undeliveredResults(prisma, nowMs),
-    hookCalls(prisma, nowMs),
-    workersSeen(prisma, nowMs),
+  const sql = overviewStatements(window, nowMs);
+  const [outcomes, backlogRows, nowRows, oldestRows, undeliveredRows, hookRows, workerRows, queues] = await Promise.all([
+    prisma.$queryRaw<OutcomeRow[]>(sql.finishedInWindow),
+    prisma.$queryRaw<Array<{ bucket: number; delta: bigint }>>(sql.deliveryBacklog),
+    prisma.$queryRaw<Array<{ status: string; n: bigint }>>(sql.unfinishedNow),
+    prisma.$queryRaw<Array<{ token: string; status: string; receivedAt: Date }>>(sql.oldestWaiting),
+    prisma.$queryRaw<Array<{ failed: bigint; pending: bigint; retrying: bigint; oldest: Date | null }>>(sql.undeliveredResults),
+    prisma.$queryRaw<Array<{ failing: bigint; not_done: bigint; oldest: Date | null }>>(sql.hookCalls),
+    prisma.$queryRaw<HeartbeatRow[]>(sql.workersSeen),
     queueCounts(sources),
   ]);
+  const backlog = backlogSeries(backlogRows, buckets);
+  const oldestRow = oldestRows[0];
+  const oldest = oldestRow
+    ? { token: oldestRow.token, status: oldestRow.status, receivedAt: oldestRow.receivedAt.toISOString(), ageSeconds: seconds(nowMs - oldestRow.receivedAt.getTime()) }
+    : null;
 
   const series: OverviewBucket[] = Array.from({ length: buckets }, (_, index) => ({
     start: new Date(fromMs + index * bucketMs).toISOString(),
@@ -292,13 +325,17 @@ export async function buildOverview(sources: OverviewSources, window: OverviewWi
     to: new Date(toMs).toISOString(),
     bucketSeconds: bucketMs / 1000,
     statusCounts: {
-      now,
+      now: unfinishedCounts(nowRows),
       finishedInWindow: { succeeded: totals.succeeded, failed: failedTotal + sum(totals.business), cancelled: totals.cancelled },
     },
     oldestWaiting: oldest,
-    needsAction: { failedEvents: { total: failedTotal, byCode: totals.failed }, undeliveredResults: undelivered, hookCalls: hooks },
+    needsAction: {
+      failedEvents: { total: failedTotal, byCode: totals.failed },
+      undeliveredResults: undeliveredResults(undeliveredRows[0], nowMs),
+      hookCalls: hookCalls(hookRows[0], nowMs),
+    },
     queues,
-    workers,
+    workers: workersSeen(workerRows, nowMs),
     totals,
     series,
   };

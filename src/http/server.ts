@@ -32,6 +32,7 @@ function main(): void {
   const metrics = createProcessMetrics('api');
   registerClusterGauges(metrics.registry, {
     prisma,
+    redis,
     queues: Object.values(QUEUES),
     queueCounts: (name) => producer.countsOf(name),
   });

@@ -3,9 +3,11 @@
  * adds the cluster-wide gauges (queue depth, oldest waiting event, failing
  * deliveries), read from Redis and PostgreSQL when scraped.
  */
+import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PrismaClient } from '../db/client';
 import { UNFINISHED_STATUSES } from '../inbox/statuses';
+import { registerBacklogGauges } from './backlog-gauges';
 
 export interface ProcessMetrics {
   readonly registry: Registry;
@@ -68,7 +70,8 @@ export interface QueueCounts {
 }
 
 /** Gauges describing the whole installation, computed at scrape time. */
-export function registerClusterGauges(registry: Registry, deps: { prisma: PrismaClient; queueCounts: QueueCounts; queues: readonly string[] }): void {
+export function registerClusterGauges(registry: Registry, deps: { prisma: PrismaClient; queueCounts: QueueCounts; queues: readonly string[]; redis?: Redis }): void {
+  registerBacklogGauges(registry, deps);
   new Gauge({
     name: 'appdirect_queue_jobs',
     help: 'Jobs in each queue by state.',

@@ -27,7 +27,7 @@ export async function startTestApp(env: NodeJS.ProcessEnv, overrides: Partial<Ap
   const producer = new Producer(redis, { prefix, policies: retryPolicies(config) });
   const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config), timeoutMs: 5000 });
   const metrics = createProcessMetrics('api');
-  registerClusterGauges(metrics.registry, { prisma: db.prisma, queues: Object.values(QUEUES), queueCounts: (name) => producer.countsOf(name) });
+  registerClusterGauges(metrics.registry, { prisma: db.prisma, redis, queues: Object.values(QUEUES), queueCounts: (name) => producer.countsOf(name) });
   const deps: AppDeps = { config, logger: silentLogger, prisma: db.prisma, redis, producer, marketplace, metrics, expectedMigrations: expectedMigrations(), ...overrides };
   return {
     app: buildApp(deps),
