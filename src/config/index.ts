@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { envSchema } from './schema';
+import { resolveSecretFiles } from './secret-files';
 
 /** Typed, frozen configuration, parsed once at start-up and passed down explicitly. */
 export interface Config {
@@ -54,6 +55,8 @@ export interface Config {
   /** Module exporting the vendor's ProvisioningHooks; unset: hooks only log. */
   readonly provisioningHooksModule: string | undefined;
   readonly trustProxy: boolean;
+  /** Proxy for outbound HTTP to the marketplace (HTTPS_PROXY, HTTP_PROXY, NO_PROXY). */
+  readonly outboundProxy: { readonly httpsProxy: string | undefined; readonly httpProxy: string | undefined; readonly noProxy: string | undefined };
   readonly logLevel: string;
 }
 
@@ -74,12 +77,13 @@ const PAIRS: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /**
- * Validates `env` (normally `process.env`) and returns the typed configuration.
+ * Validates `environment` (normally `process.env`; secrets may come from `<NAME>_FILE` files, see
+ * secret-files.ts) and returns the typed configuration.
  * Reports every problem at once rather than the first one.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const { env, problems } = resolveSecretFiles(environment);
   const parsed = envSchema.safeParse(env);
-  const problems: string[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       problems.push(`${issue.path.join('.') || '(env)'}: ${issue.message}`);
@@ -134,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsPort: e.METRICS_PORT,
     provisioningHooksModule: e.PROVISIONING_HOOKS_MODULE,
     trustProxy: e.TRUST_PROXY,
+    outboundProxy: Object.freeze({ httpsProxy: e.HTTPS_PROXY, httpProxy: e.HTTP_PROXY, noProxy: e.NO_PROXY }),
     logLevel: e.LOG_LEVEL,
   });
 }
