@@ -9,7 +9,7 @@ const restrict = (names, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'src/generated/', 'coverage/', '.data/', 'docs/'] },
+  { ignores: ['node_modules/', 'src/generated/', 'coverage/', '.data/', 'docs/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -8,7 +8,7 @@ import { runMain, saveResult, startApi, startInfra, table } from './support';
 
 const EVENTS = Number(process.env.BENCH_STORED_EVENTS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
-const TOKEN = 'bench-admin-token-0123456789';
+const TOKEN = 'bench-admin-token-0123456789abcdef012345';
 
 async function seed(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });

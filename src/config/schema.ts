@@ -7,6 +7,9 @@ const optionalSecret = z
   .min(1, 'is set but empty; unset it or give it a value')
   .optional();
 
+/** Admin tokens guard every event and account; a short one can be guessed. */
+export const ADMIN_TOKEN_MIN_LENGTH = 32;
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const urlList = z
@@ -88,7 +91,12 @@ export const envSchema = z.object({
       const colon = entry.indexOf(':');
       const name = colon > 0 ? entry.slice(0, colon) : 'admin';
       const token = colon > 0 ? entry.slice(colon + 1) : entry;
-      if (token.length < 16) ctx.addIssue({ code: 'custom', message: `the token of '${name}' is shorter than 16 characters` });
+      if (token.length < ADMIN_TOKEN_MIN_LENGTH) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `the token of '${name}' has ${token.length} characters; use at least ${ADMIN_TOKEN_MIN_LENGTH} (openssl rand -hex 32)`,
+        });
+      }
       tokens.push({ name, token });
     }
     return tokens;
@@ -115,6 +123,10 @@ export const envSchema = z.object({
     .enum(['true', 'false', '1', '0', ''])
     .default('false')
     .transform((value) => value === 'true' || value === '1'),
+  /** Outbound proxy for calls to the marketplace (src/marketplace/proxy.ts); NO_PROXY lists hosts reached directly. */
+  HTTPS_PROXY: z.url({ protocol: /^https?$/ }).optional(),
+  HTTP_PROXY: z.url({ protocol: /^https?$/ }).optional(),
+  NO_PROXY: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -10,6 +10,7 @@ import { createLogger } from '../logging/logger';
 import { purgeExpiredNonces } from '../inbox/record';
 import { retryPolicies } from '../jobs/retry-policy';
 import { MarketplaceClient, outboundCredentials } from '../marketplace/client';
+import { useOutboundProxy } from '../marketplace/proxy';
 import { createProducerConnection } from '../queue/connection';
 import { createProcessMetrics, registerClusterGauges } from '../metrics/registry';
 import { QUEUES } from '../queue/names';
@@ -24,6 +25,7 @@ function main(): void {
     throw new Error('npm run api needs DATABASE_URL and REDIS_URL; use npm start to run everything on embedded defaults.');
   }
   const logger = createLogger(config.logLevel, 'api');
+  if (useOutboundProxy(config.outboundProxy).enabled) logger.info('outbound calls to the marketplace go through HTTPS_PROXY/HTTP_PROXY');
   const prisma = createPrisma(config.databaseUrl, { poolSize: config.databasePoolSize ?? 10, preparedStatements: config.databasePreparedStatements });
   const redis = createProducerConnection(config.redis ?? config.redisUrl);
   guardDependencies({ databaseUrl: config.databaseUrl, redis: [redis], redisTopology: config.redis?.topology ?? 'standalone', logger });

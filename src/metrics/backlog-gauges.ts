@@ -4,7 +4,7 @@
  * per queue (heartbeats), and whether PostgreSQL and Redis answer. Every query is an index scan bounded
  * by what is owed now, not by what is stored.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../queue/connection';
 import { Gauge, type Registry } from 'prom-client';
 import type { PrismaClient } from '../db/client';
 import { HEARTBEAT_STALE_MS } from '../fleet/heartbeat';
@@ -13,7 +13,7 @@ import { UNFINISHED_SQL } from '../inbox/statuses';
 export interface BacklogGaugeDeps {
   readonly prisma: PrismaClient;
   /** Producer-profile connection: pinged for appdirect_dependency_up{dependency="redis"}. */
-  readonly redis?: Redis;
+  readonly redis?: RedisConnection;
   readonly queues: readonly string[];
 }
 

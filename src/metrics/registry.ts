@@ -3,7 +3,7 @@
  * adds the cluster-wide gauges (queue depth, oldest waiting event, failing
  * deliveries), read from Redis and PostgreSQL when scraped.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../queue/connection';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PrismaClient } from '../db/client';
 import { UNFINISHED_STATUSES } from '../inbox/statuses';
@@ -70,7 +70,7 @@ export interface QueueCounts {
 }
 
 /** Gauges describing the whole installation, computed at scrape time. */
-export function registerClusterGauges(registry: Registry, deps: { prisma: PrismaClient; queueCounts: QueueCounts; queues: readonly string[]; redis?: Redis }): void {
+export function registerClusterGauges(registry: Registry, deps: { prisma: PrismaClient; queueCounts: QueueCounts; queues: readonly string[]; redis?: RedisConnection }): void {
   registerBacklogGauges(registry, deps);
   new Gauge({
     name: 'appdirect_queue_jobs',

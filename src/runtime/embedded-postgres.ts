@@ -4,6 +4,7 @@ import path from 'node:path';
 import { detachHandles, stopChild } from './child';
 import { findFreePort } from './ports';
 import { entryPoint } from '../package-root';
+import { reachableDataDir } from './postgres-reach';
 
 export interface RunningService {
   readonly url: string;
@@ -34,12 +35,16 @@ function runningPort(databaseDir: string): number | null {
  * it last.
  */
 export async function startEmbeddedPostgres(dataDir: string, options: { timeoutMs?: number; port?: number } = {}): Promise<RunningService> {
-  const databaseDir = path.join(dataDir, 'postgres');
+  // As root, PostgreSQL runs as the `postgres` user: a data folder that user cannot reach moves to a shared one.
+  const databaseDir = reachableDataDir(path.join(path.resolve(dataDir), 'postgres'));
   const url = (port: number) => `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`;
   const reused = runningPort(databaseDir);
   if (reused !== null) return { url: url(reused), stop: async () => undefined };
 
   mkdirSync(dataDir, { recursive: true });
+  if (!databaseDir.startsWith(path.resolve(dataDir))) {
+    process.stderr.write(`embedded PostgreSQL: ${dataDir} is private to root; its data is kept in ${databaseDir}\n`);
+  }
   const port = options.port ?? (await findFreePort());
   const child = spawn(process.execPath, [...entryPoint('bin/embedded-postgres').args, databaseDir, String(port)], {
     detached: true,
@@ -49,7 +54,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: { timeoutM
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  await new Promise<void>((resolve, reject) => {
+  const started = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`embedded PostgreSQL did not start within ${options.timeoutMs ?? 60000} ms\n${stderr}`)), options.timeoutMs ?? 60000);
     child.stdout.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('ready')) {
@@ -62,6 +67,12 @@ export async function startEmbeddedPostgres(dataDir: string, options: { timeoutM
       reject(new Error(`embedded PostgreSQL exited with code ${code}\n${stderr}`));
     });
   });
+  try {
+    await started;
+  } catch (error) {
+    await stopChild(child, 5000); // a server still starting must not outlive the failure
+    throw error;
+  }
   child.removeAllListeners('exit');
   detachHandles(child);
   return {

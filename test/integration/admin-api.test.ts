@@ -3,8 +3,8 @@ import { changeEvent, orderEvent, person, assignEvent } from '../support/events'
 import { startScenario, type Scenario } from '../support/scenario';
 import { eventually } from '../support/workers';
 
-const OPS = 'ops-token-0123456789abcdef';
-const ONCALL = 'oncall-token-0123456789abcdef';
+const OPS = 'ops-token-0123456789abcdef0123456789';
+const ONCALL = 'oncall-token-0123456789abcdef0123456789';
 
 describe('admin API', () => {
   let s: Scenario;

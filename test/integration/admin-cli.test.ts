@@ -4,7 +4,7 @@ import { orderEvent } from '../support/events';
 import { startScenario, type Scenario } from '../support/scenario';
 import { eventually } from '../support/workers';
 
-const TOKEN = 'cli-test-token-0123456789';
+const TOKEN = 'cli-test-token-0123456789abcdef01234567';
 
 /** `npm run admin -- …` as an operator runs it (against the test service's URL). */
 function admin(s: Scenario, ...args: string[]): Promise<{ code: number | null; out: string; err: string }> {

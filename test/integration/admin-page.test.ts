@@ -9,7 +9,7 @@ import { orderEvent } from '../support/events';
 import { startScenario, type Scenario } from '../support/scenario';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const TOKEN = 'page-test-token-0123456789';
+const TOKEN = 'page-test-token-0123456789abcdef0123456';
 const hasBrowser = existsSync(CHROMIUM);
 if (!hasBrowser) console.warn(`admin page browser test SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
 const describeWithBrowser = hasBrowser ? describe : describe.skip;

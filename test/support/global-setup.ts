@@ -5,7 +5,7 @@
  * clones it (see database.ts) and uses its own queue prefix.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -22,9 +22,24 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   const root = mkdtempSync(path.join(tmpdir(), 'adp-test-'));
   chmodSync(root, 0o755); // the embedded server runs as the `postgres` user when we are root
+  // Whatever started is stopped again when a later step fails: a failed set-up leaves no server behind.
+  const started: RunningService[] = [];
+  globalThis.__testServices = started;
+  try {
+    await setUp(root, started);
+  } catch (error) {
+    for (const service of started.reverse()) await service.stop().catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`test set-up failed (no server left running): ${message}`, { cause: error });
+  }
+}
+
+async function setUp(root: string, started: RunningService[]): Promise<void> {
   const redis = await startRedisServer(root, { persistent: false });
+  started.push(redis);
   const postgres = await startEmbeddedPostgres(root);
-  globalThis.__testServices = [postgres, redis];
+  started.push(postgres);
 
   const admin = new pg.Client({ connectionString: postgres.url });
   await admin.connect();

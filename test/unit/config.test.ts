@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config';
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
@@ -55,5 +58,48 @@ describe('loadConfig', () => {
     expect(problemsOf({ APPDIRECT_MARKETPLACE_URLS: 'ftp://files.example' })).toEqual([
       "APPDIRECT_MARKETPLACE_URLS: 'ftp://files.example' is not an http(s) URL",
     ]);
+  });
+
+  it('refuses an admin token shorter than 32 characters, saying how to make one', () => {
+    expect(problemsOf({ ADMIN_TOKEN: 'change-me' })).toEqual([
+      "ADMIN_TOKEN: the token of 'admin' has 9 characters; use at least 32 (openssl rand -hex 32)",
+    ]);
+    expect(loadConfig({ ADMIN_TOKEN: `ops:${'x'.repeat(32)}` }).adminTokens).toEqual([{ name: 'ops', token: 'x'.repeat(32) }]);
+  });
+
+  describe('secrets from files (<NAME>_FILE)', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(path.join(tmpdir(), 'adp-secrets-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('reads the value from the file, without its trailing newline', () => {
+      const file = path.join(dir, 'database-url');
+      writeFileSync(file, 'postgresql://app:s3cret@db:5432/app\n');
+      const tokenFile = path.join(dir, 'admin-token');
+      writeFileSync(tokenFile, `${'t'.repeat(40)}\n`);
+      const config = loadConfig({ DATABASE_URL_FILE: file, ADMIN_TOKEN_FILE: tokenFile });
+      expect(config.databaseUrl).toBe('postgresql://app:s3cret@db:5432/app');
+      expect(config.adminTokens).toEqual([{ name: 'admin', token: 't'.repeat(40) }]);
+    });
+
+    it('validates a value read from a file like any other', () => {
+      const file = path.join(dir, 'redis-url');
+      writeFileSync(file, 'not a url');
+      expect(problemsOf({ REDIS_URL_FILE: file }).map((p) => p.split(':')[0])).toEqual(['REDIS_URL']);
+    });
+
+    it('names an unreadable file and a conflicting plain variable', () => {
+      const file = path.join(dir, 'secret');
+      writeFileSync(file, 'from-file');
+      expect(problemsOf({ APPDIRECT_BASIC_USERNAME: 'u', APPDIRECT_BASIC_PASSWORD_FILE: path.join(dir, 'missing') })).toEqual([
+        `APPDIRECT_BASIC_PASSWORD_FILE: cannot read ${path.join(dir, 'missing')} (ENOENT)`,
+        'APPDIRECT_BASIC_PASSWORD: required when APPDIRECT_BASIC_USERNAME is set',
+      ]);
+      expect(problemsOf({ APPDIRECT_CLIENT_ID: 'id', APPDIRECT_CLIENT_SECRET: 'other', APPDIRECT_CLIENT_SECRET_FILE: file })).toEqual([
+        'APPDIRECT_CLIENT_SECRET_FILE: APPDIRECT_CLIENT_SECRET is set too, to another value; set one of them',
+      ]);
+    });
   });
 });
