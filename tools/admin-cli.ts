@@ -3,8 +3,8 @@
  *
  *   events list   [filters] [--limit N] [--all]
  *   events show   <token>
- *   events retry  <token>
- *   events retry  [filters] [--dry-run]       retry every retryable event matching the filters
+ *   events retry  <token> [--force]           --force: run it again although AppDirect received its failure (asks first)
+ *   events retry  [filters] [--dry-run] [--force]   retry every retryable event matching the filters
  *   events cancel <token>
  *   accounts show <accountIdentifier>
  *   accounts search <company name | company uuid | user e-mail>
@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 const USAGE = `usage: npm run admin -- <command> [options]
   events list   [filters] [--limit N] [--all]
   events show   <token>
-  events retry  <token> | [filters] [--dry-run]
+  events retry  <token> | [filters] [--dry-run]   [--force [--yes]]
   events cancel <token>
   accounts show <accountIdentifier>
   accounts search <company name | company uuid | user e-mail>
@@ -30,7 +30,34 @@ interface Options {
   token: string;
 }
 
-class CliError extends Error {}
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Asks before sending AppDirect a second result for an event whose failure it already received:
+ * `--yes` answers for scripts; without a terminal and without --yes the answer is no.
+ */
+async function confirmed(question: string, assumeYes: boolean): Promise<boolean> {
+  if (assumeYes) return true;
+  if (!process.stdin.isTTY) {
+    console.error(`${question}
+Not a terminal: pass --yes to confirm.`);
+    return false;
+  }
+  const { createInterface } = await import('node:readline/promises');
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return (await prompt.question(`${question} Type yes to continue: `)).trim().toLowerCase() === 'yes';
+  } finally {
+    prompt.close();
+  }
+}
 
 const FILTER_FLAGS = { status: 'status', type: 'type', account: 'accountIdentifier', company: 'companyUuid', 'error-code': 'errorCode', from: 'from', to: 'to' } as const;
 
@@ -46,7 +73,9 @@ async function call(options: Options, method: string, path: string, body?: unkno
     throw new CliError(`cannot reach ${options.url}: ${(error as Error).message}`);
   }
   const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-  if (response.status >= 400) throw new CliError(`${json.code ?? response.status}: ${json.message ?? response.statusText}${json.action ? `\n  ${json.action}` : ''}`);
+  if (response.status >= 400) {
+    throw new CliError(`${json.code ?? response.status}: ${json.message ?? response.statusText}${json.action ? `\n  ${json.action}` : ''}`, String(json.code ?? ''));
+  }
   return { status: response.status, json };
 }
 
@@ -80,6 +109,8 @@ async function main(argv: string[]): Promise<void> {
       limit: { type: 'string' },
       all: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
+      force: { type: 'boolean' },
+      yes: { type: 'boolean' },
       status: { type: 'string' },
       type: { type: 'string' },
       account: { type: 'string' },
@@ -130,7 +161,16 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (noun === 'events' && verb === 'retry' && argument) {
-    const { json } = await call(options, 'POST', `/events/${encodeURIComponent(argument)}/retry`);
+    const path = `/events/${encodeURIComponent(argument)}/retry`;
+    let json: Record<string, unknown>;
+    try {
+      ({ json } = await call(options, 'POST', path));
+    } catch (error) {
+      if (!(error instanceof CliError) || error.code !== 'EVENT_RETRY_NEEDS_FORCE' || !values.force) throw error;
+      const question = `AppDirect already received the failure of ${argument}; running it again sends a second result.`;
+      if (!(await confirmed(question, values.yes ?? false))) throw new CliError('not retried');
+      ({ json } = await call(options, 'POST', path, { force: true }));
+    }
     console.log(json.retry === 'resend_result' ? `re-sending the result of ${argument}` : `running ${argument} again`);
     return;
   }
@@ -141,8 +181,15 @@ async function main(argv: string[]): Promise<void> {
       console.log(`${dry.matched} event(s) would be retried`);
       return;
     }
-    const real = (await call(options, 'POST', '/events/retry', filter)).json as { queued: number; perSecond: number };
+    let force = false;
+    if (values.force) {
+      const question = `Events among these whose failure AppDirect already received will run again and send a second result.`;
+      if (!(await confirmed(question, values.yes ?? false))) throw new CliError('not retried');
+      force = true;
+    }
+    const real = (await call(options, 'POST', '/events/retry', { ...filter, force })).json as { queued: number; perSecond: number; needsForce: number };
     console.log(`retrying ${real.queued} event(s), at most ${real.perSecond} per second`);
+    if (real.needsForce > 0) console.log(`skipped ${real.needsForce} event(s) whose failure AppDirect already received (--force runs them again)`);
     // Progress: how many of them are no longer retryable (finished well) — stops when nothing moves for 30 s.
     let remaining = real.queued;
     let lastChange = Date.now();

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const consumers = startJobWorkers({ prisma, marketplace, config, logger, producer, hooks, metrics }, { connection, prefix: config.queuePrefix, workerId, lockMs: config.jobLockMs, policies });
   const metricsServer =
     config.metricsPort > 0
-      ? serveMetrics(metrics.registry, config.metricsPort, (error) => logger.error({ err: error.message, port: config.metricsPort }, '/metrics is not served: set METRICS_PORT to a free port (0 turns it off)'))
+      ? serveMetrics(metrics.registry, config.metricsPort, (error) => logger.error({ err: error.message, port: config.metricsPort }, '/metrics is not served: set METRICS_PORT to a free port (0 turns it off)'), config.metricsHost)
       : null;
   const sweeper = startSweeper(prisma, producer, logger);
   logger.info({ workerId, concurrency: config.workerConcurrency, metricsPort: config.metricsPort || 'off' }, 'worker started');

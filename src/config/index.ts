@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { envSchema } from './schema';
+import { envSchema, type TrustProxy } from './schema';
 
 /** Typed, frozen configuration, parsed once at start-up and passed down explicitly. */
 export interface Config {
@@ -51,7 +51,10 @@ export interface Config {
   readonly jobLockMs: number;
   /** Module exporting the vendor's ProvisioningHooks; unset: hooks only log. */
   readonly provisioningHooksModule: string | undefined;
-  readonly trustProxy: boolean;
+  /** Express `trust proxy`: false, a hop count, or the proxies' addresses/subnets (never "everyone"). */
+  readonly trustProxy: TrustProxy;
+  /** Address a worker's /metrics listens on (loopback by default). */
+  readonly metricsHost: string;
   readonly logLevel: string;
 }
 
@@ -130,7 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobLockMs: e.JOB_LOCK_MS,
     metricsPort: e.METRICS_PORT,
     provisioningHooksModule: e.PROVISIONING_HOOKS_MODULE,
-    trustProxy: e.TRUST_PROXY,
+    trustProxy: Array.isArray(e.TRUST_PROXY) ? Object.freeze([...e.TRUST_PROXY]) : e.TRUST_PROXY,
+    metricsHost: e.METRICS_HOST,
     logLevel: e.LOG_LEVEL,
   });
 }
