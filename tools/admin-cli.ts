@@ -4,8 +4,8 @@
  *   overview      [--window 24h|7d]
  *   events list   [filters] [--limit N] [--all]
  *   events show   <token>
- *   events retry  <token>
- *   events retry  [filters] [--dry-run]       retry every retryable event matching the filters
+ *   events retry  <token> [--force]           --force: run it again although AppDirect received its failure (asks first)
+ *   events retry  [filters] [--dry-run] [--force]   retry every retryable event matching the filters
  *   events cancel <token>
  *   accounts show <accountIdentifier>
  *   accounts search <company name | company uuid | user e-mail>
@@ -24,7 +24,7 @@ const USAGE = `usage: appdirect-provisioner-admin <command> [options]   (or: npm
   overview      [--window 24h|7d]
   events list   [filters] [--limit N] [--all]
   events show   <token>
-  events retry  <token> | [filters] [--dry-run]
+  events retry  <token> | [filters] [--dry-run]   [--force [--yes]]
   events cancel <token>
   accounts show <accountIdentifier>
   accounts search <company name | company uuid | user e-mail>
@@ -50,6 +50,26 @@ class CliError extends Error {
   }
 }
 const usageError = (message: string) => new CliError(message, 'USAGE', 'See appdirect-provisioner-admin --help.', 2);
+
+/**
+ * Asks before sending AppDirect a second result for an event whose failure it already received:
+ * `--yes` answers for scripts; without a terminal and without --yes the answer is no.
+ */
+async function confirmed(question: string, assumeYes: boolean): Promise<boolean> {
+  if (assumeYes) return true;
+  if (!process.stdin.isTTY) {
+    console.error(`${question}
+Not a terminal: pass --yes to confirm.`);
+    return false;
+  }
+  const { createInterface } = await import('node:readline/promises');
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return (await prompt.question(`${question} Type yes to continue: `)).trim().toLowerCase() === 'yes';
+  } finally {
+    prompt.close();
+  }
+}
 
 const FILTER_FLAGS = { status: 'status', type: 'type', account: 'accountIdentifier', company: 'companyUuid', 'error-code': 'errorCode', from: 'from', to: 'to' } as const;
 
@@ -113,6 +133,8 @@ function parseCommandLine(argv: string[]) {
         limit: { type: 'string' },
         all: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
+        force: { type: 'boolean' },
+        yes: { type: 'boolean' },
         status: { type: 'string' },
         type: { type: 'string' },
         account: { type: 'string' },
@@ -179,7 +201,16 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (noun === 'events' && verb === 'retry' && argument) {
-    const { json: answer } = await call(options, 'POST', `/events/${encodeURIComponent(argument)}/retry`);
+    const path = `/events/${encodeURIComponent(argument)}/retry`;
+    let answer: Record<string, unknown>;
+    try {
+      ({ json: answer } = await call(options, 'POST', path));
+    } catch (error) {
+      if (!(error instanceof CliError) || error.code !== 'EVENT_RETRY_NEEDS_FORCE' || !values.force) throw error;
+      const question = `AppDirect already received the failure of ${argument}; running it again sends a second result.`;
+      if (!(await confirmed(question, values.yes ?? false))) throw new CliError('not retried', 'NOT_CONFIRMED');
+      ({ json: answer } = await call(options, 'POST', path, { force: true }));
+    }
     output(json, answer, () => (answer.retry === 'resend_result' ? `re-sending the result of ${argument}` : `running ${argument} again`));
     return;
   }
@@ -190,8 +221,17 @@ async function main(argv: string[]): Promise<void> {
       output(json, dry, () => `${dry.matched} event(s) would be retried`);
       return;
     }
-    const real = (await call(options, 'POST', '/events/retry', filter)).json as { queued: number; perSecond: number };
-    if (!json) console.log(`retrying ${real.queued} event(s), at most ${real.perSecond} per second`);
+    let force = false;
+    if (values.force) {
+      const question = `Events among these whose failure AppDirect already received will run again and send a second result.`;
+      if (!(await confirmed(question, values.yes ?? false))) throw new CliError('not retried', 'NOT_CONFIRMED');
+      force = true;
+    }
+    const real = (await call(options, 'POST', '/events/retry', { ...filter, force })).json as { queued: number; perSecond: number; needsForce: number };
+    if (!json) {
+      console.log(`retrying ${real.queued} event(s), at most ${real.perSecond} per second`);
+      if (real.needsForce > 0) console.log(`skipped ${real.needsForce} event(s) whose failure AppDirect already received (--force runs them again)`);
+    }
     // Progress: how many of them are no longer retryable (finished well) — stops when nothing moves for 30 s.
     let remaining = real.queued;
     let lastChange = Date.now();
@@ -204,7 +244,7 @@ async function main(argv: string[]): Promise<void> {
       if (process.stdout.isTTY && !json) process.stdout.write(`\r${progressBar(real.queued - remaining, real.queued)} finished`);
     }
     if (process.stdout.isTTY && !json) process.stdout.write('\n');
-    if (json) return output(true, { dryRun: false, matched: dry.matched, queued: real.queued, perSecond: real.perSecond, finished: real.queued - remaining, remaining }, () => '');
+    if (json) return output(true, { dryRun: false, matched: dry.matched, queued: real.queued, perSecond: real.perSecond, needsForce: real.needsForce, finished: real.queued - remaining, remaining }, () => '');
     console.log(remaining === 0 ? `all ${real.queued} retried event(s) finished` : `${real.queued - remaining} finished; ${remaining} still failed or in progress (see events list)`);
     return;
   }

@@ -59,6 +59,7 @@ async function main(): Promise<void> {
           config.metricsPort,
           (error) => logger.error({ err: error.message, port: config.metricsPort }, '/metrics is not served: set METRICS_PORT to a free port (0 turns it off)'),
           probes,
+          config.metricsHost,
         )
       : null;
   const sweeper = startSweeper(prisma, producer, logger);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseDatabaseUrl } from '../db/url';
 import { parseRedisTarget, type RedisTarget } from './redis';
-import { envSchema } from './schema';
+import { envSchema, type TrustProxy } from './schema';
 import { resolveSecretFiles } from './secret-files';
 
 /** Typed, frozen configuration, parsed once at start-up and passed down explicitly. */
@@ -62,7 +62,10 @@ export interface Config {
   readonly workerStallMs: number;
   /** Module exporting the vendor's ProvisioningHooks; unset: hooks only log. */
   readonly provisioningHooksModule: string | undefined;
-  readonly trustProxy: boolean;
+  /** Express `trust proxy`: false, a hop count, or the proxies' addresses/subnets (never "everyone"). */
+  readonly trustProxy: TrustProxy;
+  /** Address a worker's /metrics listens on (loopback by default). */
+  readonly metricsHost: string;
   /** Proxy for outbound HTTP to the marketplace (HTTPS_PROXY, HTTP_PROXY, NO_PROXY). */
   readonly outboundProxy: { readonly httpsProxy: string | undefined; readonly httpProxy: string | undefined; readonly noProxy: string | undefined };
   readonly logLevel: string;
@@ -149,7 +152,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     workerStallMs: e.WORKER_STALL_MS,
     metricsPort: e.METRICS_PORT,
     provisioningHooksModule: e.PROVISIONING_HOOKS_MODULE,
-    trustProxy: e.TRUST_PROXY,
+    trustProxy: Array.isArray(e.TRUST_PROXY) ? Object.freeze([...e.TRUST_PROXY]) : e.TRUST_PROXY,
+    metricsHost: e.METRICS_HOST,
     outboundProxy: Object.freeze({ httpsProxy: e.HTTPS_PROXY, httpProxy: e.HTTP_PROXY, noProxy: e.NO_PROXY }),
     logLevel: e.LOG_LEVEL,
   });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { RETRY_DEFAULTS } from '../jobs/retry-policy';
 
@@ -29,6 +30,36 @@ const urlList = z
     }
     return origins;
   });
+
+/** Express `trust proxy`: off, the number of proxy hops in front, or the proxies' addresses/subnets. */
+export type TrustProxy = false | number | readonly string[];
+
+const NAMED_SUBNETS = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrSubnet(entry: string): boolean {
+  if (NAMED_SUBNETS.has(entry)) return true;
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * TRUST_PROXY's text as an Express `trust proxy` value, or '!<problem>'. `true` (believe every
+ * X-Forwarded-For) is refused: anyone could then choose their address and host.
+ */
+export function trustProxySetting(value: string): TrustProxy | `!${string}` {
+  const text = value.trim();
+  if (text === '' || text === 'false' || text === '0') return false;
+  if (text === 'true') return '!`true` would believe any client\'s X-Forwarded-For; give the number of proxies (1 behind one load balancer) or their addresses';
+  if (/^\d+$/.test(text)) return Number(text) <= 10 ? Number(text) : '!a hop count above 10 is not plausible';
+  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const bad = entries.filter((entry) => !isAddressOrSubnet(entry));
+  if (bad.length > 0) return `!'${bad.join("', '")}' is not an IP address, a subnet (10.0.0.0/8) or loopback/linklocal/uniquelocal`;
+  return entries;
+}
 
 /**
  * Every environment variable the service reads. The README's configuration table
@@ -119,10 +150,17 @@ export const envSchema = z.object({
   /** A worker that neither starts nor finishes a job this long while jobs wait fails its liveness probe. */
   WORKER_STALL_MS: z.coerce.number().int().min(1000).default(120_000),
   PROVISIONING_HOOKS_MODULE: z.string().min(1).optional(),
-  TRUST_PROXY: z
-    .enum(['true', 'false', '1', '0', ''])
-    .default('false')
-    .transform((value) => value === 'true' || value === '1'),
+  /** Which proxies' X-Forwarded-* headers to believe: a hop count or addresses/subnets (see trustProxySetting). */
+  TRUST_PROXY: z.string().default('false').transform((value, ctx) => {
+    const setting = trustProxySetting(value);
+    if (typeof setting === 'string' && setting.startsWith('!')) {
+      ctx.addIssue({ code: 'custom', message: setting.slice(1) });
+      return z.NEVER;
+    }
+    return setting as TrustProxy;
+  }),
+  /** Address a worker's /metrics listens on; loopback unless set (e.g. 0.0.0.0 for a scraper on another host). */
+  METRICS_HOST: z.string().min(1).default('127.0.0.1').refine((host) => isIP(host) !== 0, 'must be an IP address such as 127.0.0.1 or 0.0.0.0'),
   /** Outbound proxy for calls to the marketplace (src/marketplace/proxy.ts); NO_PROXY lists hosts reached directly. */
   HTTPS_PROXY: z.url({ protocol: /^https?$/ }).optional(),
   HTTP_PROXY: z.url({ protocol: /^https?$/ }).optional(),

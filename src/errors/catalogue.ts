@@ -63,6 +63,42 @@ export const HTTP_ERRORS = {
     message: "Content-Type must be {expected}, not '{received}'.",
     action: 'Send the body as {expected} with a matching Content-Type header.',
   },
+  UNSUPPORTED_CHARSET: {
+    status: 415,
+    group: 'Request',
+    message: "The body's charset '{charset}' is not supported here; supported: {supported}.",
+    action: 'Send the body in one of the supported charsets (UTF-8 is always one) and name it in Content-Type.',
+  },
+  UNSUPPORTED_CONTENT_ENCODING: {
+    status: 415,
+    group: 'Request',
+    message: "Content-Encoding '{encoding}' is not supported; supported: {supported}.",
+    action: 'Send the body uncompressed, or compressed with one of the supported encodings.',
+  },
+  MALFORMED_REQUEST: {
+    status: 400,
+    group: 'Request',
+    message: 'The request could not be read as HTTP/1.1: {reason}.',
+    action: 'Send one well-formed request (one Content-Length, ASCII header names, a Host header).',
+  },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    group: 'Request',
+    message: 'The request did not arrive completely in time.',
+    action: 'Send the whole request promptly, then retry.',
+  },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    group: 'Request',
+    message: 'The request headers are larger than this server accepts.',
+    action: 'Send fewer or shorter headers (cookies are the usual culprit).',
+  },
+  EXPECTATION_FAILED: {
+    status: 417,
+    group: 'Request',
+    message: 'The Expect header asks for something this server does not do.',
+    action: 'Send Expect: 100-continue or no Expect header.',
+  },
   VALIDATION_FAILED: {
     status: 422,
     group: 'Request',
@@ -136,6 +172,13 @@ export const HTTP_ERRORS = {
     message: "grant_type '{grantType}' is not supported; only client_credentials is.",
     action: 'Request a token with grant_type=client_credentials.',
   },
+  OAUTH2_INVALID_CLIENT: {
+    status: 401,
+    group: 'Authentication',
+    message: 'Client authentication failed: the client id and secret are missing or not valid.',
+    action:
+      'Authenticate with HTTP Basic (client id and secret) as configured in APPDIRECT_OAUTH2_CLIENT_ID/_SECRET. The body also carries error=invalid_client (RFC 6749 §5.2).',
+  },
   OAUTH2_NOT_CONFIGURED: {
     status: 404,
     group: 'Authentication',
@@ -178,6 +221,12 @@ export const HTTP_ERRORS = {
     group: 'Admin',
     message: "Event '{token}' is {status}; only failed events, or events whose result delivery failed, can be retried.",
     action: 'Nothing to do for a succeeded event; an unfinished one is still being worked on (see its timeline).',
+  },
+  EVENT_RETRY_NEEDS_FORCE: {
+    status: 409,
+    group: 'Admin',
+    message: "AppDirect already received the failure of event '{token}'; running it again sends AppDirect a second result.",
+    action: 'If AppDirect should get a second result, retry again with force set to true in the body (CLI: --force; the page asks to confirm).',
   },
   EVENT_NOT_CANCELLABLE: {
     status: 409,

@@ -1,5 +1,6 @@
 import { markProvisioned, markProvisioningFailed } from '../accounts/accounts';
 import type { Prisma, PrismaClient } from '../db/client';
+import { describeFailure } from '../errors/internal';
 import type { Logger } from '../logging/logger';
 import { callHook, type HookArgs, type ProvisioningHooks } from './index';
 import type { HookCallRecord } from './kinds';
@@ -20,7 +21,7 @@ export async function runHookCall(deps: { prisma: PrismaClient; hooks: Provision
       logger: deps.logger.child({ hookCallId: id.toString() }),
     });
   } catch (error) {
-    await deps.prisma.hookCall.update({ where: { id }, data: { attempts: { increment: 1 }, lastError: String((error as Error).message).slice(0, 2000) } });
+    await deps.prisma.hookCall.update({ where: { id }, data: { attempts: { increment: 1 }, lastError: describeFailure(error) } });
     throw error;
   }
   const markDone = (db: Prisma.TransactionClient) =>

@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import { callbackRouter } from './callback/router';
 import type { AppDeps } from './deps';
-import { errorHandler, notFound } from './middleware/errors';
+import { errorHandler, hostRequired, notFound } from './middleware/errors';
 import { requestContext } from './middleware/request-context';
 import { adminRouter } from './admin/router';
 import { httpMetrics } from './middleware/http-metrics';
@@ -15,8 +15,10 @@ export type { AppDeps };
 export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', deps.config.trustProxy);
+  const { trustProxy } = deps.config;
+  app.set('trust proxy', Array.isArray(trustProxy) ? [...trustProxy] : trustProxy);
   app.use(requestContext(deps.logger));
+  app.use(hostRequired);
   app.use(httpMetrics(deps.metrics));
   app.use(healthRouter(deps));
   app.use(metricsRouter(deps.metrics.registry));

@@ -18,6 +18,7 @@ import { Producer } from '../queue/producer';
 import { guardDependencies } from '../runtime/dependency-guards';
 import { exitWithProblem, onShutdown } from '../runtime/shutdown';
 import { buildApp } from './app';
+import { createHttpServer } from './http-server';
 
 function main(): void {
   const config = loadConfig();
@@ -44,7 +45,7 @@ function main(): void {
     purgeExpiredNonces(prisma).catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'nonce purge failed'));
   }, 60_000);
   purge.unref();
-  const server = app.listen(config.port, () => {
+  const server = createHttpServer(app, logger).listen(config.port, () => {
     logger.info({ port: config.port }, `API listening on http://127.0.0.1:${config.port}`);
   });
   server.keepAliveTimeout = 65_000;

@@ -42,7 +42,7 @@ export async function sweep(prisma: PrismaClient, queues: SweepQueues, graceMs =
 
   // A delivery touches updatedAt when it starts; a minute covers a POST in flight (10 s timeout).
   const owed = await prisma.resultDelivery.findMany({
-    where: { status: 'pending', updatedAt: { lt: new Date(Math.min(before.getTime(), Date.now() - 60_000)) } },
+    where: { status: 'pending', supersededAt: null, updatedAt: { lt: new Date(Math.min(before.getTime(), Date.now() - 60_000)) } },
     select: { event: { select: { token: true } } },
     orderBy: { id: 'asc' },
     take: batch,

@@ -4,6 +4,7 @@
  * only writes to the `events` table.
  */
 import { columns, Prisma, type Event, type PrismaClient } from '../db/client';
+import { describeFailure } from '../errors/internal';
 import type { ResultBody } from '../marketplace/client';
 import { resultUrlFor } from '../marketplace/event-url';
 import { FINAL_SQL, UNFINISHED_SQL, UNFINISHED_STATUSES, isFinal } from './statuses';
@@ -64,14 +65,14 @@ export async function recordRetry(
         attempt: Math.max(event.attempts, 1),
         workerId: attempt.workerId,
         outcome,
-        error: error.message.slice(0, 2000),
+        error: describeFailure(error),
         startedAt: attempt.startedAt,
         durationMs: Date.now() - attempt.startedAt.getTime(),
       },
     }),
     prisma.event.updateMany({
       where: { seq: event.seq, status: { in: [...UNFINISHED_STATUSES] } },
-      data: { status: 'queued', lastError: outcome === 'retrying' ? error.message.slice(0, 2000) : undefined },
+      data: { status: 'queued', lastError: outcome === 'retrying' ? describeFailure(error) : undefined },
     }),
   ]);
 }
@@ -88,10 +89,12 @@ export async function nextEventOfAccount(prisma: PrismaClient, token: string): P
 
 /**
  * An operator's retry of a failed event: back to the start (fetched again, applied again, a new result
- * owed). The attempt history stays. Runs inside the caller's transaction, with the row locked.
+ * owed). The attempt history stays, and so does the earlier result delivery with its attempts: it is
+ * marked superseded, and the rerun's result gets a new one. Runs inside the caller's transaction, with
+ * the row locked.
  */
 export async function reopenForRerun(tx: Prisma.TransactionClient, seq: bigint): Promise<void> {
-  await tx.resultDelivery.deleteMany({ where: { eventSeq: seq } });
+  await tx.resultDelivery.updateMany({ where: { eventSeq: seq, supersededAt: null }, data: { supersededAt: new Date() } });
   await tx.event.update({
     where: { seq },
     data: {
@@ -114,7 +117,13 @@ export type CancelOutcome = 'cancelled' | 'not_found' | 'already_finished';
  * Stops an unfinished event with `result` (OPERATION_CANCELLED) and owes it to AppDirect. A worker
  * applying it at the same moment finds it final when it tries to finish, and rolls back its changes.
  */
-export async function cancelEvent(prisma: PrismaClient, token: string, result: ResultBody): Promise<CancelOutcome> {
+export async function cancelEvent(
+  prisma: PrismaClient,
+  token: string,
+  result: ResultBody,
+  /** Written in the same transaction when the event is cancelled (the operator's audit row). */
+  alsoInTransaction?: (tx: Prisma.TransactionClient) => Promise<void>,
+): Promise<CancelOutcome> {
   const body = result as unknown as Prisma.InputJsonObject;
   return prisma.$transaction(async (tx) => {
     const event = await tx.event.findUnique({ where: { token }, select: { seq: true, status: true, marketplaceBaseUrl: true } });
@@ -125,11 +134,11 @@ export async function cancelEvent(prisma: PrismaClient, token: string, result: R
       data: { status: 'cancelled', result: body, errorCode: result.errorCode ?? null, finishedAt: new Date() },
     });
     if (updated.count === 0) return 'already_finished' as const;
-    await tx.resultDelivery.upsert({
-      where: { eventSeq: event.seq },
-      create: { eventSeq: event.seq, resultUrl: resultUrlFor(event.marketplaceBaseUrl, token), body },
-      update: { status: 'pending', body },
-    });
+    const owed = await tx.resultDelivery.updateMany({ where: { eventSeq: event.seq, supersededAt: null }, data: { status: 'pending', body } });
+    if (owed.count === 0) {
+      await tx.resultDelivery.create({ data: { eventSeq: event.seq, resultUrl: resultUrlFor(event.marketplaceBaseUrl, token), body } });
+    }
+    await alsoInTransaction?.(tx);
     return 'cancelled' as const;
   });
 }

@@ -108,8 +108,8 @@ export function registerClusterGauges(registry: Registry, deps: { prisma: Prisma
     async collect() {
       this.reset();
       const [failed, retrying] = await Promise.all([
-        deps.prisma.resultDelivery.count({ where: { status: 'failed' } }).catch(() => 0),
-        deps.prisma.resultDelivery.count({ where: { status: 'pending', attempts: { gt: 0 } } }).catch(() => 0),
+        deps.prisma.resultDelivery.count({ where: { status: 'failed', supersededAt: null } }).catch(() => 0),
+        deps.prisma.resultDelivery.count({ where: { status: 'pending', supersededAt: null, attempts: { gt: 0 } } }).catch(() => 0),
       ]);
       this.set({ status: 'failed' }, failed);
       this.set({ status: 'retrying' }, retrying);

@@ -4,13 +4,14 @@ import type { ProbeAnswer } from '../health/probes';
 
 /**
  * A tiny HTTP server for a worker process: GET /metrics (Prometheus), GET /ping, and the probes given
- * (GET /livez, GET /readyz).
+ * (GET /livez, GET /readyz), on `host` (METRICS_HOST: loopback unless the operator opens it to a scraper elsewhere).
  */
 export function serveMetrics(
   registry: Registry,
   port: number,
   onError: (error: Error) => void,
   probes: Readonly<Record<string, () => Promise<ProbeAnswer>>> = {},
+  host = '127.0.0.1',
 ): { server: http.Server; close(): Promise<void> } {
   const json = (res: http.ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'Content-Type': 'application/json' });
@@ -43,6 +44,6 @@ export function serveMetrics(
   });
   // A port already taken (two workers on one host with the same METRICS_PORT) must not stop the worker.
   server.on('error', onError);
-  server.listen(port, '0.0.0.0');
+  server.listen(port, host);
   return { server, close: () => new Promise((resolve) => (server.listening ? server.close(() => resolve()) : resolve())) };
 }

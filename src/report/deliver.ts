@@ -7,7 +7,7 @@
 import type { Config } from '../config';
 import { isDatabaseUnavailable, type PrismaClient } from '../db/client';
 import type { MarketplaceClient, ResultBody } from '../marketplace/client';
-import { DeliveryRetryError, MarketplaceError } from '../errors/internal';
+import { DeliveryRetryError, describeFailure, MarketplaceError } from '../errors/internal';
 
 export type DeliveryOutcome = 'delivered' | 'nothing_to_do' | 'rejected';
 
@@ -48,7 +48,7 @@ export async function deliverResult(
     : await deps.prisma.$queryRaw<OwedDelivery[]>`
         UPDATE result_deliveries d SET "updatedAt" = now()
         FROM events e
-        WHERE e.seq = d."eventSeq" AND e.token = ${token} AND d.status = 'pending'
+        WHERE e.seq = d."eventSeq" AND e.token = ${token} AND d.status = 'pending' AND d."supersededAt" IS NULL
         RETURNING d.id, d."resultUrl", d.body, d.attempts, e."consumerKey"`;
   if (!delivery) return 'nothing_to_do';
   const consumer = delivery.consumerKey ? deps.config.appdirect.consumerCredentials.find((c) => c.key === delivery.consumerKey) : undefined;
@@ -63,7 +63,7 @@ export async function deliverResult(
   }
   const permanent = failure instanceof MarketplaceError ? !failure.transient : false;
   const finalStatus = failure === null ? 'delivered' : permanent || options.isLastAttempt ? 'failed' : 'pending';
-  const error = failure ? failure.message.slice(0, 2000) : null;
+  const error = failure ? describeFailure(failure) : null;
   const now = new Date();
   const record = () => deps.prisma.$executeRaw`
     WITH attempt AS (

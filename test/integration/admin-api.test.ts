@@ -93,13 +93,23 @@ describe('admin API', () => {
     s.marketplace.fetchFaults.push({ status: 503, times: 4 });
     const failed = await s.send(orderEvent({ seats: 3 }));
     expect(failed.errorCode).toBe('TRANSPORT_ERROR');
-    const res = await api(`/events/${failed.token}/retry`, { method: 'POST', token: ONCALL });
-    expect(res).toEqual({ status: 202, body: { token: failed.token, retry: 'rerun' } });
+    // AppDirect already received TRANSPORT_ERROR: running it again needs the operator's confirmation.
+    const refused = await api(`/events/${failed.token}/retry`, { method: 'POST', token: ONCALL });
+    expect(refused).toMatchObject({ status: 409, body: { code: 'EVENT_RETRY_NEEDS_FORCE' } });
+    expect((await api(`/events/${failed.token}`)).body.status).toBe('failed');
+    const res = await api(`/events/${failed.token}/retry`, { method: 'POST', token: ONCALL, body: JSON.stringify({ force: true }) });
+    expect(res).toEqual({ status: 202, body: { token: failed.token, retry: 'rerun', forced: true } });
     await eventually(async () => s.marketplace.resultsFor(failed.token).some((r) => r.body.success === true));
     const event = (await api(`/events/${failed.token}`)).body;
     expect(event.status).toBe('succeeded');
     expect(event.timeline.map((a: { outcome: string }) => a.outcome)).toEqual(['retrying', 'retrying', 'failed', 'succeeded']);
-    expect((await audit()).at(-1)).toMatchObject({ actor: 'oncall', action: 'events.retry.rerun', target: failed.token, count: 1 });
+    expect((await audit()).at(-1)).toMatchObject({ actor: 'oncall', action: 'events.retry.rerun.forced', target: failed.token, count: 1 });
+    // The first run's result (TRANSPORT_ERROR) and its delivery are kept, superseded by the rerun's.
+    expect(event.resultDelivery).toMatchObject({ status: 'delivered', supersededAt: null, body: { success: true } });
+    expect(event.earlierDeliveries).toHaveLength(1);
+    expect(event.earlierDeliveries[0]).toMatchObject({ status: 'delivered', body: { success: false, errorCode: 'TRANSPORT_ERROR' } });
+    expect(event.earlierDeliveries[0].supersededAt).not.toBeNull();
+    expect(event.earlierDeliveries[0].timeline).toHaveLength(1);
   });
 
   it('re-sends only the result when its delivery failed', async () => {
@@ -119,10 +129,13 @@ describe('admin API', () => {
     const dry = await api('/events/retry', { method: 'POST', body: JSON.stringify({ ...filter, dryRun: true }) });
     expect(dry).toMatchObject({ status: 200, body: { dryRun: true, matched: 3, queued: 0 } });
     await s.send(changeEvent(accountId, 10)); // the cause is fixed: more seats
-    const real = await api('/events/retry', { method: 'POST', body: JSON.stringify(filter) });
-    expect(real).toMatchObject({ status: 202, body: { dryRun: false, matched: 3, queued: 3 } });
+    // AppDirect received MAX_USERS_REACHED for each: without force they are skipped, and counted.
+    const unforced = await api('/events/retry', { method: 'POST', body: JSON.stringify(filter) });
+    expect(unforced).toMatchObject({ status: 202, body: { dryRun: false, matched: 3, queued: 0, needsForce: 3 } });
+    const real = await api('/events/retry', { method: 'POST', body: JSON.stringify({ ...filter, force: true }) });
+    expect(real).toMatchObject({ status: 202, body: { dryRun: false, matched: 3, queued: 3, needsForce: 0 } });
     await eventually(async () => (await s.subject.db.prisma.seat.count({ where: { accountId } })) === 4);
-    expect((await audit()).at(-1)).toMatchObject({ actor: 'ops', action: 'events.bulk_retry', count: 3, filter });
+    expect((await audit()).at(-1)).toMatchObject({ actor: 'ops', action: 'events.bulk_retry.forced', count: 3, filter: { ...filter, batch: 1 } });
   });
 
   it('answers 422 for a bulk retry with invalid fields', async () => {

@@ -47,11 +47,21 @@ describe('npm run admin', () => {
     const dry = await admin(s, 'events', 'retry', '--error-code', 'TRANSPORT_ERROR', '--dry-run');
     expect(dry.out).toContain('2 event(s) would be retried');
 
-    const one = await admin(s, 'events', 'retry', failedA.token);
+    // AppDirect already received TRANSPORT_ERROR for both: a rerun sends a second result, so it must be confirmed.
+    const refused = await admin(s, 'events', 'retry', failedA.token);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('EVENT_RETRY_NEEDS_FORCE');
+    const unconfirmed = await admin(s, 'events', 'retry', failedA.token, '--force');
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.err).toContain('pass --yes to confirm');
+    const one = await admin(s, 'events', 'retry', failedA.token, '--force', '--yes');
     expect(one.out).toContain(`running ${failedA.token} again`);
     await eventually(async () => (await s.subject.db.prisma.event.findUnique({ where: { token: failedA.token } }))?.status === 'succeeded');
 
-    const bulk = await admin(s, 'events', 'retry', '--error-code', 'TRANSPORT_ERROR');
+    const skipped = await admin(s, 'events', 'retry', '--error-code', 'TRANSPORT_ERROR');
+    expect(skipped.out).toContain('retrying 0 event(s)');
+    expect(skipped.out).toContain('skipped 1 event(s) whose failure AppDirect already received');
+    const bulk = await admin(s, 'events', 'retry', '--error-code', 'TRANSPORT_ERROR', '--force', '--yes');
     expect(bulk.out).toContain('retrying 1 event(s)');
     expect(bulk.out).toContain('all 1 retried event(s) finished');
 
@@ -61,7 +71,8 @@ describe('npm run admin', () => {
     expect(shown.out).toContain('owner');
 
     const audit = await s.subject.db.prisma.auditLog.findMany({ orderBy: { id: 'asc' } });
-    expect(audit.map((a) => a.action)).toEqual(['events.retry.rerun', 'events.bulk_retry']);
+    expect(audit.map((a) => a.action)).toEqual(['events.retry.rerun.forced', 'events.bulk_retry', 'events.bulk_retry.forced']);
+    expect(audit.map((a) => a.count)).toEqual([1, 0, 1]);
   }, 60_000);
 
   it('explains errors from the API and a wrong token', async () => {

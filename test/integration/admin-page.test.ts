@@ -53,6 +53,10 @@ describeWithBrowser('admin page in Chromium', () => {
     await page.waitForSelector('#status .status.failed');
 
     await page.click('#retry');
+    // AppDirect already received TRANSPORT_ERROR: the page asks before sending a second result.
+    await page.waitForSelector('#confirm-retry');
+    expect(await s.subject.db.prisma.auditLog.count()).toBe(0);
+    await page.click('#confirm-retry');
     await page.waitForSelector('.notice');
     expect(await page.locator('.notice').innerText()).toContain('Retry started');
     for (let i = 0; i < 100 && !(await page.locator('#status .status.succeeded').count()); i += 1) {
@@ -68,7 +72,7 @@ describeWithBrowser('admin page in Chromium', () => {
     await accountLink.click();
     expect(await page.locator('#seats').innerText()).toBe('1 used / 5');
     const audit = await s.subject.db.prisma.auditLog.findMany();
-    expect(audit).toEqual([expect.objectContaining({ actor: 'ops', action: 'events.retry.rerun', target: failed.token })]);
+    expect(audit).toEqual([expect.objectContaining({ actor: 'ops', action: 'events.retry.rerun.forced', target: failed.token })]);
   }, 60_000);
 
   it('refuses a retry form posted without the CSRF token', async () => {

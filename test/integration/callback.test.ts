@@ -115,7 +115,8 @@ describe('GET /appdirect/events', () => {
         body: 'grant_type=client_credentials',
       });
       expect(res.status).toBe(401);
-      expect(((await res.json()) as { code: string }).code).toBe('AUTH_BAD_CREDENTIALS');
+      // RFC 6749 §5.2: invalid_client, with the catalogue's code alongside.
+      expect((await res.json()) as { code: string; error: string }).toMatchObject({ error: 'invalid_client', code: 'OAUTH2_INVALID_CLIENT' });
     });
 
     const refusals: Array<[string, () => NotifyAuth | { raw: Record<string, string> }, string]> = [
@@ -280,9 +281,9 @@ describe('GET /appdirect/events', () => {
       const res = await notify(serviceUrl, eventUrl, oauth1);
       expect(res).toEqual({ status: 200, body: { success: true, message: 'Ping test received; nothing was changed.' } });
       expect(await subject.db.prisma.account.count()).toBe(0);
-      const row = await subject.db.prisma.event.findUniqueOrThrow({ where: { token }, include: { delivery: true } });
+      const row = await subject.db.prisma.event.findUniqueOrThrow({ where: { token }, include: { deliveries: true } });
       expect(row.status).toBe('succeeded');
-      expect(row.delivery?.status).toBe('not_required');
+      expect(row.deliveries[0]?.status).toBe('not_required');
     });
 
     it('answers SUBSCRIPTION_NOTICE synchronously with the result', async () => {

@@ -33,10 +33,10 @@ describe('applying events', () => {
       expect(account).toMatchObject({ editionCode: 'PRO', pricingDuration: 'MONTHLY', maxUsers: 10, status: 'active', companyName: 'Customer Inc' });
       expect(account.seats).toHaveLength(1);
       expect(account.seats[0]).toMatchObject({ role: 'owner', user: { uuid: creator.uuid } });
-      const row = await s.subject.db.prisma.event.findUniqueOrThrow({ where: { token: result.token }, include: { delivery: true, attemptHistory: true } });
+      const row = await s.subject.db.prisma.event.findUniqueOrThrow({ where: { token: result.token }, include: { attemptHistory: true } });
       expect(row.status).toBe('succeeded');
       expect(row.accountId).toBe(account.id);
-      await eventually(async () => (await s.subject.db.prisma.resultDelivery.findUnique({ where: { eventSeq: row.seq } }))?.status === 'delivered');
+      await eventually(async () => (await s.subject.db.prisma.resultDelivery.findFirst({ where: { eventSeq: row.seq, supersededAt: null } }))?.status === 'delivered');
       expect(row.attemptHistory.map((a) => a.outcome)).toEqual(['succeeded']);
     });
 

@@ -5,6 +5,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProvisioningHooks } from '../../src/hooks';
+import { createHttpServer } from '../../src/http/http-server';
 import type { ResultBody } from '../../src/marketplace/client';
 import { FakeMarketplace, type FakeMarketplaceOptions } from '../../tools/fake-marketplace/server';
 import { notify, type NotifyAuth } from '../../tools/fake-marketplace/notify';
@@ -46,7 +47,7 @@ export async function startScenario(
     RESULT_BACKOFF_MS: '20',
     ...env,
   }, {}, options.database);
-  const server: Server = subject.app.listen(0, '127.0.0.1');
+  const server: Server = createHttpServer(subject.app, subject.deps.logger).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const serviceUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const auth: NotifyAuth = { type: 'basic', ...BASIC };

@@ -2,23 +2,23 @@
  * The admin JSON API under /admin/api (documented in openapi.ts, served at
  * /admin/api/openapi.json). Every state-changing call writes the audit log.
  */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { accountDetail, searchAccounts } from '../../admin/accounts';
 import {
   bulkRetry,
   cancelEvent,
   countRetryable,
-  decodeCursor,
   eventDetail,
   EVENT_STATUSES,
   listEvents,
   retryEvent,
-  writeAudit,
   type EventFilter,
 } from '../../admin/events';
 import { AppError } from '../../errors/app-error';
 import type { AppDeps } from '../deps';
+import { decodeSeqCursor, isoInstant, parseQueryParams, pathText, safeText, strictInt } from '../input';
+import { RETRY_AFTER_SECONDS } from '../middleware/errors';
 import { jsonBody, validateBody } from '../middleware/json-body';
 import { route } from '../middleware/methods';
 import { produces } from '../middleware/negotiate';
@@ -27,29 +27,41 @@ import { openApiDocument } from './openapi';
 
 const filterFields = {
   status: z.enum(EVENT_STATUSES).optional(),
-  type: z.string().min(1).max(64).optional(),
-  accountIdentifier: z.string().min(1).max(200).optional(),
-  companyUuid: z.string().min(1).max(200).optional(),
-  errorCode: z.string().min(1).max(64).optional(),
-  from: z.iso.datetime({ offset: true }).transform((v) => new Date(v)).optional(),
-  to: z.iso.datetime({ offset: true }).transform((v) => new Date(v)).optional(),
+  type: safeText(64).optional(),
+  accountIdentifier: safeText(200).optional(),
+  companyUuid: safeText(200).optional(),
+  errorCode: safeText(64).optional(),
+  from: isoInstant.optional(),
+  to: isoInstant.optional(),
 };
 
 const listQuery = z.strictObject({
   ...filterFields,
   cursor: z.string().max(64).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: strictInt(1, 200).optional(),
 });
 
-export const bulkRetryBody = z.strictObject({ ...filterFields, dryRun: z.boolean().default(false), max: z.number().int().min(1).max(100_000).default(10_000) });
+export const bulkRetryBody = z.strictObject({
+  ...filterFields,
+  dryRun: z.boolean().default(false),
+  /** Also re-run events whose failure AppDirect already received (it gets a second result). */
+  force: z.boolean().default(false),
+  max: z.number().int().min(1).max(100_000).default(10_000),
+});
 
-/** Query parameters are validated field by field: a bad one is a 400 naming it. */
-function parseQuery<T>(schema: z.ZodType<T>, req: Request): T {
-  const parsed = schema.safeParse(req.query);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  if (issue.code === 'unrecognized_keys') throw new AppError('PARAMETER_INVALID', { name: issue.keys[0] ?? '?', reason: 'not a known filter' });
-  throw new AppError('PARAMETER_INVALID', { name: String(issue.path[0] ?? '?'), reason: issue.message });
+/** Retry of one event: `force` re-runs it even though AppDirect already received its failure. */
+const retryBody = z.strictObject({ force: z.boolean().default(false) });
+
+/**
+ * Admin actions change the database and then enqueue. With Redis away they would commit and then fail
+ * (the jobs missing until the sweeper runs), so they are refused first: 503 with Retry-After, nothing changed.
+ */
+async function requireQueues(deps: AppDeps): Promise<void> {
+  try {
+    await deps.redis.ping();
+  } catch (error) {
+    throw new AppError('DEPENDENCY_UNAVAILABLE', { dependency: 'Redis' }, { headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) }, cause: error });
+  }
 }
 
 export function adminApiRouter(deps: AppDeps): Router {
@@ -65,6 +77,16 @@ export function adminApiRouter(deps: AppDeps): Router {
   /** Bulk retries trickle in at this pace (per API call), so they cannot flood the workers. */
   const RETRY_PER_SECOND = 50;
 
+  // Path parameters reach queries: refuse what PostgreSQL cannot compare before any handler runs.
+  router.param('token', (_req, _res, next, value: unknown) => {
+    pathText('token', value);
+    next();
+  });
+  router.param('accountIdentifier', (_req, _res, next, value: unknown) => {
+    pathText('accountIdentifier', value);
+    next();
+  });
+
   route(router, '/openapi.json', { get: [json, (_req, res) => void res.json(openApiDocument)] });
 
   route(router, '/events', {
@@ -72,8 +94,8 @@ export function adminApiRouter(deps: AppDeps): Router {
       json,
       auth,
       async (req, res) => {
-        const { cursor, limit, ...filter } = parseQuery(listQuery, req);
-        const seq = cursor === undefined ? undefined : decodeCursor(cursor);
+        const { cursor, limit = 50, ...filter } = parseQueryParams(listQuery, req.query);
+        const seq = cursor === undefined ? undefined : decodeSeqCursor(cursor);
         if (seq === null) throw new AppError('PARAMETER_INVALID', { name: 'cursor', reason: 'not a cursor this API returned' });
         res.json(await listEvents(prisma, filter, { cursor: seq, limit }));
       },
@@ -83,17 +105,16 @@ export function adminApiRouter(deps: AppDeps): Router {
   route(router, '/events/retry', {
     post: [
       json,
-      jsonBody('16kb'),
       auth,
+      jsonBody('16kb'),
       validateBody(bulkRetryBody),
       async (req, res) => {
-        const { dryRun, max, ...filter } = req.body as z.output<typeof bulkRetryBody>;
+        const { dryRun, max, force, ...filter } = req.body as z.output<typeof bulkRetryBody>;
+        if (!dryRun) await requireQueues(deps);
+        const by = { actor: adminNameOf(res), requestId: req.requestId };
         const outcome = dryRun
-          ? { matched: await countRetryable(prisma, filter as EventFilter), queued: 0 }
-          : await bulkRetry(prisma, producer, filter as EventFilter, { perSecond: RETRY_PER_SECOND, max });
-        if (!dryRun) {
-          await writeAudit(prisma, { actor: adminNameOf(res), action: 'events.bulk_retry', filter, count: outcome.queued, requestId: req.requestId });
-        }
+          ? { matched: await countRetryable(prisma, filter as EventFilter), queued: 0, needsForce: 0 }
+          : await bulkRetry(prisma, producer, filter as EventFilter, { perSecond: RETRY_PER_SECOND, max, force, by });
         res.status(dryRun ? 200 : 202).json({ dryRun, ...outcome, perSecond: RETRY_PER_SECOND });
       },
     ],
@@ -114,14 +135,17 @@ export function adminApiRouter(deps: AppDeps): Router {
   route(router, '/events/:token/retry', {
     post: [
       json,
-      jsonBody('1kb'),
       auth,
+      jsonBody('1kb'),
+      validateBody(retryBody),
       async (req, res) => {
         const token = String(req.params.token);
-        const plan = await retryEvent(prisma, producer, token);
+        const { force } = req.body as z.output<typeof retryBody>;
+        await requireQueues(deps);
+        const plan = await retryEvent(prisma, producer, token, { force, by: { actor: adminNameOf(res), requestId: req.requestId } });
+        if (plan === 'needs_force') throw new AppError('EVENT_RETRY_NEEDS_FORCE', { token });
         if (!plan) throw await refusal(token, 'EVENT_NOT_RETRYABLE');
-        await writeAudit(prisma, { actor: adminNameOf(res), action: `events.retry.${plan}`, target: token, count: 1, requestId: req.requestId });
-        res.status(202).json({ token, retry: plan });
+        res.status(202).json({ token, retry: plan, ...(force && plan === 'rerun' ? { forced: true } : {}) });
       },
     ],
   });
@@ -129,13 +153,13 @@ export function adminApiRouter(deps: AppDeps): Router {
   route(router, '/events/:token/cancel', {
     post: [
       json,
-      jsonBody('1kb'),
       auth,
+      jsonBody('1kb'),
       async (req, res) => {
         const token = String(req.params.token);
-        const outcome = await cancelEvent(prisma, producer, token);
+        await requireQueues(deps);
+        const outcome = await cancelEvent(prisma, producer, token, { actor: adminNameOf(res), requestId: req.requestId });
         if (outcome !== 'cancelled') throw await refusal(token, 'EVENT_NOT_CANCELLABLE');
-        await writeAudit(prisma, { actor: adminNameOf(res), action: 'events.cancel', target: token, count: 1, requestId: req.requestId });
         res.status(202).json({ token, status: 'cancelled', reported: 'OPERATION_CANCELLED' });
       },
     ],
@@ -146,7 +170,7 @@ export function adminApiRouter(deps: AppDeps): Router {
       json,
       auth,
       async (req, res) => {
-        const { search } = parseQuery(z.strictObject({ search: z.string().min(1).max(200) }), req);
+        const { search } = parseQueryParams(z.strictObject({ search: safeText(200) }), req.query);
         res.json({ items: await searchAccounts(prisma, search) });
       },
     ],

@@ -5,11 +5,12 @@
  * State-changing page forms carry a CSRF token bound to the session (and the
  * cookie is SameSite=Strict).
  */
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { safeEqual } from '../../auth/constant-time';
 import type { Config } from '../../config';
 import { AppError } from '../../errors/app-error';
+import { percentDecode } from '../input';
 
 export const SESSION_COOKIE = 'adp_admin';
 const SESSION_HOURS = 8;
@@ -29,8 +30,15 @@ export function tokenOwner(tokens: readonly AdminToken[], presented: string): Ad
 
 const mac = (key: string, text: string) => createHmac('sha256', key).update(text).digest('base64url');
 
+/**
+ * Which token a session was opened with. Names need not be unique (`ADMIN_TOKEN=tokA,tokB` names both
+ * 'admin'), so a session names its token by a fingerprint that reveals nothing of the token.
+ */
+const fingerprintOf = (token: string) => createHash('sha256').update(`adp-admin-session:${token}`).digest('base64url').slice(0, 22);
+
 export function openSession(owner: AdminToken, nowMs = Date.now()): string {
-  const payload = Buffer.from(JSON.stringify({ name: owner.name, exp: nowMs + SESSION_HOURS * 3600_000 })).toString('base64url');
+  const claims = { name: owner.name, fp: fingerprintOf(owner.token), exp: nowMs + SESSION_HOURS * 3600_000 };
+  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
   return `${payload}.${mac(owner.token, payload)}`;
 }
 
@@ -39,8 +47,8 @@ function sessionOwner(tokens: readonly AdminToken[], cookie: string | undefined)
   const [payload, signature] = cookie.split('.');
   if (!payload || !signature) return null;
   try {
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { name?: unknown; exp?: unknown };
-    const owner = tokens.find((t) => t.name === claims.name);
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { fp?: unknown; exp?: unknown };
+    const owner = tokens.find((t) => fingerprintOf(t.token) === claims.fp);
     if (!owner || typeof claims.exp !== 'number' || claims.exp < Date.now()) return null;
     return safeEqual(mac(owner.token, payload), signature) ? { owner, session: cookie } : null;
   } catch {
@@ -55,7 +63,8 @@ export function csrfTokenFor(owner: AdminToken, session: string): string {
 export function readCookie(req: Request, name: string): string | undefined {
   for (const part of (req.get('cookie') ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
+    // A broken percent-escape is no session (401), not a thrown URIError.
+    if (key === name) return percentDecode(value.join('=')) ?? undefined;
   }
   return undefined;
 }

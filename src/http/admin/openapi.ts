@@ -72,6 +72,7 @@ export const openApiDocument = {
                   from: { type: 'string', format: 'date-time' },
                   to: { type: 'string', format: 'date-time' },
                   dryRun: { type: 'boolean', default: false },
+                  force: { type: 'boolean', default: false, description: 'Also re-run events whose failure AppDirect already received (it gets a second result); skipped and counted in needsForce otherwise.' },
                   max: { type: 'integer', minimum: 1, maximum: 100000, default: 10000 },
                 },
               },
@@ -98,10 +99,26 @@ export const openApiDocument = {
       post: {
         summary: 'Run a failed event again from the fetch, or re-send only its result when that is what failed',
         parameters: [tokenParameter],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                properties: { force: { type: 'boolean', default: false, description: 'Run it again although AppDirect already received its failure (it gets a second result).' } },
+              },
+            },
+          },
+        },
         responses: {
-          202: { description: 'Retrying', content: { 'application/json': { schema: { type: 'object', properties: { token: { type: 'string' }, retry: { enum: ['rerun', 'resend_result'] } } } } } },
+          202: {
+            description: 'Retrying',
+            content: { 'application/json': { schema: { type: 'object', properties: { token: { type: 'string' }, retry: { enum: ['rerun', 'resend_result'] }, forced: { type: 'boolean' } } } } },
+          },
           404: errorResponse('No such event'),
-          409: errorResponse('Not in a retryable state'),
+          409: errorResponse('Not in a retryable state (EVENT_NOT_RETRYABLE), or AppDirect already received its failure and force is not set (EVENT_RETRY_NEEDS_FORCE)'),
+          503: errorResponse('Redis is unreachable; nothing was changed'),
         },
       },
     },
@@ -154,8 +171,8 @@ export const openApiDocument = {
       },
       BulkRetry: {
         type: 'object',
-        required: ['dryRun', 'matched', 'queued', 'perSecond'],
-        properties: { dryRun: { type: 'boolean' }, matched: { type: 'integer' }, queued: { type: 'integer' }, perSecond: { type: 'integer' } },
+        required: ['dryRun', 'matched', 'queued', 'needsForce', 'perSecond'],
+        properties: { dryRun: { type: 'boolean' }, matched: { type: 'integer' }, queued: { type: 'integer' }, needsForce: { type: 'integer' }, perSecond: { type: 'integer' } },
       },
       Account: {
         type: 'object',

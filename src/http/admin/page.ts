@@ -6,15 +6,17 @@
  */
 import express, { Router, type Request, type Response } from 'express';
 import { accountDetail, searchAccounts } from '../../admin/accounts';
-import { cancelEvent, eventDetail, EVENT_STATUSES, listEvents, retryEvent, retryPlanOf, writeAudit, type EventFilter, type EventStatusName } from '../../admin/events';
+import { cancelEvent, eventDetail, EVENT_STATUSES, listEvents, retryEvent, retryPlanOf, type EventFilter, type EventStatusName } from '../../admin/events';
 import { safeEqual } from '../../auth/constant-time';
 import { isUnfinished } from '../../inbox/statuses';
 import type { AppDeps } from '../deps';
+import { pathText, unsafeTextReason } from '../input';
+import { bodyEncoding } from '../middleware/body';
 import { rateLimit } from '../middleware/rate-limit';
 import { openSession, pageSession, SESSION_COOKIE, tokenOwner } from './auth';
 import { html, page, raw, statusBadge, when } from './html';
 
-const form = express.urlencoded({ extended: false, limit: '4kb' });
+const form = [bodyEncoding('form'), express.urlencoded({ extended: false, limit: '4kb' })];
 
 export function loginPage(res: Response, error?: string): void {
   res.status(error ? 401 : 200).type('html').send(
@@ -31,7 +33,9 @@ export function loginPage(res: Response, error?: string): void {
 }
 
 function filterFrom(query: Request['query']): EventFilter {
-  const text = (name: string) => (typeof query[name] === 'string' && query[name] ? String(query[name]) : undefined);
+  // Filters PostgreSQL could not compare (NUL, lone surrogates, very long) are dropped, not sent to a query.
+  const usable = (value: unknown): value is string => typeof value === 'string' && value !== '' && value.length <= 200 && !unsafeTextReason(value);
+  const text = (name: string) => (usable(query[name]) ? query[name] : undefined);
   const status = text('status');
   return {
     status: EVENT_STATUSES.includes(status as EventStatusName) ? (status as EventStatusName) : undefined,
@@ -39,6 +43,23 @@ function filterFrom(query: Request['query']): EventFilter {
     accountIdentifier: text('accountIdentifier'),
     errorCode: text('errorCode'),
   };
+}
+
+/** Asked before an event whose failure AppDirect already received is run again (it gets a second result). */
+function confirmForcedRetry(token: string, csrf: string) {
+  return html`<h1>Run this event again?</h1>
+    <p>AppDirect has already received this event's failure. Running it again applies it once more and sends AppDirect a
+      second result; the earlier result and its delivery attempts are kept in the history.</p>
+    <form class="inline" method="post" action="/admin/events/${token}/retry"><input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="force" value="yes"><button type="submit" id="confirm-retry">Run again and send a second result</button></form>
+    <a href="/admin/events/${token}">Cancel</a>`;
+}
+
+/** Whether Redis answers (admin actions are refused before changing anything when it does not). */
+async function queuesReachable(deps: AppDeps): Promise<boolean> {
+  return deps.redis.ping().then(
+    () => true,
+    () => false,
+  );
 }
 
 export function adminPageRouter(deps: AppDeps): Router {
@@ -51,16 +72,24 @@ export function adminPageRouter(deps: AppDeps): Router {
     if (!found) loginPage(res);
     return found;
   };
+  router.param('token', (_req, _res, next, value: unknown) => {
+    pathText('token', value);
+    next();
+  });
+  router.param('accountIdentifier', (_req, _res, next, value: unknown) => {
+    pathText('accountIdentifier', value);
+    next();
+  });
   const checkCsrf = (req: Request, csrf: string) => safeEqual(String((req.body as { _csrf?: unknown })._csrf ?? ''), csrf);
 
-  router.post('/login', rateLimit({ limit: 20, windowMs: 60_000 }), form, (req, res) => {
+  router.post('/login', rateLimit({ limit: 20, windowMs: 60_000 }), ...form, (req, res) => {
     const owner = tokenOwner(config.adminTokens, String((req.body as { token?: unknown }).token ?? ''));
     if (!owner) return loginPage(res, 'That token is not valid.');
     res.cookie(SESSION_COOKIE, openSession(owner), { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/admin', maxAge: 8 * 3600_000 });
     res.redirect(303, '/admin');
   });
 
-  router.post('/logout', form, (req, res) => {
+  router.post('/logout', ...form, (req, res) => {
     res.clearCookie(SESSION_COOKIE, { path: '/admin' });
     res.redirect(303, '/admin');
   });
@@ -138,6 +167,12 @@ export function adminPageRouter(deps: AppDeps): Router {
               ${event.resultDelivery.timeline.map((a) => html`<tr><td>${a.attempt}</td><td>${when(a.startedAt)}</td><td>${a.httpStatus ?? ''}</td><td>${a.error ?? ''}</td><td>${a.durationMs}</td></tr>`)}
               </tbody></table>`
             : html`<p>No result owed yet.</p>`}
+          ${event.earlierDeliveries.length
+            ? html`<h2>Earlier results (before a rerun)</h2>
+              <table id="earlier-results"><thead><tr><th>Superseded</th><th>Status</th><th>Result</th><th>Attempts</th></tr></thead><tbody>
+              ${event.earlierDeliveries.map((d) => html`<tr><td>${when(d.supersededAt!)}</td><td>${statusBadge(d.status)}</td><td>${JSON.stringify(d.body)}</td><td>${d.attempts}</td></tr>`)}
+              </tbody></table>`
+            : html``}
           <h2>Payload</h2><pre>${JSON.stringify(event.payload, null, 2)}</pre>`,
         { user: s.owner.name, csrf: s.csrf },
       ),
@@ -145,22 +180,30 @@ export function adminPageRouter(deps: AppDeps): Router {
   });
 
   const action = (name: 'retry' | 'cancel') =>
-    router.post(`/events/:token/${name}`, form, async (req, res) => {
+    router.post(`/events/:token/${name}`, ...form, async (req, res) => {
       const s = pageSession(config, req);
       if (!s || !checkCsrf(req, s.csrf)) {
         res.status(403).type('html').send(page('Refused', html`<p class="error">The form was not sent from this admin page. Reload it and try again.</p>`));
         return;
       }
       const token = String(req.params.token);
+      const by = { actor: s.owner.name, requestId: req.requestId };
+      if (!(await queuesReachable(deps))) {
+        res.status(503).set('Retry-After', '5').type('html').send(page('Try again', html`<p class="error">Redis is not reachable, so nothing was changed. Try again in a few seconds.</p>`));
+        return;
+      }
       let message: string;
       if (name === 'retry') {
-        const plan = await retryEvent(prisma, producer, token);
+        const force = (req.body as { force?: unknown }).force === 'yes';
+        const plan = await retryEvent(prisma, producer, token, { force, by });
+        if (plan === 'needs_force') {
+          res.type('html').send(page('Confirm retry', confirmForcedRetry(token, s.csrf), { user: s.owner.name, csrf: s.csrf }));
+          return;
+        }
         message = plan ? `Retry started (${plan === 'rerun' ? 'running the event again' : 're-sending the result'}).` : 'This event is not in a retryable state.';
-        if (plan) await writeAudit(prisma, { actor: s.owner.name, action: `events.retry.${plan}`, target: token, count: 1, requestId: req.requestId });
       } else {
-        const outcome = await cancelEvent(prisma, producer, token);
+        const outcome = await cancelEvent(prisma, producer, token, by);
         message = outcome === 'cancelled' ? 'Cancelled; OPERATION_CANCELLED will be reported to AppDirect.' : 'This event is already finished.';
-        if (outcome === 'cancelled') await writeAudit(prisma, { actor: s.owner.name, action: 'events.cancel', target: token, count: 1, requestId: req.requestId });
       }
       res.redirect(303, `/admin/events/${encodeURIComponent(token)}?done=${encodeURIComponent(message)}`);
     });
@@ -170,7 +213,8 @@ export function adminPageRouter(deps: AppDeps): Router {
   router.get('/accounts', async (req, res) => {
     const s = session(req, res);
     if (!s) return;
-    const search = typeof req.query.search === 'string' ? req.query.search.trim() : '';
+    const typed = typeof req.query.search === 'string' ? req.query.search.trim() : '';
+    const search = typed.length <= 200 && !unsafeTextReason(typed) ? typed : '';
     const items = search ? await searchAccounts(prisma, search) : [];
     res.type('html').send(
       page(

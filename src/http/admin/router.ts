@@ -15,12 +15,16 @@ import { overviewApiRouter } from './overview-api';
 import { overviewPageRouter } from './overview-page';
 import { adminPageRouter } from './page';
 
-/** bull-board: a page session (or admin bearer token); writes only from our own origin. */
+/**
+ * bull-board: a page session (or admin bearer token), read-only. Retrying, removing or promoting jobs
+ * there would bypass the inbox and the audit log; queue changes go through the admin API.
+ */
 function queuesBoard(deps: AppDeps): Router {
   const adapter = new ExpressAdapter();
   adapter.setBasePath('/admin/queues');
   const { events, results, hooks } = deps.producer;
-  createBullBoard({ queues: [events, results, hooks].map((queue) => new BullMQAdapter(queue)), serverAdapter: adapter });
+  const readOnly = { readOnlyMode: true, allowRetries: false };
+  createBullBoard({ queues: [events, results, hooks].map((queue) => new BullMQAdapter(queue, readOnly)), serverAdapter: adapter });
   const router = Router();
   router.use((req: Request, res: Response, next: NextFunction) => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
@@ -29,8 +33,10 @@ function queuesBoard(deps: AppDeps): Router {
       if (req.method === 'GET' && req.accepts('html')) return res.redirect(303, '/admin');
       throw new AppError('ADMIN_TOKEN_INVALID', {});
     }
-    const crossSite = req.get('sec-fetch-site') && !['same-origin', 'none'].includes(req.get('sec-fetch-site')!);
-    if (!bearer && req.method !== 'GET' && crossSite) throw new AppError('CSRF_REJECTED', {});
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const allowed = 'GET, HEAD';
+      throw new AppError('METHOD_NOT_ALLOWED', { method: req.method, path: req.originalUrl.split('?')[0]!.slice(0, 200), allowed }, { headers: { Allow: allowed } });
+    }
     next();
   });
   router.use(adapter.getRouter() as Router);

@@ -11,6 +11,8 @@ import { TIMESTAMP_WINDOW_SECONDS } from '../../auth/oauth1';
 import type { Config } from '../../config';
 import { AppError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
+import { requestHost } from '../input';
+import { CredentialGuessLimiter } from '../middleware/rate-limit';
 import { strategiesFor, type CallerIdentity } from './strategies';
 
 const SCHEME_OF_STRATEGY: Readonly<Record<string, string>> = {
@@ -24,7 +26,7 @@ function signedRequestOf(req: Request) {
   const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
   return {
     method: req.method,
-    baseUrl: normalizeBaseUrl(req.protocol, req.host, req.path),
+    baseUrl: normalizeBaseUrl(req.protocol, requestHost(req.host), req.path),
     query: [...new URLSearchParams(rawQuery)] as Array<[string, string]>,
     authorization: req.get('authorization'),
   };
@@ -51,20 +53,33 @@ export function authenticateAppDirect(config: Config, logger: Logger): RequestHa
   logger.info({ schemes }, 'AppDirect notifications accepted with these credential models');
 
   const unauthorized = (code: Parameters<typeof failureError>[0], req: Request) => failureError(code, req, schemes, challenge);
+  const guesses = new CredentialGuessLimiter(CALLBACK_GUESS_BUDGET);
 
   return (req: Request, res: Response, next: NextFunction) => {
+    // A password or token can be guessed; an OAuth 1.0a signature cannot without the secret.
+    const guessable = /^(basic|bearer)\s/i.test(req.get('authorization') ?? '');
+    if (guessable) guesses.gate(req);
+    requestHost(req.host); // a Host no URL can be built from is a 400 before any strategy runs
     const handle = authenticator.authenticate(names, { session: false }, (error: unknown, caller: CallerIdentity | false, info: unknown) => {
       if (error) return next(error);
       if (caller) {
         res.locals.caller = caller;
         return next();
       }
+      if (guessable) guesses.recordFailure(req);
       const failures = Array.isArray(info) ? info : [info];
       next(unauthorized(failures.find((f): f is OAuth1Failure => typeof f === 'object' && f !== null && 'reason' in f), req));
     });
     handle(req, res, next);
   };
 }
+
+/**
+ * Failed Basic/Bearer attempts on the callback allowed per minute, per client and over all clients
+ * together (address spraying buys nothing). AppDirect itself never fails, so it never meets the limit
+ * unless someone is guessing at the same moment; OAuth 1.0a-signed notifications are not counted.
+ */
+export const CALLBACK_GUESS_BUDGET = { perClient: 20, overall: 200, windowMs: 60_000 } as const;
 
 /** Picks the catalogue error from the scheme the caller used. */
 function failureError(oauth1: OAuth1Failure | undefined, req: Request, schemes: string[], challenge: string): AppError {

@@ -4,7 +4,6 @@
  * None of them touches the database: the OAuth nonce is recorded with the event.
  */
 import type { Request } from 'express';
-import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import type passport from 'passport';
 import { Strategy } from 'passport-strategy';
 import { verifyBearerToken } from '../../auth/bearer-tokens';
@@ -82,6 +81,27 @@ export class BasicCredentialsStrategy extends Strategy {
   }
 }
 
+/**
+ * OAuth 2.0 bearer tokens (RFC 6750 §2.1), from the Authorization header only. Not passport-http-bearer:
+ * it also takes `access_token` from the query string (where proxies and access logs keep it) and the body.
+ */
+export class BearerTokenStrategy extends Strategy {
+  name = 'appdirect-bearer';
+
+  constructor(private readonly clientIdOf: (token: string) => string | null) {
+    super();
+  }
+
+  override authenticate(req: Request): void {
+    const match = /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(req.get('authorization') ?? '');
+    if (!match) return this.fail({ reason: 'missing' } satisfies AuthFailure, 401);
+    const clientId = this.clientIdOf(match[1]!);
+    if (!clientId) return this.fail({ reason: 'bad_token' } satisfies AuthFailure, 401);
+    const identity: CallerIdentity = { scheme: 'bearer', principal: clientId };
+    this.success(identity);
+  }
+}
+
 /** The strategies the configuration enables, by passport name. */
 export function strategiesFor(config: Config, signedRequestOf: SignedRequestOf): Map<string, passport.Strategy> {
   const strategies = new Map<string, passport.Strategy>();
@@ -98,12 +118,7 @@ export function strategiesFor(config: Config, signedRequestOf: SignedRequestOf):
 
   if (appdirect.oauth2ClientId && appdirect.oauth2ClientSecret) {
     const secret = appdirect.oauth2ClientSecret;
-    const bearer = new BearerStrategy((token, done) => {
-      const clientId = verifyBearerToken(token, secret);
-      const identity: CallerIdentity = { scheme: 'bearer', principal: clientId ?? '' };
-      done(null, clientId ? identity : false);
-    });
-    strategies.set('appdirect-bearer', bearer);
+    strategies.set('appdirect-bearer', new BearerTokenStrategy((token) => verifyBearerToken(token, secret)));
   }
   return strategies;
 }

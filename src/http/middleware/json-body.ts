@@ -1,13 +1,15 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ZodType } from 'zod';
 import { AppError } from '../../errors/app-error';
+import { bodyEncoding } from './body';
 
 /**
- * Parses a JSON body: 415 for another Content-Type, 413 above `limit`, 400 for
- * malformed JSON. A request without a body is allowed through as `{}`.
+ * Parses a JSON body: 415 for another Content-Type or an unsupported charset or Content-Encoding,
+ * 413 above `limit`, 400 for malformed JSON. A request without a body is allowed through as `{}`.
  */
 export function jsonBody(limit = '100kb') {
   const parse = express.json({ limit, type: () => true });
+  const encoding = bodyEncoding('json');
   return (req: Request, res: Response, next: NextFunction): void => {
     const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
     if (!hasBody) {
@@ -17,6 +19,7 @@ export function jsonBody(limit = '100kb') {
     if (!req.is('application/json')) {
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', { expected: 'application/json', received: req.get('content-type') ?? 'none' });
     }
+    encoding(req, res, () => undefined);
     parse(req, res, (error?: unknown) => {
       if (!error) return next();
       const type = (error as { type?: string }).type;
