@@ -7,7 +7,8 @@
 import { hostname } from 'node:os';
 import { loadConfig } from '../src/config';
 import { createPrisma } from '../src/db/client';
-import { loadHooks } from '../src/hooks';
+import { productCallObserver } from '../src/hooks/metrics';
+import { connectProduct } from '../src/hooks/product';
 import { startSweeper } from '../src/inbox/sweeper';
 import { createLogger } from '../src/logging/logger';
 import { MarketplaceClient, outboundCredentials } from '../src/marketplace/client';
@@ -32,10 +33,10 @@ async function main(): Promise<void> {
   producerConnection.on('error', () => undefined);
   const policies = retryPolicies(config);
   const producer = new Producer(producerConnection, { prefix: config.queuePrefix, policies });
-  const hooks = await loadHooks(config.provisioningHooksModule);
   const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config) });
   const metrics = createProcessMetrics('worker');
-  const consumers = startJobWorkers({ prisma, marketplace, config, logger, producer, hooks, metrics }, { connection, prefix: config.queuePrefix, workerId, lockMs: config.jobLockMs, policies });
+  const product = await connectProduct(config, logger, { observe: productCallObserver(metrics.registry) });
+  const consumers = startJobWorkers({ prisma, marketplace, config, logger, producer, product, metrics }, { connection, prefix: config.queuePrefix, workerId, lockMs: config.jobLockMs, policies });
   const metricsServer =
     config.metricsPort > 0
       ? serveMetrics(metrics.registry, config.metricsPort, (error) => logger.error({ err: error.message, port: config.metricsPort }, '/metrics is not served: set METRICS_PORT to a free port (0 turns it off)'))

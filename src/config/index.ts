@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { envSchema } from './schema';
+import { productConfig, productEnvProblems, type ProductConfig } from './product';
 
 /** Typed, frozen configuration, parsed once at start-up and passed down explicitly. */
 export interface Config {
@@ -51,6 +52,8 @@ export interface Config {
   readonly jobLockMs: number;
   /** Module exporting the vendor's ProvisioningHooks; unset: hooks only log. */
   readonly provisioningHooksModule: string | undefined;
+  /** The vendor's product: webhook or module, which kinds it decides, timeouts, product API tokens. */
+  readonly product: ProductConfig;
   readonly trustProxy: boolean;
   readonly logLevel: string;
 }
@@ -91,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`${missing}: required when ${hasFirst ? first : second} is set`);
     }
   }
+  problems.push(...productEnvProblems(env));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
   return Object.freeze({
@@ -130,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobLockMs: e.JOB_LOCK_MS,
     metricsPort: e.METRICS_PORT,
     provisioningHooksModule: e.PROVISIONING_HOOKS_MODULE,
+    product: productConfig(e),
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
   });

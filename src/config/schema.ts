@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RETRY_DEFAULTS } from '../jobs/retry-policy';
+import { productEnvSchema } from './product';
 
 /** A secret may be absent (feature off) but never set to an empty string. */
 const optionalSecret = z
@@ -98,6 +99,7 @@ export const envSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
   PROVISIONING_HOOKS_MODULE: z.string().min(1).optional(),
+  ...productEnvSchema,
   TRUST_PROXY: z
     .enum(['true', 'false', '1', '0', ''])
     .default('false')

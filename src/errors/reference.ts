@@ -1,6 +1,6 @@
 import { EVENT_ERROR_CODES, HTTP_ERRORS, type HttpErrorEntry } from './catalogue';
 
-const GROUP_ORDER: ReadonlyArray<HttpErrorEntry['group']> = ['Request', 'Authentication', 'Callback', 'Admin', 'Server'];
+const GROUP_ORDER: ReadonlyArray<HttpErrorEntry['group']> = ['Request', 'Authentication', 'Callback', 'Admin', 'Product', 'Server'];
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'Bad Request',

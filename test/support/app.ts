@@ -1,6 +1,8 @@
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../src/config';
+import type { ProvisioningHooks } from '../../src/hooks';
+import { connectProduct } from '../../src/hooks/product';
 import { buildApp, type AppDeps } from '../../src/http/app';
 import { retryPolicies } from '../../src/jobs/retry-policy';
 import { MarketplaceClient, outboundCredentials } from '../../src/marketplace/client';
@@ -18,8 +20,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real application on a fresh database, a real Redis and its own queue prefix. */
-export async function startTestApp(env: NodeJS.ProcessEnv, overrides: Partial<AppDeps> = {}): Promise<TestApp> {
+/**
+ * The real application on a fresh database, a real Redis and its own queue prefix. Its product is the one the
+ * env configures (PRODUCT_*), with `hooks` as the in-process module when given.
+ */
+export async function startTestApp(env: NodeJS.ProcessEnv, { hooks, ...overrides }: Partial<AppDeps> & { hooks?: ProvisioningHooks } = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const redis = await producerRedis(env.REDIS_URL);
   const prefix = testQueuePrefix();
@@ -28,7 +33,8 @@ export async function startTestApp(env: NodeJS.ProcessEnv, overrides: Partial<Ap
   const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config), timeoutMs: 5000 });
   const metrics = createProcessMetrics('api');
   registerClusterGauges(metrics.registry, { prisma: db.prisma, queues: Object.values(QUEUES), queueCounts: (name) => producer.countsOf(name) });
-  const deps: AppDeps = { config, logger: silentLogger, prisma: db.prisma, redis, producer, marketplace, metrics, expectedMigrations: expectedMigrations(), ...overrides };
+  const product = overrides.product ?? (await connectProduct(config, silentLogger, { hooks }));
+  const deps: AppDeps = { config, logger: silentLogger, prisma: db.prisma, redis, producer, marketplace, metrics, expectedMigrations: expectedMigrations(), ...overrides, product };
   return {
     app: buildApp(deps),
     deps,

@@ -34,7 +34,8 @@ export async function startScenario(
   options: { workers?: boolean; hooks?: ProvisioningHooks; sweepEveryMs?: number; marketplace?: Omit<FakeMarketplaceOptions, 'client'> } = {},
 ): Promise<Scenario> {
   const marketplace = await new FakeMarketplace({ ...options.marketplace, client: CLIENT }).start();
-  const subject = await startTestApp({
+  const subject = await startTestApp(
+    {
     APPDIRECT_BASIC_USERNAME: BASIC.username,
     APPDIRECT_BASIC_PASSWORD: BASIC.password,
     APPDIRECT_CLIENT_ID: CLIENT.id,
@@ -44,7 +45,9 @@ export async function startScenario(
     EVENT_BACKOFF_MS: '20',
     RESULT_BACKOFF_MS: '20',
     ...env,
-  });
+    },
+    { hooks: options.hooks },
+  );
   const server: Server = subject.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const serviceUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -83,6 +86,6 @@ export async function startScenario(
       await marketplace.stop();
     },
   };
-  if (options.workers ?? true) scenario.startWorkers(options.hooks, { redisUrl: env.REDIS_URL, sweepEveryMs: options.sweepEveryMs });
+  if (options.workers ?? true) scenario.startWorkers(undefined, { redisUrl: env.REDIS_URL, sweepEveryMs: options.sweepEveryMs });
   return scenario;
 }
