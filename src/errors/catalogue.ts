@@ -191,6 +191,12 @@ export const HTTP_ERRORS = {
     message: 'The admin interface is disabled because ADMIN_TOKEN is not configured.',
     action: 'Set ADMIN_TOKEN (see the README) and restart the API.',
   },
+  PRODUCT_CALL_NOT_OWED: {
+    status: 409,
+    group: 'Admin',
+    message: "Event '{token}' owes no notify call {id} to the product (it was taken, or is not a notify call of this event).",
+    action: 'See GET /admin/api/events/{token}/product-calls; only calls with done=false and mode=notify can be re-sent.',
+  },
   PRODUCT_API_DISABLED: {
     status: 403,
     group: 'Product',

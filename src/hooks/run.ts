@@ -1,10 +1,10 @@
 import { markProvisioned, markProvisioningFailed } from '../accounts/accounts';
 import type { Prisma, PrismaClient } from '../db/client';
 import type { Logger } from '../logging/logger';
-import { notifyKey, recordAttempt } from './calls';
-import type { ProductCall } from './contract';
+import { buildCall, notifyKey, recordAttempt } from './calls';
+import { CALL_SCHEMAS, type ProductCall } from './contract';
 import { ProductCallFailure } from './failure';
-import { isHookKind, type HookCallRecord } from './kinds';
+import { isHookKind, type HookCallRecord, type HookKind } from './kinds';
 import type { ProductConnection } from './product';
 
 export interface HookCallDeps {
@@ -59,7 +59,7 @@ export async function runHookCall(deps: HookCallDeps, idOrCall: bigint | HookCal
   const base = { eventToken: call.eventToken, hookCallId: id, kind: call.kind, mode: 'notify' as const, idempotencyKey: key, transport: deps.product.transport.name };
   let answer: unknown;
   try {
-    const record = await deps.product.notify(call.call as ProductCall, key);
+    const record = await deps.product.notify(await callOf(deps.prisma, { ...call, kind: call.kind }), key);
     answer = record.answer;
     await recordAttempt(deps.prisma, { ...base, record });
   } catch (error) {
@@ -82,6 +82,22 @@ export async function runHookCall(deps: HookCallDeps, idOrCall: bigint | HookCal
     await markProvisioned(tx, accountId);
   });
   return 'done';
+}
+
+/**
+ * The call as stored; a row written before the contract existed (flat `args`) is rebuilt from its event,
+ * so calls owed across an upgrade still reach the product in the contract's shape.
+ */
+async function callOf(prisma: PrismaClient, row: { kind: HookKind; call: unknown; accountId: string | null; eventToken: string }): Promise<ProductCall> {
+  if (CALL_SCHEMAS[row.kind].safeParse(row.call).success) return row.call as ProductCall;
+  const event = await prisma.event.findUnique({ where: { token: row.eventToken }, select: { development: true, marketplaceBaseUrl: true, receivedAt: true } });
+  if (!event) throw new ProductCallFailure(`the call's event ${row.eventToken} no longer exists`);
+  const source = { token: row.eventToken, ...event };
+  try {
+    return buildCall({ kind: row.kind, accountId: row.accountId ?? undefined, args: row.call as Prisma.InputJsonObject }, source, 'notify');
+  } catch (error) {
+    throw new ProductCallFailure(`the stored call does not fit the contract: ${(error as Error).message.slice(0, 500)}`);
+  }
 }
 
 async function earlierOwed(prisma: PrismaClient, accountId: string, id: bigint): Promise<boolean> {

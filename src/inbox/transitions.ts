@@ -104,6 +104,8 @@ export async function reopenForRerun(tx: Prisma.TransactionClient, seq: bigint):
       startedAt: null,
       lastError: null,
       pendingSince: null,
+      // A rerun asks the product again (a decision it left pending or failed to give is not carried over).
+      productDecision: Prisma.DbNull,
     },
   });
 }
@@ -161,6 +163,17 @@ export async function markAwaitingProduct(
     WHERE seq = ${seq} AND status IN (${UNFINISHED_SQL})
     RETURNING "productDecision"`;
   return rows[0]?.productDecision ?? null;
+}
+
+/**
+ * An operator re-asks the product: an unfinished event waiting for its decision forgets the wait (and the
+ * `pending` answer), so its next run asks again with a fresh deadline. False when the event is not waiting.
+ */
+export async function forgetProductWait(prisma: PrismaClient, token: string): Promise<boolean> {
+  const changed = await prisma.$executeRaw`
+    UPDATE events SET "productDecision" = NULL, "pendingSince" = NULL, "updatedAt" = now()
+    WHERE token = ${token} AND status IN (${UNFINISHED_SQL}) AND ("pendingSince" IS NOT NULL OR "productDecision" IS NOT NULL)`;
+  return changed > 0;
 }
 
 /**

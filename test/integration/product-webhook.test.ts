@@ -2,6 +2,7 @@
  * The vendor's product taking part end to end over signed webhooks: real PostgreSQL, Redis, the fake
  * marketplace, and the example product (examples/product) verifying every call with `standardwebhooks`.
  */
+import SwaggerParser from '@apidevtools/swagger-parser';
 import { randomUUID } from 'node:crypto';
 import { startExampleProduct, type ExampleProduct } from '../../examples/product/app';
 import { orderEvent, assignEvent, person } from '../support/events';
@@ -10,6 +11,7 @@ import { eventually, startTestWorkers } from '../support/workers';
 
 const SECRET = `whsec_${Buffer.from('example-product-secret-of-32-bytes').toString('base64')}`;
 const API_TOKEN = 'product-api-token-0123456789';
+const ADMIN = 'admin-token-0123456789';
 const DEADLINE_MS = 4_000;
 
 const ownerAt = (domain: string) => person({ email: `${randomUUID().slice(0, 8)}@${domain}`, firstName: 'Dana', lastName: 'Owner' });
@@ -31,6 +33,7 @@ describe('connecting the product over signed webhooks', () => {
       PRODUCT_WEBHOOK_ALLOW_PRIVATE: 'true',
       PRODUCT_DECIDE: 'accountCreated',
       PRODUCT_API_TOKENS: API_TOKEN,
+      ADMIN_TOKEN: `ops:${ADMIN}`,
       PRODUCT_CALL_TIMEOUT_MS: '1000',
       PRODUCT_DECIDE_DEADLINE_MS: String(DEADLINE_MS),
       PRODUCT_NOTIFY_BACKOFF_MS: '50',
@@ -50,6 +53,14 @@ describe('connecting the product over signed webhooks', () => {
   });
 
   const prisma = () => s.subject.db.prisma;
+  const call = async (path: string, options: { token?: string; method?: string; body?: unknown } = {}) => {
+    const response = await fetch(`${s.serviceUrl}${path}`, {
+      method: options.method ?? 'GET',
+      headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), 'content-type': 'application/json', accept: 'application/json' },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads of JSON bodies
+  };
 
   it("reports the product's own accountIdentifier to AppDirect, and later events use it", async () => {
     const result = await s.send(orderFor('acme.example'));
@@ -133,8 +144,7 @@ describe('connecting the product over signed webhooks', () => {
 
     product.failWith = null;
     await eventually(async () => product.tenants.get(existing)?.users.has(String(user.email)), 20_000);
-    const call = await prisma().hookCall.findFirstOrThrow({ where: { accountId: existing, kind: 'userAssigned' } });
-    expect(call.done).toBe(true);
+    const call = await eventually(() => prisma().hookCall.findFirst({ where: { accountId: existing, kind: 'userAssigned', done: true } }));
     // Every attempt of the call carried the same webhook-id.
     const keys = new Set((await prisma().productCallAttempt.findMany({ where: { hookCallId: call.id } })).map((a) => a.idempotencyKey));
     expect([...keys]).toEqual([`call_${call.id}`]);
@@ -177,4 +187,63 @@ describe('connecting the product over signed webhooks', () => {
       await second.close();
     }
   }, 180_000);
+
+  it('serves the product API with its own tokens: accounts with users and add-ons, by identifier or company; documented', async () => {
+    const document = (await call('/product/api/openapi.json')).body;
+    await expect(SwaggerParser.validate(structuredClone(document) as unknown as Parameters<typeof SwaggerParser.validate>[0])).resolves.toBeDefined();
+    const companyUuid = randomUUID();
+    const tenantId = (await s.send(orderFor('oscorp.example', { companyUuid }))).accountIdentifier!;
+    const user = person();
+    await s.send(assignEvent(tenantId, user));
+
+    expect(await call(`/product/api/accounts/${tenantId}`)).toMatchObject({ status: 401, body: { code: 'PRODUCT_TOKEN_INVALID' } });
+    expect(await call(`/product/api/accounts/${tenantId}`, { token: ADMIN })).toMatchObject({ status: 401, body: { code: 'PRODUCT_TOKEN_INVALID' } });
+    const account = await call(`/product/api/accounts/${tenantId}`, { token: API_TOKEN });
+    expect(account.status).toBe(200);
+    expect(account.body).toMatchObject({ accountIdentifier: tenantId, status: 'active', company: { uuid: companyUuid }, addons: [] });
+    expect(account.body.users.map((u: { email: string; role: string }) => [u.email, u.role])).toEqual([
+      [expect.stringContaining('@oscorp.example'), 'owner'],
+      [user.email, 'user'],
+    ]);
+    const byCompany = await call(`/product/api/accounts?companyUuid=${companyUuid}`, { token: API_TOKEN });
+    expect(byCompany.body.items.map((a: { accountIdentifier: string }) => a.accountIdentifier)).toEqual([tenantId]);
+    expect(await call('/product/api/accounts/nope', { token: API_TOKEN })).toMatchObject({ status: 404, body: { code: 'PRODUCT_ACCOUNT_NOT_FOUND' } });
+    expect(await call('/product/api/decisions/nope', { token: API_TOKEN, method: 'POST', body: { decision: 'accept' } })).toMatchObject({ status: 404, body: { code: 'PRODUCT_EVENT_NOT_FOUND' } });
+    expect(await call('/product/api/decisions/nope', { token: API_TOKEN, method: 'POST', body: { decision: 'pending' } })).toMatchObject({ status: 422, body: { code: 'VALIDATION_FAILED' } });
+  });
+
+  it("shows operators each call's attempts; a notify call can be re-sent and a decision re-asked, audited", async () => {
+    const existing = (await s.send(orderFor('tyrell.example'))).accountIdentifier!;
+    product.failWith = 500;
+    const { token: orderToken } = await s.post(orderFor('soylent.example'));
+    const assigned = await s.send(assignEvent(existing));
+    await eventually(async () => (await prisma().productCallAttempt.count({ where: { eventToken: orderToken } })) > 0);
+    const waiting = await call(`/admin/api/events/${orderToken}/product-calls`, { token: ADMIN });
+    expect(waiting.body.decisions[0]).toMatchObject({ kind: 'accountCreated', outcome: 'failed', httpStatus: 500, requestId: `decide_${orderToken}_accountCreated` });
+    const notify = await eventually(async () => {
+      const listed = await call(`/admin/api/events/${assigned.token}/product-calls`, { token: ADMIN });
+      return listed.body.calls[0]?.timeline.length > 0 ? listed.body.calls[0] : null;
+    });
+    expect(notify).toMatchObject({ kind: 'userAssigned', mode: 'notify', done: false, timeline: expect.arrayContaining([expect.objectContaining({ outcome: 'failed', httpStatus: 500, requestId: `call_${notify.id}` })]) });
+
+    product.failWith = null;
+    expect(await call(`/admin/api/events/${assigned.token}/product-calls/${notify.id}/resend`, { token: ADMIN, method: 'POST', body: {} })).toMatchObject({ status: 202 });
+    expect(await call(`/admin/api/events/${orderToken}/product-calls/reask`, { token: ADMIN, method: 'POST', body: {} })).toMatchObject({ status: 202, body: { reask: 'reasked' } });
+    expect(await s.resultOf(orderToken, 20_000)).toMatchObject({ success: true, accountIdentifier: expect.stringMatching(/^tenant-/) });
+    await eventually(async () => (await prisma().hookCall.findUniqueOrThrow({ where: { id: BigInt(notify.id) } })).done);
+    expect(await call(`/admin/api/events/${assigned.token}/product-calls/${notify.id}/resend`, { token: ADMIN, method: 'POST', body: {} })).toMatchObject({ status: 409, body: { code: 'PRODUCT_CALL_NOT_OWED' } });
+    const audit = await prisma().auditLog.findMany({ where: { action: { startsWith: 'product_calls.' } }, orderBy: { id: 'asc' } });
+    expect(audit.map((entry) => [entry.actor, entry.action])).toEqual([['ops', 'product_calls.resend'], ['ops', 'product_calls.reask.reasked']]);
+  }, 60_000);
+
+  it('sends a call owed from before the contract (flat args) in the contract shape, rebuilt from its event', async () => {
+    const order = await s.send(orderFor('massive.example'));
+    const tenantId = order.accountIdentifier!;
+    const legacy = await prisma().hookCall.create({ data: { kind: 'accountSuspended', accountId: tenantId, eventToken: order.token, args: { accountIdentifier: tenantId } } });
+    await s.subject.deps.producer.ensureHookJob(legacy.id);
+    await eventually(async () => (await prisma().hookCall.findUniqueOrThrow({ where: { id: legacy.id } })).done);
+    const received = product.calls.find((entry) => entry.id === `call_${legacy.id}`)!.call;
+    expect(received).toMatchObject({ type: 'accountSuspended', version: 1, mode: 'notify', eventToken: order.token, accountIdentifier: tenantId, data: { accountIdentifier: tenantId } });
+    expect(product.tenants.get(tenantId)?.status).toBe('suspended');
+  });
 });

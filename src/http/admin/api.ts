@@ -17,6 +17,7 @@ import {
   writeAudit,
   type EventFilter,
 } from '../../admin/events';
+import { productCallsOf, reaskProduct, resendProductCall } from '../../admin/product-calls';
 import { AppError } from '../../errors/app-error';
 import type { AppDeps } from '../deps';
 import { jsonBody, validateBody } from '../middleware/json-body';
@@ -137,6 +138,50 @@ export function adminApiRouter(deps: AppDeps): Router {
         if (outcome !== 'cancelled') throw await refusal(token, 'EVENT_NOT_CANCELLABLE');
         await writeAudit(prisma, { actor: adminNameOf(res), action: 'events.cancel', target: token, count: 1, requestId: req.requestId });
         res.status(202).json({ token, status: 'cancelled', reported: 'OPERATION_CANCELLED' });
+      },
+    ],
+  });
+
+  route(router, '/events/:token/product-calls', {
+    get: [
+      json,
+      auth,
+      async (req, res) => {
+        const token = String(req.params.token);
+        if (!(await prisma.event.findUnique({ where: { token }, select: { seq: true } }))) throw new AppError('EVENT_NOT_FOUND', { token });
+        res.json(await productCallsOf(prisma, token));
+      },
+    ],
+  });
+
+  route(router, '/events/:token/product-calls/:id/resend', {
+    post: [
+      json,
+      jsonBody('1kb'),
+      auth,
+      async (req, res) => {
+        const token = String(req.params.token);
+        const id = /^\d{1,19}$/.test(String(req.params.id)) ? BigInt(String(req.params.id)) : null;
+        if (id === null || !(await resendProductCall(prisma, producer, token, id))) {
+          throw new AppError('PRODUCT_CALL_NOT_OWED', { token, id: String(req.params.id) });
+        }
+        await writeAudit(prisma, { actor: adminNameOf(res), action: 'product_calls.resend', target: `${token}#${id}`, count: 1, requestId: req.requestId });
+        res.status(202).json({ token, id: String(id), resent: true });
+      },
+    ],
+  });
+
+  route(router, '/events/:token/product-calls/reask', {
+    post: [
+      json,
+      jsonBody('1kb'),
+      auth,
+      async (req, res) => {
+        const token = String(req.params.token);
+        const outcome = await reaskProduct(prisma, producer, token);
+        if (!outcome) throw await refusal(token, 'EVENT_NOT_RETRYABLE');
+        await writeAudit(prisma, { actor: adminNameOf(res), action: `product_calls.reask.${outcome}`, target: token, count: 1, requestId: req.requestId });
+        res.status(202).json({ token, reask: outcome });
       },
     ],
   });
