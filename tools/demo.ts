@@ -65,7 +65,7 @@ const DAY: Step[] = [
   { label: 'Acme buys 3 seats', document: order('Acme Corp', 3, acmeOwner), remember: 'acme' },
   { label: 'Globex buys (no seat limit)', document: order('Globex', null, globexOwner), remember: 'globex' },
   { label: 'Initech buys, owner at acme.example', document: order('Initech', 5, user('Milton', 'acme')) },
-  { label: 'Umbrella buys ENTERPRISE (async in product)', document: { ...order('Umbrella', 20, user('Alice', 'umbrella')), payload: { company: { uuid: uuid(), name: 'Umbrella', country: 'US' }, order: { editionCode: 'ENTERPRISE', pricingDuration: 'YEARLY', items: [{ unit: 'USER', quantity: 20 }] } } } },
+  { label: 'Umbrella buys ENTERPRISE (async)', document: { ...order('Umbrella', 20, user('Alice', 'umbrella')), payload: { company: { uuid: uuid(), name: 'Umbrella', country: 'US' }, order: { editionCode: 'ENTERPRISE', pricingDuration: 'YEARLY', items: [{ unit: 'USER', quantity: 20 }] } } } },
   { label: 'Acme orders again (same company)', document: (ids) => ({ ...order('Acme Corp', 3, acmeOwner), payload: { ...order('Acme Corp', 3, acmeOwner).payload, company: { uuid: ids.acmeCompany, name: 'Acme Corp' } } }) },
   { label: 'assign Pat to Acme', document: on('USER_ASSIGNMENT', 'acme', { user: pat }) },
   { label: 'assign Sam to Acme', document: on('USER_ASSIGNMENT', 'acme', { user: sam }) },
@@ -193,6 +193,11 @@ async function main(): Promise<void> {
     }
     console.log(`\n${DAY.length} events: ${[...tally.entries()].map(([code, count]) => `${count} ${code}`).join(', ')}`);
     if (service.child) {
+      // Notify calls go out after each result: let the last ones arrive (no new call for 1 s, at most 10 s).
+      for (let seen = -1, waited = 0; seen !== product.calls.length && waited < 10_000; waited += 1000) {
+        seen = product.calls.length;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
       console.log('\nTenants in the example product (examples/product), as it heard of them over signed webhooks:');
       for (const tenant of product.tenants.values()) {
         console.log(`  ${tenant.id.padEnd(10)} ${tenant.companyName.padEnd(12)} ${tenant.edition.padEnd(11)} ${tenant.status.padEnd(10)} ${[...tenant.users].join(', ')}`);
