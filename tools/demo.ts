@@ -7,18 +7,25 @@
  * that marketplace. To drive your own running `npm start` instead, start the demo
  * once to see the settings it prints, start the service with them, then run
  * DEMO_SERVICE_URL=http://127.0.0.1:3000 npm run demo.
+ *
+ * The service it starts is connected to the example product (examples/product) over signed webhooks: the
+ * product decides every new account (its own tenant ids, a refusal for a domain it already serves, the
+ * ENTERPRISE edition completed asynchronously) and is notified of the rest; its tenants are printed at the end.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { stopChild } from '../src/runtime/child';
 import { findFreePort } from '../src/runtime/ports';
+import { startExampleProduct, type ExampleProduct } from '../examples/product/app';
 import { FakeMarketplace } from './fake-marketplace/server';
 import { notify, type NotifyAuth } from './fake-marketplace/notify';
 
 const BASIC = { username: 'demo-appdirect', password: 'demo-password' };
 const CLIENT = { id: 'demo-vendor-client', secret: 'demo-vendor-secret' };
 const MARKETPLACE_PORT = Number(process.env.DEMO_MARKETPLACE_PORT ?? 8765);
+const PRODUCT_SECRET = `whsec_${Buffer.from('demo-product-webhook-secret-32-bytes').toString('base64')}`;
+const PRODUCT_API_TOKEN = 'demo-product-api-token';
 const isTty = process.stdout.isTTY;
 
 interface Step {
@@ -57,6 +64,8 @@ const DAY: Step[] = [
   { label: 'ping test (flag STATELESS)', document: order('Ping Co', 1, user('Ping', 'ping'), { flag: 'STATELESS' }) },
   { label: 'Acme buys 3 seats', document: order('Acme Corp', 3, acmeOwner), remember: 'acme' },
   { label: 'Globex buys (no seat limit)', document: order('Globex', null, globexOwner), remember: 'globex' },
+  { label: 'Initech buys, owner at acme.example', document: order('Initech', 5, user('Milton', 'acme')) },
+  { label: 'Umbrella buys ENTERPRISE (async)', document: { ...order('Umbrella', 20, user('Alice', 'umbrella')), payload: { company: { uuid: uuid(), name: 'Umbrella', country: 'US' }, order: { editionCode: 'ENTERPRISE', pricingDuration: 'YEARLY', items: [{ unit: 'USER', quantity: 20 }] } } } },
   { label: 'Acme orders again (same company)', document: (ids) => ({ ...order('Acme Corp', 3, acmeOwner), payload: { ...order('Acme Corp', 3, acmeOwner).payload, company: { uuid: ids.acmeCompany, name: 'Acme Corp' } } }) },
   { label: 'assign Pat to Acme', document: on('USER_ASSIGNMENT', 'acme', { user: pat }) },
   { label: 'assign Sam to Acme', document: on('USER_ASSIGNMENT', 'acme', { user: sam }) },
@@ -94,7 +103,7 @@ async function waitForStatus(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url}/status did not answer 200 within ${timeoutMs} ms`);
 }
 
-async function startService(marketplaceOrigin: string): Promise<{ url: string; child: ChildProcess }> {
+async function startService(marketplaceOrigin: string, product: ExampleProduct): Promise<{ url: string; child: ChildProcess }> {
   const port = await findFreePort();
   const root = path.resolve(__dirname, '..');
   const child = spawn(process.execPath, ['--experimental-wasm-modules', '--disable-warning=ExperimentalWarning', '--import', 'tsx', 'bin/start.ts'], {
@@ -110,6 +119,11 @@ async function startService(marketplaceOrigin: string): Promise<{ url: string; c
       APPDIRECT_CLIENT_SECRET: CLIENT.secret,
       APPDIRECT_MARKETPLACE_URLS: marketplaceOrigin,
       RESULT_BACKOFF_MS: '200',
+      PRODUCT_WEBHOOK_URL: product.url,
+      PRODUCT_WEBHOOK_SECRETS: PRODUCT_SECRET,
+      PRODUCT_WEBHOOK_ALLOW_PRIVATE: 'true',
+      PRODUCT_DECIDE: 'accountCreated',
+      PRODUCT_API_TOKENS: PRODUCT_API_TOKEN,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -118,12 +132,14 @@ async function startService(marketplaceOrigin: string): Promise<{ url: string; c
 
 async function main(): Promise<void> {
   const marketplace = await new FakeMarketplace({ client: CLIENT }).start(MARKETPLACE_PORT).catch(() => new FakeMarketplace({ client: CLIENT }).start());
+  const product = await startExampleProduct({ secret: PRODUCT_SECRET, asyncEditions: ['ENTERPRISE'], completeAfterMs: 1500 });
   let service: { url: string; child: ChildProcess | null };
   if (process.env.DEMO_SERVICE_URL) {
     service = { url: process.env.DEMO_SERVICE_URL, child: null };
   } else {
     console.log(`Starting the service (DATA_DIR=.data/demo) against a fake marketplace at ${marketplace.origin}…`);
-    service = await startService(marketplace.origin);
+    service = await startService(marketplace.origin, product);
+    product.productApi = { url: service.url, token: PRODUCT_API_TOKEN };
   }
   console.log(
     [
@@ -137,6 +153,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     if (service.child) await stopChild(service.child, 12_000);
     await marketplace.stop();
+    await product.close();
   };
   try {
     await waitForStatus(service.url, 90_000);
@@ -175,6 +192,17 @@ async function main(): Promise<void> {
       console.log(`${`${String(index + 1).padStart(2)}. ${step.label}`.padEnd(44)} ${how.padEnd(9)} ${code}${detail}  ${result.message ?? ''}`);
     }
     console.log(`\n${DAY.length} events: ${[...tally.entries()].map(([code, count]) => `${count} ${code}`).join(', ')}`);
+    if (service.child) {
+      // Notify calls go out after each result: let the last ones arrive (no new call for 1 s, at most 10 s).
+      for (let seen = -1, waited = 0; seen !== product.calls.length && waited < 10_000; waited += 1000) {
+        seen = product.calls.length;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      console.log('\nTenants in the example product (examples/product), as it heard of them over signed webhooks:');
+      for (const tenant of product.tenants.values()) {
+        console.log(`  ${tenant.id.padEnd(10)} ${tenant.companyName.padEnd(12)} ${tenant.edition.padEnd(11)} ${tenant.status.padEnd(10)} ${[...tenant.users].join(', ')}`);
+      }
+    }
   } finally {
     await stop();
   }

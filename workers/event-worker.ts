@@ -9,7 +9,8 @@ import { loadConfig } from '../src/config';
 import { createPrisma } from '../src/db/client';
 import { migrationNames } from '../src/db/migrations';
 import { workerProbes } from '../src/health/probes';
-import { loadHooks } from '../src/hooks';
+import { productCallObserver } from '../src/hooks/metrics';
+import { connectProduct } from '../src/hooks/product';
 import { startSweeper } from '../src/inbox/sweeper';
 import { createLogger } from '../src/logging/logger';
 import { MarketplaceClient, outboundCredentials } from '../src/marketplace/client';
@@ -39,10 +40,10 @@ async function main(): Promise<void> {
   guardDependencies({ databaseUrl: config.databaseUrl, redis: [connection, producerConnection], redisTopology: config.redis?.topology ?? 'standalone', logger });
   const policies = retryPolicies(config);
   const producer = new Producer(producerConnection, { prefix: config.queuePrefix, policies });
-  const hooks = await loadHooks(config.provisioningHooksModule);
   const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config) });
   const metrics = createProcessMetrics('worker');
-  const consumers = startJobWorkers({ prisma, marketplace, config, logger, producer, hooks, metrics }, { connection, prefix: config.queuePrefix, workerId, lockMs: config.jobLockMs, policies });
+  const product = await connectProduct(config, logger, { observe: productCallObserver(metrics.registry) });
+  const consumers = startJobWorkers({ prisma, marketplace, config, logger, producer, product, metrics }, { connection, prefix: config.queuePrefix, workerId, lockMs: config.jobLockMs, policies });
   const probes = workerProbes({
     health: { prisma, redis: producerConnection, expectedMigrations: migrationNames() },
     activity: () => consumers.activity.snapshot(),

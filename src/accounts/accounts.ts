@@ -161,3 +161,15 @@ export async function provisioningStatusOf(db: Prisma.TransactionClient, account
   const account = await db.account.findUnique({ where: { id: accountId }, select: { provisioningStatus: true } });
   return account?.provisioningStatus ?? null;
 }
+
+/**
+ * The vendor's product chose its own identifier for a new account: the account takes it, and every row
+ * naming the account follows (foreign keys ON UPDATE CASCADE). False when an account or add-on has it.
+ */
+export async function renameAccount(tx: Prisma.TransactionClient, from: string, to: string): Promise<boolean> {
+  const [taken] = await tx.$queryRaw<Array<{ taken: boolean }>>`
+    SELECT EXISTS (SELECT 1 FROM accounts WHERE id = ${to}) OR EXISTS (SELECT 1 FROM addon_instances WHERE id = ${to}) AS taken`;
+  if (taken?.taken) return false;
+  await tx.$executeRaw`UPDATE accounts SET id = ${to}, "updatedAt" = now() WHERE id = ${from}`;
+  return true;
+}

@@ -3,6 +3,7 @@ import { parseDatabaseUrl } from '../db/url';
 import { parseRedisTarget, type RedisTarget } from './redis';
 import { envSchema, type TrustProxy } from './schema';
 import { resolveSecretFiles } from './secret-files';
+import { productConfig, productEnvProblems, type ProductConfig } from './product';
 
 /** Typed, frozen configuration, parsed once at start-up and passed down explicitly. */
 export interface Config {
@@ -62,6 +63,8 @@ export interface Config {
   readonly workerStallMs: number;
   /** Module exporting the vendor's ProvisioningHooks; unset: hooks only log. */
   readonly provisioningHooksModule: string | undefined;
+  /** The vendor's product: webhook or module, which kinds it decides, timeouts, product API tokens. */
+  readonly product: ProductConfig;
   /** Express `trust proxy`: false, a hop count, or the proxies' addresses/subnets (never "everyone"). */
   readonly trustProxy: TrustProxy;
   /** Address a worker's /metrics listens on (loopback by default). */
@@ -109,6 +112,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     }
   }
   const redis = parsed.success ? managedServiceProblems(parsed.data, problems) : undefined;
+  problems.push(...productEnvProblems(env));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
   return Object.freeze({
@@ -152,6 +156,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     workerStallMs: e.WORKER_STALL_MS,
     metricsPort: e.METRICS_PORT,
     provisioningHooksModule: e.PROVISIONING_HOOKS_MODULE,
+    product: productConfig(e),
     trustProxy: Array.isArray(e.TRUST_PROXY) ? Object.freeze([...e.TRUST_PROXY]) : e.TRUST_PROXY,
     metricsHost: e.METRICS_HOST,
     outboundProxy: Object.freeze({ httpsProxy: e.HTTPS_PROXY, httpProxy: e.HTTP_PROXY, noProxy: e.NO_PROXY }),

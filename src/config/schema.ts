@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { RETRY_DEFAULTS } from '../jobs/retry-policy';
+import { productEnvSchema } from './product';
 
 /** A secret may be absent (feature off) but never set to an empty string. */
 const optionalSecret = z
@@ -150,6 +151,7 @@ export const envSchema = z.object({
   /** A worker that neither starts nor finishes a job this long while jobs wait fails its liveness probe. */
   WORKER_STALL_MS: z.coerce.number().int().min(1000).default(120_000),
   PROVISIONING_HOOKS_MODULE: z.string().min(1).optional(),
+  ...productEnvSchema,
   /** Which proxies' X-Forwarded-* headers to believe: a hop count or addresses/subnets (see trustProxySetting). */
   TRUST_PROXY: z.string().default('false').transform((value, ctx) => {
     const setting = trustProxySetting(value);

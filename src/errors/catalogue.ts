@@ -11,7 +11,7 @@ export interface HttpErrorEntry {
   /** What the caller or operator should do about it. */
   readonly action: string;
   /** Heading it is listed under in docs/errors.md. */
-  readonly group: 'Request' | 'Authentication' | 'Callback' | 'Admin' | 'Server';
+  readonly group: 'Request' | 'Authentication' | 'Callback' | 'Admin' | 'Product' | 'Server';
 }
 
 export const HTTP_ERRORS = {
@@ -239,6 +239,42 @@ export const HTTP_ERRORS = {
     group: 'Admin',
     message: 'The admin interface is disabled because ADMIN_TOKEN is not configured.',
     action: 'Set ADMIN_TOKEN (see the README) and restart the API.',
+  },
+  PRODUCT_CALL_NOT_OWED: {
+    status: 409,
+    group: 'Admin',
+    message: "Event '{token}' owes no notify call {id} to the product (it was taken, or is not a notify call of this event).",
+    action: 'See GET /admin/api/events/{token}/product-calls; only calls with done=false and mode=notify can be re-sent.',
+  },
+  PRODUCT_API_DISABLED: {
+    status: 403,
+    group: 'Product',
+    message: 'The product API is disabled because PRODUCT_API_TOKENS is not configured.',
+    action: 'Set PRODUCT_API_TOKENS (see the README, "Connecting your product") and restart the API.',
+  },
+  PRODUCT_TOKEN_INVALID: {
+    status: 401,
+    group: 'Product',
+    message: 'The product API token is missing or not valid.',
+    action: 'Send Authorization: Bearer <one of the PRODUCT_API_TOKENS tokens> (the admin token is not accepted here).',
+  },
+  PRODUCT_ACCOUNT_NOT_FOUND: {
+    status: 404,
+    group: 'Product',
+    message: "There is no account '{accountIdentifier}'.",
+    action: 'Use the accountIdentifier of a call, or look the company up with GET /product/api/accounts?companyUuid=<uuid>.',
+  },
+  PRODUCT_EVENT_NOT_FOUND: {
+    status: 404,
+    group: 'Product',
+    message: "There is no event with token '{token}'.",
+    action: "Use the eventToken of the decide call that was answered 'pending'.",
+  },
+  DECISION_NOT_AWAITED: {
+    status: 409,
+    group: 'Product',
+    message: "Event '{token}' is not awaiting a decision from the product: {reason}.",
+    action: 'Only an event answered pending, and still waiting, can be completed; once answered PENDING it is final.',
   },
   INTERNAL_ERROR: {
     status: 500,

@@ -1,7 +1,7 @@
 import { ACCOUNT_STATUSES, lifecycleRules } from '../accounts/lifecycle';
 import { EVENT_ERROR_CODES, HTTP_ERRORS, type HttpErrorEntry } from './catalogue';
 
-const GROUP_ORDER: ReadonlyArray<HttpErrorEntry['group']> = ['Request', 'Authentication', 'Callback', 'Admin', 'Server'];
+const GROUP_ORDER: ReadonlyArray<HttpErrorEntry['group']> = ['Request', 'Authentication', 'Callback', 'Admin', 'Product', 'Server'];
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'Bad Request',

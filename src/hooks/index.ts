@@ -1,36 +1,37 @@
 /**
- * Vendor provisioning hooks: where a vendor plugs in its real product. They run
- * after the event's transaction commits, from the hooks queue, retried with
- * backoff until they succeed (make them idempotent: the same call may come twice).
- * While `accountCreated` has not succeeded, later events of the account wait and
- * finally report PENDING.
+ * The in-process transport: the vendor's product as a Node module loaded into the worker (and the API
+ * process, for synchronous notices). Implement any subset of `ProvisioningHooks` and name the module in
+ * PROVISIONING_HOOKS_MODULE (path relative to the working directory); export it as `default` or `hooks`.
  *
- * Implement any subset of `ProvisioningHooks` in a module and name it in
- * PROVISIONING_HOOKS_MODULE (path relative to the working directory); export it
- * as `default` or as `hooks`.
+ * A handler receives the typed call (src/hooks/contract.ts). For a kind in `notify` mode it runs after the
+ * event's result is committed and its return value is ignored; for a kind in `decide` mode (PRODUCT_DECIDE)
+ * its returned Decision *is* the result. Either may run more than once for the same call (retries, a crash
+ * before commit): `context.idempotencyKey` is the same each time.
  */
 import path from 'node:path';
-import { HOOK_KINDS, isHookKind, type HookKind } from './kinds';
 import type { Logger } from '../logging/logger';
+import type { Decision, ProductCall } from './contract';
+import { ProductCallFailure } from './failure';
+import { HOOK_KINDS, isHookKind, type HookKind } from './kinds';
+import type { ProductTransport, SendOptions } from './transport';
 
 export interface HookContext {
-  /** The event came from a product in development (flag DEVELOPMENT): skip billing, e-mails and other real-world effects. */
-  readonly development: boolean;
-  readonly eventToken: string;
+  /** The same for every attempt of one call (a webhook's `webhook-id`). */
+  readonly idempotencyKey: string;
   readonly logger: Logger;
 }
 
-/** Arguments are JSON objects as written by the apply functions (see src/events/apply). */
-export type HookArgs = Record<string, unknown>;
+/** The in-process product: one optional handler per call kind. */
+export type ProvisioningHooks = {
+  [K in HookKind]?: (call: ProductCall<K>, context: HookContext) => Promise<Decision | void>;
+};
 
-export type ProvisioningHooks = Partial<Record<HookKind, (args: HookArgs, context: HookContext) => Promise<void>>>;
-
-/** The default: record what would have been provisioned. */
+/** The default: record what would have been provisioned (every kind in `notify` mode). */
 export const loggingHooks: ProvisioningHooks = Object.fromEntries(
   HOOK_KINDS.map((kind) => [
     kind,
-    async (args: HookArgs, context: HookContext) => {
-      context.logger.info({ hook: kind, args, development: context.development, eventToken: context.eventToken }, 'provisioning hook (default: log only)');
+    async (call: ProductCall, context: HookContext) => {
+      context.logger.info({ hook: kind, call }, 'provisioning hook (default: log only)');
     },
   ]),
 );
@@ -47,8 +48,30 @@ export async function loadHooks(modulePath: string | undefined): Promise<Provisi
   return hooks as ProvisioningHooks;
 }
 
-/** Runs one recorded hook call. */
-export async function callHook(hooks: ProvisioningHooks, kind: string, args: HookArgs, context: HookContext): Promise<void> {
-  const hook = isHookKind(kind) ? hooks[kind] : undefined;
-  if (hook) await hook(args, context);
+/** Calls the module's handler for the call's kind, bounded by the timeout; a kind it lacks answers nothing. */
+export function moduleTransport(hooks: ProvisioningHooks, logger: Logger): ProductTransport {
+  return {
+    name: 'module',
+    async send(call: ProductCall, options: SendOptions): Promise<unknown> {
+      // The union of handler types cannot be called with the union of calls; each kind gets its own call.
+      const handler = hooks[call.type] as ((call: ProductCall, context: HookContext) => Promise<Decision | void>) | undefined;
+      if (!handler) return undefined;
+      const context: HookContext = { idempotencyKey: options.idempotencyKey, logger: logger.child({ hook: call.type, eventToken: call.eventToken }) };
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ProductCallFailure(`the handler did not answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+      });
+      try {
+        return await Promise.race([handler(call, context), timeout]);
+      } catch (error) {
+        if (error instanceof ProductCallFailure) throw error;
+        throw new ProductCallFailure(`the handler threw: ${(error as Error)?.message ?? String(error)}`, null, { cause: error });
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
 }
+
+/** Whether the module implements the kind (a kind in `decide` mode must be implemented). */
+export const implementsKind = (hooks: ProvisioningHooks, kind: HookKind): boolean => typeof hooks[kind] === 'function';

@@ -23,12 +23,12 @@ export type HookKind = (typeof HOOK_KINDS)[number];
 
 export const isHookKind = (value: string): value is HookKind => (HOOK_KINDS as readonly string[]).includes(value);
 
-/** A hook call as written with the event's final state: run right after commit without reading it back. */
+/** A notify call as written with the event's final state: made right after commit without reading it back. */
 export interface HookCallRecord {
   readonly id: bigint;
   readonly kind: string;
-  readonly args: Record<string, unknown>;
+  /** The call as the contract defines it (src/hooks/contract.ts), stored in hook_calls.args. */
+  readonly call: unknown;
   readonly accountId: string | null;
-  readonly development: boolean;
   readonly eventToken: string;
 }

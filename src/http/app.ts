@@ -8,6 +8,7 @@ import { httpMetrics } from './middleware/http-metrics';
 import { healthRouter } from './routes/health';
 import { metricsRouter } from './routes/metrics';
 import { oauth2TokenRouter } from './routes/oauth2-token';
+import { productRouter } from './product/router';
 
 export type { AppDeps };
 
@@ -25,6 +26,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(oauth2TokenRouter(deps.config));
   app.use(callbackRouter(deps));
   app.use('/admin', adminRouter(deps));
+  app.use('/product/api', productRouter(deps));
   app.use(notFound);
   app.use(errorHandler());
   return app;

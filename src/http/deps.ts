@@ -1,6 +1,7 @@
 import type { RedisConnection } from '../queue/connection';
 import type { Config } from '../config';
 import type { PrismaClient } from '../db/client';
+import type { ProductConnection } from '../hooks/product';
 import type { Logger } from '../logging/logger';
 import type { MarketplaceClient } from '../marketplace/client';
 import type { ProcessMetrics } from '../metrics/registry';
@@ -18,4 +19,6 @@ export interface AppDeps {
   readonly producer: Producer;
   readonly marketplace: MarketplaceClient;
   readonly metrics: ProcessMetrics;
+  /** The vendor's product: asked to decide synchronously answered notices; served by the product API. */
+  readonly product: ProductConnection;
 }

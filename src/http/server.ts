@@ -17,10 +17,12 @@ import { QUEUES } from '../queue/names';
 import { Producer } from '../queue/producer';
 import { guardDependencies } from '../runtime/dependency-guards';
 import { exitWithProblem, onShutdown } from '../runtime/shutdown';
+import { productCallObserver, registerProductBacklog } from '../hooks/metrics';
+import { connectProduct } from '../hooks/product';
 import { buildApp } from './app';
 import { createHttpServer } from './http-server';
 
-function main(): void {
+async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.databaseUrl || !config.redisUrl) {
     throw new Error('npm run api needs DATABASE_URL and REDIS_URL; use npm start to run everything on embedded defaults.');
@@ -39,7 +41,9 @@ function main(): void {
     queues: Object.values(QUEUES),
     queueCounts: (name) => producer.countsOf(name),
   });
-  const app = buildApp({ config, logger, prisma, redis, producer, marketplace, metrics, expectedMigrations: migrationNames() });
+  const product = await connectProduct(config, logger, { observe: productCallObserver(metrics.registry) });
+  registerProductBacklog(metrics.registry, prisma, product.transport.name);
+  const app = buildApp({ config, logger, prisma, redis, producer, marketplace, metrics, product, expectedMigrations: migrationNames() });
   // Nonces only matter inside the timestamp window; drop older ones now and then.
   const purge = setInterval(() => {
     purgeExpiredNonces(prisma).catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'nonce purge failed'));
@@ -60,8 +64,4 @@ function main(): void {
   ], 8_000);
 }
 
-try {
-  main();
-} catch (error) {
-  exitWithProblem(error);
-}
+main().catch(exitWithProblem);

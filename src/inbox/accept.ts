@@ -14,6 +14,7 @@
  * The inbox row is committed before anything is enqueued, so a Redis outage still answers 202 and the
  * sweeper enqueues later. The HTTP layer (src/http/callback) maps the answer onto the response.
  */
+import type { ProductConnection } from '../hooks/product';
 import { provisioningStatusOf } from '../accounts/accounts';
 import type { Config } from '../config';
 import { isTransientDatabaseError, type PrismaClient } from '../db/client';
@@ -38,6 +39,7 @@ export interface AcceptDeps {
   readonly producer: Producer;
   readonly marketplace: MarketplaceClient;
   readonly metrics: ProcessMetrics;
+  readonly product: ProductConnection;
 }
 
 /** A notification whose caller is authenticated; its parameters are as received (still to be checked). */
@@ -157,7 +159,7 @@ export class NotificationAcceptor {
     if (provisioned) {
       try {
         outcome = await runEvent(this.deps, event.token, { workerId, synchronous: true, document, deadlineAt });
-        if (outcome.kind === 'deferred') lateReason = 'the account is still being provisioned';
+        if (outcome.kind === 'deferred') lateReason = outcome.reason === 'product' ? "waiting for the product's decision" : 'the account is still being provisioned';
       } catch (error) {
         if (error instanceof DeadlineExceededError || error instanceof TransientEventError || isTransientDatabaseError(error)) {
           lateReason = (error as Error).message;

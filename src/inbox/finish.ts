@@ -7,7 +7,7 @@
 import type { Prisma } from '../db/client';
 import type { EventErrorCode } from '../errors/catalogue';
 import { EventFinishedElsewhereError } from '../errors/internal';
-import type { HookIntent } from '../events/apply';
+import type { PlannedCall } from '../hooks/decide';
 import type { HookCallRecord } from '../hooks/kinds';
 import type { ResultBody } from '../marketplace/client';
 import { resultUrlFor } from '../marketplace/event-url';
@@ -16,7 +16,8 @@ import { FINAL_SQL, UNFINISHED_SQL } from './statuses';
 
 export interface FinalOutcome {
   readonly result: ResultBody;
-  readonly hooks: readonly HookIntent[];
+  /** The product calls: notify calls owed after commit, decide calls answered (written done). */
+  readonly calls: readonly PlannedCall[];
   /** For a new account (SUBSCRIPTION_ORDER) the event is filed under it. */
   readonly accountId?: string;
 }
@@ -67,11 +68,20 @@ export async function finishEvent(
   const status = result.success ? 'succeeded' : 'failed';
   const attemptOutcome = result.success ? 'succeeded' : options.lastError ? 'failed' : 'business_error';
   const attemptError = options.lastError ?? (result.success ? null : (result.message ?? null));
-  const hooks = outcome.hooks.map((hook) => ({ kind: hook.kind, accountId: hook.accountId ?? null, args: hook.args }));
+  const hooks = outcome.calls.map((call) => ({ kind: call.kind, accountId: call.accountId, mode: call.mode, args: call.call, answer: call.answer }));
   // One statement (one round trip) writes the final state, the result owed, the attempt and the hook calls.
   const resultUrl = resultUrlFor(event.marketplaceBaseUrl, event.token);
   const rows = await tx.$queryRaw<
-    Array<{ id: bigint | null; kind: string | null; args: Record<string, unknown> | null; accountId: string | null; finished: bigint; deliveryId: bigint | null; nextOfAccount: string | null }>
+    Array<{
+      id: bigint | null;
+      kind: string | null;
+      mode: string | null;
+      args: unknown;
+      accountId: string | null;
+      finished: bigint;
+      deliveryId: bigint | null;
+      nextOfAccount: string | null;
+    }>
   >`
     WITH finished AS (
       UPDATE events SET
@@ -101,12 +111,13 @@ export async function finishEvent(
              ${attemptError}, ${attempt.startedAt}, ${now.getTime() - attempt.startedAt.getTime()}
       FROM finished
     ), hooks AS (
-      INSERT INTO hook_calls ("accountId", "eventToken", kind, args, development)
-      SELECT h->>'accountId', ${event.token}, h->>'kind', h->'args', ${event.development}
+      INSERT INTO hook_calls ("accountId", "eventToken", kind, mode, args, answer, development, done, "doneAt", attempts)
+      SELECT h->>'accountId', ${event.token}, h->>'kind', h->>'mode', h->'args', NULLIF(h->'answer', 'null'::jsonb), ${event.development},
+             h->>'mode' = 'decide', CASE WHEN h->>'mode' = 'decide' THEN ${now}::timestamp END, (h->>'mode' = 'decide')::int
       FROM jsonb_array_elements(${JSON.stringify(hooks)}::jsonb) AS h
-      RETURNING id, kind, args, "accountId"
+      RETURNING id, kind, mode, args, "accountId"
     )
-    SELECT hooks.id, hooks.kind, hooks.args, hooks."accountId", (SELECT count(*) FROM finished) AS finished, (SELECT id FROM delivery) AS "deliveryId",
+    SELECT hooks.id, hooks.kind, hooks.mode, hooks.args, hooks."accountId", (SELECT count(*) FROM finished) AS finished, (SELECT id FROM delivery) AS "deliveryId",
            (SELECT token FROM next_of_account) AS "nextOfAccount"
     FROM (SELECT 1) AS one LEFT JOIN hooks ON true`;
   if (Number(rows[0]?.finished ?? 0) === 0) {
@@ -115,8 +126,9 @@ export async function finishEvent(
   }
   const deliveryId = rows[0]?.deliveryId ?? null;
   return {
+    // Decide calls were answered before this statement; only notify calls are owed.
     hookCalls: rows.flatMap((row) =>
-      row.id === null ? [] : [{ id: row.id, kind: row.kind ?? '', args: row.args ?? {}, accountId: row.accountId, development: event.development, eventToken: event.token }],
+      row.id === null || row.mode !== 'notify' ? [] : [{ id: row.id, kind: row.kind ?? '', call: row.args, accountId: row.accountId, eventToken: event.token }],
     ),
     delivery: deliveryId === null || options.answeredSynchronously ? null : { id: deliveryId, resultUrl, body: result, attempts: 0, consumerKey: event.consumerKey },
     nextOfAccount: rows[0]?.nextOfAccount ?? null,

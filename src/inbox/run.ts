@@ -13,18 +13,23 @@ import { EVENT_ERROR_CODES, type EventErrorCode } from '../errors/catalogue';
 import { DeadlineExceededError, EventFinishedElsewhereError, EventNotFoundError, MarketplaceError, TransientEventError } from '../errors/internal';
 import { APPLY_BY_TYPE, type Outcome } from '../events/apply';
 import { isPingTest, parseEventDocument, unstorableReason, type EventDocument } from '../events/schema';
+import { decidesAny, decideWithProduct, isAwaitingProduct, notifyCalls, ProductPending, ProductRefusal, storedFinalDecision, type PlannedCall } from '../hooks/decide';
+import { ProductCallFailure } from '../hooks/failure';
 import type { HookCallRecord } from '../hooks/kinds';
+import type { ProductConnection } from '../hooks/product';
 import type { MarketplaceClient, ResultBody } from '../marketplace/client';
 import type { OwedDelivery } from '../report/deliver';
 import { storeDocument } from './document';
 import { finishEvent, resultOf, type AttemptInfo, type FinalOutcome } from './finish';
 import { isFinal, UNFINISHED_SQL } from './statuses';
-import { claimEvent, markPendingSince, pinAccountStatus } from './transitions';
+import { claimEvent, markAwaitingProduct, markPendingSince, pinAccountStatus } from './transitions';
 
 export interface RunDeps {
   readonly prisma: PrismaClient;
   readonly marketplace: MarketplaceClient;
   readonly config: Pick<Config, 'appdirect' | 'pendingWaitMs'>;
+  /** The vendor's product: asked before the result is written for the kinds it decides. */
+  readonly product: ProductConnection;
 }
 
 export interface RunOptions {
@@ -50,7 +55,7 @@ export type RunResult =
       type?: string | null;
       alreadyFinished?: boolean;
     }
-  | { kind: 'deferred'; reason: 'ordering' | 'pending'; retryInMs: number };
+  | { kind: 'deferred'; reason: 'ordering' | 'pending' | 'product'; retryInMs: number };
 
 /** Fallback only: the event it waits for promotes it when it finishes (see src/jobs/event.ts). */
 const ORDERING_RETRY_MS = 1000;
@@ -84,6 +89,13 @@ export async function runEvent(deps: RunDeps, token: string, options: RunOptions
   const document = parsed.document;
   const apply = APPLY_BY_TYPE.get(document.type);
   if (!apply) return finishNow({ code: 'CONFIGURATION_ERROR', message: `Event type ${document.type} is not supported by this application.` });
+
+  // Waiting for the product to complete a `pending` decision through the product API (or the deadline).
+  if (isAwaitingProduct(event.productDecision)) {
+    const left = productDeadlineLeft(deps, event);
+    if (left <= 0) return finishNow({ code: 'PENDING', message: EVENT_ERROR_CODES.PENDING.userMessage, lastError: 'the product did not complete its pending decision in time' });
+    return { kind: 'deferred', reason: 'product', retryInMs: Math.min(AWAIT_PRODUCT_RETRY_MS, left + 50) };
+  }
 
   // The row's account is known once the document is stored: on a first run that fetched it just now, read it here.
   const accountId = event.accountId ?? document.payload.account?.accountIdentifier ?? null;
@@ -122,7 +134,7 @@ export async function runEvent(deps: RunDeps, token: string, options: RunOptions
           const waiting = await pendingProvisioning(tx, event, state.provisioning, deps.config.pendingWaitMs, options.synchronous);
           if (waiting === 'wait') return { kind: 'deferred', reason: 'pending', retryInMs: PENDING_RETRY_MS } as const;
           if (waiting === 'expired') {
-            const outcome: FinalOutcome = { result: resultOf(false, { errorCode: 'PENDING', message: EVENT_ERROR_CODES.PENDING.userMessage }), hooks: [] };
+            const outcome: FinalOutcome = { result: resultOf(false, { errorCode: 'PENDING', message: EVENT_ERROR_CODES.PENDING.userMessage }), calls: [] };
             const rows = await finishEvent(tx, event, outcome, attempt, { answeredSynchronously: noResultPost });
             return { kind: 'finished', result: outcome.result, ...rows, type: document.type } as const;
           }
@@ -135,13 +147,25 @@ export async function runEvent(deps: RunDeps, token: string, options: RunOptions
           development: event.development,
           accountStatusAtArrival: event.accountStatusAtArrival,
         });
-        const final = toFinal(outcome, document);
+        const source = { token, development: event.development, marketplaceBaseUrl: event.marketplaceBaseUrl, receivedAt: event.receivedAt };
+        const planned = decidesAny(deps.product, outcome)
+          ? await decideWithProduct(
+              { tx, prisma: deps.prisma, product: deps.product, source, stored: storedFinalDecision(event.productDecision), timeoutMs: remaining() },
+              outcome as Extract<Outcome, { success: true }>,
+            )
+          : { outcome, calls: notifyCalls(deps.product, source, outcome) };
+        const final = toFinal(planned.outcome, planned.calls, document);
         const rows = await finishEvent(tx, event, final, attempt, { answeredSynchronously: noResultPost });
         return { kind: 'finished', result: final.result, ...rows, type: document.type } as const;
       },
       budget === undefined ? { timeout: 15_000, maxWait: 10_000 } : { timeout: Math.max(budget, 1), maxWait: Math.max(budget, 1) },
     );
   } catch (error) {
+    if (error instanceof ProductRefusal) {
+      // Nothing the apply wrote is kept (rolled back); AppDirect receives the product's code and message.
+      return finishNow({ code: error.decision.errorCode, message: error.decision.message });
+    }
+    if (error instanceof ProductPending || error instanceof ProductCallFailure) return awaitProduct(deps, event, error, finishNow);
     if (error instanceof EventFinishedElsewhereError) {
       const finished = await deps.prisma.event.findUniqueOrThrow({ where: { token }, select: { result: true } });
       return { kind: 'finished', result: finished.result as unknown as ResultBody, hookCalls: [], delivery: null, alreadyFinished: true };
@@ -201,12 +225,43 @@ async function pendingProvisioning(
   return Date.now() - since.getTime() >= budgetMs ? 'expired' : 'wait';
 }
 
-function toFinal(outcome: Outcome, document: EventDocument): FinalOutcome {
-  if (!outcome.success) return { result: resultOf(false, { errorCode: outcome.errorCode, message: outcome.message }), hooks: [] };
+/** How often an event awaiting a `pending` decision looks again (the completion wakes it at once). */
+const AWAIT_PRODUCT_RETRY_MS = 10_000;
+
+const productDeadlineLeft = (deps: RunDeps, event: Event, now = Date.now()): number =>
+  (event.pendingSince?.getTime() ?? now) + deps.product.settings.decideDeadlineMs - now;
+
+/**
+ * The product answered `pending`, or gave no usable answer (transient: asked again with backoff). Either
+ * way the event waits, in order, until the decision's deadline; then it is answered PENDING.
+ */
+async function awaitProduct(
+  deps: RunDeps,
+  event: Event,
+  error: ProductPending | ProductCallFailure,
+  finishNow: (early: EarlyOutcome) => Promise<RunResult>,
+): Promise<RunResult> {
+  const now = Date.now();
+  const since = event.pendingSince ?? new Date(now);
+  const left = productDeadlineLeft(deps, { ...event, pendingSince: since }, now);
+  if (left <= 0) return finishNow({ code: 'PENDING', message: EVENT_ERROR_CODES.PENDING.userMessage, lastError: `the product did not decide in time: ${error.message}` });
+  const pending = error instanceof ProductPending ? (JSON.parse(JSON.stringify(error.decision)) as Prisma.InputJsonObject) : undefined;
+  const stored = await markAwaitingProduct(deps.prisma, event.seq, { since, reason: error.message, pending });
+  // The product completed it through the API while this run was asking: run again at once.
+  if (storedFinalDecision(stored)) return { kind: 'deferred', reason: 'product', retryInMs: 10 };
+  if (pending) return { kind: 'deferred', reason: 'product', retryInMs: Math.min(AWAIT_PRODUCT_RETRY_MS, left + 50) };
+  // Exponential in the time already waited (half of it, 1 s to 60 s, ±25 %), never past the deadline.
+  const waited = now - since.getTime();
+  const backoff = Math.min(Math.max(waited / 2, 1_000), 60_000) * (0.75 + Math.random() * 0.5);
+  return { kind: 'deferred', reason: 'product', retryInMs: Math.round(Math.min(backoff, left + 50)) };
+}
+
+function toFinal(outcome: Outcome, calls: readonly PlannedCall[], document: EventDocument): FinalOutcome {
+  if (!outcome.success) return { result: resultOf(false, { errorCode: outcome.errorCode, message: outcome.message }), calls: [] };
   const isNewAccount = document.type === 'SUBSCRIPTION_ORDER' && !document.payload.account?.parentAccountIdentifier;
   return {
     result: resultOf(true, { accountIdentifier: outcome.accountIdentifier, userIdentifier: outcome.userIdentifier, message: outcome.message }),
-    hooks: outcome.hooks,
+    calls,
     accountId: isNewAccount ? outcome.accountIdentifier : undefined,
   };
 }
@@ -221,7 +276,7 @@ async function finishWithoutApply(prisma: PrismaClient, event: Event, early: Ear
     if (isFinal(current.status)) {
       return { kind: 'finished', result: current.result as unknown as ResultBody, hookCalls: [], delivery: null } as const;
     }
-    const rows = await finishEvent(tx, event, { result, hooks: [] }, attempt, { answeredSynchronously: noResultPost, lastError });
+    const rows = await finishEvent(tx, event, { result, calls: [] }, attempt, { answeredSynchronously: noResultPost, lastError });
     return { kind: 'finished', result, ...rows } as const;
   });
 }

@@ -107,6 +107,8 @@ export async function reopenForRerun(tx: Prisma.TransactionClient, seq: bigint):
       startedAt: null,
       lastError: null,
       pendingSince: null,
+      // A rerun asks the product again (a decision it left pending or failed to give is not carried over).
+      productDecision: Prisma.DbNull,
     },
   });
 }
@@ -152,3 +154,58 @@ export async function pinAccountStatus(tx: Prisma.TransactionClient, accountId: 
     UPDATE events SET "accountStatusAtArrival" = ${status}::"AccountStatus"
     WHERE "accountId" = ${accountId} AND seq < ${beforeSeq} AND status IN (${UNFINISHED_SQL}) AND "accountStatusAtArrival" IS NULL`;
 }
+
+/**
+ * The event waits for its product's decision: since when (the decision's deadline counts from the first
+ * wait) and, for a `pending` answer, that the product will complete it through the product API. A
+ * completion the product made meanwhile (racing its own answer) is kept; returns the stored decision.
+ */
+export async function markAwaitingProduct(
+  prisma: PrismaClient,
+  seq: bigint,
+  wait: { since: Date; reason: string; pending?: Prisma.InputJsonObject },
+): Promise<unknown> {
+  const pending = wait.pending === undefined ? null : JSON.stringify(wait.pending);
+  const rows = await prisma.$queryRaw<Array<{ productDecision: unknown }>>`
+    UPDATE events SET "pendingSince" = ${wait.since}, "lastError" = ${`awaiting the product: ${wait.reason}`.slice(0, 2000)},
+           "productDecision" = COALESCE("productDecision", ${pending}::jsonb), "updatedAt" = now()
+    WHERE seq = ${seq} AND status IN (${UNFINISHED_SQL})
+    RETURNING "productDecision"`;
+  return rows[0]?.productDecision ?? null;
+}
+
+/**
+ * An operator re-asks the product: an unfinished event waiting for its decision forgets the wait (and the
+ * `pending` answer), so its next run asks again with a fresh deadline. False when the event is not waiting.
+ */
+export async function forgetProductWait(prisma: PrismaClient, token: string): Promise<boolean> {
+  const changed = await prisma.$executeRaw`
+    UPDATE events SET "productDecision" = NULL, "pendingSince" = NULL, "updatedAt" = now()
+    WHERE token = ${token} AND status IN (${UNFINISHED_SQL}) AND ("pendingSince" IS NOT NULL OR "productDecision" IS NOT NULL)`;
+  return changed > 0;
+}
+
+/**
+ * The product completes a `pending` decision (product API): stored for the event's next run, which
+ * applies it. Only an unfinished event not yet decided is completed (a completion may overtake the
+ * `pending` answer it follows); the same completion again is a no-op.
+ * Returns what the event's state allowed.
+ */
+export async function completeProductDecision(
+  prisma: PrismaClient,
+  token: string,
+  decision: Prisma.InputJsonObject,
+): Promise<'completed' | 'already_completed' | 'not_awaiting' | 'not_found'> {
+  const changed = await prisma.$executeRaw`
+    UPDATE events SET "productDecision" = ${JSON.stringify(decision)}::jsonb, "updatedAt" = now()
+    WHERE token = ${token} AND status IN (${UNFINISHED_SQL}) AND ("productDecision" IS NULL OR "productDecision"->>'decision' = 'pending')`;
+  if (changed > 0) return 'completed';
+  const event = await prisma.event.findUnique({ where: { token }, select: { productDecision: true } });
+  if (!event) return 'not_found';
+  // A repeat of the completion that was stored (applied or about to be) answers as the first one did.
+  return canonical(event.productDecision) === canonical(decision) ? 'already_completed' : 'not_awaiting';
+}
+
+/** A flat JSON object's text with its keys sorted (jsonb does not keep the order they were sent in). */
+const canonical = (value: unknown): string =>
+  value && typeof value === 'object' ? JSON.stringify(Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))) : JSON.stringify(value);

@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import type { PrismaClient } from '../db/client';
-import type { ProvisioningHooks } from '../hooks';
+import type { ProductConnection } from '../hooks/product';
 import type { Logger } from '../logging/logger';
 import type { MarketplaceClient } from '../marketplace/client';
 import type { ProcessMetrics } from '../metrics/registry';
@@ -13,6 +13,7 @@ export interface JobDeps {
   readonly config: Pick<Config, 'appdirect' | 'pendingWaitMs' | 'resultBackoffMs' | 'workerConcurrency'>;
   readonly logger: Logger;
   readonly producer: Producer;
-  readonly hooks: ProvisioningHooks;
+  /** The vendor's product (decide calls inside the event's run, notify calls after commit). */
+  readonly product: ProductConnection;
   readonly metrics?: ProcessMetrics;
 }

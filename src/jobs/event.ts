@@ -45,6 +45,7 @@ async function runEventJob(deps: JobDeps, policy: RetryPolicy, token: string, co
   }
   if (outcome.kind === 'deferred') {
     if (outcome.reason === 'pending') await recordRetry(deps.prisma, token, new Error('waiting for the account to be provisioned'), attempt, 'deferred');
+    else if (outcome.reason === 'product') await recordRetry(deps.prisma, token, new Error("waiting for the product's decision"), attempt, 'deferred');
     else await markWaiting(deps.prisma, token);
     return { retryInMs: outcome.retryInMs };
   }

@@ -3,7 +3,7 @@
  * only what fails becomes a job of its own (results / hooks queues), retried with backoff. A crash in
  * between loses nothing: the rows are committed and the sweeper enqueues what is still owed.
  */
-import { runHookCall } from '../hooks/run';
+import { runHookCallsOfAccount } from '../hooks/run';
 import type { RunResult } from '../inbox/run';
 import { deliverResult } from '../report/deliver';
 import type { JobDeps } from './deps';
@@ -22,7 +22,8 @@ export async function followUps(deps: JobDeps, token: string, outcome: RunResult
   }
   for (const call of outcome.hookCalls) {
     try {
-      await runHookCall(deps, call);
+      // Waiting for an earlier call of the account: its job (or the worker sending the earlier one) sends it.
+      if ((await runHookCallsOfAccount(deps, call)) === 'waiting') await producer.enqueueHook(call.id).catch(() => undefined);
     } catch (error) {
       logger.warn({ hookCallId: call.id.toString(), err: (error as Error).message }, 'provisioning hook failed; retrying with backoff');
       await producer.enqueueHook(call.id).catch(() => undefined);

@@ -4,12 +4,15 @@
  * hook was creating is marked failed, so its waiting events report PENDING.
  */
 import { z } from 'zod';
-import { abandonHookCall, runHookCall } from '../hooks/run';
+import { abandonHookCall, runHookCallsOfAccount } from '../hooks/run';
 import { QUEUES } from '../queue/names';
 import type { RetryPolicies } from '../queue/policy';
 import type { HookJob } from '../queue/producer';
 import type { JobDefinition } from '../queue/worker-loop';
 import type { JobDeps } from './deps';
+
+/** Fallback only: the call it waits for sends it when taken (runHookCallsOfAccount). */
+const WAIT_FOR_EARLIER_MS = 500;
 
 export const hookJobData = z.strictObject({ hookCallId: z.string().regex(/^\d{1,19}$/) }) satisfies z.ZodType<HookJob>;
 
@@ -22,7 +25,8 @@ export function hookJob(deps: JobDeps, policies: RetryPolicies): JobDefinition<H
     run: async ({ hookCallId }, context) => {
       const id = BigInt(hookCallId);
       try {
-        await runHookCall(deps, id);
+        // An earlier call of the account is still owed: wait for it without spending an attempt.
+        if ((await runHookCallsOfAccount(deps, id)) === 'waiting') return { retryInMs: WAIT_FOR_EARLIER_MS };
       } catch (error) {
         if (context.isLastAttempt) await abandonHookCall(deps.prisma, id);
         throw error;

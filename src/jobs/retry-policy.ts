@@ -22,7 +22,8 @@ export const RETRY_DEFAULTS = {
 } as const;
 
 const CAP_MS = { event: 10 * 60_000, result: 15 * 60_000, hook: 5 * 60_000 } as const;
-const HOOK = { attempts: 20, baseMs: 1_000 } as const;
+/** Defaults of PRODUCT_NOTIFY_MAX_ATTEMPTS / PRODUCT_NOTIFY_BACKOFF_MS. */
+export const HOOK = { attempts: 20, baseMs: 1_000 } as const;
 
 /** Exponential backoff with ±25 % jitter, capped: attempt n waits base·2^(n-1). */
 export function backoffDelay(attemptsMade: number, baseMs: number, capMs: number, random = Math.random): number {
@@ -36,6 +37,8 @@ export interface RetrySettings {
   readonly eventBackoffMs: number;
   readonly resultMaxAttempts: number;
   readonly resultBackoffMs: number;
+  /** Notify calls to the vendor's product (PRODUCT_NOTIFY_MAX_ATTEMPTS, PRODUCT_NOTIFY_BACKOFF_MS). */
+  readonly product?: { readonly notifyMaxAttempts: number; readonly notifyBackoffMs: number };
 }
 
 const policy = (attempts: number, baseMs: number, capMs: number, isTransient: (error: unknown) => boolean): RetryPolicy => ({
@@ -54,6 +57,6 @@ export function retryPolicies(settings: RetrySettings): RetryPolicies {
     // Results: network errors, 5xx and 429 are retried (for more than 24 h by default); a 4xx is final.
     [QUEUES.results]: policy(settings.resultMaxAttempts, settings.resultBackoffMs, CAP_MS.result, (error) => error instanceof DeliveryRetryError),
     // Hooks: the vendor's code failing is retried until it succeeds or attempts run out.
-    [QUEUES.hooks]: policy(HOOK.attempts, HOOK.baseMs, CAP_MS.hook, () => true),
+    [QUEUES.hooks]: policy(settings.product?.notifyMaxAttempts ?? HOOK.attempts, settings.product?.notifyBackoffMs ?? HOOK.baseMs, CAP_MS.hook, () => true),
   };
 }

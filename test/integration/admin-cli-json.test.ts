@@ -8,7 +8,7 @@ import path from 'node:path';
 import { orderEvent } from '../support/events';
 import { startScenario, type Scenario } from '../support/scenario';
 
-const TOKEN = 'cli-json-token-0123456789';
+const TOKEN = 'cli-json-token-0123456789abcdefghijklmn';
 const ROOT = path.resolve(__dirname, '..', '..');
 
 function admin(s: Scenario, ...args: string[]): Promise<{ code: number | null; out: string; err: string }> {

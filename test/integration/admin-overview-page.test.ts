@@ -14,7 +14,7 @@ import { startScenario, type Scenario } from '../support/scenario';
 import { eventually } from '../support/workers';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const TOKEN = 'overview-page-token-0123456789';
+const TOKEN = 'overview-page-token-0123456789abcdef';
 const hasBrowser = existsSync(CHROMIUM);
 if (!hasBrowser) console.warn(`admin overview browser test SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
 const describeWithBrowser = hasBrowser ? describe : describe.skip;
@@ -22,7 +22,7 @@ const describeWithBrowser = hasBrowser ? describe : describe.skip;
 const HOOK_FAILS_FOR = 'company-whose-product-hook-fails';
 const hooks: ProvisioningHooks = {
   async accountCreated(args) {
-    if ((args.company as { uuid?: string } | undefined)?.uuid === HOOK_FAILS_FOR) throw new Error('product API answered 503');
+    if (args.data.company.uuid === HOOK_FAILS_FOR) throw new Error('product API answered 503');
   },
 };
 

@@ -262,6 +262,8 @@ describe('applying events', () => {
       expect(account.development).toBe(true);
       const hook = await eventually(() => s.subject.db.prisma.hookCall.findFirst({ where: { accountId: account.id, kind: 'accountCreated', done: true } }));
       expect(hook.development).toBe(true);
+      // The product is told in the call itself (the contract's `development`).
+      expect(hook.args).toMatchObject({ type: 'accountCreated', development: true, accountIdentifier: account.id });
     });
   });
 });

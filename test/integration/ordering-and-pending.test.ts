@@ -1,4 +1,4 @@
-import type { HookArgs } from '../../src/hooks';
+import type { ProductCall } from '../../src/hooks/contract';
 import { assignEvent, orderEvent, person, unassignEvent } from '../support/events';
 import { startScenario, type Scenario } from '../support/scenario';
 import { eventually } from '../support/workers';
@@ -61,8 +61,8 @@ describe('PENDING while an account is being provisioned', () => {
       { PENDING_WAIT_MS: '1500' },
       {
         hooks: {
-          accountCreated: async (args: HookArgs) => {
-            if (failing.has(String((args.company as { name?: string }).name))) throw new Error('the product is down');
+          accountCreated: async (call: ProductCall<'accountCreated'>) => {
+            if (failing.has(call.data.company.name)) throw new Error('the product is down');
             await gate;
           },
         },

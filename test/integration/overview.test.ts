@@ -11,7 +11,7 @@ import { startHeartbeat } from '../../src/fleet/heartbeat';
 import { startTestApp, type TestApp } from '../support/app';
 import { silentLogger } from '../support/infra';
 
-const TOKEN = 'overview-token-0123456789';
+const TOKEN = 'overview-token-0123456789abcdefghijklmn';
 const MIN = 60_000;
 
 describe('overview', () => {

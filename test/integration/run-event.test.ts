@@ -4,10 +4,11 @@
  */
 import pg from 'pg';
 import type { Prisma } from '../../src/db/client';
+import { connectProduct } from '../../src/hooks/product';
 import { runEvent } from '../../src/inbox/run';
 import { MarketplaceClient } from '../../src/marketplace/client';
 import { assignEvent } from '../support/events';
-import { createTestDatabase, testConfig, type TestDatabase } from '../support/infra';
+import { createTestDatabase, silentLogger, testConfig, type TestDatabase } from '../support/infra';
 
 describe('runEvent', () => {
   let db: TestDatabase;
@@ -38,7 +39,8 @@ describe('runEvent', () => {
     try {
       await other.query('BEGIN');
       await other.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`account:${account}`]);
-      const deps = { prisma: db.prisma, marketplace: new MarketplaceClient({ credentials: {} }), config: testConfig() };
+      const config = testConfig();
+      const deps = { prisma: db.prisma, marketplace: new MarketplaceClient({ credentials: {} }), config, product: await connectProduct(config, silentLogger) };
       const running = runEvent(deps, token, { workerId: 'this-worker', synchronous: false });
       // Wait until this worker has claimed the row (and so is waiting for the lock).
       for (let i = 0; i < 100; i += 1) {

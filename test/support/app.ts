@@ -1,6 +1,8 @@
 import type { Express } from 'express';
 import type { RedisConnection } from '../../src/queue/connection';
 import type { Config } from '../../src/config';
+import type { ProvisioningHooks } from '../../src/hooks';
+import { connectProduct } from '../../src/hooks/product';
 import { buildApp, type AppDeps } from '../../src/http/app';
 import { retryPolicies } from '../../src/jobs/retry-policy';
 import { MarketplaceClient, outboundCredentials } from '../../src/marketplace/client';
@@ -18,8 +20,15 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real application on a fresh database (or `database`), a real Redis and its own queue prefix. */
-export async function startTestApp(env: NodeJS.ProcessEnv, overrides: Partial<AppDeps> = {}, database?: TestDatabase): Promise<TestApp> {
+/**
+ * The real application on a fresh database (or `database`), a real Redis and its own queue prefix. Its product
+ * is the one the env configures (PRODUCT_*), with `hooks` as the in-process module when given.
+ */
+export async function startTestApp(
+  env: NodeJS.ProcessEnv,
+  { hooks, ...overrides }: Partial<AppDeps> & { hooks?: ProvisioningHooks } = {},
+  database?: TestDatabase,
+): Promise<TestApp> {
   const db = database ?? (await createTestDatabase());
   const prefix = env.QUEUE_PREFIX ?? testQueuePrefix();
   const config: Config = testConfig({ QUEUE_PREFIX: prefix, ...env });
@@ -28,7 +37,8 @@ export async function startTestApp(env: NodeJS.ProcessEnv, overrides: Partial<Ap
   const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config), timeoutMs: 5000 });
   const metrics = createProcessMetrics('api');
   registerClusterGauges(metrics.registry, { prisma: db.prisma, redis, queues: Object.values(QUEUES), queueCounts: (name) => producer.countsOf(name) });
-  const deps: AppDeps = { config, logger: silentLogger, prisma: db.prisma, redis, producer, marketplace, metrics, expectedMigrations: expectedMigrations(), ...overrides };
+  const product = overrides.product ?? (await connectProduct(config, silentLogger, { hooks }));
+  const deps: AppDeps = { config, logger: silentLogger, prisma: db.prisma, redis, producer, marketplace, metrics, expectedMigrations: expectedMigrations(), ...overrides, product };
   return {
     app: buildApp(deps),
     deps,

@@ -36,7 +36,8 @@ export async function startScenario(
   options: { workers?: boolean; hooks?: ProvisioningHooks; sweepEveryMs?: number; marketplace?: Omit<FakeMarketplaceOptions, 'client'>; database?: TestDatabase } = {},
 ): Promise<Scenario> {
   const marketplace = await new FakeMarketplace({ ...options.marketplace, client: CLIENT }).start();
-  const subject = await startTestApp({
+  const subject = await startTestApp(
+    {
     APPDIRECT_BASIC_USERNAME: BASIC.username,
     APPDIRECT_BASIC_PASSWORD: BASIC.password,
     APPDIRECT_CLIENT_ID: CLIENT.id,
@@ -46,7 +47,10 @@ export async function startScenario(
     EVENT_BACKOFF_MS: '20',
     RESULT_BACKOFF_MS: '20',
     ...env,
-  }, {}, options.database);
+    },
+    { hooks: options.hooks },
+    options.database,
+  );
   const server: Server = createHttpServer(subject.app, subject.deps.logger).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const serviceUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -85,6 +89,6 @@ export async function startScenario(
       await marketplace.stop();
     },
   };
-  if (options.workers ?? true) scenario.startWorkers(options.hooks, { redisUrl: env.REDIS_URL, sweepEveryMs: options.sweepEveryMs });
+  if (options.workers ?? true) scenario.startWorkers(undefined, { redisUrl: env.REDIS_URL, sweepEveryMs: options.sweepEveryMs });
   return scenario;
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { loggingHooks, type ProvisioningHooks } from '../../src/hooks';
+import { moduleTransport, type ProvisioningHooks } from '../../src/hooks';
+import { productConnection } from '../../src/hooks/product';
 import { startSweeper } from '../../src/inbox/sweeper';
 import { startJobWorkers } from '../../src/jobs';
 import { retryPolicies } from '../../src/jobs/retry-policy';
@@ -31,7 +32,8 @@ export function startTestWorkers(
       config: subject.deps.config,
       logger: silentLogger,
       producer: subject.deps.producer,
-      hooks: options.hooks ?? loggingHooks,
+      // Hooks given here replace the app's product transport (same modes and timeouts).
+      product: options.hooks ? productConnection(moduleTransport(options.hooks, silentLogger), subject.deps.product.settings) : subject.deps.product,
     },
     { connection, prefix: subject.prefix, workerId: options.workerId ?? 'test-worker', lockMs: subject.deps.config.jobLockMs, policies: retryPolicies(subject.deps.config) },
   );

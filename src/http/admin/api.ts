@@ -8,6 +8,7 @@ import { accountDetail, searchAccounts } from '../../admin/accounts';
 import {
   bulkRetry,
   cancelEvent,
+  writeAudit,
   countRetryable,
   eventDetail,
   EVENT_STATUSES,
@@ -15,6 +16,7 @@ import {
   retryEvent,
   type EventFilter,
 } from '../../admin/events';
+import { productCallsOf, reaskProduct, resendProductCall } from '../../admin/product-calls';
 import { AppError } from '../../errors/app-error';
 import type { AppDeps } from '../deps';
 import { decodeSeqCursor, isoInstant, parseQueryParams, pathText, safeText, strictInt } from '../input';
@@ -161,6 +163,52 @@ export function adminApiRouter(deps: AppDeps): Router {
         const outcome = await cancelEvent(prisma, producer, token, { actor: adminNameOf(res), requestId: req.requestId });
         if (outcome !== 'cancelled') throw await refusal(token, 'EVENT_NOT_CANCELLABLE');
         res.status(202).json({ token, status: 'cancelled', reported: 'OPERATION_CANCELLED' });
+      },
+    ],
+  });
+
+  route(router, '/events/:token/product-calls', {
+    get: [
+      json,
+      auth,
+      async (req, res) => {
+        const token = String(req.params.token);
+        if (!(await prisma.event.findUnique({ where: { token }, select: { seq: true } }))) throw new AppError('EVENT_NOT_FOUND', { token });
+        res.json(await productCallsOf(prisma, token));
+      },
+    ],
+  });
+
+  route(router, '/events/:token/product-calls/:id/resend', {
+    post: [
+      json,
+      auth,
+      jsonBody('1kb'),
+      async (req, res) => {
+        const token = String(req.params.token);
+        await requireQueues(deps);
+        const id = /^\d{1,19}$/.test(String(req.params.id)) ? BigInt(String(req.params.id)) : null;
+        if (id === null || !(await resendProductCall(prisma, producer, token, id))) {
+          throw new AppError('PRODUCT_CALL_NOT_OWED', { token, id: String(req.params.id) });
+        }
+        await writeAudit(prisma, { actor: adminNameOf(res), action: 'product_calls.resend', target: `${token}#${id}`, count: 1, requestId: req.requestId });
+        res.status(202).json({ token, id: String(id), resent: true });
+      },
+    ],
+  });
+
+  route(router, '/events/:token/product-calls/reask', {
+    post: [
+      json,
+      auth,
+      jsonBody('1kb'),
+      async (req, res) => {
+        const token = String(req.params.token);
+        await requireQueues(deps);
+        const outcome = await reaskProduct(prisma, producer, token);
+        if (!outcome) throw await refusal(token, 'EVENT_NOT_RETRYABLE');
+        await writeAudit(prisma, { actor: adminNameOf(res), action: `product_calls.reask.${outcome}`, target: token, count: 1, requestId: req.requestId });
+        res.status(202).json({ token, reask: outcome });
       },
     ],
   });

@@ -129,6 +129,34 @@ export const openApiDocument = {
         responses: { 202: { description: 'Cancelled' }, 404: errorResponse('No such event'), 409: errorResponse('Already finished') },
       },
     },
+    '/events/{token}/product-calls': {
+      get: {
+        summary: "The event's calls to the vendor product, each with its attempts (request id, status, latency, answer or error), and its decide attempts",
+        parameters: [tokenParameter],
+        responses: {
+          200: { description: 'Calls and decide attempts', content: { 'application/json': { schema: { type: 'object', properties: { calls: { type: 'array' }, decisions: { type: 'array' } } } } } },
+          404: errorResponse('No such event'),
+        },
+      },
+    },
+    '/events/{token}/product-calls/{id}/resend': {
+      post: {
+        summary: 'Re-send now a notify call the product has not taken (same webhook-id)',
+        parameters: [tokenParameter, { name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 202: { description: 'Re-sent' }, 409: errorResponse('PRODUCT_CALL_NOT_OWED') },
+      },
+    },
+    '/events/{token}/product-calls/reask': {
+      post: {
+        summary: "Ask the product again: a waiting event now, with a fresh deadline; a failed one (answered PENDING) runs again",
+        parameters: [tokenParameter],
+        responses: {
+          202: { description: 'Asked again', content: { 'application/json': { schema: { type: 'object', properties: { token: { type: 'string' }, reask: { enum: ['reasked', 'rerun'] } } } } } },
+          404: errorResponse('No such event'),
+          409: errorResponse('Neither waiting for the product nor failed'),
+        },
+      },
+    },
     '/accounts': {
       get: {
         summary: 'Find accounts by company name, company uuid or user e-mail',

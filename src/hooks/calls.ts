@@ -1,0 +1,79 @@
+/**
+ * Calls as the contract defines them, built from what an apply function asked to tell the product, and the
+ * record of every attempt to make one (product_call_attempts).
+ */
+import type { Prisma, PrismaClient } from '../db/client';
+import { CALL_SCHEMAS, CONTRACT_VERSION, type CallMode, type ProductCall } from './contract';
+import type { HookKind } from './kinds';
+import type { CallRecord } from './product';
+
+/** What an apply function asks to tell the product (src/events/apply). */
+export interface CallIntent {
+  readonly kind: HookKind;
+  readonly accountId?: string;
+  readonly args: Prisma.InputJsonObject;
+}
+
+/** The event a call comes from. */
+export interface CallSource {
+  readonly token: string;
+  readonly development: boolean;
+  readonly marketplaceBaseUrl: string;
+  readonly receivedAt: Date;
+}
+
+/**
+ * The call for an intent, checked against the contract: an apply function writing something else is a
+ * defect caught here, before anything reaches the product.
+ */
+export function buildCall(intent: CallIntent, source: CallSource, mode: CallMode): ProductCall {
+  const call = {
+    type: intent.kind,
+    version: CONTRACT_VERSION,
+    mode,
+    eventToken: source.token,
+    accountIdentifier: intent.accountId ?? null,
+    development: source.development,
+    marketplaceBaseUrl: source.marketplaceBaseUrl,
+    receivedAt: source.receivedAt.toISOString(),
+    data: JSON.parse(JSON.stringify(intent.args)) as unknown,
+  };
+  return CALL_SCHEMAS[intent.kind].parse(call) as ProductCall;
+}
+
+/** The key a product de-duplicates on (`webhook-id`): the same on every attempt, and after a crash. */
+export const notifyKey = (hookCallId: bigint): string => `call_${hookCallId}`;
+/** A decision is asked again (same key) until it is answered, whatever the number of runs of the event. */
+export const decideKey = (eventToken: string, kind: HookKind): string => `decide_${eventToken}_${kind}`;
+
+export interface AttemptRecord {
+  readonly eventToken: string;
+  readonly hookCallId?: bigint | null;
+  readonly kind: HookKind;
+  readonly mode: CallMode;
+  readonly idempotencyKey: string;
+  readonly transport: string;
+  readonly record: CallRecord;
+}
+
+/** Keeps one attempt for operators. Never fails the caller: a lost attempt record must not fail the call. */
+export async function recordAttempt(prisma: PrismaClient, attempt: AttemptRecord): Promise<void> {
+  const { record } = attempt;
+  await prisma.productCallAttempt
+    .create({
+      data: {
+        eventToken: attempt.eventToken,
+        hookCallId: attempt.hookCallId ?? null,
+        kind: attempt.kind,
+        mode: attempt.mode,
+        idempotencyKey: attempt.idempotencyKey,
+        transport: attempt.transport,
+        outcome: record.outcome,
+        httpStatus: record.httpStatus ?? null,
+        durationMs: Math.round(record.durationMs),
+        answer: record.answer === undefined ? undefined : (JSON.parse(JSON.stringify(record.answer)) as Prisma.InputJsonValue),
+        error: record.error?.slice(0, 2000) ?? null,
+      },
+    })
+    .catch(() => undefined);
+}
