@@ -9,8 +9,8 @@ import { createHttpServer } from '../../src/http/http-server';
 import type { AddressInfo } from 'node:net';
 import { startScenario, type Scenario } from '../support/scenario';
 
-const TOKEN_A = 'first-unnamed-token-0123456789';
-const TOKEN_B = 'second-unnamed-token-0123456789';
+const TOKEN_A = 'first-unnamed-token-0123456789abcdef';
+const TOKEN_B = 'second-unnamed-token-0123456789abcdef';
 
 describe('admin actions: audit, Redis, bull-board, tokens', () => {
   let s: Scenario;

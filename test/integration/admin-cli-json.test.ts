@@ -61,13 +61,13 @@ describe('appdirect-provisioner-admin', () => {
     expect(shown).toMatchObject({ token: failedToken, status: 'failed' });
     expect(shown.timeline.length).toBeGreaterThan(0);
     const dry = JSON.parse((await admin(s, 'events', 'retry', '--error-code', 'TRANSPORT_ERROR', '--dry-run', '--json')).out) as unknown;
-    expect(dry).toEqual({ dryRun: true, matched: 1, queued: 0, perSecond: 50 });
+    expect(dry).toEqual({ dryRun: true, matched: 1, queued: 0, perSecond: 50, needsForce: 0 });
     const accountShown = JSON.parse((await admin(s, 'accounts', 'show', account, '--json')).out) as { accountIdentifier: string; maxUsers: number };
     expect(accountShown).toMatchObject({ accountIdentifier: account, maxUsers: 4 });
     const found = JSON.parse((await admin(s, 'accounts', 'search', 'Customer Inc', '--json')).out) as { items: unknown[] };
     expect(found.items.length).toBeGreaterThan(0);
-    const retried = await admin(s, 'events', 'retry', failedToken, '--json');
-    expect(JSON.parse(retried.out)).toEqual({ token: failedToken, retry: 'rerun' });
+    const retried = await admin(s, 'events', 'retry', failedToken, '--force', '--yes', '--json');
+    expect(JSON.parse(retried.out)).toEqual({ token: failedToken, retry: 'rerun', forced: true });
   });
 
   it('exits 1 with a JSON error when the service refuses, 2 when the command line is wrong', async () => {

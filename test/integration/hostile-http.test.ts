@@ -7,7 +7,7 @@ import { orderEvent } from '../support/events';
 import { rawRequest } from '../support/raw-http';
 import { BASIC, startScenario, type Scenario } from '../support/scenario';
 
-const ADMIN = 'ops-token-0123456789abcdef';
+const ADMIN = 'ops-token-0123456789abcdef0123456789';
 const OAUTH2 = { id: 'appdirect-client', secret: 'appdirect-client-secret-0123' };
 
 describe('hostile HTTP input', () => {

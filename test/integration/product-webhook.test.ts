@@ -11,7 +11,7 @@ import { eventually, startTestWorkers } from '../support/workers';
 
 const SECRET = `whsec_${Buffer.from('example-product-secret-of-32-bytes').toString('base64')}`;
 const API_TOKEN = 'product-api-token-0123456789';
-const ADMIN = 'admin-token-0123456789';
+const ADMIN = 'admin-token-0123456789abcdefghijklmn';
 const DEADLINE_MS = 4_000;
 
 const ownerAt = (domain: string) => person({ email: `${randomUUID().slice(0, 8)}@${domain}`, firstName: 'Dana', lastName: 'Owner' });

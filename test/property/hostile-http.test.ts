@@ -16,7 +16,7 @@ import { orderEvent } from '../support/events';
 import { rawRequest } from '../support/raw-http';
 import { BASIC, startScenario, type Scenario } from '../support/scenario';
 
-const ADMIN = 'prop-admin-token-0123456789';
+const ADMIN = 'prop-admin-token-0123456789abcdefgh';
 const OAUTH2 = { id: 'prop-client', secret: 'prop-client-secret-0123456' };
 const FIXED_SEED = 18_2026;
 const RUNS = 400;

@@ -149,4 +149,12 @@ describe('Kubernetes manifests', () => {
     expect(containers(job)[0]!.image).toBe(containers(ofKind('Deployment')[0]!)[0]!.image);
     expect(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')).toMatch(/migrate\) exec node .*dist\/bin\/migrate\.js/);
   });
+
+  it("gives every variable a value the service's own schema accepts, and lets probes reach the workers", () => {
+    const config = ofKind('ConfigMap')[0]!.data as Record<string, string>;
+    const shape = envSchema.shape as Record<string, { safeParse(value: unknown): { success: boolean; error?: unknown } }>;
+    for (const [name, value] of Object.entries(config)) expect({ name, accepted: shape[name]!.safeParse(value).success }).toEqual({ name, accepted: true });
+    // Kubelet probes and Prometheus reach a worker on its pod IP: its /metrics server must not stay on loopback.
+    expect(config.METRICS_HOST).toBe('0.0.0.0');
+  });
 });
