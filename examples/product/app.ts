@@ -11,6 +11,7 @@
  * - Every other call is recorded (notify mode: the answer's body does not matter, only the 2xx).
  */
 import express, { type Request, type Response } from 'express';
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
@@ -59,7 +60,6 @@ const domainOf = (email: string): string => email.slice(email.lastIndexOf('@') +
 export async function startExampleProduct(options: ExampleProductOptions): Promise<ExampleProduct> {
   const verifier = new Webhook(options.secret);
   const answered = new Map<string, { status: number; body: unknown }>();
-  let nextTenant = 1;
   const app = express();
   const product: ExampleProduct = {
     url: '',
@@ -113,7 +113,8 @@ export async function startExampleProduct(options: ExampleProductOptions): Promi
 
   const createTenant = (call: ProductCall<'accountCreated'>): Tenant => {
     const tenant: Tenant = {
-      id: `tenant-${nextTenant++}`,
+      // Unique across restarts: the service keeps accounts (and refuses an identifier already in use).
+      id: `tenant-${randomBytes(4).toString('hex')}`,
       domain: domainOf(call.data.owner.email),
       companyName: call.data.company.name,
       edition: call.data.editionCode,

@@ -172,7 +172,11 @@ export class NotificationAcceptor {
     }
     if (outcome?.kind === 'finished') {
       if (!outcome.alreadyFinished) this.deps.metrics.eventsTotal.inc({ type: outcome.type ?? 'unknown', code: outcome.result.errorCode ?? 'SUCCESS' });
-      return { status: 200, body: outcome.result };
+      // The notify calls it wrote go to the workers now (else they wait for the sweeper, and with them the
+      // account's later calls, which are sent in order).
+      const calls = outcome.hookCalls;
+      const afterAnswer = calls.length === 0 ? undefined : () => void Promise.all(calls.map((call) => this.deps.producer.enqueueHook(call.id))).catch(() => undefined);
+      return { status: 200, body: outcome.result, afterAnswer };
     }
     return this.answerPendingThenApply(event, `answered PENDING within the answer's time budget: ${lateReason}`, { workerId, startedAt }, logger);
   }

@@ -60,6 +60,16 @@ describe('deciding through the in-process module', () => {
     expect(asked).toContain(`decide_${token}_accountSuspended`);
   });
 
+  it("hands a synchronously answered notice's notify calls to the workers at once", async () => {
+    const accountId = await newAccount();
+    suspension = 'accept';
+    await sendNotice(accountId);
+    const { eventUrl } = s.marketplace.addEvent(noticeEvent(accountId, 'REACTIVATED'));
+    expect(await notify(s.serviceUrl, eventUrl, s.auth)).toMatchObject({ status: 200, body: { success: true } });
+    // No sweeper runs in this test: only the API's hand-over gets the call made.
+    await eventually(() => s.subject.db.prisma.hookCall.findFirst({ where: { accountId, kind: 'accountReactivated', done: true } }));
+  });
+
   it('answers PENDING within the budget when the module is slower, then decides the notice in a worker', async () => {
     const accountId = await newAccount();
     suspension = 'slow';

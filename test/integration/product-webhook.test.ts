@@ -64,7 +64,7 @@ describe('connecting the product over signed webhooks', () => {
 
   it("reports the product's own accountIdentifier to AppDirect, and later events use it", async () => {
     const result = await s.send(orderFor('acme.example'));
-    expect(result).toMatchObject({ success: true, accountIdentifier: expect.stringMatching(/^tenant-\d+$/) });
+    expect(result).toMatchObject({ success: true, accountIdentifier: expect.stringMatching(/^tenant-[0-9a-f]{8}$/) });
     const tenantId = result.accountIdentifier!;
     expect(product.tenants.get(tenantId)).toMatchObject({ domain: 'acme.example', status: 'active' });
     const account = await prisma().account.findUniqueOrThrow({ where: { id: tenantId } });
