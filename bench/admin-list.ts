@@ -33,9 +33,21 @@ const CASES: Array<[string, string, string]> = [
   ['type=USER_ASSIGNMENT', 'type=USER_ASSIGNMENT', `WHERE type = 'USER_ASSIGNMENT' ORDER BY seq DESC LIMIT 51`],
   ['accountIdentifier', 'accountIdentifier=acct-4242', `WHERE "accountId" = 'acct-4242' ORDER BY seq DESC LIMIT 51`],
   ['companyUuid', 'companyUuid=company-77', `WHERE "companyUuid" = 'company-77' ORDER BY seq DESC LIMIT 51`],
-  ['errorCode=MAX_USERS_REACHED', 'errorCode=MAX_USERS_REACHED', `WHERE "errorCode" = 'MAX_USERS_REACHED' ORDER BY seq DESC LIMIT 51`],
-  ['status=failed & type', 'status=failed&type=SUBSCRIPTION_ORDER', `WHERE status = 'failed' AND type = 'SUBSCRIPTION_ORDER' ORDER BY seq DESC LIMIT 51`],
-  ['one day (from/to)', 'from=FROM&to=TO', `WHERE "receivedAt" >= 'FROM' AND "receivedAt" < 'TO' ORDER BY seq DESC LIMIT 51`],
+  [
+    'errorCode=MAX_USERS_REACHED',
+    'errorCode=MAX_USERS_REACHED',
+    `WHERE "errorCode" = 'MAX_USERS_REACHED' ORDER BY seq DESC LIMIT 51`,
+  ],
+  [
+    'status=failed & type',
+    'status=failed&type=SUBSCRIPTION_ORDER',
+    `WHERE status = 'failed' AND type = 'SUBSCRIPTION_ORDER' ORDER BY seq DESC LIMIT 51`,
+  ],
+  [
+    'one day (from/to)',
+    'from=FROM&to=TO',
+    `WHERE "receivedAt" >= 'FROM' AND "receivedAt" < 'TO' ORDER BY seq DESC LIMIT 51`,
+  ],
 ];
 
 async function main(): Promise<void> {
@@ -61,9 +73,17 @@ async function main(): Promise<void> {
         count = body.items.length;
       }
       times.sort((a, b) => a - b);
-      const plan = (await client.query(`EXPLAIN SELECT * FROM events ${sqlTail.replace('FROM', from).replace('TO', to)}`)).rows.map((r) => r['QUERY PLAN'] as string);
+      const plan = (
+        await client.query(`EXPLAIN SELECT * FROM events ${sqlTail.replace('FROM', from).replace('TO', to)}`)
+      ).rows.map((r) => r['QUERY PLAN'] as string);
       const usesIndex = plan.some((line) => /Index/.test(line)) && !plan.some((line) => /Seq Scan/.test(line));
-      rows.push({ filter: name, items: count, 'p50 ms': times[Math.floor(RUNS / 2)]!.toFixed(1), 'p95 ms': times[Math.floor(RUNS * 0.95)]!.toFixed(1), 'index only, no seq scan': usesIndex ? 'yes' : `NO: ${plan[0]}` });
+      rows.push({
+        filter: name,
+        items: count,
+        'p50 ms': times[Math.floor(RUNS / 2)]!.toFixed(1),
+        'p95 ms': times[Math.floor(RUNS * 0.95)]!.toFixed(1),
+        'index only, no seq scan': usesIndex ? 'yes' : `NO: ${plan[0]}`,
+      });
     }
     await client.end();
     await api.stop();

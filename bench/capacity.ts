@@ -36,17 +36,46 @@ async function main(): Promise<void> {
  * Target: the one-account rate at least the many-account rate (ratio >= 1.0), 0 over-allocation.
  */
 async function contentionRun(infra: Infra, report: Record<string, unknown>): Promise<void> {
-  const rounds: Array<{ oneAccount: number; manyAccounts: number; ratio: number; seatsTaken: number; overAllocated: number }> = [];
+  const rounds: Array<{
+    oneAccount: number;
+    manyAccounts: number;
+    ratio: number;
+    seatsTaken: number;
+    overAllocated: number;
+  }> = [];
   for (let round = 1; round <= ROUNDS; round += 1) {
-    const contention = await runService(infra, { name: `contention_${round}`, workers: 2, events: 1000, accounts: 1, maxUsers: 500, senders: 64 });
+    const contention = await runService(infra, {
+      name: `contention_${round}`,
+      workers: 2,
+      events: 1000,
+      accounts: 1,
+      maxUsers: 500,
+      senders: 64,
+    });
     const client = new pg.Client({ connectionString: contention.databaseUrl });
     await client.connect();
-    const seats = Number((await client.query(`SELECT count(*) AS n FROM seats WHERE "accountId" = 'acct-bench-0'`)).rows[0].n);
+    const seats = Number(
+      (await client.query(`SELECT count(*) AS n FROM seats WHERE "accountId" = 'acct-bench-0'`)).rows[0].n,
+    );
     await client.end();
-    const spread = await runService(infra, { name: `spread_${round}`, workers: 2, events: 1000, accounts: 200, senders: 64 });
+    const spread = await runService(infra, {
+      name: `spread_${round}`,
+      workers: 2,
+      events: 1000,
+      accounts: 200,
+      senders: 64,
+    });
     const ratio = contention.eventsPerSecond / spread.eventsPerSecond;
-    rounds.push({ oneAccount: contention.eventsPerSecond, manyAccounts: spread.eventsPerSecond, ratio, seatsTaken: seats, overAllocated: Math.max(0, seats - 500) });
-    console.log(`  round ${round}: one account ${contention.eventsPerSecond} decisions/s, 200 accounts ${spread.eventsPerSecond} events/s, ratio ${ratio.toFixed(2)}, seats taken ${seats}`);
+    rounds.push({
+      oneAccount: contention.eventsPerSecond,
+      manyAccounts: spread.eventsPerSecond,
+      ratio,
+      seatsTaken: seats,
+      overAllocated: Math.max(0, seats - 500),
+    });
+    console.log(
+      `  round ${round}: one account ${contention.eventsPerSecond} decisions/s, 200 accounts ${spread.eventsPerSecond} events/s, ratio ${ratio.toFixed(2)}, seats taken ${seats}`,
+    );
   }
   const median = [...rounds].sort((x, y) => x.ratio - y.ratio)[Math.floor(rounds.length / 2)]!;
   report.contention = { assignments: 1000, seats: 500, rounds, median };
@@ -74,28 +103,51 @@ async function growthRun(infra: Infra, report: Record<string, unknown>): Promise
   const runs: Record<number, Array<{ eventsPerSecond: number; cpuMicros: number }>> = {};
   for (let round = 1; round <= ROUNDS; round += 1) {
     for (const stored of STORED) {
-      const run = await runService(infra, { name: `growth_${stored}_${round}`, workers: 1, events: GROWTH_EVENTS, accounts: 200, storedEvents: stored, warmupEvents: 200 });
-      (runs[stored] ??= []).push({ eventsPerSecond: run.eventsPerSecond, cpuMicros: run.cpuMicrosPerEvent.workers + run.cpuMicrosPerEvent.postgres });
+      const run = await runService(infra, {
+        name: `growth_${stored}_${round}`,
+        workers: 1,
+        events: GROWTH_EVENTS,
+        accounts: 200,
+        storedEvents: stored,
+        warmupEvents: 200,
+      });
+      (runs[stored] ??= []).push({
+        eventsPerSecond: run.eventsPerSecond,
+        cpuMicros: run.cpuMicrosPerEvent.workers + run.cpuMicrosPerEvent.postgres,
+      });
     }
   }
   const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
   const growthRows = STORED.map((stored) => ({
     'events already stored': stored,
     'events applied+reported/s (median)': median(runs[stored]!.map((r) => r.eventsPerSecond)),
-    'rounds': runs[stored]!.map((r) => r.eventsPerSecond).join(', '),
+    rounds: runs[stored]!.map((r) => r.eventsPerSecond).join(', '),
     'worker+PostgreSQL CPU µs/event (median)': median(runs[stored]!.map((r) => r.cpuMicros)),
   }));
   const first = growthRows[0]!;
   const last = growthRows[growthRows.length - 1]!;
-  const change = (last['events applied+reported/s (median)'] - first['events applied+reported/s (median)']) / first['events applied+reported/s (median)'];
-  const cpuChange = (last['worker+PostgreSQL CPU µs/event (median)'] - first['worker+PostgreSQL CPU µs/event (median)']) / first['worker+PostgreSQL CPU µs/event (median)'];
+  const change =
+    (last['events applied+reported/s (median)'] - first['events applied+reported/s (median)']) /
+    first['events applied+reported/s (median)'];
+  const cpuChange =
+    (last['worker+PostgreSQL CPU µs/event (median)'] - first['worker+PostgreSQL CPU µs/event (median)']) /
+    first['worker+PostgreSQL CPU µs/event (median)'];
   report.growth = { rows: growthRows, runs, change, cpuChange };
-  console.log(`${table(growthRows)}\nthroughput change: ${(change * 100).toFixed(1)} % (target: no worse than -10 %); CPU per event change: ${(cpuChange * 100).toFixed(1)} %`);
+  console.log(
+    `${table(growthRows)}\nthroughput change: ${(change * 100).toFixed(1)} % (target: no worse than -10 %); CPU per event change: ${(cpuChange * 100).toFixed(1)} %`,
+  );
 }
 
 async function memoryRun(infra: Infra, report: Record<string, unknown>): Promise<void> {
   const metricsPort = await findFreePort();
-  const memory = await runService(infra, { name: 'memory', workers: 1, events: MEMORY_EVENTS, accounts: 1000, keepProcesses: true, workerEnv: { METRICS_PORT: String(metricsPort) } });
+  const memory = await runService(infra, {
+    name: 'memory',
+    workers: 1,
+    events: MEMORY_EVENTS,
+    accounts: 1000,
+    keepProcesses: true,
+    workerEnv: { METRICS_PORT: String(metricsPort) },
+  });
   const worker = await workerMemory(metricsPort);
   const redis = new Redis(infra.redisUrl);
   const info = await redis.info('memory');
@@ -105,15 +157,36 @@ async function memoryRun(infra: Infra, report: Record<string, unknown>): Promise
   const apiRss = rssMiB(memory.processes.api.child.pid);
   const workerRss = rssMiB(memory.processes.workers[0]!.child.pid);
   await memory.stop();
-  report.memory = { events: MEMORY_EVENTS, eventsPerSecond: memory.eventsPerSecond, redisUsedMiB: usedMiB, redisKeys: keys, apiRssMiB: apiRss, workerRssMiB: workerRss, worker };
-  console.log(table([{ 'events processed': MEMORY_EVENTS, 'Redis used MiB': usedMiB, 'Redis keys': keys, 'API RSS MiB': apiRss, 'worker RSS MiB': workerRss }]));
-  console.log(`worker memory (MiB): ${JSON.stringify(worker)} — RSS outside the JS heap is code, WebAssembly and native buffers`);
+  report.memory = {
+    events: MEMORY_EVENTS,
+    eventsPerSecond: memory.eventsPerSecond,
+    redisUsedMiB: usedMiB,
+    redisKeys: keys,
+    apiRssMiB: apiRss,
+    workerRssMiB: workerRss,
+    worker,
+  };
+  console.log(
+    table([
+      {
+        'events processed': MEMORY_EVENTS,
+        'Redis used MiB': usedMiB,
+        'Redis keys': keys,
+        'API RSS MiB': apiRss,
+        'worker RSS MiB': workerRss,
+      },
+    ]),
+  );
+  console.log(
+    `worker memory (MiB): ${JSON.stringify(worker)} — RSS outside the JS heap is code, WebAssembly and native buffers`,
+  );
 }
 
 /** What the worker's RSS is made of, from its own Prometheus metrics (prom-client's default process metrics). */
 async function workerMemory(port: number): Promise<Record<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const read = (name: string) => Math.round(Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20);
+  const read = (name: string) =>
+    Math.round(Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20);
   const rss = read('process_resident_memory_bytes');
   const heapTotal = read('nodejs_heap_size_total_bytes');
   const heapUsed = read('nodejs_heap_size_used_bytes');

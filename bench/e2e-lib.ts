@@ -3,7 +3,15 @@ import { readFileSync } from 'node:fs';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { cpuMsOf, cpuMsOfCommand, startApi, startMarketplaceProcess, startProcess, type Infra, type ManagedProcess } from './support';
+import {
+  cpuMsOf,
+  cpuMsOfCommand,
+  startApi,
+  startMarketplaceProcess,
+  startProcess,
+  type Infra,
+  type ManagedProcess,
+} from './support';
 
 const BASIC = { username: 'bench', password: 'bench-password' };
 const CLIENT = { id: 'bench-client', secret: 'bench-secret' };
@@ -64,7 +72,12 @@ async function seed(databaseUrl: string, origin: string, options: RunOptions): P
 export async function runService(infra: Infra, options: RunOptions): Promise<RunResult> {
   const databaseUrl = await infra.newDatabase(`bench_${options.name}`);
   const accountIds = Array.from({ length: options.accounts }, (_, i) => `acct-bench-${i}`);
-  const marketplace = await startMarketplaceProcess({ BENCH_EVENT: 'assign', BENCH_ACCOUNTS: accountIds.join(','), BENCH_CLIENT_ID: CLIENT.id, BENCH_CLIENT_SECRET: CLIENT.secret });
+  const marketplace = await startMarketplaceProcess({
+    BENCH_EVENT: 'assign',
+    BENCH_ACCOUNTS: accountIds.join(','),
+    BENCH_CLIENT_ID: CLIENT.id,
+    BENCH_CLIENT_SECRET: CLIENT.secret,
+  });
   await seed(databaseUrl, marketplace.origin, options);
   const env = {
     DATABASE_URL: databaseUrl,
@@ -83,7 +96,9 @@ export async function runService(infra: Infra, options: RunOptions): Promise<Run
     // e.g. BENCH_WORKER_NODE_ARGS=--max-old-space-size=96 to show the worker's heap stays bounded.
     ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean),
   ];
-  const workers: ManagedProcess[] = Array.from({ length: options.workers }, () => startProcess('workers/event-worker.ts', { ...env, ...options.workerEnv }, profile));
+  const workers: ManagedProcess[] = Array.from({ length: options.workers }, () =>
+    startProcess('workers/event-worker.ts', { ...env, ...options.workerEnv }, profile),
+  );
   const authorization = `Basic ${Buffer.from(`${BASIC.username}:${BASIC.password}`).toString('base64')}`;
   const send = async (prefix: string, count: number) => {
     let next = 0;
@@ -92,7 +107,9 @@ export async function runService(infra: Infra, options: RunOptions): Promise<Run
         const n = next++;
         const eventUrl = `${marketplace.origin}/api/integration/v1/events/${prefix}-${n}`;
         const ack = options.ackEarly ? '&ack=early' : '';
-        const res = await fetch(`${api.url}/appdirect/events?eventUrl=${encodeURIComponent(eventUrl)}${ack}`, { headers: { authorization, accept: 'application/json' } });
+        const res = await fetch(`${api.url}/appdirect/events?eventUrl=${encodeURIComponent(eventUrl)}${ack}`, {
+          headers: { authorization, accept: 'application/json' },
+        });
         if (res.status !== 202) throw new Error(`notification ${prefix}-${n} answered ${res.status}`);
         await res.arrayBuffer();
       }
@@ -152,14 +169,28 @@ export async function rawBullmq(redisUrl: string, workers: number, events: numbe
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const prefix = `{raw-${workers}}`;
   const queue = new Queue('noop', { connection, prefix });
-  const consumers = Array.from({ length: workers }, () => new Worker('noop', async () => undefined, { connection: new Redis(redisUrl, { maxRetriesPerRequest: null }), prefix, concurrency: 8 }));
+  const consumers = Array.from(
+    { length: workers },
+    () =>
+      new Worker('noop', async () => undefined, {
+        connection: new Redis(redisUrl, { maxRetriesPerRequest: null }),
+        prefix,
+        concurrency: 8,
+      }),
+  );
   const started = Date.now();
   let done = 0;
   const finished = new Promise<void>((resolve) => {
     for (const worker of consumers) worker.on('completed', () => (++done >= events ? resolve() : undefined));
   });
   for (let i = 0; i < events; i += 100) {
-    await queue.addBulk(Array.from({ length: Math.min(100, events - i) }, (_, k) => ({ name: 'noop', data: { token: `t-${i + k}` }, opts: { removeOnComplete: true } })));
+    await queue.addBulk(
+      Array.from({ length: Math.min(100, events - i) }, (_, k) => ({
+        name: 'noop',
+        data: { token: `t-${i + k}` },
+        opts: { removeOnComplete: true },
+      })),
+    );
   }
   await finished;
   const perSecond = events / ((Date.now() - started) / 1000);

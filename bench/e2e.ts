@@ -26,19 +26,39 @@ async function main(): Promise<void> {
   const rows: Array<Record<string, string | number>> = [];
   const results: Record<string, unknown> = {};
   try {
-    console.log(`e2e: ${EVENTS} USER_ASSIGNMENT events over ${ACCOUNTS} accounts, ${SENDERS} concurrent senders, worker concurrency 8, ${WARMUP_EVENTS} warm-up events per run, ${ROUNDS} rounds, ack=${ACK_EARLY ? 'early' : 'after-fetch'}`);
+    console.log(
+      `e2e: ${EVENTS} USER_ASSIGNMENT events over ${ACCOUNTS} accounts, ${SENDERS} concurrent senders, worker concurrency 8, ${WARMUP_EVENTS} warm-up events per run, ${ROUNDS} rounds, ack=${ACK_EARLY ? 'early' : 'after-fetch'}`,
+    );
     for (const workers of WORKER_COUNTS) {
       // Several rounds per worker count; the round with the median ratio is reported (the machine is shared).
       const rounds = [];
       for (let round = 1; round <= ROUNDS; round += 1) {
         const bareCpu = await bareRequestCpuMicros();
         const raw = await rawBullmq(infra.redisUrl, workers, EVENTS);
-        const ours = await runService(infra, { name: `e2e_${workers}_${round}`, workers, events: EVENTS, accounts: ACCOUNTS, senders: SENDERS, warmupEvents: WARMUP_EVENTS, ackEarly: ACK_EARLY });
+        const ours = await runService(infra, {
+          name: `e2e_${workers}_${round}`,
+          workers,
+          events: EVENTS,
+          accounts: ACCOUNTS,
+          senders: SENDERS,
+          warmupEvents: WARMUP_EVENTS,
+          ackEarly: ACK_EARLY,
+        });
         // CPU of every process the event touches, except the fake marketplace (AppDirect's side), in bare requests.
         const { api, workers: workerCpu, postgres, redis } = ours.cpuMicrosPerEvent;
         const cpuInBareRequests = (api + workerCpu + postgres + redis) / bareCpu;
-        rounds.push({ rawBullmqPerSecond: raw, eventsPerSecond: ours.eventsPerSecond, notificationsPerSecond: ours.notificationsPerSecond, ratio: ours.eventsPerSecond / raw, cpuMicrosPerEvent: ours.cpuMicrosPerEvent, bareRequestCpuMicros: bareCpu, cpuInBareRequests });
-        console.log(`  ${workers} worker(s), round ${round}: ${ours.eventsPerSecond} events/s, raw ${raw} jobs/s, ratio ${(ours.eventsPerSecond / raw).toFixed(3)}, CPU/event ${cpuInBareRequests.toFixed(1)}x a bare request (${bareCpu} µs)`);
+        rounds.push({
+          rawBullmqPerSecond: raw,
+          eventsPerSecond: ours.eventsPerSecond,
+          notificationsPerSecond: ours.notificationsPerSecond,
+          ratio: ours.eventsPerSecond / raw,
+          cpuMicrosPerEvent: ours.cpuMicrosPerEvent,
+          bareRequestCpuMicros: bareCpu,
+          cpuInBareRequests,
+        });
+        console.log(
+          `  ${workers} worker(s), round ${round}: ${ours.eventsPerSecond} events/s, raw ${raw} jobs/s, ratio ${(ours.eventsPerSecond / raw).toFixed(3)}, CPU/event ${cpuInBareRequests.toFixed(1)}x a bare request (${bareCpu} µs)`,
+        );
       }
       const median = [...rounds].sort((x, y) => x.ratio - y.ratio)[Math.floor(rounds.length / 2)]!;
       results[`workers_${workers}`] = { median, rounds };
@@ -58,8 +78,12 @@ async function main(): Promise<void> {
         'CPU/event in bare requests': median.cpuInBareRequests.toFixed(1),
       });
     }
-    console.log(`\n${table(rows)}\n(median round of ${ROUNDS}; targets: ratio >= 0.10, CPU/event (API + workers + PostgreSQL + Redis) <= 30 bare requests)`);
-    console.log(`wrote ${saveResult(ACK_EARLY ? 'e2e-ack-early' : 'e2e', { ackEarly: ACK_EARLY, events: EVENTS, accounts: ACCOUNTS, senders: SENDERS, rounds: ROUNDS, results })}`);
+    console.log(
+      `\n${table(rows)}\n(median round of ${ROUNDS}; targets: ratio >= 0.10, CPU/event (API + workers + PostgreSQL + Redis) <= 30 bare requests)`,
+    );
+    console.log(
+      `wrote ${saveResult(ACK_EARLY ? 'e2e-ack-early' : 'e2e', { ackEarly: ACK_EARLY, events: EVENTS, accounts: ACCOUNTS, senders: SENDERS, rounds: ROUNDS, results })}`,
+    );
   } finally {
     await infra.stop();
   }

@@ -12,11 +12,20 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 export const CONSUMER = { key: 'bench-key', secret: 'bench-secret' };
 
-const signer = new OAuth({ consumer: CONSUMER, signature_method: 'HMAC-SHA1', hash_function: (base, key) => createHmac('sha1', key).update(base).digest('base64') });
+const signer = new OAuth({
+  consumer: CONSUMER,
+  signature_method: 'HMAC-SHA1',
+  hash_function: (base, key) => createHmac('sha1', key).update(base).digest('base64'),
+});
 
 export type Ack = 'after-fetch' | 'early';
 
-function signedRequest(serviceOrigin: string, marketplaceOrigin: string, n: number, ack: Ack): { path: string; headers: Record<string, string> } {
+function signedRequest(
+  serviceOrigin: string,
+  marketplaceOrigin: string,
+  n: number,
+  ack: Ack,
+): { path: string; headers: Record<string, string> } {
   const eventUrl = `${marketplaceOrigin}/api/integration/v1/events/bench-${process.pid}-${ack}-${n}`;
   const data: Record<string, string> = ack === 'early' ? { eventUrl, ack } : { eventUrl };
   const path = `/appdirect/events?${new URLSearchParams(data).toString()}`;
@@ -27,7 +36,13 @@ function signedRequest(serviceOrigin: string, marketplaceOrigin: string, n: numb
 /** Shared by every load run, so each notification of the whole benchmark is for a new event (no repeats). */
 let counter = 0;
 
-export async function load(origin: string, marketplaceOrigin: string, pid: number | undefined, ack: Ack = 'after-fetch', durationS = DURATION_S) {
+export async function load(
+  origin: string,
+  marketplaceOrigin: string,
+  pid: number | undefined,
+  ack: Ack = 'after-fetch',
+  durationS = DURATION_S,
+) {
   const cpuBefore = cpuMsOf(pid);
   const result = await autocannon({
     url: origin,
@@ -56,13 +71,17 @@ export async function load(origin: string, marketplaceOrigin: string, pid: numbe
   };
 }
 
-
 /** The bare Express handler (bench/bare-server.ts) in a process of its own. */
 export async function startBareServer(): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
   const port = await findFreePort();
   const bare = startProcess('bench/bare-server.ts', { PORT: String(port) });
   const url = `http://127.0.0.1:${port}`;
-  while ((await fetch(`${url}/status`).then((r) => r.status).catch(() => 0)) !== 200) await new Promise((r) => setTimeout(r, 100));
+  while (
+    (await fetch(`${url}/status`)
+      .then((r) => r.status)
+      .catch(() => 0)) !== 200
+  )
+    await new Promise((r) => setTimeout(r, 100));
   return { url, pid: bare.child.pid, stop: () => bare.stop() };
 }
 

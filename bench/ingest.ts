@@ -16,7 +16,10 @@ const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
 const ONLY = process.env.BENCH_ACK;
 async function main(): Promise<void> {
   const infra = await startInfra();
-  const marketplace = await startMarketplaceProcess({ BENCH_CONSUMER_KEY: CONSUMER.key, BENCH_CONSUMER_SECRET: CONSUMER.secret });
+  const marketplace = await startMarketplaceProcess({
+    BENCH_CONSUMER_KEY: CONSUMER.key,
+    BENCH_CONSUMER_SECRET: CONSUMER.secret,
+  });
   const databaseUrl = await infra.newDatabase('bench_ingest');
   const api = await startApi({
     DATABASE_URL: databaseUrl,
@@ -28,11 +31,23 @@ async function main(): Promise<void> {
   const bare = await startBareServer();
   const bareUrl = bare.url;
   try {
-    console.log(`ingest: ${WARMUP_S} s warm-up, then ${ROUNDS} rounds of ${DURATION_S} s per target, ${CONNECTIONS} connections`);
+    console.log(
+      `ingest: ${WARMUP_S} s warm-up, then ${ROUNDS} rounds of ${DURATION_S} s per target, ${CONNECTIONS} connections`,
+    );
     const skipped = { requestsPerSecond: 0, p50: 0, p95: 0, p99: 0, non2xx: 0, errors: 0, cpuMicrosPerRequest: 0 };
     type Load = typeof skipped;
-    const rounds: Array<{ bare: Load; service: Load; serviceAckEarly: Load; ratio: number; ratioAckEarly: number }> = [];
-    const row = (target: string, r: Load) => ({ target, 'req/s': r.requestsPerSecond, 'p50 ms': r.p50, 'p97.5 ms': r.p95, 'p99 ms': r.p99, 'non-2xx': r.non2xx, errors: r.errors, 'CPU µs/req': r.cpuMicrosPerRequest });
+    const rounds: Array<{ bare: Load; service: Load; serviceAckEarly: Load; ratio: number; ratioAckEarly: number }> =
+      [];
+    const row = (target: string, r: Load) => ({
+      target,
+      'req/s': r.requestsPerSecond,
+      'p50 ms': r.p50,
+      'p97.5 ms': r.p95,
+      'p99 ms': r.p99,
+      'non-2xx': r.non2xx,
+      errors: r.errors,
+      'CPU µs/req': r.cpuMicrosPerRequest,
+    });
     if (WARMUP_S > 0) {
       await load(bareUrl, marketplace.origin, bare.pid, 'after-fetch', WARMUP_S);
       if (ONLY !== 'early') await load(api.url, marketplace.origin, api.child.pid, 'after-fetch', WARMUP_S);
@@ -42,11 +57,14 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round += 1) {
       const bareResult = await load(bareUrl, marketplace.origin, bare.pid);
       const serviceResult = ONLY === 'early' ? skipped : await load(api.url, marketplace.origin, api.child.pid);
-      const earlyResult = ONLY === 'after-fetch' ? skipped : await load(api.url, marketplace.origin, api.child.pid, 'early');
+      const earlyResult =
+        ONLY === 'after-fetch' ? skipped : await load(api.url, marketplace.origin, api.child.pid, 'early');
       const ratio = serviceResult.requestsPerSecond / bareResult.requestsPerSecond;
       const ratioAckEarly = earlyResult.requestsPerSecond / bareResult.requestsPerSecond;
       rounds.push({ bare: bareResult, service: serviceResult, serviceAckEarly: earlyResult, ratio, ratioAckEarly });
-      console.log(`\nround ${round}\n${table([row('bare Express 200', bareResult), row('service, ack=after-fetch (default)', serviceResult), row('service, ack=early', earlyResult)])}`);
+      console.log(
+        `\nround ${round}\n${table([row('bare Express 200', bareResult), row('service, ack=after-fetch (default)', serviceResult), row('service, ack=early', earlyResult)])}`,
+      );
       console.log(`ratio, ack=after-fetch: ${ratio.toFixed(2)}x; ack=early: ${ratioAckEarly.toFixed(2)}x`);
     }
     const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
@@ -56,7 +74,9 @@ async function main(): Promise<void> {
       `\nmedian of ${ROUNDS} rounds: ack=after-fetch ${ratio.toFixed(2)}x the bare handler (rounds ${rounds.map((r) => r.ratio.toFixed(2)).join(', ')}); ` +
         `ack=early ${ratioAckEarly.toFixed(2)}x (rounds ${rounds.map((r) => r.ratioAckEarly.toFixed(2)).join(', ')}). Target >= 0.25x, p99 <= 250 ms.`,
     );
-    console.log(`wrote ${saveResult('ingest', { durationSeconds: DURATION_S, connections: CONNECTIONS, rounds, ratio, ratioAckEarly })}`);
+    console.log(
+      `wrote ${saveResult('ingest', { durationSeconds: DURATION_S, connections: CONNECTIONS, rounds, ratio, ratioAckEarly })}`,
+    );
   } finally {
     await bare.stop();
     await api.stop();

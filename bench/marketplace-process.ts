@@ -9,20 +9,30 @@ async function main(): Promise<void> {
   const kind = process.env.BENCH_EVENT ?? 'order';
   const accounts = (process.env.BENCH_ACCOUNTS ?? '').split(',').filter(Boolean);
   const marketplace = await new FakeMarketplace({
-    consumer: process.env.BENCH_CONSUMER_KEY ? { key: process.env.BENCH_CONSUMER_KEY, secret: process.env.BENCH_CONSUMER_SECRET ?? '' } : undefined,
-    client: process.env.BENCH_CLIENT_ID ? { id: process.env.BENCH_CLIENT_ID, secret: process.env.BENCH_CLIENT_SECRET ?? '' } : undefined,
+    consumer: process.env.BENCH_CONSUMER_KEY
+      ? { key: process.env.BENCH_CONSUMER_KEY, secret: process.env.BENCH_CONSUMER_SECRET ?? '' }
+      : undefined,
+    client: process.env.BENCH_CLIENT_ID
+      ? { id: process.env.BENCH_CLIENT_ID, secret: process.env.BENCH_CLIENT_SECRET ?? '' }
+      : undefined,
     fallbackEvent: (token) => {
       if (kind === 'assign' && accounts.length > 0) {
         const n = Number(token.split('-').pop() ?? 0);
         return {
           type: 'USER_ASSIGNMENT',
-          payload: { account: { accountIdentifier: accounts[n % accounts.length] }, user: { uuid: `u-${token}`, email: `${token}@bench.example` } },
+          payload: {
+            account: { accountIdentifier: accounts[n % accounts.length] },
+            user: { uuid: `u-${token}`, email: `${token}@bench.example` },
+          },
         };
       }
       return {
         type: 'SUBSCRIPTION_ORDER',
         creator: { uuid: `u-${token}`, email: `${token}@bench.example` },
-        payload: { company: { uuid: `c-${token}`, name: 'Bench Inc' }, order: { editionCode: 'PRO', items: [{ unit: 'USER', quantity: 100000 }] } },
+        payload: {
+          company: { uuid: `c-${token}`, name: 'Bench Inc' },
+          order: { editionCode: 'PRO', items: [{ unit: 'USER', quantity: 100000 }] },
+        },
       };
     },
   }).start(Number(process.env.PORT ?? 0));

@@ -42,9 +42,15 @@ async function insertEvents(client: pg.Client, first: number, last: number, ago:
 async function seedRecent(client: pg.Client): Promise<void> {
   // Event i of the last 7 days finished i * (1 day / PER_DAY) ago: seq 1 is the newest (and owes the most).
   await insertEvents(client, 1, RECENT, `make_interval(secs => i * ${86_400 / PER_DAY})`);
-  await client.query(`UPDATE result_deliveries SET status = 'pending', "deliveredAt" = NULL, attempts = 2 WHERE "eventSeq" BETWEEN 1 AND 20`);
-  await client.query(`UPDATE result_deliveries SET status = 'failed', "deliveredAt" = NULL, attempts = 140 WHERE "eventSeq" BETWEEN 21 AND 40`);
-  await client.query(`UPDATE hook_calls SET done = false, "doneAt" = NULL WHERE id IN (SELECT id FROM hook_calls ORDER BY id LIMIT 10)`);
+  await client.query(
+    `UPDATE result_deliveries SET status = 'pending', "deliveredAt" = NULL, attempts = 2 WHERE "eventSeq" BETWEEN 1 AND 20`,
+  );
+  await client.query(
+    `UPDATE result_deliveries SET status = 'failed', "deliveredAt" = NULL, attempts = 140 WHERE "eventSeq" BETWEEN 21 AND 40`,
+  );
+  await client.query(
+    `UPDATE hook_calls SET done = false, "doneAt" = NULL WHERE id IN (SELECT id FROM hook_calls ORDER BY id LIMIT 10)`,
+  );
   await client.query(`
     INSERT INTO events (seq, token, "eventUrl", "marketplaceBaseUrl", status, "receivedAt", "updatedAt")
     SELECT ${RECENT} + i, 'waiting-' || i, 'https://m.example/api/integration/v1/events/waiting-' || i, 'https://m.example', 'queued', now() - make_interval(secs => i), now()
@@ -53,10 +59,18 @@ async function seedRecent(client: pg.Client): Promise<void> {
 
 /** Older events, finished between 8 and 400 days ago: outside both windows. */
 async function seedOlder(client: pg.Client, from: number, to: number): Promise<void> {
-  await insertEvents(client, RECENT + 50 + from, RECENT + 50 + to, `interval '8 days' + make_interval(secs => (i % 34560000))`);
+  await insertEvents(
+    client,
+    RECENT + 50 + from,
+    RECENT + 50 + to,
+    `interval '8 days' + make_interval(secs => (i % 34560000))`,
+  );
 }
 
-async function timeOverview(prisma: ReturnType<typeof createPrisma>, window: OverviewWindow): Promise<{ p50: number; p95: number }> {
+async function timeOverview(
+  prisma: ReturnType<typeof createPrisma>,
+  window: OverviewWindow,
+): Promise<{ p50: number; p95: number }> {
   const times: number[] = [];
   for (let i = 0; i < RUNS + 3; i += 1) {
     const started = performance.now();
@@ -70,7 +84,10 @@ async function timeOverview(prisma: ReturnType<typeof createPrisma>, window: Ove
 async function explainAll(client: pg.Client, window: OverviewWindow): Promise<string> {
   const sections: string[] = [];
   for (const [name, statement] of Object.entries(overviewStatements(window, Date.now()))) {
-    const plan = await client.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${statement.text}`, statement.values as unknown[]);
+    const plan = await client.query(
+      `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${statement.text}`,
+      statement.values as unknown[],
+    );
     sections.push(`-- ${name} (${window})\n${plan.rows.map((r) => r['QUERY PLAN'] as string).join('\n')}`);
   }
   return sections.join('\n\n');
@@ -102,9 +119,17 @@ async function main(): Promise<void> {
       const count = Number((await client.query('SELECT count(*) AS n FROM events')).rows[0].n);
       for (const window of ['24h', '7d'] as const) {
         const { p50, p95 } = await timeOverview(prisma, window);
-        rows.push({ 'stored events': count, window, 'in window': window === '24h' ? PER_DAY : RECENT, 'p50 ms': p50.toFixed(1), 'p95 ms': p95.toFixed(1), 'seed s': seedSeconds.toFixed(0) });
+        rows.push({
+          'stored events': count,
+          window,
+          'in window': window === '24h' ? PER_DAY : RECENT,
+          'p50 ms': p50.toFixed(1),
+          'p95 ms': p95.toFixed(1),
+          'seed s': seedSeconds.toFixed(0),
+        });
       }
-      if (size === SIZES[SIZES.length - 1]) explained = `${await explainAll(client, '24h')}\n\n${await explainAll(client, '7d')}`;
+      if (size === SIZES[SIZES.length - 1])
+        explained = `${await explainAll(client, '24h')}\n\n${await explainAll(client, '7d')}`;
     }
     await prisma.$disconnect();
     await client.end();

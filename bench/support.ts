@@ -41,7 +41,11 @@ export async function startInfra(): Promise<Infra> {
       await admin.query(`CREATE DATABASE ${name}`);
       await admin.end();
       const url = postgres.url.replace(/\/postgres$/, `/${name}`);
-      const migrate = spawnSync('npm', ['run', '--silent', 'db:migrate'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8' });
+      const migrate = spawnSync('npm', ['run', '--silent', 'db:migrate'], {
+        cwd: ROOT,
+        env: { ...process.env, DATABASE_URL: url },
+        encoding: 'utf8',
+      });
       if (migrate.status !== 0) throw new Error(`migration failed: ${migrate.stderr}`);
       return url;
     },
@@ -69,12 +73,19 @@ export function startProcess(file: string, env: NodeJS.ProcessEnv, nodeArgs: str
 export async function startApi(env: NodeJS.ProcessEnv): Promise<ManagedProcess & { url: string }> {
   const port = await findFreePort();
   // BENCH_PROFILE_DIR=/tmp/prof writes a CPU profile of the API (open it in Chrome DevTools).
-  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const profile = process.env.BENCH_PROFILE_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+    : [];
   const api = startProcess('src/http/server.ts', { ...env, PORT: String(port) }, profile);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if ((await fetch(`${url}/status`).then((r) => r.status).catch(() => 0)) === 200) break;
+    if (
+      (await fetch(`${url}/status`)
+        .then((r) => r.status)
+        .catch(() => 0)) === 200
+    )
+      break;
     if (Date.now() > deadline) throw new Error('API did not become healthy');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -120,13 +131,21 @@ export function cpuMsOfCommand(comm: string): number {
 }
 
 export function machine(): { cpus: number; cpuModel: string; memoryGiB: number; node: string } {
-  return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
 }
 
 export function saveResult(name: string, data: unknown): string {
   mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
   const file = path.join(ROOT, 'bench', 'results', `${name}.json`);
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), machine: machine(), ...(data as object) }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify({ at: new Date().toISOString(), machine: machine(), ...(data as object) }, null, 2),
+  );
   return file;
 }
 
@@ -134,11 +153,17 @@ export function table(rows: Array<Record<string, string | number>>): string {
   const headers = Object.keys(rows[0] ?? {});
   const widths = headers.map((h) => Math.max(h.length, ...rows.map((r) => String(r[h]).length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(headers.map((h) => String(r[h]))))].join('\n');
+  return [
+    line(headers),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map((r) => line(headers.map((h) => String(r[h])))),
+  ].join('\n');
 }
 
 /** The fake marketplace as its own process; `results()` is how many distinct results it has received. */
-export async function startMarketplaceProcess(env: NodeJS.ProcessEnv): Promise<{ origin: string; pid: number | undefined; results(): number; stop(): Promise<void> }> {
+export async function startMarketplaceProcess(
+  env: NodeJS.ProcessEnv,
+): Promise<{ origin: string; pid: number | undefined; results(): number; stop(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/marketplace-process.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...env },

@@ -10,7 +10,12 @@ import { existsSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { platformPackage, reachableByOthers, reachableCopyOfBinaries, runningAsRoot } from '../src/runtime/postgres-reach';
+import {
+  platformPackage,
+  reachableByOthers,
+  reachableCopyOfBinaries,
+  runningAsRoot,
+} from '../src/runtime/postgres-reach';
 
 /**
  * As root the server runs as the `postgres` user; when it cannot reach the binaries inside node_modules
@@ -23,7 +28,8 @@ function useReachableBinaries(): void {
   const copy = reachableCopyOfBinaries(pkg);
   const entry = pathToFileURL(path.join(copy, 'dist', 'index.js')).href;
   registerHooks({
-    resolve: (specifier, context, next) => (specifier === pkg.name ? { url: entry, shortCircuit: true } : next(specifier, context)),
+    resolve: (specifier, context, next) =>
+      specifier === pkg.name ? { url: entry, shortCircuit: true } : next(specifier, context),
   });
   process.stderr.write(`embedded PostgreSQL: ${pkg.dir} is private to root; running the binaries from ${copy}\n`);
 }
@@ -54,6 +60,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`embedded PostgreSQL failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `embedded PostgreSQL failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

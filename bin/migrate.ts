@@ -30,11 +30,15 @@ async function main(): Promise<number> {
         console.log('The migrations produce exactly schema.prisma.');
         return 0;
       }
-      console.error(`schema.prisma differs from the migrations; run \`npm run db:migration:create -- <name>\`:\n${sql}`);
+      console.error(
+        `schema.prisma differs from the migrations; run \`npm run db:migration:create -- <name>\`:\n${sql}`,
+      );
       return 1;
     }
     const applied = await applyMigrations(databaseUrl);
-    console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'Database is up to date.');
+    console.log(
+      applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'Database is up to date.',
+    );
     return 0;
   } finally {
     await embedded?.stop();

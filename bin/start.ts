@@ -63,10 +63,12 @@ class Supervisor {
   async stopAll(prefix: string, graceMs: number): Promise<void> {
     this.stopping = true;
     await Promise.all(
-      this.managed.filter((m) => m.name.startsWith(prefix) && m.child).map(async (m) => {
-        const clean = await stopChild(m.child!, graceMs);
-        if (!clean) this.logger.warn({ process: m.name }, `did not stop within ${graceMs} ms; killed`);
-      }),
+      this.managed
+        .filter((m) => m.name.startsWith(prefix) && m.child)
+        .map(async (m) => {
+          const clean = await stopChild(m.child!, graceMs);
+          if (!clean) this.logger.warn({ process: m.name }, `did not stop within ${graceMs} ms; killed`);
+        }),
     );
   }
 }
@@ -114,7 +116,10 @@ async function main(): Promise<void> {
 
   try {
     const applied = await applyMigrations((config.databaseUrl && config.migrationDatabaseUrl) || databaseUrl);
-    logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : 'database schema is up to date');
+    logger.info(
+      { applied },
+      applied.length ? `applied ${applied.length} migration(s)` : 'database schema is up to date',
+    );
   } catch (error) {
     await stopServices();
     throw error;

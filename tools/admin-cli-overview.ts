@@ -10,7 +10,13 @@ type Table = (rows: Array<Record<string, unknown>>, columns: string[]) => string
 const age = (seconds: number | null) => {
   if (seconds === null) return '-';
   const s = Math.round(seconds);
-  return s < 60 ? `${s} s` : s < 3600 ? `${Math.floor(s / 60)} min` : s < 86_400 ? `${(s / 3600).toFixed(1)} h` : `${(s / 86_400).toFixed(1)} d`;
+  return s < 60
+    ? `${s} s`
+    : s < 3600
+      ? `${Math.floor(s / 60)} min`
+      : s < 86_400
+        ? `${(s / 3600).toFixed(1)} h`
+        : `${(s / 86_400).toFixed(1)} d`;
 };
 
 /** One character per interval: how many events finished, on a scale of the window's busiest interval. */
@@ -24,15 +30,30 @@ export function formatOverview(answer: Record<string, unknown>, table: Table): s
   const o = answer as unknown as Overview;
   const { failedEvents, undeliveredResults: results, hookCalls } = o.needsAction;
   const actions = [
-    ...Object.entries(failedEvents.byCode).map(([code, n]) => `${n} event(s) failed with ${code} (events list --status failed --error-code ${code})`),
+    ...Object.entries(failedEvents.byCode).map(
+      ([code, n]) => `${n} event(s) failed with ${code} (events list --status failed --error-code ${code})`,
+    ),
     ...(results.failed ? [`${results.failed} result(s) AppDirect has not received: delivery failed for good`] : []),
-    ...(results.retrying ? [`${results.retrying} result(s) being retried after a failed POST (oldest owed ${age(results.oldestPendingAgeSeconds)})`] : []),
+    ...(results.retrying
+      ? [
+          `${results.retrying} result(s) being retried after a failed POST (oldest owed ${age(results.oldestPendingAgeSeconds)})`,
+        ]
+      : []),
     ...(hookCalls.failing ? [`${hookCalls.failing} provisioning-hook call(s) failing`] : []),
     ...(o.workers.some((w) => w.state === 'alive') ? [] : ['no worker is running']),
-    ...o.workers.filter((w) => w.state === 'missing').map((w) => `worker ${w.workerId} missing (last heartbeat ${age(w.lastSeenSecondsAgo)} ago)`),
+    ...o.workers
+      .filter((w) => w.state === 'missing')
+      .map((w) => `worker ${w.workerId} missing (last heartbeat ${age(w.lastSeenSecondsAgo)} ago)`),
   ];
   const { now, finishedInWindow } = o.statusCounts;
-  const finished = o.series.map((b) => b.succeeded + b.cancelled + Object.values(b.business).concat(Object.values(b.failed)).reduce((x, y) => x + y, 0));
+  const finished = o.series.map(
+    (b) =>
+      b.succeeded +
+      b.cancelled +
+      Object.values(b.business)
+        .concat(Object.values(b.failed))
+        .reduce((x, y) => x + y, 0),
+  );
   const codes = { ...o.totals.business, ...o.totals.failed };
   return [
     `overview, last ${o.window} (${o.from} – ${o.to})`,
@@ -42,7 +63,11 @@ export function formatOverview(answer: Record<string, unknown>, table: Table): s
     `now: received ${now.received}, queued ${now.queued}, processing ${now.processing}; ` +
       `oldest waiting: ${o.oldestWaiting ? `${o.oldestWaiting.token} (${o.oldestWaiting.status}, ${age(o.oldestWaiting.ageSeconds)})` : 'none'}`,
     `finished in ${o.window}: succeeded ${finishedInWindow.succeeded}, failed ${finishedInWindow.failed}, cancelled ${finishedInWindow.cancelled}` +
-      (Object.keys(codes).length ? ` (${Object.entries(codes).map(([c, n]) => `${c} ${n}`).join(', ')})` : ''),
+      (Object.keys(codes).length
+        ? ` (${Object.entries(codes)
+            .map(([c, n]) => `${c} ${n}`)
+            .join(', ')})`
+        : ''),
     `receipt to result: median ${o.totals.p50Seconds ?? '-'} s, p95 ${o.totals.p95Seconds ?? '-'} s; results not delivered: ${results.pending + results.failed}`,
     `events per ${o.bucketSeconds / 60} min: |${sparkline(finished)}|`,
     '',
@@ -51,14 +76,19 @@ export function formatOverview(answer: Record<string, unknown>, table: Table): s
       o.workers.map((w) => ({
         ...w,
         lastSeen: `${age(w.lastSeenSecondsAgo)} ago`,
-        runs: Object.entries(w.queues).map(([q, a]) => `${q} ${a.running}/${a.concurrency}`).join(' '),
+        runs: Object.entries(w.queues)
+          .map(([q, a]) => `${q} ${a.running}/${a.concurrency}`)
+          .join(' '),
       })),
       ['workerId', 'state', 'lastSeen', 'runs', 'version'],
     ),
     '',
     'queues',
     o.queues
-      ? table(Object.entries(o.queues).map(([queue, c]) => ({ queue, ...c })), ['queue', 'waiting', 'active', 'delayed', 'failed'])
+      ? table(
+          Object.entries(o.queues).map(([queue, c]) => ({ queue, ...c })),
+          ['queue', 'waiting', 'active', 'delayed', 'failed'],
+        )
       : '(Redis did not answer)',
   ].join('\n');
 }

@@ -71,33 +71,67 @@ Not a terminal: pass --yes to confirm.`);
   }
 }
 
-const FILTER_FLAGS = { status: 'status', type: 'type', account: 'accountIdentifier', company: 'companyUuid', 'error-code': 'errorCode', from: 'from', to: 'to' } as const;
+const FILTER_FLAGS = {
+  status: 'status',
+  type: 'type',
+  account: 'accountIdentifier',
+  company: 'companyUuid',
+  'error-code': 'errorCode',
+  from: 'from',
+  to: 'to',
+} as const;
 
-async function call(options: Options, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+async function call(
+  options: Options,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   let response: Response;
   try {
     response = await fetch(`${options.url.replace(/\/$/, '')}/admin/api${path}`, {
       method,
-      headers: { authorization: `Bearer ${options.token}`, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${options.token}`,
+        accept: 'application/json',
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
   } catch (error) {
-    throw new CliError(`cannot reach ${options.url}: ${(error as Error).message}`, 'CONNECTION_FAILED', 'Check --url / ADMIN_URL and that the API runs.');
+    throw new CliError(
+      `cannot reach ${options.url}: ${(error as Error).message}`,
+      'CONNECTION_FAILED',
+      'Check --url / ADMIN_URL and that the API runs.',
+    );
   }
   const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
   if (response.status >= 400) {
     const code = String(json.code ?? response.status);
-    throw new CliError(`${code}: ${json.message ?? response.statusText}${json.action ? `\n  ${json.action}` : ''}`, code, String(json.action ?? ''));
+    throw new CliError(
+      `${code}: ${json.message ?? response.statusText}${json.action ? `\n  ${json.action}` : ''}`,
+      code,
+      String(json.action ?? ''),
+    );
   }
   return { status: response.status, json };
 }
 
 function table(rows: Array<Record<string, unknown>>, columns: string[]): string {
   if (rows.length === 0) return '(none)';
-  const text = (v: unknown) => (v === null || v === undefined ? '' : v instanceof Object ? JSON.stringify(v) : String(v));
+  const text = (v: unknown) =>
+    v === null || v === undefined ? '' : v instanceof Object ? JSON.stringify(v) : String(v);
   const widths = columns.map((c) => Math.min(48, Math.max(c.length, ...rows.map((r) => text(r[c]).length))));
-  const line = (cells: string[]) => cells.map((c, i) => c.slice(0, widths[i]).padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(columns.map((c) => text(r[c]))))].join('\n');
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.slice(0, widths[i]).padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(columns),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map((r) => line(columns.map((c) => text(r[c])))),
+  ].join('\n');
 }
 
 function progressBar(done: number, total: number): string {
@@ -108,7 +142,8 @@ function progressBar(done: number, total: number): string {
 
 function filtersOf(values: Record<string, string | boolean | undefined>): Record<string, string> {
   const filter: Record<string, string> = {};
-  for (const [flag, field] of Object.entries(FILTER_FLAGS)) if (typeof values[flag] === 'string') filter[field] = values[flag] as string;
+  for (const [flag, field] of Object.entries(FILTER_FLAGS))
+    if (typeof values[flag] === 'string') filter[field] = values[flag] as string;
   return filter;
 }
 
@@ -161,8 +196,17 @@ async function main(argv: string[]): Promise<void> {
   const rawToken = values.token ?? process.env.ADMIN_TOKEN ?? '';
   const first = rawToken.split(',')[0]?.trim() ?? '';
   const token = first.includes(':') ? first.slice(first.indexOf(':') + 1) : first;
-  if (!token) throw new CliError('no admin token: pass --token or set ADMIN_TOKEN', 'ADMIN_TOKEN_MISSING', 'Pass --token or set ADMIN_TOKEN.', 2);
-  const options: Options = { url: values.url ?? process.env.ADMIN_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`, token };
+  if (!token)
+    throw new CliError(
+      'no admin token: pass --token or set ADMIN_TOKEN',
+      'ADMIN_TOKEN_MISSING',
+      'Pass --token or set ADMIN_TOKEN.',
+      2,
+    );
+  const options: Options = {
+    url: values.url ?? process.env.ADMIN_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`,
+    token,
+  };
   const filter = filtersOf(values);
 
   if (noun === 'overview') {
@@ -178,25 +222,58 @@ async function main(argv: string[]): Promise<void> {
     const rows: Array<Record<string, unknown>> = [];
     do {
       const query = new URLSearchParams({ ...filter, limit, ...(cursor ? { cursor } : {}) });
-      const page = (await call(options, 'GET', `/events?${query}`)).json as { items: Array<Record<string, unknown>>; nextCursor: string | null };
+      const page = (await call(options, 'GET', `/events?${query}`)).json as {
+        items: Array<Record<string, unknown>>;
+        nextCursor: string | null;
+      };
       rows.push(...page.items);
       cursor = values.all ? page.nextCursor : null;
     } while (cursor);
-    output(json, { items: rows }, () => table(rows, ['receivedAt', 'status', 'type', 'errorCode', 'accountIdentifier', 'companyName', 'attempts', 'token']));
+    output(json, { items: rows }, () =>
+      table(rows, [
+        'receivedAt',
+        'status',
+        'type',
+        'errorCode',
+        'accountIdentifier',
+        'companyName',
+        'attempts',
+        'token',
+      ]),
+    );
     return;
   }
   if (noun === 'events' && verb === 'show' && argument) {
-    const event = (await call(options, 'GET', `/events/${encodeURIComponent(argument)}`)).json as Record<string, unknown> & {
+    const event = (await call(options, 'GET', `/events/${encodeURIComponent(argument)}`)).json as Record<
+      string,
+      unknown
+    > & {
       timeline: Array<Record<string, unknown>>;
       resultDelivery: (Record<string, unknown> & { timeline: Array<Record<string, unknown>> }) | null;
     };
     if (json) return output(true, event, () => '');
-    for (const key of ['token', 'status', 'type', 'accountIdentifier', 'errorCode', 'lastError', 'receivedAt', 'finishedAt', 'result']) {
-      console.log(`${key.padEnd(18)} ${typeof event[key] === 'object' ? JSON.stringify(event[key]) : (event[key] ?? '')}`);
+    for (const key of [
+      'token',
+      'status',
+      'type',
+      'accountIdentifier',
+      'errorCode',
+      'lastError',
+      'receivedAt',
+      'finishedAt',
+      'result',
+    ]) {
+      console.log(
+        `${key.padEnd(18)} ${typeof event[key] === 'object' ? JSON.stringify(event[key]) : (event[key] ?? '')}`,
+      );
     }
-    console.log(`\nattempts\n${table(event.timeline, ['attempt', 'startedAt', 'workerId', 'outcome', 'errorCode', 'error', 'durationMs'])}`);
+    console.log(
+      `\nattempts\n${table(event.timeline, ['attempt', 'startedAt', 'workerId', 'outcome', 'errorCode', 'error', 'durationMs'])}`,
+    );
     if (event.resultDelivery) {
-      console.log(`\nresult delivery: ${event.resultDelivery.status}\n${table(event.resultDelivery.timeline, ['attempt', 'startedAt', 'httpStatus', 'error', 'durationMs'])}`);
+      console.log(
+        `\nresult delivery: ${event.resultDelivery.status}\n${table(event.resultDelivery.timeline, ['attempt', 'startedAt', 'httpStatus', 'error', 'durationMs'])}`,
+      );
     }
     return;
   }
@@ -211,11 +288,16 @@ async function main(argv: string[]): Promise<void> {
       if (!(await confirmed(question, values.yes ?? false))) throw new CliError('not retried', 'NOT_CONFIRMED');
       ({ json: answer } = await call(options, 'POST', path, { force: true }));
     }
-    output(json, answer, () => (answer.retry === 'resend_result' ? `re-sending the result of ${argument}` : `running ${argument} again`));
+    output(json, answer, () =>
+      answer.retry === 'resend_result' ? `re-sending the result of ${argument}` : `running ${argument} again`,
+    );
     return;
   }
   if (noun === 'events' && verb === 'retry') {
-    if (Object.keys(filter).length === 0) throw usageError('give an event token, or at least one filter (e.g. --status failed --error-code TRANSPORT_ERROR)');
+    if (Object.keys(filter).length === 0)
+      throw usageError(
+        'give an event token, or at least one filter (e.g. --status failed --error-code TRANSPORT_ERROR)',
+      );
     const dry = (await call(options, 'POST', '/events/retry', { ...filter, dryRun: true })).json as { matched: number };
     if (values['dry-run']) {
       output(json, dry, () => `${dry.matched} event(s) would be retried`);
@@ -227,25 +309,52 @@ async function main(argv: string[]): Promise<void> {
       if (!(await confirmed(question, values.yes ?? false))) throw new CliError('not retried', 'NOT_CONFIRMED');
       force = true;
     }
-    const real = (await call(options, 'POST', '/events/retry', { ...filter, force })).json as { queued: number; perSecond: number; needsForce: number };
+    const real = (await call(options, 'POST', '/events/retry', { ...filter, force })).json as {
+      queued: number;
+      perSecond: number;
+      needsForce: number;
+    };
     if (!json) {
       console.log(`retrying ${real.queued} event(s), at most ${real.perSecond} per second`);
-      if (real.needsForce > 0) console.log(`skipped ${real.needsForce} event(s) whose failure AppDirect already received (--force runs them again)`);
+      if (real.needsForce > 0)
+        console.log(
+          `skipped ${real.needsForce} event(s) whose failure AppDirect already received (--force runs them again)`,
+        );
     }
     // Progress: how many of them are no longer retryable (finished well) — stops when nothing moves for 30 s.
     let remaining = real.queued;
     let lastChange = Date.now();
     while (remaining > 0 && Date.now() - lastChange < 30_000) {
       await new Promise((resolve) => setTimeout(resolve, 500));
-      const now = ((await call(options, 'POST', '/events/retry', { ...filter, dryRun: true })).json as { matched: number }).matched;
+      const now = (
+        (await call(options, 'POST', '/events/retry', { ...filter, dryRun: true })).json as { matched: number }
+      ).matched;
       const stillRetryable = Math.max(0, now - (dry.matched - real.queued));
       if (stillRetryable !== remaining) lastChange = Date.now();
       remaining = stillRetryable;
-      if (process.stdout.isTTY && !json) process.stdout.write(`\r${progressBar(real.queued - remaining, real.queued)} finished`);
+      if (process.stdout.isTTY && !json)
+        process.stdout.write(`\r${progressBar(real.queued - remaining, real.queued)} finished`);
     }
     if (process.stdout.isTTY && !json) process.stdout.write('\n');
-    if (json) return output(true, { dryRun: false, matched: dry.matched, queued: real.queued, perSecond: real.perSecond, needsForce: real.needsForce, finished: real.queued - remaining, remaining }, () => '');
-    console.log(remaining === 0 ? `all ${real.queued} retried event(s) finished` : `${real.queued - remaining} finished; ${remaining} still failed or in progress (see events list)`);
+    if (json)
+      return output(
+        true,
+        {
+          dryRun: false,
+          matched: dry.matched,
+          queued: real.queued,
+          perSecond: real.perSecond,
+          needsForce: real.needsForce,
+          finished: real.queued - remaining,
+          remaining,
+        },
+        () => '',
+      );
+    console.log(
+      remaining === 0
+        ? `all ${real.queued} retried event(s) finished`
+        : `${real.queued - remaining} finished; ${remaining} still failed or in progress (see events list)`,
+    );
     return;
   }
   if (noun === 'events' && verb === 'cancel' && argument) {
@@ -254,16 +363,29 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (noun === 'accounts' && verb === 'show' && argument) {
-    const account = (await call(options, 'GET', `/accounts/${encodeURIComponent(argument)}`)).json as Record<string, unknown> & { users: Array<Record<string, unknown>>; events: Array<Record<string, unknown>> };
+    const account = (await call(options, 'GET', `/accounts/${encodeURIComponent(argument)}`)).json as Record<
+      string,
+      unknown
+    > & { users: Array<Record<string, unknown>>; events: Array<Record<string, unknown>> };
     if (json) return output(true, account, () => '');
-    for (const key of ['accountIdentifier', 'status', 'editionCode', 'pricingDuration', 'maxUsers', 'seatsUsed']) console.log(`${key.padEnd(18)} ${account[key] ?? ''}`);
+    for (const key of ['accountIdentifier', 'status', 'editionCode', 'pricingDuration', 'maxUsers', 'seatsUsed'])
+      console.log(`${key.padEnd(18)} ${account[key] ?? ''}`);
     console.log(`\nusers\n${table(account.users, ['name', 'email', 'role', 'uuid'])}`);
     console.log(`\nlatest events\n${table(account.events, ['receivedAt', 'status', 'type', 'errorCode', 'token'])}`);
     return;
   }
   if (noun === 'accounts' && verb === 'search' && argument) {
     const { json: found } = await call(options, 'GET', `/accounts?${new URLSearchParams({ search: argument })}`);
-    output(json, found, () => table(found.items as Array<Record<string, unknown>>, ['accountIdentifier', 'companyName', 'status', 'editionCode', 'seatsUsed', 'maxUsers']));
+    output(json, found, () =>
+      table(found.items as Array<Record<string, unknown>>, [
+        'accountIdentifier',
+        'companyName',
+        'status',
+        'editionCode',
+        'seatsUsed',
+        'maxUsers',
+      ]),
+    );
     return;
   }
   throw usageError(`unknown command: ${positionals.join(' ')} (see appdirect-provisioner-admin --help)`);
@@ -271,8 +393,16 @@ async function main(argv: string[]): Promise<void> {
 
 const argv = process.argv.slice(2);
 main(argv).catch((error: unknown) => {
-  const failure = error instanceof CliError ? error : new CliError(error instanceof Error ? error.message : String(error), 'INTERNAL');
-  if (wantsJson(argv)) console.error(JSON.stringify({ error: { code: failure.code, message: failure.message.split('\n')[0], action: failure.action } }));
+  const failure =
+    error instanceof CliError
+      ? error
+      : new CliError(error instanceof Error ? error.message : String(error), 'INTERNAL');
+  if (wantsJson(argv))
+    console.error(
+      JSON.stringify({
+        error: { code: failure.code, message: failure.message.split('\n')[0], action: failure.action },
+      }),
+    );
   else console.error(error instanceof CliError ? error.message : error);
   process.exit(failure.exitCode);
 });

@@ -37,22 +37,38 @@ interface Step {
 
 // Fresh ids every run, so a second demo on the same DATA_DIR tells the same story.
 const uuid = () => randomUUID();
-const user = (first: string, company: string) => ({ uuid: uuid(), email: `${first.toLowerCase()}@${company}.example`, firstName: first, lastName: 'Example' });
-const order = (company: string, seats: number | null, creator: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+const user = (first: string, company: string) => ({
+  uuid: uuid(),
+  email: `${first.toLowerCase()}@${company}.example`,
+  firstName: first,
+  lastName: 'Example',
+});
+const order = (
+  company: string,
+  seats: number | null,
+  creator: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+) => ({
   type: 'SUBSCRIPTION_ORDER',
   applicationUuid: 'demo-application',
   creator,
   payload: {
     company: { uuid: uuid(), name: company, country: 'US' },
-    order: { editionCode: 'PRO', pricingDuration: 'MONTHLY', items: seats === null ? [] : [{ unit: 'USER', quantity: seats }] },
+    order: {
+      editionCode: 'PRO',
+      pricingDuration: 'MONTHLY',
+      items: seats === null ? [] : [{ unit: 'USER', quantity: seats }],
+    },
   },
   ...extra,
 });
-const on = (type: string, account: string, payload: Record<string, unknown> = {}) => (ids: Record<string, string>) => ({
-  type,
-  creator: user('Admin', 'acme'),
-  payload: { account: { accountIdentifier: ids[account] ?? account, status: 'ACTIVE' }, ...payload },
-});
+const on =
+  (type: string, account: string, payload: Record<string, unknown> = {}) =>
+  (ids: Record<string, string>) => ({
+    type,
+    creator: user('Admin', 'acme'),
+    payload: { account: { accountIdentifier: ids[account] ?? account, status: 'ACTIVE' }, ...payload },
+  });
 
 const acmeOwner = user('Dana', 'acme');
 const globexOwner = user('Hank', 'globex');
@@ -65,24 +81,64 @@ const DAY: Step[] = [
   { label: 'Acme buys 3 seats', document: order('Acme Corp', 3, acmeOwner), remember: 'acme' },
   { label: 'Globex buys (no seat limit)', document: order('Globex', null, globexOwner), remember: 'globex' },
   { label: 'Initech buys, owner at acme.example', document: order('Initech', 5, user('Milton', 'acme')) },
-  { label: 'Umbrella buys ENTERPRISE (async)', document: { ...order('Umbrella', 20, user('Alice', 'umbrella')), payload: { company: { uuid: uuid(), name: 'Umbrella', country: 'US' }, order: { editionCode: 'ENTERPRISE', pricingDuration: 'YEARLY', items: [{ unit: 'USER', quantity: 20 }] } } } },
-  { label: 'Acme orders again (same company)', document: (ids) => ({ ...order('Acme Corp', 3, acmeOwner), payload: { ...order('Acme Corp', 3, acmeOwner).payload, company: { uuid: ids.acmeCompany, name: 'Acme Corp' } } }) },
+  {
+    label: 'Umbrella buys ENTERPRISE (async)',
+    document: {
+      ...order('Umbrella', 20, user('Alice', 'umbrella')),
+      payload: {
+        company: { uuid: uuid(), name: 'Umbrella', country: 'US' },
+        order: { editionCode: 'ENTERPRISE', pricingDuration: 'YEARLY', items: [{ unit: 'USER', quantity: 20 }] },
+      },
+    },
+  },
+  {
+    label: 'Acme orders again (same company)',
+    document: (ids) => ({
+      ...order('Acme Corp', 3, acmeOwner),
+      payload: { ...order('Acme Corp', 3, acmeOwner).payload, company: { uuid: ids.acmeCompany, name: 'Acme Corp' } },
+    }),
+  },
   { label: 'assign Pat to Acme', document: on('USER_ASSIGNMENT', 'acme', { user: pat }) },
   { label: 'assign Sam to Acme', document: on('USER_ASSIGNMENT', 'acme', { user: sam }) },
   { label: 'assign Lee to Acme (4th seat of 3)', document: on('USER_ASSIGNMENT', 'acme', { user: lee }) },
   { label: 'assign Pat to Acme again', document: on('USER_ASSIGNMENT', 'acme', { user: pat }) },
-  { label: 'Acme upgrades to 10 seats', document: on('SUBSCRIPTION_CHANGE', 'acme', { order: { editionCode: 'ENTERPRISE', pricingDuration: 'YEARLY', items: [{ unit: 'USER', quantity: 10 }] } }) },
+  {
+    label: 'Acme upgrades to 10 seats',
+    document: on('SUBSCRIPTION_CHANGE', 'acme', {
+      order: { editionCode: 'ENTERPRISE', pricingDuration: 'YEARLY', items: [{ unit: 'USER', quantity: 10 }] },
+    }),
+  },
   { label: 'assign Lee to Acme', document: on('USER_ASSIGNMENT', 'acme', { user: lee }) },
-  { label: 'Acme downgrades to 1 seat', document: on('SUBSCRIPTION_CHANGE', 'acme', { order: { editionCode: 'PRO', items: [{ unit: 'USER', quantity: 1 }] } }) },
+  {
+    label: 'Acme downgrades to 1 seat',
+    document: on('SUBSCRIPTION_CHANGE', 'acme', {
+      order: { editionCode: 'PRO', items: [{ unit: 'USER', quantity: 1 }] },
+    }),
+  },
   { label: 'unassign the owner of Acme', document: on('USER_UNASSIGNMENT', 'acme', { user: acmeOwner }) },
   { label: 'unassign Sam from Acme', document: on('USER_UNASSIGNMENT', 'acme', { user: sam }) },
   { label: 'unassign Sam again', document: on('USER_UNASSIGNMENT', 'acme', { user: sam }) },
-  { label: 'Pat changes e-mail', document: on('USER_UPDATED', 'acme', { user: { ...pat, email: 'pat.new@acme.example' } }) },
-  { label: 'Globex is suspended (unpaid)', document: on('SUBSCRIPTION_NOTICE', 'globex', { notice: { type: 'DEACTIVATED' } }) },
-  { label: 'assign a user to suspended Globex', document: on('USER_ASSIGNMENT', 'globex', { user: user('Ivy', 'globex') }) },
-  { label: 'Globex is reactivated', document: on('SUBSCRIPTION_NOTICE', 'globex', { notice: { type: 'REACTIVATED' } }) },
+  {
+    label: 'Pat changes e-mail',
+    document: on('USER_UPDATED', 'acme', { user: { ...pat, email: 'pat.new@acme.example' } }),
+  },
+  {
+    label: 'Globex is suspended (unpaid)',
+    document: on('SUBSCRIPTION_NOTICE', 'globex', { notice: { type: 'DEACTIVATED' } }),
+  },
+  {
+    label: 'assign a user to suspended Globex',
+    document: on('USER_ASSIGNMENT', 'globex', { user: user('Ivy', 'globex') }),
+  },
+  {
+    label: 'Globex is reactivated',
+    document: on('SUBSCRIPTION_NOTICE', 'globex', { notice: { type: 'REACTIVATED' } }),
+  },
   { label: 'assign Ivy to Globex', document: on('USER_ASSIGNMENT', 'globex', { user: user('Ivy', 'globex') }) },
-  { label: 'event for an unknown account', document: on('USER_ASSIGNMENT', 'acct-does-not-exist', { user: user('Zed', 'nowhere') }) },
+  {
+    label: 'event for an unknown account',
+    document: on('USER_ASSIGNMENT', 'acct-does-not-exist', { user: user('Zed', 'nowhere') }),
+  },
   { label: 'an event type we do not handle', document: on('ACCOUNT_SYNC', 'globex') },
   { label: 'Globex cancels', document: on('SUBSCRIPTION_CANCEL', 'globex') },
   { label: 'Globex cancels again', document: on('SUBSCRIPTION_CANCEL', 'globex') },
@@ -95,7 +151,9 @@ function progress(text: string): void {
 async function waitForStatus(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ok = await fetch(`${url}/status`).then((r) => r.ok).catch(() => false);
+    const ok = await fetch(`${url}/status`)
+      .then((r) => r.ok)
+      .catch(() => false);
     if (ok) return;
     progress('waiting for the service to start…');
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -103,36 +161,49 @@ async function waitForStatus(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url}/status did not answer 200 within ${timeoutMs} ms`);
 }
 
-async function startService(marketplaceOrigin: string, product: ExampleProduct): Promise<{ url: string; child: ChildProcess }> {
+async function startService(
+  marketplaceOrigin: string,
+  product: ExampleProduct,
+): Promise<{ url: string; child: ChildProcess }> {
   const port = await findFreePort();
   const root = path.resolve(__dirname, '..');
-  const child = spawn(process.execPath, ['--experimental-wasm-modules', '--disable-warning=ExperimentalWarning', '--import', 'tsx', 'bin/start.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DATA_DIR: process.env.DATA_DIR ?? path.join(root, '.data', 'demo'),
-      LOG_LEVEL: 'warn',
-      APPDIRECT_BASIC_USERNAME: BASIC.username,
-      APPDIRECT_BASIC_PASSWORD: BASIC.password,
-      APPDIRECT_CLIENT_ID: CLIENT.id,
-      APPDIRECT_CLIENT_SECRET: CLIENT.secret,
-      APPDIRECT_MARKETPLACE_URLS: marketplaceOrigin,
-      RESULT_BACKOFF_MS: '200',
-      PRODUCT_WEBHOOK_URL: product.url,
-      PRODUCT_WEBHOOK_SECRETS: PRODUCT_SECRET,
-      PRODUCT_WEBHOOK_ALLOW_PRIVATE: 'true',
-      PRODUCT_DECIDE: 'accountCreated',
-      PRODUCT_API_TOKENS: PRODUCT_API_TOKEN,
+  const child = spawn(
+    process.execPath,
+    ['--experimental-wasm-modules', '--disable-warning=ExperimentalWarning', '--import', 'tsx', 'bin/start.ts'],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        PORT: String(port),
+        DATA_DIR: process.env.DATA_DIR ?? path.join(root, '.data', 'demo'),
+        LOG_LEVEL: 'warn',
+        APPDIRECT_BASIC_USERNAME: BASIC.username,
+        APPDIRECT_BASIC_PASSWORD: BASIC.password,
+        APPDIRECT_CLIENT_ID: CLIENT.id,
+        APPDIRECT_CLIENT_SECRET: CLIENT.secret,
+        APPDIRECT_MARKETPLACE_URLS: marketplaceOrigin,
+        RESULT_BACKOFF_MS: '200',
+        PRODUCT_WEBHOOK_URL: product.url,
+        PRODUCT_WEBHOOK_SECRETS: PRODUCT_SECRET,
+        PRODUCT_WEBHOOK_ALLOW_PRIVATE: 'true',
+        PRODUCT_DECIDE: 'accountCreated',
+        PRODUCT_API_TOKENS: PRODUCT_API_TOKEN,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  );
   return { url: `http://127.0.0.1:${port}`, child };
 }
 
 async function main(): Promise<void> {
-  const marketplace = await new FakeMarketplace({ client: CLIENT }).start(MARKETPLACE_PORT).catch(() => new FakeMarketplace({ client: CLIENT }).start());
-  const product = await startExampleProduct({ secret: PRODUCT_SECRET, asyncEditions: ['ENTERPRISE'], completeAfterMs: 1500 });
+  const marketplace = await new FakeMarketplace({ client: CLIENT })
+    .start(MARKETPLACE_PORT)
+    .catch(() => new FakeMarketplace({ client: CLIENT }).start());
+  const product = await startExampleProduct({
+    secret: PRODUCT_SECRET,
+    asyncEditions: ['ENTERPRISE'],
+    completeAfterMs: 1500,
+  });
   let service: { url: string; child: ChildProcess | null };
   if (process.env.DEMO_SERVICE_URL) {
     service = { url: process.env.DEMO_SERVICE_URL, child: null };
@@ -168,7 +239,8 @@ async function main(): Promise<void> {
     for (const [index, step] of DAY.entries()) {
       const document = typeof step.document === 'function' ? step.document(ids) : step.document;
       const { token, eventUrl } = marketplace.addEvent(document);
-      if (step.remember) ids[`${step.remember}Company`] = ((document.payload as { company: { uuid: string } }).company).uuid;
+      if (step.remember)
+        ids[`${step.remember}Company`] = (document.payload as { company: { uuid: string } }).company.uuid;
       const answer = await notify(service.url, eventUrl, auth);
       let result = answer.body;
       let how = 'sync 200';
@@ -176,7 +248,9 @@ async function main(): Promise<void> {
         how = 'async 202';
         const started = Date.now();
         while (marketplace.resultsFor(token).length === 0) {
-          progress(`[${index + 1}/${DAY.length}] ${step.label}: waiting for the result POST (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+          progress(
+            `[${index + 1}/${DAY.length}] ${step.label}: waiting for the result POST (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+          );
           if (Date.now() - started > 60_000) throw new Error(`no result for ${step.label} after 60 s`);
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
@@ -189,9 +263,13 @@ async function main(): Promise<void> {
       tally.set(code, (tally.get(code) ?? 0) + 1);
       progress('');
       const detail = result.accountIdentifier ? ` ${result.accountIdentifier}` : '';
-      console.log(`${`${String(index + 1).padStart(2)}. ${step.label}`.padEnd(44)} ${how.padEnd(9)} ${code}${detail}  ${result.message ?? ''}`);
+      console.log(
+        `${`${String(index + 1).padStart(2)}. ${step.label}`.padEnd(44)} ${how.padEnd(9)} ${code}${detail}  ${result.message ?? ''}`,
+      );
     }
-    console.log(`\n${DAY.length} events: ${[...tally.entries()].map(([code, count]) => `${count} ${code}`).join(', ')}`);
+    console.log(
+      `\n${DAY.length} events: ${[...tally.entries()].map(([code, count]) => `${count} ${code}`).join(', ')}`,
+    );
     if (service.child) {
       // Notify calls go out after each result: let the last ones arrive (no new call for 1 s, at most 10 s).
       for (let seen = -1, waited = 0; seen !== product.calls.length && waited < 10_000; waited += 1000) {
@@ -200,7 +278,9 @@ async function main(): Promise<void> {
       }
       console.log('\nTenants in the example product (examples/product), as it heard of them over signed webhooks:');
       for (const tenant of product.tenants.values()) {
-        console.log(`  ${tenant.id.padEnd(10)} ${tenant.companyName.padEnd(12)} ${tenant.edition.padEnd(11)} ${tenant.status.padEnd(10)} ${[...tenant.users].join(', ')}`);
+        console.log(
+          `  ${tenant.id.padEnd(10)} ${tenant.companyName.padEnd(12)} ${tenant.edition.padEnd(11)} ${tenant.status.padEnd(10)} ${[...tenant.users].join(', ')}`,
+        );
       }
     }
   } finally {

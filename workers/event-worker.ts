@@ -28,22 +28,33 @@ import { exitWithProblem, onShutdown } from '../src/runtime/shutdown';
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.databaseUrl || !config.redisUrl) {
-    throw new Error('npm run worker needs DATABASE_URL and REDIS_URL; use npm start to run everything on embedded defaults.');
+    throw new Error(
+      'npm run worker needs DATABASE_URL and REDIS_URL; use npm start to run everything on embedded defaults.',
+    );
   }
   const workerId = `${hostname()}:${process.pid}`;
   const logger = createLogger(config.logLevel, process.env.PROCESS_NAME ?? 'worker');
-  if (useOutboundProxy(config.outboundProxy).enabled) logger.info('outbound calls to the marketplace go through HTTPS_PROXY/HTTP_PROXY');
+  if (useOutboundProxy(config.outboundProxy).enabled)
+    logger.info('outbound calls to the marketplace go through HTTPS_PROXY/HTTP_PROXY');
   const poolSize = config.databasePoolSize ?? config.workerConcurrency + 4;
   const prisma = createPrisma(config.databaseUrl, { poolSize, preparedStatements: config.databasePreparedStatements });
   const connection = createWorkerConnection(config.redis ?? config.redisUrl);
   const producerConnection = createProducerConnection(config.redis ?? config.redisUrl);
-  guardDependencies({ databaseUrl: config.databaseUrl, redis: [connection, producerConnection], redisTopology: config.redis?.topology ?? 'standalone', logger });
+  guardDependencies({
+    databaseUrl: config.databaseUrl,
+    redis: [connection, producerConnection],
+    redisTopology: config.redis?.topology ?? 'standalone',
+    logger,
+  });
   const policies = retryPolicies(config);
   const producer = new Producer(producerConnection, { prefix: config.queuePrefix, policies });
   const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config) });
   const metrics = createProcessMetrics('worker');
   const product = await connectProduct(config, logger, { observe: productCallObserver(metrics.registry) });
-  const consumers = startJobWorkers({ prisma, marketplace, config, logger, producer, product, metrics }, { connection, prefix: config.queuePrefix, workerId, lockMs: config.jobLockMs, policies });
+  const consumers = startJobWorkers(
+    { prisma, marketplace, config, logger, producer, product, metrics },
+    { connection, prefix: config.queuePrefix, workerId, lockMs: config.jobLockMs, policies },
+  );
   const probes = workerProbes({
     health: { prisma, redis: producerConnection, expectedMigrations: migrationNames() },
     activity: () => consumers.activity.snapshot(),
@@ -58,13 +69,20 @@ async function main(): Promise<void> {
       ? serveMetrics(
           metrics.registry,
           config.metricsPort,
-          (error) => logger.error({ err: error.message, port: config.metricsPort }, '/metrics is not served: set METRICS_PORT to a free port (0 turns it off)'),
+          (error) =>
+            logger.error(
+              { err: error.message, port: config.metricsPort },
+              '/metrics is not served: set METRICS_PORT to a free port (0 turns it off)',
+            ),
           probes,
           config.metricsHost,
         )
       : null;
   const sweeper = startSweeper(prisma, producer, logger);
-  logger.info({ workerId, concurrency: config.workerConcurrency, metricsPort: config.metricsPort || 'off' }, 'worker started');
+  logger.info(
+    { workerId, concurrency: config.workerConcurrency, metricsPort: config.metricsPort || 'off' },
+    'worker started',
+  );
   onShutdown(logger, [
     ['sweeper', () => sweeper.stop()],
     ['consumers', () => consumers.close()],

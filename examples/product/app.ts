@@ -78,14 +78,25 @@ export async function startExampleProduct(options: ExampleProductOptions): Promi
     switch (call.type) {
       case 'accountCreated': {
         const domain = domainOf(call.data.owner.email);
-        const taken = [...product.tenants.values()].find((tenant) => tenant.domain === domain && tenant.status !== 'closed');
-        if (taken) return decide({ decision: 'refuse', errorCode: 'USER_ALREADY_EXISTS', message: `${domain} already has a workspace (${taken.id}).` });
+        const taken = [...product.tenants.values()].find(
+          (tenant) => tenant.domain === domain && tenant.status !== 'closed',
+        );
+        if (taken)
+          return decide({
+            decision: 'refuse',
+            errorCode: 'USER_ALREADY_EXISTS',
+            message: `${domain} already has a workspace (${taken.id}).`,
+          });
         if (options.asyncEditions?.includes(call.data.editionCode)) {
           setTimeout(() => void completeLater(call), options.completeAfterMs ?? 200).unref();
           return decide({ decision: 'pending', message: 'The workspace is being prepared.' });
         }
         const tenant = createTenant(call);
-        return decide({ decision: 'accept', accountIdentifier: tenant.id, message: `Workspace ${tenant.id} is ready.` });
+        return decide({
+          decision: 'accept',
+          accountIdentifier: tenant.id,
+          message: `Workspace ${tenant.id} is ready.`,
+        });
       }
       case 'userAssigned':
         product.tenants.get(call.data.accountIdentifier)?.users.add(call.data.user.email);
@@ -98,7 +109,12 @@ export async function startExampleProduct(options: ExampleProductOptions): Promi
       case 'accountCancelled':
       case 'accountClosed': {
         const tenant = product.tenants.get(call.data.accountIdentifier);
-        const status = { accountSuspended: 'suspended', accountReactivated: 'active', accountCancelled: 'cancelled', accountClosed: 'closed' } as const;
+        const status = {
+          accountSuspended: 'suspended',
+          accountReactivated: 'active',
+          accountCancelled: 'cancelled',
+          accountClosed: 'closed',
+        } as const;
         if (tenant) tenant.status = status[call.type];
         break;
       }
@@ -130,7 +146,11 @@ export async function startExampleProduct(options: ExampleProductOptions): Promi
     const api = product.productApi;
     if (!api) return;
     const tenant = createTenant(call);
-    const body = JSON.stringify({ decision: 'accept', accountIdentifier: tenant.id, message: `Workspace ${tenant.id} is ready.` });
+    const body = JSON.stringify({
+      decision: 'accept',
+      accountIdentifier: tenant.id,
+      message: `Workspace ${tenant.id} is ready.`,
+    });
     for (let attempt = 0; attempt < 20; attempt += 1) {
       const response = await fetch(`${api.url}/product/api/decisions/${encodeURIComponent(call.eventToken)}`, {
         method: 'POST',

@@ -11,22 +11,36 @@ const ACCOUNT_COLUMNS = columns(Prisma.AccountScalarFieldEnum);
  * The account, row-locked until the transaction ends (FOR UPDATE): seat counts and status checks that
  * follow cannot race another transaction on it, in this process or any other.
  */
-export async function lockAccount(tx: Prisma.TransactionClient, accountId: string | undefined): Promise<Account | null> {
+export async function lockAccount(
+  tx: Prisma.TransactionClient,
+  accountId: string | undefined,
+): Promise<Account | null> {
   if (!accountId) return null;
-  const [account] = await tx.$queryRaw<Account[]>`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ${accountId} FOR UPDATE`;
+  const [account] = await tx.$queryRaw<
+    Account[]
+  >`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ${accountId} FOR UPDATE`;
   return account ?? null;
 }
 
 /** The company's live (active or suspended) account for the product, if it has one. */
-export function findLiveAccountOfCompany(tx: Prisma.TransactionClient, companyUuid: string, applicationUuid: string): Promise<Account | null> {
-  return tx.account.findUnique({ where: { liveCompanyUuid_applicationUuid: { liveCompanyUuid: companyUuid, applicationUuid } } });
+export function findLiveAccountOfCompany(
+  tx: Prisma.TransactionClient,
+  companyUuid: string,
+  applicationUuid: string,
+): Promise<Account | null> {
+  return tx.account.findUnique({
+    where: { liveCompanyUuid_applicationUuid: { liveCompanyUuid: companyUuid, applicationUuid } },
+  });
 }
 
 /**
  * The status an event is decided against: the account's own, or the one it had when the event arrived
  * when a SUBSCRIPTION_NOTICE overtook the event (notices are applied at once, ahead of queued events).
  */
-export function statusForEvent(account: Pick<Account, 'status'>, statusAtArrival: AccountStatusName | null): AccountStatusName {
+export function statusForEvent(
+  account: Pick<Account, 'status'>,
+  statusAtArrival: AccountStatusName | null,
+): AccountStatusName {
   return statusAtArrival ?? account.status;
 }
 
@@ -96,7 +110,11 @@ export async function changePlan(tx: Prisma.TransactionClient, accountId: string
  * Moves the account to `status` (the lifecycle decided the move is allowed). A cancelled or closed
  * account is no longer its company's live account for the product: the company may order again.
  */
-export async function setAccountStatus(tx: Prisma.TransactionClient, account: Pick<Account, 'id' | 'companyUuid'>, status: AccountStatusName): Promise<void> {
+export async function setAccountStatus(
+  tx: Prisma.TransactionClient,
+  account: Pick<Account, 'id' | 'companyUuid'>,
+  status: AccountStatusName,
+): Promise<void> {
   await tx.account.update({
     where: { id: account.id },
     data: {
@@ -135,14 +153,22 @@ export async function ownsProductForAnotherCompany(
   applicationUuid: string,
 ): Promise<boolean> {
   const seat = await tx.seat.findFirst({
-    where: { userId, role: 'owner', account: { applicationUuid, liveCompanyUuid: { not: null }, NOT: { companyUuid } } },
+    where: {
+      userId,
+      role: 'owner',
+      account: { applicationUuid, liveCompanyUuid: { not: null }, NOT: { companyUuid } },
+    },
     select: { accountId: true },
   });
   return seat !== null;
 }
 
 /** Remembers the last notice applied to the account (see lastNoticeSeq). */
-export async function recordNoticeApplied(tx: Prisma.TransactionClient, accountId: string, eventSeq: bigint): Promise<void> {
+export async function recordNoticeApplied(
+  tx: Prisma.TransactionClient,
+  accountId: string,
+  eventSeq: bigint,
+): Promise<void> {
   await tx.account.update({ where: { id: accountId }, data: { lastNoticeSeq: eventSeq } });
 }
 

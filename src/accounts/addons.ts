@@ -7,7 +7,14 @@ export function findAddon(tx: Prisma.TransactionClient, id: string | undefined):
 
 export async function createAddon(
   tx: Prisma.TransactionClient,
-  addon: { id: string; accountId: string; offeringCode: string; pricingDuration: string | null; orderItems: Prisma.InputJsonArray; createdByEventToken: string },
+  addon: {
+    id: string;
+    accountId: string;
+    offeringCode: string;
+    pricingDuration: string | null;
+    orderItems: Prisma.InputJsonArray;
+    createdByEventToken: string;
+  },
 ): Promise<void> {
   await tx.addonInstance.create({ data: addon });
 }
@@ -29,7 +36,10 @@ export function findBinding(tx: Prisma.TransactionClient, id: string | undefined
 }
 
 /** Binds the add-on (to a user, when the event names one); binding again revives an unbound binding. */
-export async function bindAddon(tx: Prisma.TransactionClient, binding: { id: string; addonInstanceId: string; userId: string | null }): Promise<void> {
+export async function bindAddon(
+  tx: Prisma.TransactionClient,
+  binding: { id: string; addonInstanceId: string; userId: string | null },
+): Promise<void> {
   await tx.addonBinding.upsert({ where: { id: binding.id }, create: binding, update: { unboundAt: null } });
 }
 

@@ -53,18 +53,54 @@ interface Rule {
 }
 
 const RULES: Readonly<Record<AccountAction, Rule>> = {
-  change: { refused: 'it cannot be changed', events: 'SUBSCRIPTION_CHANGE', from: { active: 'stay', suspended: 'stay' } },
+  change: {
+    refused: 'it cannot be changed',
+    events: 'SUBSCRIPTION_CHANGE',
+    from: { active: 'stay', suspended: 'stay' },
+  },
   // Cancelling what is already cancelled or closed is the state asked for: a success that changes nothing.
-  cancel: { refused: 'it cannot be cancelled', events: 'SUBSCRIPTION_CANCEL', from: { active: 'cancelled', suspended: 'cancelled', cancelled: 'stay', closed: 'stay' } },
-  suspend: { refused: 'it cannot be suspended', events: 'SUBSCRIPTION_NOTICE DEACTIVATED', from: { active: 'suspended', suspended: 'stay' } },
-  reactivate: { refused: 'it cannot be reactivated', events: 'SUBSCRIPTION_NOTICE REACTIVATED', from: { active: 'stay', suspended: 'active' } },
+  cancel: {
+    refused: 'it cannot be cancelled',
+    events: 'SUBSCRIPTION_CANCEL',
+    from: { active: 'cancelled', suspended: 'cancelled', cancelled: 'stay', closed: 'stay' },
+  },
+  suspend: {
+    refused: 'it cannot be suspended',
+    events: 'SUBSCRIPTION_NOTICE DEACTIVATED',
+    from: { active: 'suspended', suspended: 'stay' },
+  },
+  reactivate: {
+    refused: 'it cannot be reactivated',
+    events: 'SUBSCRIPTION_NOTICE REACTIVATED',
+    from: { active: 'stay', suspended: 'active' },
+  },
   // AppDirect closes a subscription for good (normally after its cancellation): accepted from any state.
-  close: { refused: 'it cannot be closed', events: 'SUBSCRIPTION_NOTICE CLOSED', from: { active: 'closed', suspended: 'closed', cancelled: 'closed', closed: 'stay' } },
+  close: {
+    refused: 'it cannot be closed',
+    events: 'SUBSCRIPTION_NOTICE CLOSED',
+    from: { active: 'closed', suspended: 'closed', cancelled: 'closed', closed: 'stay' },
+  },
   assignUser: { refused: 'users cannot be assigned', events: 'USER_ASSIGNMENT', from: { active: 'stay' } },
-  unassignUser: { refused: 'users cannot be unassigned', events: 'USER_UNASSIGNMENT', from: { active: 'stay', suspended: 'stay', cancelled: 'stay' } },
-  updateUser: { refused: 'its users cannot be updated', events: 'USER_UPDATED', from: { active: 'stay', suspended: 'stay', cancelled: 'stay' } },
-  orderAddon: { refused: 'add-ons cannot be ordered on it', events: 'ADDON_ORDER, SUBSCRIPTION_ORDER with parentAccountIdentifier', from: { active: 'stay' } },
-  changeAddon: { refused: 'its add-ons cannot be changed or bound', events: 'ADDON_CHANGE, ADDON_BIND', from: { active: 'stay', suspended: 'stay' } },
+  unassignUser: {
+    refused: 'users cannot be unassigned',
+    events: 'USER_UNASSIGNMENT',
+    from: { active: 'stay', suspended: 'stay', cancelled: 'stay' },
+  },
+  updateUser: {
+    refused: 'its users cannot be updated',
+    events: 'USER_UPDATED',
+    from: { active: 'stay', suspended: 'stay', cancelled: 'stay' },
+  },
+  orderAddon: {
+    refused: 'add-ons cannot be ordered on it',
+    events: 'ADDON_ORDER, SUBSCRIPTION_ORDER with parentAccountIdentifier',
+    from: { active: 'stay' },
+  },
+  changeAddon: {
+    refused: 'its add-ons cannot be changed or bound',
+    events: 'ADDON_CHANGE, ADDON_BIND',
+    from: { active: 'stay', suspended: 'stay' },
+  },
   cancelAddon: {
     refused: 'its add-ons cannot be cancelled or unbound',
     events: 'ADDON_CANCEL, ADDON_UNBIND, SUBSCRIPTION_CANCEL of an add-on',

@@ -11,13 +11,19 @@ const INCLUDE = {
 
 type Loaded = NonNullable<Awaited<ReturnType<typeof loadAccount>>>;
 
-const loadAccount = (prisma: PrismaClient, id: string) => prisma.account.findUnique({ where: { id }, include: INCLUDE });
+const loadAccount = (prisma: PrismaClient, id: string) =>
+  prisma.account.findUnique({ where: { id }, include: INCLUDE });
 
 function view(account: Loaded) {
   return {
     accountIdentifier: account.id,
     status: account.status,
-    company: { uuid: account.companyUuid, name: account.companyName, email: account.companyEmail, country: account.companyCountry },
+    company: {
+      uuid: account.companyUuid,
+      name: account.companyName,
+      email: account.companyEmail,
+      country: account.companyCountry,
+    },
     editionCode: account.editionCode,
     pricingDuration: account.pricingDuration,
     maxUsers: account.maxUsers,
@@ -43,13 +49,24 @@ function view(account: Loaded) {
 
 export type ProductAccountView = ReturnType<typeof view>;
 
-export async function productAccount(prisma: PrismaClient, accountIdentifier: string): Promise<ProductAccountView | null> {
+export async function productAccount(
+  prisma: PrismaClient,
+  accountIdentifier: string,
+): Promise<ProductAccountView | null> {
   const account = await loadAccount(prisma, accountIdentifier);
   return account ? view(account) : null;
 }
 
 /** The company's accounts, newest first (a cancelled one and its re-subscription are both listed). */
-export async function productAccountsOfCompany(prisma: PrismaClient, companyUuid: string): Promise<ProductAccountView[]> {
-  const accounts = await prisma.account.findMany({ where: { companyUuid }, include: INCLUDE, orderBy: { createdAt: 'desc' }, take: 50 });
+export async function productAccountsOfCompany(
+  prisma: PrismaClient,
+  companyUuid: string,
+): Promise<ProductAccountView[]> {
+  const accounts = await prisma.account.findMany({
+    where: { companyUuid },
+    include: INCLUDE,
+    orderBy: { createdAt: 'desc' },
+    take: 50,
+  });
   return accounts.map(view);
 }

@@ -4,7 +4,10 @@ import type { PrismaClient } from '../db/client';
 export async function accountDetail(prisma: PrismaClient, accountIdentifier: string) {
   const account = await prisma.account.findUnique({
     where: { id: accountIdentifier },
-    include: { seats: { include: { user: true }, orderBy: { assignedAt: 'asc' } }, addons: { include: { bindings: true } } },
+    include: {
+      seats: { include: { user: true }, orderBy: { assignedAt: 'asc' } },
+      addons: { include: { bindings: true } },
+    },
   });
   if (!account) return null;
   const events = await prisma.event.findMany({
@@ -21,7 +24,12 @@ export async function accountDetail(prisma: PrismaClient, accountIdentifier: str
     pricingDuration: account.pricingDuration,
     maxUsers: account.maxUsers,
     seatsUsed: account.seats.length,
-    company: { uuid: account.companyUuid, name: account.companyName, email: account.companyEmail, country: account.companyCountry },
+    company: {
+      uuid: account.companyUuid,
+      name: account.companyName,
+      email: account.companyEmail,
+      country: account.companyCountry,
+    },
     applicationUuid: account.applicationUuid || null,
     marketplaceBaseUrl: account.marketplaceBaseUrl,
     development: account.development,

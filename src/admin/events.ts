@@ -55,15 +55,31 @@ export async function listEvents(
     where: { ...whereOf(filter), ...(page.cursor ? { seq: { lt: page.cursor } } : {}) },
     orderBy: { seq: 'desc' },
     take: page.limit + 1,
-    select: { seq: true, token: true, type: true, status: true, errorCode: true, accountId: true, companyName: true, attempts: true, receivedAt: true, updatedAt: true },
+    select: {
+      seq: true,
+      token: true,
+      type: true,
+      status: true,
+      errorCode: true,
+      accountId: true,
+      companyName: true,
+      attempts: true,
+      receivedAt: true,
+      updatedAt: true,
+    },
   });
-  const items = rows.slice(0, page.limit).map(({ seq: _seq, accountId, ...row }) => ({ ...row, accountIdentifier: accountId }));
+  const items = rows
+    .slice(0, page.limit)
+    .map(({ seq: _seq, accountId, ...row }) => ({ ...row, accountIdentifier: accountId }));
   const last = rows[page.limit - 1];
   return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(last.seq) : null };
 }
 
 /** The current result delivery first, then the superseded ones (newest first). */
-const DELIVERIES_NEWEST_FIRST = [{ supersededAt: { sort: 'desc', nulls: 'first' } }, { id: 'desc' }] as const satisfies Prisma.ResultDeliveryOrderByWithRelationInput[];
+const DELIVERIES_NEWEST_FIRST = [
+  { supersededAt: { sort: 'desc', nulls: 'first' } },
+  { id: 'desc' },
+] as const satisfies Prisma.ResultDeliveryOrderByWithRelationInput[];
 
 export async function eventDetail(prisma: PrismaClient, token: string) {
   const event = await prisma.event.findUnique({
@@ -115,7 +131,9 @@ export function retryPlanOf(event: { status: string; delivery: { status: string 
  * response itself. Running it again sends a second, different result, so it needs `force`.
  */
 export function failureReported(event: { status: string; delivery: { status: string } | null }): boolean {
-  return event.status === 'failed' && (event.delivery?.status === 'delivered' || event.delivery?.status === 'not_required');
+  return (
+    event.status === 'failed' && (event.delivery?.status === 'delivered' || event.delivery?.status === 'not_required')
+  );
 }
 
 export interface RetryQueues {
@@ -135,7 +153,9 @@ export type RetryOutcome = RetryPlan | 'needs_force' | null;
 
 /** Reopens one event inside `tx` (row locked); the caller enqueues after the commit. */
 async function reopenForRetry(tx: Prisma.TransactionClient, token: string, force: boolean): Promise<RetryOutcome> {
-  const [event] = await tx.$queryRaw<Array<{ seq: bigint; status: string; delivery_id: bigint | null; delivery_status: string | null }>>`
+  const [event] = await tx.$queryRaw<
+    Array<{ seq: bigint; status: string; delivery_id: bigint | null; delivery_status: string | null }>
+  >`
     SELECT e.seq, e.status::text AS status, d.id AS delivery_id, d.status::text AS delivery_status
     FROM events e LEFT JOIN result_deliveries d ON d."eventSeq" = e.seq AND d."supersededAt" IS NULL
     WHERE e.token = ${token} FOR UPDATE OF e`;
@@ -170,7 +190,12 @@ export async function retryEvent(
   const outcome = await prisma.$transaction(async (tx) => {
     const chosen = await reopenForRetry(tx, token, options.force ?? false);
     if (options.by && (chosen === 'rerun' || chosen === 'resend_result')) {
-      await writeAudit(tx, { ...options.by, action: `events.retry.${chosen}${options.force && chosen === 'rerun' ? '.forced' : ''}`, target: token, count: 1 });
+      await writeAudit(tx, {
+        ...options.by,
+        action: `events.retry.${chosen}${options.force && chosen === 'rerun' ? '.forced' : ''}`,
+        target: token,
+        count: 1,
+      });
     }
     return chosen;
   });
@@ -180,7 +205,12 @@ export async function retryEvent(
 
 /** Retryable events matching a filter: failed events, and events whose result delivery failed. */
 function retryableWhere(filter: EventFilter): Prisma.EventWhereInput {
-  return { AND: [whereOf(filter), { OR: [{ status: 'failed' }, { deliveries: { some: { status: 'failed', supersededAt: null } } }] }] };
+  return {
+    AND: [
+      whereOf(filter),
+      { OR: [{ status: 'failed' }, { deliveries: { some: { status: 'failed', supersededAt: null } } }] },
+    ],
+  };
 }
 
 export async function countRetryable(prisma: PrismaClient, filter: EventFilter): Promise<number> {
@@ -237,7 +267,8 @@ export async function bulkRetry(
     }
     cursor = batch.at(-1)!.seq;
   }
-  if (batchNumber === 0) await writeAudit(prisma, { ...options.by, action: 'events.bulk_retry', filter: { ...filter }, count: 0 });
+  if (batchNumber === 0)
+    await writeAudit(prisma, { ...options.by, action: 'events.bulk_retry', filter: { ...filter }, count: 0 });
   return { matched, queued, needsForce };
 }
 
@@ -251,8 +282,13 @@ export async function cancelEvent(
   token: string,
   by?: Actor,
 ): Promise<CancelOutcome> {
-  const result = resultOf(false, { errorCode: 'OPERATION_CANCELLED', message: EVENT_ERROR_CODES.OPERATION_CANCELLED.userMessage });
-  const audit = by ? (tx: Prisma.TransactionClient) => writeAudit(tx, { ...by, action: 'events.cancel', target: token, count: 1 }) : undefined;
+  const result = resultOf(false, {
+    errorCode: 'OPERATION_CANCELLED',
+    message: EVENT_ERROR_CODES.OPERATION_CANCELLED.userMessage,
+  });
+  const audit = by
+    ? (tx: Prisma.TransactionClient) => writeAudit(tx, { ...by, action: 'events.cancel', target: token, count: 1 })
+    : undefined;
   const outcome = await cancelInboxEvent(prisma, token, result, audit);
   if (outcome === 'cancelled') {
     await queues.removeEventJob(token).catch(() => undefined); // a running job finds the event cancelled
@@ -271,7 +307,8 @@ export async function writeAudit(
       actor: entry.actor,
       action: entry.action,
       target: entry.target ?? null,
-      filter: entry.filter === undefined ? undefined : (JSON.parse(JSON.stringify(entry.filter)) as Prisma.InputJsonObject),
+      filter:
+        entry.filter === undefined ? undefined : (JSON.parse(JSON.stringify(entry.filter)) as Prisma.InputJsonObject),
       count: entry.count ?? null,
       requestId: entry.requestId ?? null,
     },

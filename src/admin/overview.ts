@@ -78,7 +78,14 @@ export interface Overview {
   /** BullMQ job counts per queue; null when Redis did not answer. */
   queues: Record<string, Record<string, number>> | null;
   workers: WorkerSeen[];
-  totals: { succeeded: number; business: Record<string, number>; failed: Record<string, number>; cancelled: number; p50Seconds: number | null; p95Seconds: number | null };
+  totals: {
+    succeeded: number;
+    business: Record<string, number>;
+    failed: Record<string, number>;
+    cancelled: number;
+    p50Seconds: number | null;
+    p95Seconds: number | null;
+  };
   series: OverviewBucket[];
 }
 
@@ -91,10 +98,14 @@ export interface OverviewSources {
 
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 100) / 10);
 const num = (value: unknown): number => Number(value ?? 0);
-const quantile = (value: unknown): number | null => (value === null || value === undefined ? null : Math.round(Number(value) * 1000) / 1000);
+const quantile = (value: unknown): number | null =>
+  value === null || value === undefined ? null : Math.round(Number(value) * 1000) / 1000;
 
 /** The window ends now; buckets are aligned on their size (so consecutive calls show the same intervals). */
-export function windowBounds(window: OverviewWindow, nowMs: number): { fromMs: number; toMs: number; bucketMs: number; buckets: number } {
+export function windowBounds(
+  window: OverviewWindow,
+  nowMs: number,
+): { fromMs: number; toMs: number; bucketMs: number; buckets: number } {
   const { ms, bucketMs } = OVERVIEW_WINDOWS[window];
   const toMs = Math.ceil(nowMs / bucketMs) * bucketMs;
   return { fromMs: toMs - ms, toMs, bucketMs, buckets: ms / bucketMs };
@@ -163,7 +174,9 @@ const unfinishedNowSql = () => Prisma.sql`
   SELECT status::text AS status, count(*) AS n FROM events WHERE status IN (${UNFINISHED_SQL}) GROUP BY status`;
 
 function unfinishedCounts(rows: Array<{ status: string; n: bigint }>): Overview['statusCounts']['now'] {
-  const counts = Object.fromEntries(UNFINISHED_STATUSES.map((status) => [status, 0])) as Overview['statusCounts']['now'];
+  const counts = Object.fromEntries(
+    UNFINISHED_STATUSES.map((status) => [status, 0]),
+  ) as Overview['statusCounts']['now'];
   for (const row of rows) counts[row.status as keyof typeof counts] = Number(row.n);
   return counts;
 }
@@ -171,7 +184,8 @@ function unfinishedCounts(rows: Array<{ status: string; n: bigint }>): Overview[
 /** One (status, seq) index probe per unfinished status: the first in arrival order of each. */
 const oldestWaitingSql = () => {
   const firsts = UNFINISHED_STATUSES.map(
-    (status) => Prisma.sql`(SELECT token, status::text AS status, "receivedAt" FROM events WHERE status = ${Prisma.raw(`'${status}'`)} ORDER BY seq LIMIT 1)`,
+    (status) =>
+      Prisma.sql`(SELECT token, status::text AS status, "receivedAt" FROM events WHERE status = ${Prisma.raw(`'${status}'`)} ORDER BY seq LIMIT 1)`,
   );
   return Prisma.sql`SELECT token, status, "receivedAt" FROM (${Prisma.join(firsts, ' UNION ALL ')}) AS firsts ORDER BY "receivedAt" LIMIT 1`;
 };
@@ -183,7 +197,10 @@ const undeliveredResultsSql = () => Prisma.sql`
            min("createdAt") FILTER (WHERE status = 'pending') AS oldest
     FROM result_deliveries WHERE status IN ('pending', 'failed')`;
 
-function undeliveredResults(row: { failed: bigint; pending: bigint; retrying: bigint; oldest: Date | null } | undefined, nowMs: number): Overview['needsAction']['undeliveredResults'] {
+function undeliveredResults(
+  row: { failed: bigint; pending: bigint; retrying: bigint; oldest: Date | null } | undefined,
+  nowMs: number,
+): Overview['needsAction']['undeliveredResults'] {
   return {
     failed: num(row?.failed),
     retrying: num(row?.retrying),
@@ -196,8 +213,15 @@ const hookCallsSql = () => Prisma.sql`
   SELECT count(*) FILTER (WHERE attempts > 0) AS failing, count(*) AS not_done, min("createdAt") AS oldest
   FROM hook_calls WHERE done = false`;
 
-function hookCalls(row: { failing: bigint; not_done: bigint; oldest: Date | null } | undefined, nowMs: number): Overview['needsAction']['hookCalls'] {
-  return { failing: num(row?.failing), notDone: num(row?.not_done), oldestNotDoneAgeSeconds: row?.oldest ? seconds(nowMs - row.oldest.getTime()) : null };
+function hookCalls(
+  row: { failing: bigint; not_done: bigint; oldest: Date | null } | undefined,
+  nowMs: number,
+): Overview['needsAction']['hookCalls'] {
+  return {
+    failing: num(row?.failing),
+    notDone: num(row?.not_done),
+    oldestNotDoneAgeSeconds: row?.oldest ? seconds(nowMs - row.oldest.getTime()) : null,
+  };
 }
 
 interface HeartbeatRow {
@@ -236,7 +260,9 @@ function workersSeen(rows: HeartbeatRow[], nowMs: number): WorkerSeen[] {
 async function queueCounts(sources: OverviewSources): Promise<Overview['queues']> {
   if (!sources.queueCounts || !sources.queueNames) return null;
   try {
-    const entries = await Promise.all(sources.queueNames.map(async (name) => [name, await sources.queueCounts!(name)] as const));
+    const entries = await Promise.all(
+      sources.queueNames.map(async (name) => [name, await sources.queueCounts!(name)] as const),
+    );
     return Object.fromEntries(entries);
   } catch {
     return null;
@@ -262,24 +288,37 @@ export function overviewStatements(window: OverviewWindow, nowMs: number) {
 }
 
 /** Builds the overview of `window` ending now. */
-export async function buildOverview(sources: OverviewSources, window: OverviewWindow, nowMs = Date.now()): Promise<Overview> {
+export async function buildOverview(
+  sources: OverviewSources,
+  window: OverviewWindow,
+  nowMs = Date.now(),
+): Promise<Overview> {
   const { prisma } = sources;
   const { fromMs, toMs, bucketMs, buckets } = windowBounds(window, nowMs);
   const sql = overviewStatements(window, nowMs);
-  const [outcomes, backlogRows, nowRows, oldestRows, undeliveredRows, hookRows, workerRows, queues] = await Promise.all([
-    prisma.$queryRaw<OutcomeRow[]>(sql.finishedInWindow),
-    prisma.$queryRaw<Array<{ bucket: number; delta: bigint }>>(sql.deliveryBacklog),
-    prisma.$queryRaw<Array<{ status: string; n: bigint }>>(sql.unfinishedNow),
-    prisma.$queryRaw<Array<{ token: string; status: string; receivedAt: Date }>>(sql.oldestWaiting),
-    prisma.$queryRaw<Array<{ failed: bigint; pending: bigint; retrying: bigint; oldest: Date | null }>>(sql.undeliveredResults),
-    prisma.$queryRaw<Array<{ failing: bigint; not_done: bigint; oldest: Date | null }>>(sql.hookCalls),
-    prisma.$queryRaw<HeartbeatRow[]>(sql.workersSeen),
-    queueCounts(sources),
-  ]);
+  const [outcomes, backlogRows, nowRows, oldestRows, undeliveredRows, hookRows, workerRows, queues] = await Promise.all(
+    [
+      prisma.$queryRaw<OutcomeRow[]>(sql.finishedInWindow),
+      prisma.$queryRaw<Array<{ bucket: number; delta: bigint }>>(sql.deliveryBacklog),
+      prisma.$queryRaw<Array<{ status: string; n: bigint }>>(sql.unfinishedNow),
+      prisma.$queryRaw<Array<{ token: string; status: string; receivedAt: Date }>>(sql.oldestWaiting),
+      prisma.$queryRaw<Array<{ failed: bigint; pending: bigint; retrying: bigint; oldest: Date | null }>>(
+        sql.undeliveredResults,
+      ),
+      prisma.$queryRaw<Array<{ failing: bigint; not_done: bigint; oldest: Date | null }>>(sql.hookCalls),
+      prisma.$queryRaw<HeartbeatRow[]>(sql.workersSeen),
+      queueCounts(sources),
+    ],
+  );
   const backlog = backlogSeries(backlogRows, buckets);
   const oldestRow = oldestRows[0];
   const oldest = oldestRow
-    ? { token: oldestRow.token, status: oldestRow.status, receivedAt: oldestRow.receivedAt.toISOString(), ageSeconds: seconds(nowMs - oldestRow.receivedAt.getTime()) }
+    ? {
+        token: oldestRow.token,
+        status: oldestRow.status,
+        receivedAt: oldestRow.receivedAt.toISOString(),
+        ageSeconds: seconds(nowMs - oldestRow.receivedAt.getTime()),
+      }
     : null;
 
   const series: OverviewBucket[] = Array.from({ length: buckets }, (_, index) => ({
@@ -293,7 +332,14 @@ export async function buildOverview(sources: OverviewSources, window: OverviewWi
     p95Seconds: null,
     deliveryBacklog: backlog[index] ?? 0,
   }));
-  const totals: Overview['totals'] = { succeeded: 0, business: {}, failed: {}, cancelled: 0, p50Seconds: null, p95Seconds: null };
+  const totals: Overview['totals'] = {
+    succeeded: 0,
+    business: {},
+    failed: {},
+    cancelled: 0,
+    p50Seconds: null,
+    p95Seconds: null,
+  };
   for (const row of outcomes) {
     const n = Number(row.n);
     if (row.bucket === null) {
@@ -326,7 +372,11 @@ export async function buildOverview(sources: OverviewSources, window: OverviewWi
     bucketSeconds: bucketMs / 1000,
     statusCounts: {
       now: unfinishedCounts(nowRows),
-      finishedInWindow: { succeeded: totals.succeeded, failed: failedTotal + sum(totals.business), cancelled: totals.cancelled },
+      finishedInWindow: {
+        succeeded: totals.succeeded,
+        failed: failedTotal + sum(totals.business),
+        cancelled: totals.cancelled,
+      },
     },
     oldestWaiting: oldest,
     needsAction: {

@@ -19,12 +19,28 @@ export interface OwedDeliveryItem {
 }
 
 /** Undelivered results, oldest first (status index): failed for good, retrying after a failure, or any pending. */
-export async function listUndeliveredResults(prisma: PrismaClient, state: DeliveryState, limit = 200): Promise<OwedDeliveryItem[]> {
+export async function listUndeliveredResults(
+  prisma: PrismaClient,
+  state: DeliveryState,
+  limit = 200,
+): Promise<OwedDeliveryItem[]> {
   const rows = await prisma.resultDelivery.findMany({
-    where: state === 'failed' ? { status: 'failed' } : state === 'retrying' ? { status: 'pending', attempts: { gt: 0 } } : { status: 'pending' },
+    where:
+      state === 'failed'
+        ? { status: 'failed' }
+        : state === 'retrying'
+          ? { status: 'pending', attempts: { gt: 0 } }
+          : { status: 'pending' },
     orderBy: { createdAt: 'asc' },
     take: limit,
-    select: { status: true, attempts: true, lastError: true, createdAt: true, updatedAt: true, event: { select: { token: true } } },
+    select: {
+      status: true,
+      attempts: true,
+      lastError: true,
+      createdAt: true,
+      updatedAt: true,
+      event: { select: { token: true } },
+    },
   });
   return rows.map(({ event, ...row }) => ({ token: event.token, ...row }));
 }
@@ -45,7 +61,15 @@ export async function listHookCalls(prisma: PrismaClient, state: HookState, limi
     where: { done: false, ...(state === 'failing' ? { attempts: { gt: 0 } } : {}) },
     orderBy: { id: 'asc' },
     take: limit,
-    select: { id: true, kind: true, accountId: true, eventToken: true, attempts: true, lastError: true, createdAt: true },
+    select: {
+      id: true,
+      kind: true,
+      accountId: true,
+      eventToken: true,
+      attempts: true,
+      lastError: true,
+      createdAt: true,
+    },
   });
   return rows.map(({ id, accountId, ...row }) => ({ id: id.toString(), accountIdentifier: accountId, ...row }));
 }

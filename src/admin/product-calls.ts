@@ -37,13 +37,23 @@ export async function productCallsOf(prisma: PrismaClient, token: string) {
       timeline: attempts.filter((attempt) => attempt.hookCallId === call.id).map(view),
     })),
     /** Decide attempts (the accepted one is also a call above; refused, pending and failed ones only here). */
-    decisions: attempts.filter((attempt) => attempt.hookCallId === null).map((attempt) => ({ kind: attempt.kind, ...view(attempt) })),
+    decisions: attempts
+      .filter((attempt) => attempt.hookCallId === null)
+      .map((attempt) => ({ kind: attempt.kind, ...view(attempt) })),
   };
 }
 
 /** Re-sends a notify call the product has not taken yet (now, same webhook-id). False: no such call owed. */
-export async function resendProductCall(prisma: PrismaClient, queues: { ensureHookJob(id: bigint): Promise<boolean> }, token: string, id: bigint): Promise<boolean> {
-  const call = await prisma.hookCall.findFirst({ where: { id, eventToken: token, mode: 'notify', done: false }, select: { id: true } });
+export async function resendProductCall(
+  prisma: PrismaClient,
+  queues: { ensureHookJob(id: bigint): Promise<boolean> },
+  token: string,
+  id: bigint,
+): Promise<boolean> {
+  const call = await prisma.hookCall.findFirst({
+    where: { id, eventToken: token, mode: 'notify', done: false },
+    select: { id: true },
+  });
   if (!call) return false;
   await queues.ensureHookJob(call.id);
   return true;

@@ -23,8 +23,17 @@ function signingKey(clientSecret: string): Buffer {
   return Buffer.from(hkdfSync('sha256', clientSecret, 'appdirect-provisioner', 'bearer-token-v1', 32));
 }
 
-export function issueBearerToken(clientId: string, clientSecret: string, ttlSeconds: number, nowMs = Date.now()): IssuedToken {
-  const claims: Claims = { sub: clientId, exp: Math.floor(nowMs / 1000) + ttlSeconds, jti: randomBytes(9).toString('base64url') };
+export function issueBearerToken(
+  clientId: string,
+  clientSecret: string,
+  ttlSeconds: number,
+  nowMs = Date.now(),
+): IssuedToken {
+  const claims: Claims = {
+    sub: clientId,
+    exp: Math.floor(nowMs / 1000) + ttlSeconds,
+    jti: randomBytes(9).toString('base64url'),
+  };
   const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
   const mac = createHmac('sha256', signingKey(clientSecret)).update(payload).digest('base64url');
   return { accessToken: `${payload}.${mac}`, expiresIn: ttlSeconds };

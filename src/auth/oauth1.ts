@@ -84,7 +84,10 @@ export function verifyOAuth1(
   const inHeader = /^OAuth\s/i.test(request.authorization ?? '');
   const queryProtocol = request.query.filter(([name]) => name.startsWith('oauth_'));
   if (inHeader && queryProtocol.length > 0) {
-    return { reason: 'malformed', detail: 'OAuth protocol parameters are sent by more than one method (header and query)' };
+    return {
+      reason: 'malformed',
+      detail: 'OAuth protocol parameters are sent by more than one method (header and query)',
+    };
   }
   let oauthParams: Map<string, string>;
   let otherParams: Array<readonly [string, string]>;
@@ -112,14 +115,21 @@ export function verifyOAuth1(
   const nonce = oauthParams.get('oauth_nonce');
   const version = oauthParams.get('oauth_version');
   if (!consumerKey || !signature || !timestampText || !nonce) {
-    return { reason: 'malformed', detail: 'oauth_consumer_key, oauth_signature, oauth_timestamp and oauth_nonce are required' };
+    return {
+      reason: 'malformed',
+      detail: 'oauth_consumer_key, oauth_signature, oauth_timestamp and oauth_nonce are required',
+    };
   }
-  if (method !== 'HMAC-SHA1') return { reason: 'malformed', detail: `signature method ${method ?? '(none)'} is not HMAC-SHA1` };
-  if (version !== undefined && version !== '1.0') return { reason: 'malformed', detail: `oauth_version ${version} is not 1.0` };
-  if (!/^\d{1,12}$/.test(timestampText)) return { reason: 'malformed', detail: 'oauth_timestamp is not a number of seconds' };
+  if (method !== 'HMAC-SHA1')
+    return { reason: 'malformed', detail: `signature method ${method ?? '(none)'} is not HMAC-SHA1` };
+  if (version !== undefined && version !== '1.0')
+    return { reason: 'malformed', detail: `oauth_version ${version} is not 1.0` };
+  if (!/^\d{1,12}$/.test(timestampText))
+    return { reason: 'malformed', detail: 'oauth_timestamp is not a number of seconds' };
   if (nonce.length > 255) return { reason: 'malformed', detail: 'oauth_nonce is longer than 255 characters' };
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
-  if (/[\u0000-\u001f\u007f]/.test(nonce)) return { reason: 'malformed', detail: 'oauth_nonce contains control characters' };
+  if (/[\u0000-\u001f\u007f]/.test(nonce))
+    return { reason: 'malformed', detail: 'oauth_nonce contains control characters' };
 
   const secrets = secretsFor(consumerKey);
   if (secrets.length === 0) return { reason: 'unknown_key', key: consumerKey };
@@ -139,7 +149,11 @@ export function verifyOAuth1(
   }
   let matched = false;
   for (const secret of secrets) {
-    const signer = new OAuth({ consumer: { key: consumerKey, secret }, signature_method: 'HMAC-SHA1', hash_function: hmacSha1 });
+    const signer = new OAuth({
+      consumer: { key: consumerKey, secret },
+      signature_method: 'HMAC-SHA1',
+      hash_function: hmacSha1,
+    });
     const expected = signer.getSignature(
       { url: request.baseUrl, method: request.method, data },
       '',

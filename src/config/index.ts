@@ -70,7 +70,11 @@ export interface Config {
   /** Address a worker's /metrics listens on (loopback by default). */
   readonly metricsHost: string;
   /** Proxy for outbound HTTP to the marketplace (HTTPS_PROXY, HTTP_PROXY, NO_PROXY). */
-  readonly outboundProxy: { readonly httpsProxy: string | undefined; readonly httpProxy: string | undefined; readonly noProxy: string | undefined };
+  readonly outboundProxy: {
+    readonly httpsProxy: string | undefined;
+    readonly httpProxy: string | undefined;
+    readonly noProxy: string | undefined;
+  };
   readonly logLevel: string;
 }
 
@@ -169,7 +173,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
  * Redis variables; adds what is wrong to `problems`. Returns the Redis target when REDIS_URL is set.
  */
 function managedServiceProblems(e: ReturnType<typeof envSchema.parse>, problems: string[]): RedisTarget | undefined {
-  for (const [name, url] of [['DATABASE_URL', e.DATABASE_URL], ['MIGRATION_DATABASE_URL', e.MIGRATION_DATABASE_URL]] as const) {
+  for (const [name, url] of [
+    ['DATABASE_URL', e.DATABASE_URL],
+    ['MIGRATION_DATABASE_URL', e.MIGRATION_DATABASE_URL],
+  ] as const) {
     if (url === undefined) continue;
     try {
       parseDatabaseUrl(url);
@@ -178,8 +185,11 @@ function managedServiceProblems(e: ReturnType<typeof envSchema.parse>, problems:
     }
   }
   if (e.REDIS_URL === undefined) {
-    const orphans = (['REDIS_SENTINELS', 'REDIS_CLUSTER_NODES', 'REDIS_TLS_CA'] as const).filter((key) => e[key] !== undefined);
-    if (orphans.length > 0) problems.push(`REDIS_URL: required with ${orphans.join(', ')} (it gives the scheme, user and password)`);
+    const orphans = (['REDIS_SENTINELS', 'REDIS_CLUSTER_NODES', 'REDIS_TLS_CA'] as const).filter(
+      (key) => e[key] !== undefined,
+    );
+    if (orphans.length > 0)
+      problems.push(`REDIS_URL: required with ${orphans.join(', ')} (it gives the scheme, user and password)`);
     return undefined;
   }
   try {

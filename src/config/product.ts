@@ -11,7 +11,11 @@ const flag = (fallback: 'true' | 'false') =>
     .default(fallback)
     .transform((value) => value === 'true' || value === '1');
 
-const commaList = (value: string | undefined): string[] => (value ?? '').split(',').map((part) => part.trim()).filter(Boolean);
+const commaList = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
 
 export const productEnvSchema = {
   /** The product's webhook endpoint; unset: the in-process module (PROVISIONING_HOOKS_MODULE) is called. */
@@ -40,7 +44,11 @@ export const productEnvSchema = {
       const names = commaList(value);
       if (names.length === 1 && names[0] === 'all') return [...HOOK_KINDS];
       const unknown = names.filter((name) => !isHookKind(name));
-      if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `unknown call kind(s) ${unknown.join(', ')}; expected all or ${HOOK_KINDS.join(', ')}` });
+      if (unknown.length > 0)
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown call kind(s) ${unknown.join(', ')}; expected all or ${HOOK_KINDS.join(', ')}`,
+        });
       return names.filter(isHookKind) as HookKind[];
     }),
   PRODUCT_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
@@ -57,7 +65,8 @@ export const productEnvSchema = {
     .optional()
     .transform((value, ctx) => {
       const tokens = commaList(value);
-      if (tokens.some((token) => token.length < 16)) ctx.addIssue({ code: 'custom', message: 'each token is at least 16 characters' });
+      if (tokens.some((token) => token.length < 16))
+        ctx.addIssue({ code: 'custom', message: 'each token is at least 16 characters' });
       return tokens;
     }),
 };
@@ -80,8 +89,10 @@ export interface ProductConfig {
 /** The problems of combinations no single variable shows (read from the raw environment). */
 export function productEnvProblems(env: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
-  if (env.PRODUCT_WEBHOOK_URL && !env.PRODUCT_WEBHOOK_SECRETS?.trim()) problems.push('PRODUCT_WEBHOOK_SECRETS: required when PRODUCT_WEBHOOK_URL is set');
-  if (env.PRODUCT_WEBHOOK_URL && env.PROVISIONING_HOOKS_MODULE) problems.push('PRODUCT_WEBHOOK_URL: set it or PROVISIONING_HOOKS_MODULE, not both');
+  if (env.PRODUCT_WEBHOOK_URL && !env.PRODUCT_WEBHOOK_SECRETS?.trim())
+    problems.push('PRODUCT_WEBHOOK_SECRETS: required when PRODUCT_WEBHOOK_URL is set');
+  if (env.PRODUCT_WEBHOOK_URL && env.PROVISIONING_HOOKS_MODULE)
+    problems.push('PRODUCT_WEBHOOK_URL: set it or PROVISIONING_HOOKS_MODULE, not both');
   return problems;
 }
 

@@ -72,14 +72,19 @@ export function parseRedisTarget(env: RedisEnv): RedisTarget {
     try {
       ca = readFileSync(env.REDIS_TLS_CA, 'utf8');
     } catch (error) {
-      throw new Error(`REDIS_TLS_CA: ${env.REDIS_TLS_CA} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+      throw new Error(
+        `REDIS_TLS_CA: ${env.REDIS_TLS_CA} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+        { cause: error },
+      );
     }
   }
-  if (env.REDIS_SENTINELS && env.REDIS_CLUSTER_NODES) throw new Error('REDIS_SENTINELS and REDIS_CLUSTER_NODES: set one or the other');
+  if (env.REDIS_SENTINELS && env.REDIS_CLUSTER_NODES)
+    throw new Error('REDIS_SENTINELS and REDIS_CLUSTER_NODES: set one or the other');
   const host = decodeURIComponent(url.hostname.replace(/^\[(.+)\]$/, '$1'));
   const port = url.port ? Number(url.port) : 6379;
   const dbPath = url.pathname.replace(/^\//, '');
-  if (dbPath !== '' && !/^\d+$/.test(dbPath)) throw new Error(`REDIS_URL: the path '/${dbPath}' is not a database number`);
+  if (dbPath !== '' && !/^\d+$/.test(dbPath))
+    throw new Error(`REDIS_URL: the path '/${dbPath}' is not a database number`);
   const db = dbPath === '' ? 0 : Number(dbPath);
   const common = {
     username: url.username ? decodeURIComponent(url.username) : undefined,
@@ -94,8 +99,15 @@ export function parseRedisTarget(env: RedisEnv): RedisTarget {
   if (env.REDIS_SENTINELS) {
     const nodes = parseNodeList(env.REDIS_SENTINELS, 'REDIS_SENTINELS');
     const sentinelName = env.REDIS_SENTINEL_NAME ?? host;
-    if (!sentinelName) throw new Error('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (or give the name as the host of REDIS_URL)');
-    return { topology: 'sentinel', nodes, sentinelName, ...common, display: `${scheme} sentinel '${sentinelName}' via ${list(nodes)}` };
+    if (!sentinelName)
+      throw new Error('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS (or give the name as the host of REDIS_URL)');
+    return {
+      topology: 'sentinel',
+      nodes,
+      sentinelName,
+      ...common,
+      display: `${scheme} sentinel '${sentinelName}' via ${list(nodes)}`,
+    };
   }
   if (env.REDIS_SENTINEL_NAME || env.REDIS_SENTINEL_PASSWORD || env.REDIS_SENTINEL_USERNAME) {
     throw new Error('REDIS_SENTINEL_NAME / _USERNAME / _PASSWORD: only used with REDIS_SENTINELS, which is not set');
@@ -104,7 +116,19 @@ export function parseRedisTarget(env: RedisEnv): RedisTarget {
     if (db !== 0) throw new Error('REDIS_URL: a Redis Cluster has only database 0');
     const seeds = parseNodeList(env.REDIS_CLUSTER_NODES, 'REDIS_CLUSTER_NODES');
     const nodes = host && !seeds.some((n) => n.host === host && n.port === port) ? [{ host, port }, ...seeds] : seeds;
-    return { topology: 'cluster', nodes, sentinelName: undefined, ...common, display: `${scheme} cluster ${list(nodes)}` };
+    return {
+      topology: 'cluster',
+      nodes,
+      sentinelName: undefined,
+      ...common,
+      display: `${scheme} cluster ${list(nodes)}`,
+    };
   }
-  return { topology: 'standalone', nodes: [{ host, port }], sentinelName: undefined, ...common, display: `${scheme}://${host}:${port}/${db}` };
+  return {
+    topology: 'standalone',
+    nodes: [{ host, port }],
+    sentinelName: undefined,
+    ...common,
+    display: `${scheme}://${host}:${port}/${db}`,
+  };
 }

@@ -4,10 +4,7 @@ import { RETRY_DEFAULTS } from '../jobs/retry-policy';
 import { productEnvSchema } from './product';
 
 /** A secret may be absent (feature off) but never set to an empty string. */
-const optionalSecret = z
-  .string()
-  .min(1, 'is set but empty; unset it or give it a value')
-  .optional();
+const optionalSecret = z.string().min(1, 'is set but empty; unset it or give it a value').optional();
 
 /** Admin tokens guard every event and account; a short one can be guessed. */
 export const ADMIN_TOKEN_MIN_LENGTH = 32;
@@ -20,7 +17,10 @@ const urlList = z
   .transform((value, ctx) => {
     if (value === undefined || value.trim() === '') return [] as string[];
     const origins: string[] = [];
-    for (const raw of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+    for (const raw of value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
       try {
         const url = new URL(raw);
         if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('not http(s)');
@@ -54,11 +54,16 @@ function isAddressOrSubnet(entry: string): boolean {
 export function trustProxySetting(value: string): TrustProxy | `!${string}` {
   const text = value.trim();
   if (text === '' || text === 'false' || text === '0') return false;
-  if (text === 'true') return '!`true` would believe any client\'s X-Forwarded-For; give the number of proxies (1 behind one load balancer) or their addresses';
+  if (text === 'true')
+    return "!`true` would believe any client's X-Forwarded-For; give the number of proxies (1 behind one load balancer) or their addresses";
   if (/^\d+$/.test(text)) return Number(text) <= 10 ? Number(text) : '!a hop count above 10 is not plausible';
-  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   const bad = entries.filter((entry) => !isAddressOrSubnet(entry));
-  if (bad.length > 0) return `!'${bad.join("', '")}' is not an IP address, a subnet (10.0.0.0/8) or loopback/linklocal/uniquelocal`;
+  if (bad.length > 0)
+    return `!'${bad.join("', '")}' is not an IP address, a subnet (10.0.0.0/8) or loopback/linklocal/uniquelocal`;
   return entries;
 }
 
@@ -97,7 +102,10 @@ export const envSchema = z.object({
     .optional()
     .transform((value, ctx) => {
       const pairs: Array<{ key: string; secret: string }> = [];
-      for (const part of (value ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+      for (const part of (value ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
         const at = part.indexOf(':');
         if (at <= 0 || at === part.length - 1) {
           ctx.addIssue({ code: 'custom', message: 'expected KEY:SECRET pairs separated by commas' });
@@ -118,7 +126,10 @@ export const envSchema = z.object({
   ADMIN_TOKEN: optionalSecret.transform((value, ctx) => {
     if (value === undefined) return [] as Array<{ name: string; token: string }>;
     const tokens: Array<{ name: string; token: string }> = [];
-    const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+    const entries = value
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean);
     for (const entry of entries) {
       const colon = entry.indexOf(':');
       const name = colon > 0 ? entry.slice(0, colon) : 'admin';
@@ -153,16 +164,23 @@ export const envSchema = z.object({
   PROVISIONING_HOOKS_MODULE: z.string().min(1).optional(),
   ...productEnvSchema,
   /** Which proxies' X-Forwarded-* headers to believe: a hop count or addresses/subnets (see trustProxySetting). */
-  TRUST_PROXY: z.string().default('false').transform((value, ctx) => {
-    const setting = trustProxySetting(value);
-    if (typeof setting === 'string' && setting.startsWith('!')) {
-      ctx.addIssue({ code: 'custom', message: setting.slice(1) });
-      return z.NEVER;
-    }
-    return setting as TrustProxy;
-  }),
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((value, ctx) => {
+      const setting = trustProxySetting(value);
+      if (typeof setting === 'string' && setting.startsWith('!')) {
+        ctx.addIssue({ code: 'custom', message: setting.slice(1) });
+        return z.NEVER;
+      }
+      return setting as TrustProxy;
+    }),
   /** Address a worker's /metrics listens on; loopback unless set (e.g. 0.0.0.0 for a scraper on another host). */
-  METRICS_HOST: z.string().min(1).default('127.0.0.1').refine((host) => isIP(host) !== 0, 'must be an IP address such as 127.0.0.1 or 0.0.0.0'),
+  METRICS_HOST: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .refine((host) => isIP(host) !== 0, 'must be an IP address such as 127.0.0.1 or 0.0.0.0'),
   /** Outbound proxy for calls to the marketplace (src/marketplace/proxy.ts); NO_PROXY lists hosts reached directly. */
   HTTPS_PROXY: z.url({ protocol: /^https?$/ }).optional(),
   HTTP_PROXY: z.url({ protocol: /^https?$/ }).optional(),

@@ -47,7 +47,10 @@ export function columns(fields: Readonly<Record<string, string>>): Prisma.Sql {
  * wins over the URL's `connection_limit`; prepared statements are off when either the option or the URL
  * (`pgbouncer=true`) says so.
  */
-export function createPrisma(databaseUrl: string, options: { poolSize?: number; preparedStatements?: boolean } = {}): PrismaClient {
+export function createPrisma(
+  databaseUrl: string,
+  options: { poolSize?: number; preparedStatements?: boolean } = {},
+): PrismaClient {
   const target = parseDatabaseUrl(databaseUrl);
   const prepared = options.preparedStatements !== false && target.preparedStatements !== false;
   const adapter = new PrismaPg(
@@ -68,17 +71,53 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     seen.add(current);
     const record = current as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
     const code = typeof record.code === 'string' ? record.code : '';
-    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'P1001', 'P1002', 'P1017', '57P01', '57P02', '57P03', '08006'].includes(code)) {
+    if (
+      [
+        'ECONNREFUSED',
+        'ECONNRESET',
+        'ETIMEDOUT',
+        'ENOTFOUND',
+        'EPIPE',
+        'P1001',
+        'P1002',
+        'P1017',
+        '57P01',
+        '57P02',
+        '57P03',
+        '08006',
+      ].includes(code)
+    ) {
       return true;
     }
     if (record.name === 'PrismaClientInitializationError') return true;
     // Errors from the pg driver adapter carry a kind (and PostgreSQL's own code) under meta.driverAdapterError.
-    const adapterCause = (record as { meta?: { driverAdapterError?: { cause?: { kind?: unknown; originalCode?: unknown } } } }).meta?.driverAdapterError?.cause;
-    if (adapterCause && ['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections'].includes(String(adapterCause.kind))) return true;
-    if (adapterCause && ['57P01', '57P02', '57P03', '08000', '08003', '08006'].includes(String(adapterCause.originalCode))) return true;
-    if (['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout'].includes(String((record as { kind?: unknown }).kind))) return true;
+    const adapterCause = (
+      record as { meta?: { driverAdapterError?: { cause?: { kind?: unknown; originalCode?: unknown } } } }
+    ).meta?.driverAdapterError?.cause;
+    if (
+      adapterCause &&
+      ['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections'].includes(
+        String(adapterCause.kind),
+      )
+    )
+      return true;
+    if (
+      adapterCause &&
+      ['57P01', '57P02', '57P03', '08000', '08003', '08006'].includes(String(adapterCause.originalCode))
+    )
+      return true;
+    if (
+      ['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout'].includes(
+        String((record as { kind?: unknown }).kind),
+      )
+    )
+      return true;
     const message = typeof record.message === 'string' ? record.message : '';
-    if (/Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Can't reach database server|DatabaseNotReachable/i.test(message)) {
+    if (
+      /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Can't reach database server|DatabaseNotReachable/i.test(
+        message,
+      )
+    ) {
       return true;
     }
     current = record.cause;
@@ -93,7 +132,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 export function isTransientDatabaseError(error: unknown): boolean {
   return (
     isDatabaseUnavailable(error) ||
-    (error instanceof Prisma.PrismaClientKnownRequestError && ['P2034', 'P1001', 'P1008', 'P1017', 'P2024', 'P2028'].includes(error.code)) ||
+    (error instanceof Prisma.PrismaClientKnownRequestError &&
+      ['P2034', 'P1001', 'P1008', 'P1017', 'P2024', 'P2028'].includes(error.code)) ||
     /deadlock detected|could not serialize access/i.test(String((error as Error)?.message))
   );
 }

@@ -137,7 +137,10 @@ function trackedPgFactory(databaseUrl: string) {
   return { factory, closeAll };
 }
 
-async function withEngine<T>(databaseUrl: string, run: (engine: SchemaEngine, schema: string) => Promise<T>): Promise<T> {
+async function withEngine<T>(
+  databaseUrl: string,
+  run: (engine: SchemaEngine, schema: string) => Promise<T>,
+): Promise<T> {
   // The engine reports a Rust panic's message through this global before throwing.
   const panics: string[] = [];
   (globalThis as { PRISMA_WASM_PANIC_REGISTRY?: unknown }).PRISMA_WASM_PANIC_REGISTRY = {
@@ -181,7 +184,10 @@ export async function applyMigrations(databaseUrl: string): Promise<string[]> {
 export async function diffMigrationsToSchema(databaseUrl: string): Promise<string> {
   return withEngine(databaseUrl, async (engine, schema) => {
     const migrations = loadMigrationList();
-    const from = migrations.migrationDirectories.length === 0 ? { tag: 'empty' as const } : { tag: 'migrations' as const, ...migrations };
+    const from =
+      migrations.migrationDirectories.length === 0
+        ? { tag: 'empty' as const }
+        : { tag: 'migrations' as const, ...migrations };
     const result = await engine.diff({
       from,
       to: { tag: 'schemaDatamodel', files: [{ path: 'schema.prisma', content: schema }] },
@@ -198,8 +204,15 @@ export async function diffMigrationsToSchema(databaseUrl: string): Promise<strin
 export async function createMigration(databaseUrl: string, name: string): Promise<string | null> {
   const sql = await diffMigrationsToSchema(databaseUrl);
   if (sql === '') return null;
-  const stamp = new Date().toISOString().replace(/[-:TZ]/g, '').slice(0, 14);
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '') || 'migration';
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:TZ]/g, '')
+    .slice(0, 14);
+  const slug =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_|_$/g, '') || 'migration';
   const folder = path.join(MIGRATIONS_DIR, `${stamp}_${slug}`);
   mkdirSync(folder, { recursive: true });
   writeFileSync(path.join(folder, 'migration.sql'), sql);

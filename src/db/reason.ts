@@ -16,11 +16,17 @@ function originalError(error: unknown): Found | null {
   let best: Found | null = null;
   while (current && typeof current === 'object' && !seen.has(current)) {
     seen.add(current);
-    const record = current as { code?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: { cause?: Record<string, unknown> } } };
+    const record = current as {
+      code?: unknown;
+      message?: unknown;
+      cause?: unknown;
+      meta?: { driverAdapterError?: { cause?: Record<string, unknown> } };
+    };
     const adapterCause = record.meta?.driverAdapterError?.cause;
     if (adapterCause) {
       const message = adapterCause.originalMessage ?? adapterCause.reason ?? adapterCause.message;
-      if (typeof message === 'string') return { code: typeof adapterCause.originalCode === 'string' ? adapterCause.originalCode : undefined, message };
+      if (typeof message === 'string')
+        return { code: typeof adapterCause.originalCode === 'string' ? adapterCause.originalCode : undefined, message };
     }
     if (typeof record.message === 'string' && record.message !== '') {
       best = { code: typeof record.code === 'string' ? record.code : undefined, message: record.message };
@@ -33,23 +39,32 @@ function originalError(error: unknown): Found | null {
 const RULES: ReadonlyArray<{ test: (found: Found) => boolean; action: string }> = [
   {
     test: ({ message }) => /no pg_hba\.conf entry .*no encryption/i.test(message),
-    action: 'the server only accepts encrypted connections: add sslmode=require (or sslmode=verify-full&sslrootcert=<CA file>) to the URL',
+    action:
+      'the server only accepts encrypted connections: add sslmode=require (or sslmode=verify-full&sslrootcert=<CA file>) to the URL',
   },
   {
     test: ({ message }) => /no pg_hba\.conf entry/i.test(message),
-    action: "the server's pg_hba.conf has no line for this host, user and database: ask the database's administrator, or check host, user and database in the URL",
+    action:
+      "the server's pg_hba.conf has no line for this host, user and database: ask the database's administrator, or check host, user and database in the URL",
   },
   {
     test: ({ message }) => /does not support SSL/i.test(message),
-    action: 'the URL asks for TLS (sslmode) but the server does not offer it: use sslmode=disable only if the network is private, or enable ssl on the server',
+    action:
+      'the URL asks for TLS (sslmode) but the server does not offer it: use sslmode=disable only if the network is private, or enable ssl on the server',
   },
   {
-    test: ({ code, message }) => /SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|CERT_UNTRUSTED/.test(code ?? '') || /self[- ]signed certificate|unable to verify the first certificate|unable to get local issuer/i.test(message),
-    action: "the server's certificate is not signed by a CA this service trusts: give the CA with sslrootcert=<file> (your provider publishes it), or use sslmode=require to encrypt without verifying",
+    test: ({ code, message }) =>
+      /SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|CERT_UNTRUSTED/.test(code ?? '') ||
+      /self[- ]signed certificate|unable to verify the first certificate|unable to get local issuer/i.test(message),
+    action:
+      "the server's certificate is not signed by a CA this service trusts: give the CA with sslrootcert=<file> (your provider publishes it), or use sslmode=require to encrypt without verifying",
   },
   {
-    test: ({ code, message }) => code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /does not match certificate's altnames|Hostname\/IP does not match/i.test(message),
-    action: "the server's certificate is for another host name: connect by the name on the certificate, or use sslmode=verify-ca to check the CA only",
+    test: ({ code, message }) =>
+      code === 'ERR_TLS_CERT_ALTNAME_INVALID' ||
+      /does not match certificate's altnames|Hostname\/IP does not match/i.test(message),
+    action:
+      "the server's certificate is for another host name: connect by the name on the certificate, or use sslmode=verify-ca to check the CA only",
   },
   {
     test: ({ code, message }) => code === 'CERT_HAS_EXPIRED' || /certificate has expired/i.test(message),
@@ -65,11 +80,13 @@ const RULES: ReadonlyArray<{ test: (found: Found) => boolean; action: string }> 
   },
   {
     test: ({ code, message }) => code === '42501' || /permission denied/i.test(message),
-    action: "the role lacks a privilege: grant the app role DML rights (docs/deploy.md, 'Managed PostgreSQL and Redis')",
+    action:
+      "the role lacks a privilege: grant the app role DML rights (docs/deploy.md, 'Managed PostgreSQL and Redis')",
   },
   {
     test: ({ code }) => code === '53300',
-    action: 'the server has no connection slot left: lower DATABASE_POOL_SIZE or the number of processes, or put PgBouncer in front (docs/deploy.md)',
+    action:
+      'the server has no connection slot left: lower DATABASE_POOL_SIZE or the number of processes, or put PgBouncer in front (docs/deploy.md)',
   },
 ];
 
@@ -86,5 +103,8 @@ export function databaseRefusalReason(error: unknown): string | null {
 
 /** One line for logs and /status: the refusal reason when there is one, else the error's first line. */
 export function describeDatabaseError(error: unknown): string {
-  return databaseRefusalReason(error) ?? (error instanceof Error ? error.message.split('\n')[0] ?? error.name : String(error));
+  return (
+    databaseRefusalReason(error) ??
+    (error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error))
+  );
 }

@@ -41,15 +41,31 @@ const PASSED_THROUGH = ['application_name', 'options', 'client_encoding'] as con
 /** Parameters read here; any other is refused, rather than silently dropped. */
 const KNOWN = new Set<string>([
   ...PASSED_THROUGH,
-  'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslpassword', 'host', 'port', 'user', 'password', 'dbname',
-  'connect_timeout', 'schema', 'connection_limit', 'pgbouncer', 'statement_cache_size', 'search_path',
+  'sslmode',
+  'sslrootcert',
+  'sslcert',
+  'sslkey',
+  'sslpassword',
+  'host',
+  'port',
+  'user',
+  'password',
+  'dbname',
+  'connect_timeout',
+  'schema',
+  'connection_limit',
+  'pgbouncer',
+  'statement_cache_size',
+  'search_path',
 ]);
 
 function readFileParameter(name: string, file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new DatabaseUrlError(`${name}=${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new DatabaseUrlError(
+      `${name}=${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
 }
 
@@ -67,7 +83,11 @@ function tlsFor(mode: SslMode | undefined, params: URLSearchParams, host: string
   const ca = rootCertFile && rootCertFile !== 'system' ? readFileParameter('sslrootcert', rootCertFile) : undefined;
   const cert = params.get('sslcert') ? readFileParameter('sslcert', params.get('sslcert')!) : undefined;
   const key = params.get('sslkey') ? readFileParameter('sslkey', params.get('sslkey')!) : undefined;
-  const clientCert = { ...(cert ? { cert } : {}), ...(key ? { key } : {}), ...(params.get('sslpassword') ? { passphrase: params.get('sslpassword')! } : {}) };
+  const clientCert = {
+    ...(cert ? { cert } : {}),
+    ...(key ? { key } : {}),
+    ...(params.get('sslpassword') ? { passphrase: params.get('sslpassword')! } : {}),
+  };
   // Without sslmode libpq defaults to `prefer`; node-postgres cannot fall back to plaintext within one
   // attempt, so no sslmode keeps the historical plaintext default and the docs say to set one.
   switch (mode) {
@@ -81,7 +101,10 @@ function tlsFor(mode: SslMode | undefined, params: URLSearchParams, host: string
       if (ca) return { ca, ...clientCert, checkServerIdentity: () => undefined };
       return { rejectUnauthorized: false, ...clientCert };
     case 'verify-ca':
-      if (!rootCertFile) throw new DatabaseUrlError('sslmode=verify-ca needs sslrootcert=<file of the CA that signed the server certificate>');
+      if (!rootCertFile)
+        throw new DatabaseUrlError(
+          'sslmode=verify-ca needs sslrootcert=<file of the CA that signed the server certificate>',
+        );
       return { ...(ca ? { ca } : {}), ...clientCert, checkServerIdentity: () => undefined };
     case 'verify-full':
       // sslrootcert=system (or none): Node's bundled public CAs, as libpq's `system`.
@@ -103,7 +126,8 @@ export function parseDatabaseUrl(raw: string): DatabaseTarget {
   }
   const params = url.searchParams;
   const unknown = [...new Set(params.keys())].filter((key) => !KNOWN.has(key));
-  if (unknown.length > 0) throw new DatabaseUrlError(`has parameters this service does not understand: ${unknown.join(', ')}`);
+  if (unknown.length > 0)
+    throw new DatabaseUrlError(`has parameters this service does not understand: ${unknown.join(', ')}`);
   const sslModeRaw = params.get('sslmode') ?? undefined;
   if (sslModeRaw !== undefined && !SSL_MODES.includes(sslModeRaw as SslMode)) {
     throw new DatabaseUrlError(`sslmode=${sslModeRaw} is not one of ${SSL_MODES.join(', ')}`);
@@ -111,7 +135,8 @@ export function parseDatabaseUrl(raw: string): DatabaseTarget {
   const sslMode = sslModeRaw as SslMode | undefined;
   const host = params.get('host') ?? decodeURIComponent(url.hostname.replace(/^\[(.+)\]$/, '$1'));
   const port = Number(params.get('port') ?? (url.port || 5432));
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new DatabaseUrlError(`port ${params.get('port') ?? url.port} is not a port number`);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535)
+    throw new DatabaseUrlError(`port ${params.get('port') ?? url.port} is not a port number`);
   const user = params.get('user') ?? decodeURIComponent(url.username);
   const password = params.get('password') ?? decodeURIComponent(url.password);
   const database = params.get('dbname') ?? (decodeURIComponent(url.pathname.replace(/^\//, '')) || user || 'postgres');
@@ -124,7 +149,8 @@ export function parseDatabaseUrl(raw: string): DatabaseTarget {
 
   const connectTimeout = params.get('connect_timeout');
   const connectionLimit = params.get('connection_limit');
-  if (connectionLimit !== null && !/^[1-9]\d*$/.test(connectionLimit)) throw new DatabaseUrlError(`connection_limit=${connectionLimit} is not a positive integer`);
+  if (connectionLimit !== null && !/^[1-9]\d*$/.test(connectionLimit))
+    throw new DatabaseUrlError(`connection_limit=${connectionLimit} is not a positive integer`);
   const noPrepared = params.get('pgbouncer') === 'true' || params.get('statement_cache_size') === '0';
 
   const ssl = tlsFor(sslMode, params, host);

@@ -225,8 +225,10 @@ export const HTTP_ERRORS = {
   EVENT_RETRY_NEEDS_FORCE: {
     status: 409,
     group: 'Admin',
-    message: "AppDirect already received the failure of event '{token}'; running it again sends AppDirect a second result.",
-    action: 'If AppDirect should get a second result, retry again with force set to true in the body (CLI: --force; the page asks to confirm).',
+    message:
+      "AppDirect already received the failure of event '{token}'; running it again sends AppDirect a second result.",
+    action:
+      'If AppDirect should get a second result, retry again with force set to true in the body (CLI: --force; the page asks to confirm).',
   },
   EVENT_NOT_CANCELLABLE: {
     status: 409,
@@ -243,8 +245,10 @@ export const HTTP_ERRORS = {
   PRODUCT_CALL_NOT_OWED: {
     status: 409,
     group: 'Admin',
-    message: "Event '{token}' owes no notify call {id} to the product (it was taken, or is not a notify call of this event).",
-    action: 'See GET /admin/api/events/{token}/product-calls; only calls with done=false and mode=notify can be re-sent.',
+    message:
+      "Event '{token}' owes no notify call {id} to the product (it was taken, or is not a notify call of this event).",
+    action:
+      'See GET /admin/api/events/{token}/product-calls; only calls with done=false and mode=notify can be re-sent.',
   },
   PRODUCT_API_DISABLED: {
     status: 403,
@@ -262,7 +266,8 @@ export const HTTP_ERRORS = {
     status: 404,
     group: 'Product',
     message: "There is no account '{accountIdentifier}'.",
-    action: 'Use the accountIdentifier of a call, or look the company up with GET /product/api/accounts?companyUuid=<uuid>.',
+    action:
+      'Use the accountIdentifier of a call, or look the company up with GET /product/api/accounts?companyUuid=<uuid>.',
   },
   PRODUCT_EVENT_NOT_FOUND: {
     status: 404,
@@ -292,13 +297,15 @@ export const HTTP_ERRORS = {
     status: 503,
     group: 'Server',
     message: 'This instance is not ready to take requests: {dependency} not available.',
-    action: 'Load balancers and Kubernetes send traffic to other instances until /readyz answers 200; operators: GET /status with an admin token for the details.',
+    action:
+      'Load balancers and Kubernetes send traffic to other instances until /readyz answers 200; operators: GET /status with an admin token for the details.',
   },
   WORKER_STALLED: {
     status: 503,
     group: 'Server',
     message: 'This worker has not started or finished a job for {seconds} s while {waiting} job(s) wait.',
-    action: 'The orchestrator restarts the worker (liveness probe); operators: look in its log for a provisioning hook or a call that does not return.',
+    action:
+      'The orchestrator restarts the worker (liveness probe); operators: look in its log for a provisioning hook or a call that does not return.',
   },
 } as const satisfies Record<string, HttpErrorEntry>;
 
@@ -311,10 +318,12 @@ type Placeholders<T extends string> = T extends `${string}{${infer Name}}${infer
 
 /** The params an HTTP error code needs, read off its message and action templates. */
 export type HttpErrorParams<C extends HttpErrorCode> = {
-  [K in Exclude<
-    Placeholders<(typeof HTTP_ERRORS)[C]['message']> | Placeholders<(typeof HTTP_ERRORS)[C]['action']>,
-    'eventUrl'
-  >]: string | number;
+  [
+    K in Exclude<
+      Placeholders<(typeof HTTP_ERRORS)[C]['message']> | Placeholders<(typeof HTTP_ERRORS)[C]['action']>,
+      'eventUrl'
+    >
+  ]: string | number;
 };
 
 export interface EventErrorEntry {

@@ -90,6 +90,12 @@ export function describeFailure(error: unknown): string {
   const lines = message
     .split('\n')
     .map((line) => line.trim())
-    .filter((line) => line !== '' && !/^(→\s*)?\d+\s/.test(line) && !/(^|\s)(\/|[A-Za-z]:\\)[^\s]*:\d+(:\d+)?/.test(line) && !/^Invalid `.*` invocation/.test(line));
+    .filter(
+      (line) =>
+        line !== '' &&
+        !/^(→\s*)?\d+\s/.test(line) &&
+        !/(^|\s)(\/|[A-Za-z]:\\)[^\s]*:\d+(:\d+)?/.test(line) &&
+        !/^Invalid `.*` invocation/.test(line),
+    );
   return `${name}${lines.join(' ') || 'unknown error'}`.slice(0, 2000);
 }

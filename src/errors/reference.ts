@@ -1,7 +1,14 @@
 import { ACCOUNT_STATUSES, lifecycleRules } from '../accounts/lifecycle';
 import { EVENT_ERROR_CODES, HTTP_ERRORS, type HttpErrorEntry } from './catalogue';
 
-const GROUP_ORDER: ReadonlyArray<HttpErrorEntry['group']> = ['Request', 'Authentication', 'Callback', 'Admin', 'Product', 'Server'];
+const GROUP_ORDER: ReadonlyArray<HttpErrorEntry['group']> = [
+  'Request',
+  'Authentication',
+  'Callback',
+  'Admin',
+  'Product',
+  'Server',
+];
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'Bad Request',
@@ -84,16 +91,23 @@ function renderSubscriptionStates(): string[] {
   ];
   const rules = lifecycleRules();
   for (const rule of rules) {
-    const moves = rule.moves.map(({ from, to }) => (from === to ? `${from} (no change)` : `${from} → ${to}`)).join(', ');
+    const moves = rule.moves
+      .map(({ from, to }) => (from === to ? `${from} (no change)` : `${from} → ${to}`))
+      .join(', ');
     lines.push(`| ${rule.action} | ${cell(rule.events)} | ${moves} |`);
   }
   // Refusals by state, in the style of the Subscriptions catalogue: what is refused, the code, the possible actions.
   lines.push('', '### Refused, by state');
   for (const state of ACCOUNT_STATUSES) {
-    const refusals = rules.flatMap((rule) => rule.refusals.filter((refusal) => refusal.from === state).map((refusal) => ({ ...refusal, events: rule.events })));
+    const refusals = rules.flatMap((rule) =>
+      rule.refusals.filter((refusal) => refusal.from === state).map((refusal) => ({ ...refusal, events: rule.events })),
+    );
     if (refusals.length === 0) continue;
     lines.push('', `#### ${state}`, '', '| Events | Code | Description | Possible actions |', '|---|---|---|---|');
-    for (const refusal of refusals) lines.push(`| ${cell(refusal.events)} | \`${refusal.code}\` | ${cell(refusal.message)} | ${cell(refusal.action)} |`);
+    for (const refusal of refusals)
+      lines.push(
+        `| ${cell(refusal.events)} | \`${refusal.code}\` | ${cell(refusal.message)} | ${cell(refusal.action)} |`,
+      );
   }
   return lines;
 }

@@ -31,7 +31,10 @@ export const personSchema = z.looseObject({
   lastName: optionalText(),
   language: optionalText(35),
   locale: optionalText(35),
-  attributes: z.record(z.string(), z.unknown()).nullish().transform((value) => value ?? {}),
+  attributes: z
+    .record(z.string(), z.unknown())
+    .nullish()
+    .transform((value) => value ?? {}),
 });
 
 export const companySchema = z.looseObject({
@@ -50,14 +53,12 @@ const quantitySchema = z
   .transform((value) => Number(value))
   .pipe(z.number().finite().min(0, 'must not be negative').max(Number.MAX_SAFE_INTEGER, 'is too large'));
 
-const orderItemSchema = z
-  .looseObject({ unit: text(100), quantity: quantitySchema })
-  .superRefine((item, ctx) => {
-    // The USER line is the seat limit, an integer column.
-    if (item.unit.toUpperCase() === 'USER' && (!Number.isInteger(item.quantity) || item.quantity > MAX_SEATS)) {
-      ctx.addIssue({ code: 'custom', path: ['quantity'], message: `must be a whole number of seats up to ${MAX_SEATS}` });
-    }
-  });
+const orderItemSchema = z.looseObject({ unit: text(100), quantity: quantitySchema }).superRefine((item, ctx) => {
+  // The USER line is the seat limit, an integer column.
+  if (item.unit.toUpperCase() === 'USER' && (!Number.isInteger(item.quantity) || item.quantity > MAX_SEATS)) {
+    ctx.addIssue({ code: 'custom', path: ['quantity'], message: `must be a whole number of seats up to ${MAX_SEATS}` });
+  }
+});
 
 export const orderSchema = z.looseObject({
   editionCode: optionalText(255),
@@ -86,9 +87,15 @@ const idSchema = z.looseObject({ id: text(255) });
 export const eventDocumentSchema = z.looseObject({
   type: text(100),
   // The base URL is recorded on the account: a web address, nothing else (no javascript:, data:, …).
-  marketplace: z.looseObject({ partner: optionalText(255), baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000) }),
+  marketplace: z.looseObject({
+    partner: optionalText(255),
+    baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000),
+  }),
   applicationUuid: optionalText(255),
-  flag: z.enum(['STATELESS', 'DEVELOPMENT']).nullish().transform((value) => value ?? undefined),
+  flag: z
+    .enum(['STATELESS', 'DEVELOPMENT'])
+    .nullish()
+    .transform((value) => value ?? undefined),
   creator: personSchema.nullish().transform((value) => value ?? undefined),
   // A missing payload reads as an empty one, so every field below is simply absent.
   payload: z.preprocess(
@@ -98,7 +105,10 @@ export const eventDocumentSchema = z.looseObject({
       account: accountRefSchema.nullish().transform((value) => value ?? undefined),
       order: orderSchema.nullish().transform((value) => value ?? undefined),
       user: personSchema.nullish().transform((value) => value ?? undefined),
-      notice: z.looseObject({ type: text(100), message: optionalText() }).nullish().transform((value) => value ?? undefined),
+      notice: z
+        .looseObject({ type: text(100), message: optionalText() })
+        .nullish()
+        .transform((value) => value ?? undefined),
       configuration: configurationSchema,
       addonInstance: idSchema.nullish().transform((value) => value ?? undefined),
       addonBinding: idSchema.nullish().transform((value) => value ?? undefined),
@@ -124,7 +134,9 @@ export function parseEventDocument(raw: unknown): { document: EventDocument } | 
  * and changes nothing, however sparse the rest of it (the flag is looked at before the schema).
  */
 export function isPingTest(raw: unknown): boolean {
-  return typeof raw === 'object' && raw !== null && !Array.isArray(raw) && (raw as { flag?: unknown }).flag === 'STATELESS';
+  return (
+    typeof raw === 'object' && raw !== null && !Array.isArray(raw) && (raw as { flag?: unknown }).flag === 'STATELESS'
+  );
 }
 
 // eslint-disable-next-line no-control-regex -- NUL is exactly what PostgreSQL cannot store in text or jsonb
@@ -140,7 +152,9 @@ export function unstorableReason(value: unknown, path = '(document)', depth = 0)
   if (typeof value === 'string') return badText(value) ? `${path}: ${badText(value)}` : null;
   if (typeof value !== 'object' || value === null) return null;
   if (depth >= MAX_DOCUMENT_DEPTH) return `${path}: nested deeper than ${MAX_DOCUMENT_DEPTH} levels`;
-  const entries: Array<[string, unknown]> = Array.isArray(value) ? value.map((item, index) => [String(index), item]) : Object.entries(value);
+  const entries: Array<[string, unknown]> = Array.isArray(value)
+    ? value.map((item, index) => [String(index), item])
+    : Object.entries(value);
   for (const [key, item] of entries) {
     const keyProblem = badText(key);
     if (keyProblem) return `${path}: a key ${keyProblem}`;

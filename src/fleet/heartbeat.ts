@@ -23,7 +23,8 @@ const PRUNE_EVERY_BEATS = 360;
 export function serviceVersion(): string {
   for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
     const file = path.join(dir, 'package.json');
-    if (existsSync(file)) return String((JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown }).version ?? 'unknown');
+    if (existsSync(file))
+      return String((JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown }).version ?? 'unknown');
   }
   return 'unknown';
 }
@@ -40,7 +41,12 @@ export interface Heartbeat {
   stop(): Promise<void>;
 }
 
-export function startHeartbeat(prisma: PrismaClient, source: HeartbeatSource, logger: Logger, options: { everyMs?: number } = {}): Heartbeat {
+export function startHeartbeat(
+  prisma: PrismaClient,
+  source: HeartbeatSource,
+  logger: Logger,
+  options: { everyMs?: number } = {},
+): Heartbeat {
   const startedAt = new Date();
   const version = serviceVersion();
   const host = hostname();
@@ -56,7 +62,9 @@ export function startHeartbeat(prisma: PrismaClient, source: HeartbeatSource, lo
       update: { host, pid: process.pid, version, queues, startedAt, lastSeenAt: now, stoppedAt: null },
     });
     if (beats++ % PRUNE_EVERY_BEATS === 0) {
-      await prisma.workerHeartbeat.deleteMany({ where: { lastSeenAt: { lt: new Date(now.getTime() - FORGET_AFTER_MS) } } });
+      await prisma.workerHeartbeat.deleteMany({
+        where: { lastSeenAt: { lt: new Date(now.getTime() - FORGET_AFTER_MS) } },
+      });
     }
   };
   // A beat still in flight when the worker stops must land before the stop, not clear it afterwards.
@@ -79,8 +87,13 @@ export function startHeartbeat(prisma: PrismaClient, source: HeartbeatSource, lo
       await inFlight;
       const now = new Date();
       await prisma.workerHeartbeat
-        .updateMany({ where: { workerId: source.workerId }, data: { queues: source.activity() as unknown as Prisma.InputJsonObject, lastSeenAt: now, stoppedAt: now } })
-        .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'worker heartbeat not marked stopped'));
+        .updateMany({
+          where: { workerId: source.workerId },
+          data: { queues: source.activity() as unknown as Prisma.InputJsonObject, lastSeenAt: now, stoppedAt: now },
+        })
+        .catch((error: unknown) =>
+          logger.warn({ err: (error as Error).message }, 'worker heartbeat not marked stopped'),
+        );
     },
   };
 }

@@ -90,7 +90,11 @@ export function workerProbes(deps: {
       const readiness = await workerReadiness(deps.health);
       const checks = publicChecks(readiness.report);
       if (readiness.ready) return { status: 200, body: { status: 'ready', checks } };
-      const error = new AppError('NOT_READY', { dependency: readiness.blocking.join(' and ') }, { details: { checks } });
+      const error = new AppError(
+        'NOT_READY',
+        { dependency: readiness.blocking.join(' and ') },
+        { details: { checks } },
+      );
       return { status: error.status, body: errorBody(error, randomUUID()) };
     },
   };

@@ -71,7 +71,10 @@ export async function recordAttempt(prisma: PrismaClient, attempt: AttemptRecord
         outcome: record.outcome,
         httpStatus: record.httpStatus ?? null,
         durationMs: Math.round(record.durationMs),
-        answer: record.answer === undefined ? undefined : (JSON.parse(JSON.stringify(record.answer)) as Prisma.InputJsonValue),
+        answer:
+          record.answer === undefined
+            ? undefined
+            : (JSON.parse(JSON.stringify(record.answer)) as Prisma.InputJsonValue),
         error: record.error?.slice(0, 2000) ?? null,
       },
     })

@@ -75,7 +75,10 @@ export type ProductCall<K extends HookKind = HookKind> = { [P in K]: z.infer<(ty
 /** The codes a product may refuse with: AppDirect's event codes, less the two that are not decisions. */
 export const REFUSAL_CODES = (Object.keys(EVENT_ERROR_CODES) as EventErrorCode[]).filter(
   (code) => code !== 'PENDING' && code !== 'TRANSPORT_ERROR',
-) as [Exclude<EventErrorCode, 'PENDING' | 'TRANSPORT_ERROR'>, ...Array<Exclude<EventErrorCode, 'PENDING' | 'TRANSPORT_ERROR'>>];
+) as [
+  Exclude<EventErrorCode, 'PENDING' | 'TRANSPORT_ERROR'>,
+  ...Array<Exclude<EventErrorCode, 'PENDING' | 'TRANSPORT_ERROR'>>,
+];
 
 const message = z.string().min(1).max(1000);
 
@@ -88,10 +91,16 @@ const accept = z.strictObject({
     .describe("accountCreated only: the product's own identifier, reported to AppDirect and used by later events"),
   message: message.optional().describe('Shown to the marketplace user'),
 });
-const refuse = z.strictObject({ decision: z.literal('refuse'), errorCode: z.enum(REFUSAL_CODES), message: message.describe('Shown to the marketplace user') });
+const refuse = z.strictObject({
+  decision: z.literal('refuse'),
+  errorCode: z.enum(REFUSAL_CODES),
+  message: message.describe('Shown to the marketplace user'),
+});
 const pending = z.strictObject({
   decision: z.literal('pending'),
-  message: message.optional().describe('The product completes it later through POST /product/api/decisions/{eventToken}'),
+  message: message
+    .optional()
+    .describe('The product completes it later through POST /product/api/decisions/{eventToken}'),
 });
 
 /** A product's answer to a `decide` call. */
@@ -108,5 +117,7 @@ export type FinalDecision = Exclude<Decision, { decision: 'pending' }>;
 export function readDecision(answer: unknown): { decision: Decision } | { problems: string[] } {
   const parsed = decisionSchema.safeParse(answer);
   if (parsed.success) return { decision: parsed.data };
-  return { problems: parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`) };
+  return {
+    problems: parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`),
+  };
 }

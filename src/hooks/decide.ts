@@ -51,7 +51,8 @@ export function storedFinalDecision(stored: unknown): FinalDecision | null {
   return parsed.success && parsed.data.decision !== 'pending' ? parsed.data : null;
 }
 
-export const isAwaitingProduct = (stored: unknown): boolean => decisionSchema.safeParse(stored).data?.decision === 'pending';
+export const isAwaitingProduct = (stored: unknown): boolean =>
+  decisionSchema.safeParse(stored).data?.decision === 'pending';
 
 export interface DecideInput {
   readonly tx: Prisma.TransactionClient;
@@ -69,7 +70,10 @@ export interface DecideInput {
  * Decides the apply's successful outcome with the product and plans every call the event makes. Throws
  * ProductRefusal, ProductPending or ProductCallFailure as described above.
  */
-export async function decideWithProduct(input: DecideInput, outcome: Extract<Outcome, { success: true }>): Promise<{ outcome: Outcome; calls: PlannedCall[] }> {
+export async function decideWithProduct(
+  input: DecideInput,
+  outcome: Extract<Outcome, { success: true }>,
+): Promise<{ outcome: Outcome; calls: PlannedCall[] }> {
   const { product, source } = input;
   let intents: CallIntent[] = [...outcome.hooks];
   let accountIdentifier = outcome.accountIdentifier;
@@ -96,7 +100,13 @@ export async function decideWithProduct(input: DecideInput, outcome: Extract<Out
   }
   const calls = intents.map((intent, index): PlannedCall => {
     const mode = product.modeOf(intent.kind);
-    return { kind: intent.kind, accountId: intent.accountId ?? null, mode, call: buildCall(intent, source, mode), answer: decided.get(index) ?? null };
+    return {
+      kind: intent.kind,
+      accountId: intent.accountId ?? null,
+      mode,
+      call: buildCall(intent, source, mode),
+      answer: decided.get(index) ?? null,
+    };
   });
   return { outcome: { ...outcome, accountIdentifier, message, hooks: intents }, calls };
 }
@@ -118,13 +128,20 @@ export const decidesAny = (product: ProductConnection, outcome: Outcome): boolea
 async function ask(input: DecideInput, intent: CallIntent): Promise<Decision> {
   const key = decideKey(input.source.token, intent.kind);
   const call = buildCall(intent, input.source, 'decide');
-  const base = { eventToken: input.source.token, kind: intent.kind, mode: 'decide' as const, idempotencyKey: key, transport: input.product.transport.name };
+  const base = {
+    eventToken: input.source.token,
+    kind: intent.kind,
+    mode: 'decide' as const,
+    idempotencyKey: key,
+    transport: input.product.transport.name,
+  };
   try {
     const { decision, record } = await input.product.decide(call, key, input.timeoutMs);
     await recordAttempt(input.prisma, { ...base, record });
     return decision;
   } catch (error) {
-    if (error instanceof ProductCallFailure && error.record) await recordAttempt(input.prisma, { ...base, record: error.record });
+    if (error instanceof ProductCallFailure && error.record)
+      await recordAttempt(input.prisma, { ...base, record: error.record });
     throw error;
   }
 }

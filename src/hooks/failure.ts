@@ -5,7 +5,13 @@
  */
 export class ProductCallFailure extends Error {
   /** The attempt as the product connection measured it (set when a call was attempted). */
-  record?: { readonly outcome: 'failed'; readonly durationMs: number; readonly answer?: unknown; readonly error: string; readonly httpStatus: number | null };
+  record?: {
+    readonly outcome: 'failed';
+    readonly durationMs: number;
+    readonly answer?: unknown;
+    readonly error: string;
+    readonly httpStatus: number | null;
+  };
 
   constructor(
     readonly reason: string,

@@ -43,7 +43,9 @@ export async function loadHooks(modulePath: string | undefined): Promise<Provisi
   const entries = hooks && typeof hooks === 'object' ? Object.entries(hooks) : [];
   const valid = entries.length > 0 && entries.every(([kind, fn]) => isHookKind(kind) && typeof fn === 'function');
   if (!valid) {
-    throw new Error(`${modulePath} exports no ProvisioningHooks (as default or hooks): expected functions named ${HOOK_KINDS.join(', ')}`);
+    throw new Error(
+      `${modulePath} exports no ProvisioningHooks (as default or hooks): expected functions named ${HOOK_KINDS.join(', ')}`,
+    );
   }
   return hooks as ProvisioningHooks;
 }
@@ -54,18 +56,27 @@ export function moduleTransport(hooks: ProvisioningHooks, logger: Logger): Produ
     name: 'module',
     async send(call: ProductCall, options: SendOptions): Promise<unknown> {
       // The union of handler types cannot be called with the union of calls; each kind gets its own call.
-      const handler = hooks[call.type] as ((call: ProductCall, context: HookContext) => Promise<Decision | void>) | undefined;
+      const handler = hooks[call.type] as
+        ((call: ProductCall, context: HookContext) => Promise<Decision | void>) | undefined;
       if (!handler) return undefined;
-      const context: HookContext = { idempotencyKey: options.idempotencyKey, logger: logger.child({ hook: call.type, eventToken: call.eventToken }) };
+      const context: HookContext = {
+        idempotencyKey: options.idempotencyKey,
+        logger: logger.child({ hook: call.type, eventToken: call.eventToken }),
+      };
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new ProductCallFailure(`the handler did not answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+        timer = setTimeout(
+          () => reject(new ProductCallFailure(`the handler did not answer within ${options.timeoutMs} ms`)),
+          options.timeoutMs,
+        );
       });
       try {
         return await Promise.race([handler(call, context), timeout]);
       } catch (error) {
         if (error instanceof ProductCallFailure) throw error;
-        throw new ProductCallFailure(`the handler threw: ${(error as Error)?.message ?? String(error)}`, null, { cause: error });
+        throw new ProductCallFailure(`the handler threw: ${(error as Error)?.message ?? String(error)}`, null, {
+          cause: error,
+        });
       } finally {
         clearTimeout(timer);
       }

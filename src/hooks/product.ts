@@ -41,13 +41,21 @@ export interface ProductConnection {
    * Asks the product to decide, within `timeoutMs` (the call timeout, or less when a synchronous answer's
    * budget is shorter). Throws ProductCallFailure on any failure, including an answer that is not a decision.
    */
-  decide(call: ProductCall, idempotencyKey: string, timeoutMs?: number): Promise<{ decision: Decision; record: CallRecord }>;
+  decide(
+    call: ProductCall,
+    idempotencyKey: string,
+    timeoutMs?: number,
+  ): Promise<{ decision: Decision; record: CallRecord }>;
 }
 
 /** Called after every attempt (metrics). */
 export type CallObserver = (kind: HookKind, mode: CallMode, record: CallRecord) => void;
 
-export function productConnection(transport: ProductTransport, settings: ProductSettings, observe: CallObserver = () => undefined): ProductConnection {
+export function productConnection(
+  transport: ProductTransport,
+  settings: ProductSettings,
+  observe: CallObserver = () => undefined,
+): ProductConnection {
   const decided = new Set<HookKind>(settings.decideKinds);
   const timed = async (call: ProductCall, mode: CallMode, key: string, timeoutMs: number) => {
     const started = Date.now();
@@ -55,11 +63,20 @@ export function productConnection(transport: ProductTransport, settings: Product
       const answer = await transport.send({ ...call, mode }, { idempotencyKey: key, timeoutMs });
       return { answer, durationMs: Date.now() - started };
     } catch (error) {
-      const failure = error instanceof ProductCallFailure ? error : new ProductCallFailure(String((error as Error)?.message ?? error), null, { cause: error });
+      const failure =
+        error instanceof ProductCallFailure
+          ? error
+          : new ProductCallFailure(String((error as Error)?.message ?? error), null, { cause: error });
       throw failed(call, mode, failure, Date.now() - started);
     }
   };
-  const failed = (call: ProductCall, mode: CallMode, failure: ProductCallFailure, durationMs: number, answer?: unknown) => {
+  const failed = (
+    call: ProductCall,
+    mode: CallMode,
+    failure: ProductCallFailure,
+    durationMs: number,
+    answer?: unknown,
+  ) => {
     failure.record = { outcome: 'failed', durationMs, answer, error: failure.reason, httpStatus: failure.httpStatus };
     observe(call.type, mode, failure.record);
     return failure;
@@ -75,10 +92,21 @@ export function productConnection(transport: ProductTransport, settings: Product
       return record;
     },
     async decide(call, key, timeoutMs = settings.callTimeoutMs) {
-      const { answer, durationMs } = await timed(call, 'decide', key, Math.max(1, Math.min(timeoutMs, settings.callTimeoutMs)));
+      const { answer, durationMs } = await timed(
+        call,
+        'decide',
+        key,
+        Math.max(1, Math.min(timeoutMs, settings.callTimeoutMs)),
+      );
       const read = readDecision(answer);
       if ('problems' in read) {
-        throw failed(call, 'decide', new ProductCallFailure(`the answer is not a decision: ${read.problems.join('; ')}`), durationMs, answer);
+        throw failed(
+          call,
+          'decide',
+          new ProductCallFailure(`the answer is not a decision: ${read.problems.join('; ')}`),
+          durationMs,
+          answer,
+        );
       }
       if (read.decision.decision === 'accept' && read.decision.accountIdentifier && call.type !== 'accountCreated') {
         const reason = `accountIdentifier may only be chosen for accountCreated, not ${call.type}`;
@@ -98,15 +126,26 @@ export async function connectProduct(
   options: { hooks?: ProvisioningHooks; observe?: CallObserver } = {},
 ): Promise<ProductConnection> {
   const { product } = config;
-  const settings: ProductSettings = { decideKinds: product.decideKinds, callTimeoutMs: product.callTimeoutMs, decideDeadlineMs: product.decideDeadlineMs };
+  const settings: ProductSettings = {
+    decideKinds: product.decideKinds,
+    callTimeoutMs: product.callTimeoutMs,
+    decideDeadlineMs: product.decideDeadlineMs,
+  };
   if (product.webhookUrl) {
-    const transport = webhookTransport({ url: product.webhookUrl, secrets: product.webhookSecrets, allowPrivateTargets: product.allowPrivateTargets, breaker: product.circuit });
+    const transport = webhookTransport({
+      url: product.webhookUrl,
+      secrets: product.webhookSecrets,
+      allowPrivateTargets: product.allowPrivateTargets,
+      breaker: product.circuit,
+    });
     return productConnection(transport, settings, options.observe);
   }
   const hooks = options.hooks ?? (await loadHooks(config.provisioningHooksModule));
   const missing = product.decideKinds.filter((kind) => !implementsKind(hooks, kind));
   if (missing.length > 0) {
-    throw new Error(`PRODUCT_DECIDE names ${missing.join(', ')}, which the provisioning hooks module does not implement`);
+    throw new Error(
+      `PRODUCT_DECIDE names ${missing.join(', ')}, which the provisioning hooks module does not implement`,
+    );
   }
   return productConnection(moduleTransport(hooks, logger), settings, options.observe);
 }

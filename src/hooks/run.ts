@@ -23,15 +23,25 @@ const DRAIN_MAX = 100;
  * Makes a notify call, then the account's next owed calls (they waited for it, in order), up to DRAIN_MAX.
  * Throws like runHookCall when the first call fails; a later call that fails is left to its own job.
  */
-export async function runHookCallsOfAccount(deps: HookCallDeps, first: bigint | HookCallRecord): Promise<HookCallOutcome> {
+export async function runHookCallsOfAccount(
+  deps: HookCallDeps,
+  first: bigint | HookCallRecord,
+): Promise<HookCallOutcome> {
   const outcome = await runHookCall(deps, first);
   if (outcome !== 'done') return outcome;
   const firstId = typeof first === 'bigint' ? first : first.id;
-  const accountId = typeof first === 'bigint' ? (await deps.prisma.hookCall.findUnique({ where: { id: first }, select: { accountId: true } }))?.accountId : first.accountId;
+  const accountId =
+    typeof first === 'bigint'
+      ? (await deps.prisma.hookCall.findUnique({ where: { id: first }, select: { accountId: true } }))?.accountId
+      : first.accountId;
   if (!accountId) return outcome;
   let after = firstId;
   for (let sent = 0; sent < DRAIN_MAX; sent += 1) {
-    const next = await deps.prisma.hookCall.findFirst({ where: { accountId, done: false, mode: 'notify', id: { gt: after } }, orderBy: { id: 'asc' }, select: { id: true } });
+    const next = await deps.prisma.hookCall.findFirst({
+      where: { accountId, done: false, mode: 'notify', id: { gt: after } },
+      orderBy: { id: 'asc' },
+      select: { id: true },
+    });
     if (!next) break;
     const drained = await runHookCall(deps, next.id).catch(() => 'failed' as const);
     if (drained !== 'done' && drained !== 'skipped') break;
@@ -50,27 +60,43 @@ export async function runHookCallsOfAccount(deps: HookCallDeps, first: bigint | 
 export async function runHookCall(deps: HookCallDeps, idOrCall: bigint | HookCallRecord): Promise<HookCallOutcome> {
   const call =
     typeof idOrCall === 'bigint'
-      ? await deps.prisma.hookCall.findUnique({ where: { id: idOrCall } }).then((row) => row && { ...row, call: row.args })
+      ? await deps.prisma.hookCall
+          .findUnique({ where: { id: idOrCall } })
+          .then((row) => row && { ...row, call: row.args })
       : { ...idOrCall, done: false, mode: 'notify' };
   if (!call || call.done || call.mode !== 'notify' || !isHookKind(call.kind)) return 'skipped';
   const id = call.id;
   if (call.accountId && (await earlierOwed(deps.prisma, call.accountId, id))) return 'waiting';
   const key = notifyKey(id);
-  const base = { eventToken: call.eventToken, hookCallId: id, kind: call.kind, mode: 'notify' as const, idempotencyKey: key, transport: deps.product.transport.name };
+  const base = {
+    eventToken: call.eventToken,
+    hookCallId: id,
+    kind: call.kind,
+    mode: 'notify' as const,
+    idempotencyKey: key,
+    transport: deps.product.transport.name,
+  };
   let answer: unknown;
   try {
     const record = await deps.product.notify(await callOf(deps.prisma, { ...call, kind: call.kind }), key);
     answer = record.answer;
     await recordAttempt(deps.prisma, { ...base, record });
   } catch (error) {
-    const failure = error instanceof ProductCallFailure ? error : new ProductCallFailure(String((error as Error)?.message ?? error));
+    const failure =
+      error instanceof ProductCallFailure ? error : new ProductCallFailure(String((error as Error)?.message ?? error));
     if (failure.record) await recordAttempt(deps.prisma, { ...base, record: failure.record });
-    await deps.prisma.hookCall.update({ where: { id }, data: { attempts: { increment: 1 }, lastError: failure.reason.slice(0, 2000) } });
+    await deps.prisma.hookCall.update({
+      where: { id },
+      data: { attempts: { increment: 1 }, lastError: failure.reason.slice(0, 2000) },
+    });
     throw failure;
   }
   const stored = answer === undefined ? undefined : (JSON.parse(JSON.stringify(answer)) as Prisma.InputJsonValue);
   const markDone = (db: Prisma.TransactionClient) =>
-    db.hookCall.update({ where: { id }, data: { done: true, doneAt: new Date(), attempts: { increment: 1 }, lastError: null, answer: stored } });
+    db.hookCall.update({
+      where: { id },
+      data: { done: true, doneAt: new Date(), attempts: { increment: 1 }, lastError: null, answer: stored },
+    });
   const accountId = call.kind === 'accountCreated' ? call.accountId : null;
   if (!accountId) {
     await markDone(deps.prisma);
@@ -88,20 +114,35 @@ export async function runHookCall(deps: HookCallDeps, idOrCall: bigint | HookCal
  * The call as stored; a row written before the contract existed (flat `args`) is rebuilt from its event,
  * so calls owed across an upgrade still reach the product in the contract's shape.
  */
-async function callOf(prisma: PrismaClient, row: { kind: HookKind; call: unknown; accountId: string | null; eventToken: string }): Promise<ProductCall> {
+async function callOf(
+  prisma: PrismaClient,
+  row: { kind: HookKind; call: unknown; accountId: string | null; eventToken: string },
+): Promise<ProductCall> {
   if (CALL_SCHEMAS[row.kind].safeParse(row.call).success) return row.call as ProductCall;
-  const event = await prisma.event.findUnique({ where: { token: row.eventToken }, select: { development: true, marketplaceBaseUrl: true, receivedAt: true } });
+  const event = await prisma.event.findUnique({
+    where: { token: row.eventToken },
+    select: { development: true, marketplaceBaseUrl: true, receivedAt: true },
+  });
   if (!event) throw new ProductCallFailure(`the call's event ${row.eventToken} no longer exists`);
   const source = { token: row.eventToken, ...event };
   try {
-    return buildCall({ kind: row.kind, accountId: row.accountId ?? undefined, args: row.call as Prisma.InputJsonObject }, source, 'notify');
+    return buildCall(
+      { kind: row.kind, accountId: row.accountId ?? undefined, args: row.call as Prisma.InputJsonObject },
+      source,
+      'notify',
+    );
   } catch (error) {
-    throw new ProductCallFailure(`the stored call does not fit the contract: ${(error as Error).message.slice(0, 500)}`);
+    throw new ProductCallFailure(
+      `the stored call does not fit the contract: ${(error as Error).message.slice(0, 500)}`,
+    );
   }
 }
 
 async function earlierOwed(prisma: PrismaClient, accountId: string, id: bigint): Promise<boolean> {
-  const earlier = await prisma.hookCall.findFirst({ where: { accountId, done: false, mode: 'notify', id: { lt: id } }, select: { id: true } });
+  const earlier = await prisma.hookCall.findFirst({
+    where: { accountId, done: false, mode: 'notify', id: { lt: id } },
+    select: { id: true },
+  });
   return earlier !== null;
 }
 

@@ -67,17 +67,30 @@ export function signedHeaders(signers: readonly Webhook[], id: string, body: str
   };
 }
 
-async function post(url: string, signers: readonly Webhook[], call: ProductCall, options: SendOptions): Promise<unknown> {
+async function post(
+  url: string,
+  signers: readonly Webhook[],
+  call: ProductCall,
+  options: SendOptions,
+): Promise<unknown> {
   const body = JSON.stringify(call);
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json', ...signedHeaders(signers, options.idempotencyKey, body, new Date()) },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      ...signedHeaders(signers, options.idempotencyKey, body, new Date()),
+    },
     body,
     redirect: 'manual',
     signal: AbortSignal.timeout(options.timeoutMs),
   }).catch((error: unknown) => {
     const timedOut = (error as Error)?.name === 'TimeoutError';
-    throw new ProductCallFailure(timedOut ? `no answer within ${options.timeoutMs} ms` : `the product could not be reached: ${describe(error)}`, null, { cause: error });
+    throw new ProductCallFailure(
+      timedOut ? `no answer within ${options.timeoutMs} ms` : `the product could not be reached: ${describe(error)}`,
+      null,
+      { cause: error },
+    );
   });
   const text = await readLimited(response, MAX_ANSWER_BYTES);
   if (response.status < 200 || response.status > 299) {
@@ -87,7 +100,10 @@ async function post(url: string, signers: readonly Webhook[], call: ProductCall,
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new ProductCallFailure(`HTTP ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`, response.status);
+    throw new ProductCallFailure(
+      `HTTP ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`,
+      response.status,
+    );
   }
 }
 
@@ -108,7 +124,9 @@ export async function assertPublicTarget(url: string): Promise<void> {
   const addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((entry) => entry.address);
   const privateOne = addresses.find(isPrivateAddress);
   if (privateOne) {
-    throw new ProductCallFailure(`${host} resolves to ${privateOne}, a private address (set PRODUCT_WEBHOOK_ALLOW_PRIVATE=true to allow it)`);
+    throw new ProductCallFailure(
+      `${host} resolves to ${privateOne}, a private address (set PRODUCT_WEBHOOK_ALLOW_PRIVATE=true to allow it)`,
+    );
   }
 }
 
@@ -116,7 +134,15 @@ export function isPrivateAddress(address: string): boolean {
   const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
   if (isIP(v4) === 4) {
     const [a = 0, b = 0] = v4.split('.').map(Number);
-    return a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+    return (
+      a === 0 ||
+      a === 10 ||
+      a === 127 ||
+      (a === 169 && b === 254) ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 100 && b >= 64 && b <= 127)
+    );
   }
   const v6 = address.toLowerCase();
   return v6 === '::' || v6 === '::1' || v6.startsWith('fc') || v6.startsWith('fd') || v6.startsWith('fe80');
@@ -137,7 +163,9 @@ export class CircuitBreaker {
     if (this.consecutiveFailures < this.settings.failures) return;
     const now = this.now();
     if (now < this.openUntil) {
-      throw new ProductCallFailure(`circuit open after ${this.consecutiveFailures} failures in a row; next trial in ${this.openUntil - now} ms`);
+      throw new ProductCallFailure(
+        `circuit open after ${this.consecutiveFailures} failures in a row; next trial in ${this.openUntil - now} ms`,
+      );
     }
     // Half-open: this call is the trial; the others wait for its outcome's next open period.
     this.openUntil = now + this.settings.openMs;

@@ -14,9 +14,18 @@ import type { Logger } from '../logging/logger';
 
 /** What a parser error code means, in words a client can act on (no parser internals). */
 const PARSER_REASONS: ReadonlyArray<readonly [RegExp, string]> = [
-  [/UNEXPECTED_CONTENT_LENGTH|INVALID_CONTENT_LENGTH/, 'Content-Length is repeated, invalid, or sent with Transfer-Encoding'],
-  [/INVALID_TRANSFER_ENCODING|INVALID_CHUNK_SIZE|CHUNK_EXTENSIONS/, 'the chunked body or its Transfer-Encoding is invalid'],
-  [/INVALID_HEADER_TOKEN|INVALID_HEADER|LF_EXPECTED|CR_EXPECTED/, 'a header name or value holds characters HTTP does not allow (or uses line folding)'],
+  [
+    /UNEXPECTED_CONTENT_LENGTH|INVALID_CONTENT_LENGTH/,
+    'Content-Length is repeated, invalid, or sent with Transfer-Encoding',
+  ],
+  [
+    /INVALID_TRANSFER_ENCODING|INVALID_CHUNK_SIZE|CHUNK_EXTENSIONS/,
+    'the chunked body or its Transfer-Encoding is invalid',
+  ],
+  [
+    /INVALID_HEADER_TOKEN|INVALID_HEADER|LF_EXPECTED|CR_EXPECTED/,
+    'a header name or value holds characters HTTP does not allow (or uses line folding)',
+  ],
   [/INVALID_METHOD/, 'the method is not an HTTP method'],
   [/INVALID_VERSION|INVALID_CONSTANT/, 'the request line is not METHOD SP target SP HTTP/1.1'],
   [/INVALID_URL/, 'the request target is not a valid URL path'],
@@ -29,7 +38,8 @@ function reasonOf(code: string): string {
 /** The catalogue error for a parser failure, keeping the status Node would have used. */
 export function parserError(code: string | undefined): AppError {
   if (code === 'HPE_HEADER_OVERFLOW') return new AppError('HEADERS_TOO_LARGE', {});
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'ERR_HTTP_HEADERS_TIMEOUT') return new AppError('REQUEST_TIMEOUT', {});
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'ERR_HTTP_HEADERS_TIMEOUT')
+    return new AppError('REQUEST_TIMEOUT', {});
   return new AppError('MALFORMED_REQUEST', { reason: reasonOf(code ?? '') });
 }
 
@@ -64,7 +74,9 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex, log
  */
 export function createHttpServer(app: Express, logger: Logger): http.Server {
   const server = http.createServer({ requireHostHeader: false }, app);
-  server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => answerClientError(error, socket, logger));
+  server.on('clientError', (error: Error & { code?: string }, socket: Duplex) =>
+    answerClientError(error, socket, logger),
+  );
   server.on('checkExpectation', (_req: http.IncomingMessage, res: http.ServerResponse) => {
     const error = new AppError('EXPECTATION_FAILED', {});
     const requestId = randomUUID();
@@ -78,7 +90,11 @@ export function createHttpServer(app: Express, logger: Logger): http.Server {
     res.end(body);
   });
   server.on('connect', (req: http.IncomingMessage, socket: Duplex) => {
-    const error = new AppError('METHOD_NOT_ALLOWED', { method: 'CONNECT', path: String(req.url).slice(0, 200), allowed: 'GET, HEAD, POST' }, { headers: { Allow: 'GET, HEAD, POST' } });
+    const error = new AppError(
+      'METHOD_NOT_ALLOWED',
+      { method: 'CONNECT', path: String(req.url).slice(0, 200), allowed: 'GET, HEAD, POST' },
+      { headers: { Allow: 'GET, HEAD, POST' } },
+    );
     socket.on('error', () => socket.destroy());
     socket.end(rawErrorResponse(error));
   });

@@ -30,7 +30,8 @@ export function safeText(max: number) {
 
 /** Checks a path parameter (an event token, an account id) before it goes to a query. */
 export function pathText(name: string, value: unknown, max = 200): string {
-  if (typeof value !== 'string' || value === '') throw new AppError('PARAMETER_INVALID', { name, reason: 'is missing' });
+  if (typeof value !== 'string' || value === '')
+    throw new AppError('PARAMETER_INVALID', { name, reason: 'is missing' });
   if (value.length > max) throw new AppError('PARAMETER_INVALID', { name, reason: `is longer than ${max} characters` });
   const reason = unsafeTextReason(value);
   if (reason) throw new AppError('PARAMETER_INVALID', { name, reason });
@@ -88,7 +89,8 @@ export function decodeSeqCursor(cursor: string): bigint | null {
 export function parameterError(issues: readonly z.core.$ZodIssue[]): AppError {
   const issue = issues[0];
   if (!issue) return new AppError('PARAMETER_INVALID', { name: '?', reason: 'invalid' });
-  if (issue.code === 'unrecognized_keys') return new AppError('PARAMETER_INVALID', { name: issue.keys[0] ?? '?', reason: 'not a known parameter' });
+  if (issue.code === 'unrecognized_keys')
+    return new AppError('PARAMETER_INVALID', { name: issue.keys[0] ?? '?', reason: 'not a known parameter' });
   return new AppError('PARAMETER_INVALID', { name: String(issue.path[0] ?? '?'), reason: issue.message });
 }
 
@@ -99,7 +101,11 @@ export function parameterError(issues: readonly z.core.$ZodIssue[]): AppError {
 export function parseQueryParams<T>(schema: z.ZodType<T>, query: unknown): T {
   const source = (query ?? {}) as Record<string, unknown>;
   for (const [name, value] of Object.entries(source)) {
-    if (typeof value !== 'string') throw new AppError('PARAMETER_INVALID', { name: name.slice(0, 100), reason: 'must be given once, as plain text' });
+    if (typeof value !== 'string')
+      throw new AppError('PARAMETER_INVALID', {
+        name: name.slice(0, 100),
+        reason: 'must be given once, as plain text',
+      });
   }
   const parsed = schema.safeParse(source);
   if (parsed.success) return parsed.data;
@@ -121,7 +127,8 @@ export function percentDecode(value: string): string | null {
  * while the signature base string is built.
  */
 export function requestHost(host: string | undefined): string {
-  if (!host || !/^[\x21-\x7e]{1,255}$/.test(host)) throw new AppError('PARAMETER_INVALID', { name: 'Host', reason: 'is not a host name' });
+  if (!host || !/^[\x21-\x7e]{1,255}$/.test(host))
+    throw new AppError('PARAMETER_INVALID', { name: 'Host', reason: 'is not a host name' });
   try {
     return new URL(`http://${host}`).host;
   } catch {

@@ -25,13 +25,24 @@ import { createHttpServer } from './http-server';
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.databaseUrl || !config.redisUrl) {
-    throw new Error('npm run api needs DATABASE_URL and REDIS_URL; use npm start to run everything on embedded defaults.');
+    throw new Error(
+      'npm run api needs DATABASE_URL and REDIS_URL; use npm start to run everything on embedded defaults.',
+    );
   }
   const logger = createLogger(config.logLevel, 'api');
-  if (useOutboundProxy(config.outboundProxy).enabled) logger.info('outbound calls to the marketplace go through HTTPS_PROXY/HTTP_PROXY');
-  const prisma = createPrisma(config.databaseUrl, { poolSize: config.databasePoolSize ?? 10, preparedStatements: config.databasePreparedStatements });
+  if (useOutboundProxy(config.outboundProxy).enabled)
+    logger.info('outbound calls to the marketplace go through HTTPS_PROXY/HTTP_PROXY');
+  const prisma = createPrisma(config.databaseUrl, {
+    poolSize: config.databasePoolSize ?? 10,
+    preparedStatements: config.databasePreparedStatements,
+  });
   const redis = createProducerConnection(config.redis ?? config.redisUrl);
-  guardDependencies({ databaseUrl: config.databaseUrl, redis: [redis], redisTopology: config.redis?.topology ?? 'standalone', logger });
+  guardDependencies({
+    databaseUrl: config.databaseUrl,
+    redis: [redis],
+    redisTopology: config.redis?.topology ?? 'standalone',
+    logger,
+  });
   const producer = new Producer(redis, { prefix: config.queuePrefix, policies: retryPolicies(config) });
   const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config) });
   const metrics = createProcessMetrics('api');
@@ -43,25 +54,45 @@ async function main(): Promise<void> {
   });
   const product = await connectProduct(config, logger, { observe: productCallObserver(metrics.registry) });
   registerProductBacklog(metrics.registry, prisma, product.transport.name);
-  const app = buildApp({ config, logger, prisma, redis, producer, marketplace, metrics, product, expectedMigrations: migrationNames() });
+  const app = buildApp({
+    config,
+    logger,
+    prisma,
+    redis,
+    producer,
+    marketplace,
+    metrics,
+    product,
+    expectedMigrations: migrationNames(),
+  });
   // Nonces only matter inside the timestamp window; drop older ones now and then.
   const purge = setInterval(() => {
-    purgeExpiredNonces(prisma).catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'nonce purge failed'));
+    purgeExpiredNonces(prisma).catch((error: unknown) =>
+      logger.warn({ err: (error as Error).message }, 'nonce purge failed'),
+    );
   }, 60_000);
   purge.unref();
   const server = createHttpServer(app, logger).listen(config.port, () => {
     logger.info({ port: config.port }, `API listening on http://127.0.0.1:${config.port}`);
   });
   server.keepAliveTimeout = 65_000;
-  onShutdown(logger, [
-    ['http', () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-    })],
-    ['queues', () => producer.close()],
-    ['redis', () => redis.quit()],
-    ['prisma', () => prisma.$disconnect()],
-  ], 8_000);
+  onShutdown(
+    logger,
+    [
+      [
+        'http',
+        () =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeIdleConnections();
+          }),
+      ],
+      ['queues', () => producer.close()],
+      ['redis', () => redis.quit()],
+      ['prisma', () => prisma.$disconnect()],
+    ],
+    8_000,
+  );
 }
 
 main().catch(exitWithProblem);

@@ -82,7 +82,13 @@ export class NotificationAcceptor {
     if (location.isProbe) return this.answerProbe(notification);
 
     const { event, created } = await this.recorder.record(
-      { token: location.token, eventUrl: location.eventUrl, marketplaceBaseUrl: location.marketplaceOrigin, consumerKey: notification.nonce?.consumerKey, nonce: notification.nonce },
+      {
+        token: location.token,
+        eventUrl: location.eventUrl,
+        marketplaceBaseUrl: location.marketplaceOrigin,
+        consumerKey: notification.nonce?.consumerKey,
+        nonce: notification.nonce,
+      },
       { queued: early },
     );
     if (!created) return this.answerRepeat(event, notification.logger);
@@ -110,7 +116,8 @@ export class NotificationAcceptor {
   /** The SSRF guard: only an event URL of a configured marketplace is ever fetched. */
   private guardEventUrl(raw: unknown): EventLocation {
     if (raw === undefined || raw === '') throw new AppError('PARAMETER_MISSING', { name: 'eventUrl' });
-    if (typeof raw !== 'string') throw new AppError('PARAMETER_INVALID', { name: 'eventUrl', reason: 'given more than once' });
+    if (typeof raw !== 'string')
+      throw new AppError('PARAMETER_INVALID', { name: 'eventUrl', reason: 'given more than once' });
     const location = parseEventUrl(raw, this.deps.config.appdirect.marketplaceOrigins);
     if ('problem' in location) throw new AppError('PARAMETER_INVALID', { name: 'eventUrl', reason: location.problem });
     return location;
@@ -136,7 +143,10 @@ export class NotificationAcceptor {
       body: accepted,
       afterAnswer: () => {
         this.enqueue(event, logger, true).catch((error: unknown) =>
-          logger.warn({ err: (error as Error).message, token: event.token }, 'could not put the event back to received; the sweeper will enqueue it'),
+          logger.warn(
+            { err: (error as Error).message, token: event.token },
+            'could not put the event back to received; the sweeper will enqueue it',
+          ),
         );
       },
     };
@@ -153,40 +163,78 @@ export class NotificationAcceptor {
     const workerId = `api-${process.pid}`;
     const startedAt = new Date();
     const accountId = accountIdOf(document);
-    const provisioned = accountId === null || isPingTest(document) || (await this.waitUntilProvisioned(accountId, deadlineAt));
+    const provisioned =
+      accountId === null || isPingTest(document) || (await this.waitUntilProvisioned(accountId, deadlineAt));
     let outcome: RunResult | null = null;
     let lateReason = provisioned ? '' : 'the account is still being provisioned';
     if (provisioned) {
       try {
         outcome = await runEvent(this.deps, event.token, { workerId, synchronous: true, document, deadlineAt });
-        if (outcome.kind === 'deferred') lateReason = outcome.reason === 'product' ? "waiting for the product's decision" : 'the account is still being provisioned';
+        if (outcome.kind === 'deferred')
+          lateReason =
+            outcome.reason === 'product'
+              ? "waiting for the product's decision"
+              : 'the account is still being provisioned';
       } catch (error) {
-        if (error instanceof DeadlineExceededError || error instanceof TransientEventError || isTransientDatabaseError(error)) {
+        if (
+          error instanceof DeadlineExceededError ||
+          error instanceof TransientEventError ||
+          isTransientDatabaseError(error)
+        ) {
           lateReason = (error as Error).message;
         } else {
           // An error no retry can fix: reported now, with a clean message for operators (the stack to the log).
           logger.error({ err: error, token: event.token }, 'notice failed with an error no retry can fix');
-          outcome = await giveUp(this.deps, event.token, { code: 'UNKNOWN_ERROR', lastError: describeFailure(error) }, { workerId, startedAt });
+          outcome = await giveUp(
+            this.deps,
+            event.token,
+            { code: 'UNKNOWN_ERROR', lastError: describeFailure(error) },
+            { workerId, startedAt },
+          );
         }
       }
     }
     if (outcome?.kind === 'finished') {
-      if (!outcome.alreadyFinished) this.deps.metrics.eventsTotal.inc({ type: outcome.type ?? 'unknown', code: outcome.result.errorCode ?? 'SUCCESS' });
+      if (!outcome.alreadyFinished)
+        this.deps.metrics.eventsTotal.inc({
+          type: outcome.type ?? 'unknown',
+          code: outcome.result.errorCode ?? 'SUCCESS',
+        });
       // The notify calls it wrote go to the workers now (else they wait for the sweeper, and with them the
       // account's later calls, which are sent in order).
       const calls = outcome.hookCalls;
-      const afterAnswer = calls.length === 0 ? undefined : () => void Promise.all(calls.map((call) => this.deps.producer.enqueueHook(call.id))).catch(() => undefined);
+      const afterAnswer =
+        calls.length === 0
+          ? undefined
+          : () => void Promise.all(calls.map((call) => this.deps.producer.enqueueHook(call.id))).catch(() => undefined);
       return { status: 200, body: outcome.result, afterAnswer };
     }
-    return this.answerPendingThenApply(event, `answered PENDING within the answer's time budget: ${lateReason}`, { workerId, startedAt }, logger);
+    return this.answerPendingThenApply(
+      event,
+      `answered PENDING within the answer's time budget: ${lateReason}`,
+      { workerId, startedAt },
+      logger,
+    );
   }
 
   /** The notice goes on in a worker; AppDirect is told it is being applied (PENDING, in a 200). */
-  private async answerPendingThenApply(event: InboxRow, note: string, attempt: { workerId: string; startedAt: Date }, logger: Logger): Promise<Answer> {
+  private async answerPendingThenApply(
+    event: InboxRow,
+    note: string,
+    attempt: { workerId: string; startedAt: Date },
+    logger: Logger,
+  ): Promise<Answer> {
     await recordRetry(this.deps.prisma, event.token, new Error(note), attempt, 'deferred');
     this.deps.metrics.eventsTotal.inc({ type: 'SUBSCRIPTION_NOTICE', code: 'PENDING' });
     const answer = this.answerLater(event, logger);
-    return { ...answer, status: 200, body: resultOf(false, { errorCode: 'PENDING', message: 'The change is being applied; it takes effect in a moment.' }) };
+    return {
+      ...answer,
+      status: 200,
+      body: resultOf(false, {
+        errorCode: 'PENDING',
+        message: 'The change is being applied; it takes effect in a moment.',
+      }),
+    };
   }
 
   /** Waits (within the budget) for the account's product provisioning, which later events of it wait for. */
@@ -199,7 +247,12 @@ export class NotificationAcceptor {
   }
 
   /** Fetches the event within the answer's budget (less the time a notice needs to be applied); null when it could not. */
-  private async fetchInline(eventUrl: string, consumerKey: string | null, deadlineAt: number, logger: Logger): Promise<unknown> {
+  private async fetchInline(
+    eventUrl: string,
+    consumerKey: string | null,
+    deadlineAt: number,
+    logger: Logger,
+  ): Promise<unknown> {
     const { config, marketplace } = this.deps;
     const consumer = consumerKey ? config.appdirect.consumerCredentials.find((c) => c.key === consumerKey) : undefined;
     const timeoutMs = deadlineAt - Math.min(APPLY_RESERVE_MS, config.syncAnswerBudgetMs / 4) - Date.now();
@@ -222,7 +275,10 @@ export class NotificationAcceptor {
       await producer.enqueueEvent(event.token);
       if (!alreadyMarked) await markQueued(prisma, event.seq);
     } catch (error) {
-      logger.warn({ err: (error as Error).message, token: event.token }, 'could not enqueue; the event is safe in the inbox and the sweeper will enqueue it');
+      logger.warn(
+        { err: (error as Error).message, token: event.token },
+        'could not enqueue; the event is safe in the inbox and the sweeper will enqueue it',
+      );
       if (alreadyMarked) await markNotQueued(prisma, event.seq);
     }
   }
@@ -248,6 +304,7 @@ function answersSynchronously(raw: unknown): boolean {
 
 /** The account a (not yet validated) document names, when it names one as text. */
 function accountIdOf(raw: unknown): string | null {
-  const id = (raw as { payload?: { account?: { accountIdentifier?: unknown } } } | null)?.payload?.account?.accountIdentifier;
+  const id = (raw as { payload?: { account?: { accountIdentifier?: unknown } } } | null)?.payload?.account
+    ?.accountIdentifier;
   return typeof id === 'string' && id.length > 0 && id.length <= 255 ? id : null;
 }

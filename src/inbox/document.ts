@@ -20,14 +20,19 @@ interface DocumentRow {
  * A field copied to a column the admin views filter on: only text that fits the column's index (longer
  * values are left out here; the document itself fails validation and is reported INVALID_RESPONSE).
  */
-const text = (value: unknown, max: number): string | null => (typeof value === 'string' && value.length > 0 && value.length <= max ? value : null);
+const text = (value: unknown, max: number): string | null =>
+  typeof value === 'string' && value.length > 0 && value.length <= max ? value : null;
 
 /**
  * One UPDATE for any number of rows. It never regresses a row a worker already moved on (a duplicate
  * notification may have enqueued it while a request was still fetching): it fills what is missing,
  * and only `received` becomes `queued`.
  */
-export async function storeDocuments(prisma: PrismaClient, rows: readonly DocumentRow[], options: { skipLocked?: boolean } = {}): Promise<void> {
+export async function storeDocuments(
+  prisma: PrismaClient,
+  rows: readonly DocumentRow[],
+  options: { skipLocked?: boolean } = {},
+): Promise<void> {
   if (rows.length === 0) return;
   // skipLocked: leave out rows another transaction holds (a worker applying the event, which stores the
   // document itself if it lacks one) instead of letting the whole batch wait for that transaction.
@@ -35,11 +40,14 @@ export async function storeDocuments(prisma: PrismaClient, rows: readonly Docume
   const onlyUnlocked = options.skipLocked
     ? Prisma.sql`AND events.seq IN (SELECT seq FROM events WHERE seq = ANY(${seqs}::bigint[]) FOR UPDATE SKIP LOCKED)`
     : Prisma.empty;
-  const docs = rows.map(({ raw }) => (raw && typeof raw === 'object' ? raw : {}) as {
-    type?: unknown;
-    flag?: unknown;
-    payload?: { account?: { accountIdentifier?: unknown }; company?: { uuid?: unknown; name?: unknown } };
-  });
+  const docs = rows.map(
+    ({ raw }) =>
+      (raw && typeof raw === 'object' ? raw : {}) as {
+        type?: unknown;
+        flag?: unknown;
+        payload?: { account?: { accountIdentifier?: unknown }; company?: { uuid?: unknown; name?: unknown } };
+      },
+  );
   await prisma.$executeRaw`
     UPDATE events SET
       payload = COALESCE(events.payload, d.payload),
@@ -67,7 +75,12 @@ export async function storeDocuments(prisma: PrismaClient, rows: readonly Docume
 }
 
 /** Keeps one event's document (see storeDocuments). */
-export function storeDocument(prisma: PrismaClient, seq: bigint, raw: unknown, options: DocumentOptions = {}): Promise<void> {
+export function storeDocument(
+  prisma: PrismaClient,
+  seq: bigint,
+  raw: unknown,
+  options: DocumentOptions = {},
+): Promise<void> {
   return storeDocuments(prisma, [{ seq, raw, queued: options.queued ?? false }]);
 }
 
@@ -80,10 +93,13 @@ export class DocumentWriter {
   private readonly batch: MicroBatch<DocumentRow, void>;
 
   constructor(prisma: PrismaClient) {
-    this.batch = new MicroBatch<DocumentRow, void>(async (rows) => {
-      await storeDocuments(prisma, rows, { skipLocked: true });
-      return rows.map(() => undefined);
-    }, { maxBatch: 100, maxInFlight: 8, retryAlone: (error) => !isDatabaseUnavailable(error) });
+    this.batch = new MicroBatch<DocumentRow, void>(
+      async (rows) => {
+        await storeDocuments(prisma, rows, { skipLocked: true });
+        return rows.map(() => undefined);
+      },
+      { maxBatch: 100, maxInFlight: 8, retryAlone: (error) => !isDatabaseUnavailable(error) },
+    );
   }
 
   store(seq: bigint, raw: unknown, options: DocumentOptions = {}): Promise<void> {

@@ -36,7 +36,10 @@ export interface AttemptInfo {
   readonly startedAt: Date;
 }
 
-export function resultOf(success: true, extra?: { accountIdentifier?: string; userIdentifier?: string; message?: string }): ResultBody;
+export function resultOf(
+  success: true,
+  extra?: { accountIdentifier?: string; userIdentifier?: string; message?: string },
+): ResultBody;
 export function resultOf(success: false, extra: { errorCode: EventErrorCode; message: string }): ResultBody;
 export function resultOf(
   success: boolean,
@@ -68,7 +71,13 @@ export async function finishEvent(
   const status = result.success ? 'succeeded' : 'failed';
   const attemptOutcome = result.success ? 'succeeded' : options.lastError ? 'failed' : 'business_error';
   const attemptError = options.lastError ?? (result.success ? null : (result.message ?? null));
-  const hooks = outcome.calls.map((call) => ({ kind: call.kind, accountId: call.accountId, mode: call.mode, args: call.call, answer: call.answer }));
+  const hooks = outcome.calls.map((call) => ({
+    kind: call.kind,
+    accountId: call.accountId,
+    mode: call.mode,
+    args: call.call,
+    answer: call.answer,
+  }));
   // One statement (one round trip) writes the final state, the result owed, the attempt and the hook calls.
   const resultUrl = resultUrlFor(event.marketplaceBaseUrl, event.token);
   const rows = await tx.$queryRaw<
@@ -128,9 +137,14 @@ export async function finishEvent(
   return {
     // Decide calls were answered before this statement; only notify calls are owed.
     hookCalls: rows.flatMap((row) =>
-      row.id === null || row.mode !== 'notify' ? [] : [{ id: row.id, kind: row.kind ?? '', call: row.args, accountId: row.accountId, eventToken: event.token }],
+      row.id === null || row.mode !== 'notify'
+        ? []
+        : [{ id: row.id, kind: row.kind ?? '', call: row.args, accountId: row.accountId, eventToken: event.token }],
     ),
-    delivery: deliveryId === null || options.answeredSynchronously ? null : { id: deliveryId, resultUrl, body: result, attempts: 0, consumerKey: event.consumerKey },
+    delivery:
+      deliveryId === null || options.answeredSynchronously
+        ? null
+        : { id: deliveryId, resultUrl, body: result, attempts: 0, consumerKey: event.consumerKey },
     nextOfAccount: rows[0]?.nextOfAccount ?? null,
   };
 }

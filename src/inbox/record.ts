@@ -46,7 +46,11 @@ export class NotificationRecorder {
   constructor(private readonly prisma: PrismaClient) {
     // A statement that fails for another reason than an unreachable database is retried item by item,
     // so one notification PostgreSQL refuses does not fail the others recorded with it.
-    this.batch = new MicroBatch((items) => this.recordMany(items), { maxBatch: 200, maxInFlight: 8, retryAlone: (error) => !isDatabaseUnavailable(error) });
+    this.batch = new MicroBatch((items) => this.recordMany(items), {
+      maxBatch: 200,
+      maxInFlight: 8,
+      retryAlone: (error) => !isDatabaseUnavailable(error),
+    });
   }
 
   record(note: NewNotification, options: RecordOptions = {}): Promise<RecordOutcome> {
@@ -171,7 +175,13 @@ interface BatchRow {
 }
 
 function inboxRowOf(row: BatchRow): InboxRow {
-  return { seq: row.seq as bigint, token: row.token, status: row.status as InboxRow['status'], result: row.result, consumerKey: row.consumerKey };
+  return {
+    seq: row.seq as bigint,
+    token: row.token,
+    status: row.status as InboxRow['status'],
+    result: row.result,
+    consumerKey: row.consumerKey,
+  };
 }
 
 /** Records only the nonce (probe notifications carry no event to keep). */
@@ -185,6 +195,8 @@ export async function recordNonce(prisma: PrismaClient, nonce: NonceRecord): Pro
 
 /** Deletes nonces older than the timestamp window can accept; returns how many. */
 export async function purgeExpiredNonces(prisma: PrismaClient, olderThanSeconds = 900): Promise<number> {
-  const { count } = await prisma.oAuthNonce.deleteMany({ where: { seenAt: { lt: new Date(Date.now() - olderThanSeconds * 1000) } } });
+  const { count } = await prisma.oAuthNonce.deleteMany({
+    where: { seenAt: { lt: new Date(Date.now() - olderThanSeconds * 1000) } },
+  });
   return count;
 }

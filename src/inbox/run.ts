@@ -10,10 +10,25 @@
 import type { Config } from '../config';
 import { isTransientDatabaseError, type Event, type Prisma, type PrismaClient } from '../db/client';
 import { EVENT_ERROR_CODES, type EventErrorCode } from '../errors/catalogue';
-import { DeadlineExceededError, EventFinishedElsewhereError, EventNotFoundError, MarketplaceError, TransientEventError } from '../errors/internal';
+import {
+  DeadlineExceededError,
+  EventFinishedElsewhereError,
+  EventNotFoundError,
+  MarketplaceError,
+  TransientEventError,
+} from '../errors/internal';
 import { APPLY_BY_TYPE, type Outcome } from '../events/apply';
 import { isPingTest, parseEventDocument, unstorableReason, type EventDocument } from '../events/schema';
-import { decidesAny, decideWithProduct, isAwaitingProduct, notifyCalls, ProductPending, ProductRefusal, storedFinalDecision, type PlannedCall } from '../hooks/decide';
+import {
+  decidesAny,
+  decideWithProduct,
+  isAwaitingProduct,
+  notifyCalls,
+  ProductPending,
+  ProductRefusal,
+  storedFinalDecision,
+  type PlannedCall,
+} from '../hooks/decide';
 import { ProductCallFailure } from '../hooks/failure';
 import type { HookCallRecord } from '../hooks/kinds';
 import type { ProductConnection } from '../hooks/product';
@@ -72,7 +87,13 @@ export async function runEvent(deps: RunDeps, token: string, options: RunOptions
   if (!event) {
     const finished = await deps.prisma.event.findUnique({ where: { token }, select: { result: true } });
     if (!finished) throw new EventNotFoundError(token);
-    return { kind: 'finished', result: finished.result as unknown as ResultBody, hookCalls: [], delivery: null, alreadyFinished: true };
+    return {
+      kind: 'finished',
+      result: finished.result as unknown as ResultBody,
+      hookCalls: [],
+      delivery: null,
+      alreadyFinished: true,
+    };
   }
   // Attempts are numbered by the event's own counter, so an operator's retry continues the timeline.
   const attempt: AttemptInfo = { workerId: options.workerId, attempt: event.attempts, startedAt };
@@ -85,21 +106,35 @@ export async function runEvent(deps: RunDeps, token: string, options: RunOptions
   if (isPingTest(fetched.raw)) return finishNow({ success: 'Ping test received; nothing was changed.' });
   if ('failure' in fetched) return finishNow(fetched.failure);
   const parsed = parseEventDocument(fetched.raw);
-  if ('problems' in parsed) return finishNow({ code: 'INVALID_RESPONSE', message: `The event could not be read: ${parsed.problems.slice(0, 5).join('; ')}.` });
+  if ('problems' in parsed)
+    return finishNow({
+      code: 'INVALID_RESPONSE',
+      message: `The event could not be read: ${parsed.problems.slice(0, 5).join('; ')}.`,
+    });
   const document = parsed.document;
   const apply = APPLY_BY_TYPE.get(document.type);
-  if (!apply) return finishNow({ code: 'CONFIGURATION_ERROR', message: `Event type ${document.type} is not supported by this application.` });
+  if (!apply)
+    return finishNow({
+      code: 'CONFIGURATION_ERROR',
+      message: `Event type ${document.type} is not supported by this application.`,
+    });
 
   // Waiting for the product to complete a `pending` decision through the product API (or the deadline).
   if (isAwaitingProduct(event.productDecision)) {
     const left = productDeadlineLeft(deps, event);
-    if (left <= 0) return finishNow({ code: 'PENDING', message: EVENT_ERROR_CODES.PENDING.userMessage, lastError: 'the product did not complete its pending decision in time' });
+    if (left <= 0)
+      return finishNow({
+        code: 'PENDING',
+        message: EVENT_ERROR_CODES.PENDING.userMessage,
+        lastError: 'the product did not complete its pending decision in time',
+      });
     return { kind: 'deferred', reason: 'product', retryInMs: Math.min(AWAIT_PRODUCT_RETRY_MS, left + 50) };
   }
 
   // The row's account is known once the document is stored: on a first run that fetched it just now, read it here.
   const accountId = event.accountId ?? document.payload.account?.accountIdentifier ?? null;
-  const remaining = () => (options.deadlineAt === undefined ? undefined : options.deadlineAt - Date.now() - ANSWER_RESERVE_MS);
+  const remaining = () =>
+    options.deadlineAt === undefined ? undefined : options.deadlineAt - Date.now() - ANSWER_RESERVE_MS;
   const budget = remaining();
   if (budget !== undefined && budget <= 0) throw new DeadlineExceededError('no time left to apply the event');
   try {
@@ -112,7 +147,15 @@ export async function runEvent(deps: RunDeps, token: string, options: RunOptions
         if (lockKey) await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`;
         // Under the lock, in one round trip: is it still unfinished, does an earlier event of the account
         // still wait (arrival order per account), how does the account stand?
-        const [state] = await tx.$queryRaw<Array<{ status: string; result: unknown; earlier: boolean; provisioning: string | null; accountStatus: string | null }>>`
+        const [state] = await tx.$queryRaw<
+          Array<{
+            status: string;
+            result: unknown;
+            earlier: boolean;
+            provisioning: string | null;
+            accountStatus: string | null;
+          }>
+        >`
           SELECT e.status::text AS status, e.result,
                  EXISTS (SELECT 1 FROM events p WHERE p."accountId" = e."accountId" AND p.seq < e.seq
                          AND p.status IN (${UNFINISHED_SQL})) AS earlier,
@@ -121,20 +164,36 @@ export async function runEvent(deps: RunDeps, token: string, options: RunOptions
           FROM events e WHERE e.seq = ${event.seq}`;
         if (!state || isFinal(state.status)) {
           // Finished by another worker while this one waited for the lock (one drained it).
-          return { kind: 'finished', result: state?.result as ResultBody, hookCalls: [], delivery: null, alreadyFinished: true } as const;
+          return {
+            kind: 'finished',
+            result: state?.result as ResultBody,
+            hookCalls: [],
+            delivery: null,
+            alreadyFinished: true,
+          } as const;
         }
         if (accountId) {
           if (state.earlier) {
             // A notice is applied at once, ahead of the account's queued events (AppDirect expects its answer
             // within seconds, and the marketplace's state has already changed); the events it overtakes are
             // still decided on the account's state as of their arrival.
-            if (document.type !== NOTICE) return { kind: 'deferred', reason: 'ordering', retryInMs: ORDERING_RETRY_MS } as const;
+            if (document.type !== NOTICE)
+              return { kind: 'deferred', reason: 'ordering', retryInMs: ORDERING_RETRY_MS } as const;
             if (state.accountStatus) await pinAccountStatus(tx, accountId, event.seq, state.accountStatus);
           }
-          const waiting = await pendingProvisioning(tx, event, state.provisioning, deps.config.pendingWaitMs, options.synchronous);
+          const waiting = await pendingProvisioning(
+            tx,
+            event,
+            state.provisioning,
+            deps.config.pendingWaitMs,
+            options.synchronous,
+          );
           if (waiting === 'wait') return { kind: 'deferred', reason: 'pending', retryInMs: PENDING_RETRY_MS } as const;
           if (waiting === 'expired') {
-            const outcome: FinalOutcome = { result: resultOf(false, { errorCode: 'PENDING', message: EVENT_ERROR_CODES.PENDING.userMessage }), calls: [] };
+            const outcome: FinalOutcome = {
+              result: resultOf(false, { errorCode: 'PENDING', message: EVENT_ERROR_CODES.PENDING.userMessage }),
+              calls: [],
+            };
             const rows = await finishEvent(tx, event, outcome, attempt, { answeredSynchronously: noResultPost });
             return { kind: 'finished', result: outcome.result, ...rows, type: document.type } as const;
           }
@@ -147,10 +206,22 @@ export async function runEvent(deps: RunDeps, token: string, options: RunOptions
           development: event.development,
           accountStatusAtArrival: event.accountStatusAtArrival,
         });
-        const source = { token, development: event.development, marketplaceBaseUrl: event.marketplaceBaseUrl, receivedAt: event.receivedAt };
+        const source = {
+          token,
+          development: event.development,
+          marketplaceBaseUrl: event.marketplaceBaseUrl,
+          receivedAt: event.receivedAt,
+        };
         const planned = decidesAny(deps.product, outcome)
           ? await decideWithProduct(
-              { tx, prisma: deps.prisma, product: deps.product, source, stored: storedFinalDecision(event.productDecision), timeoutMs: remaining() },
+              {
+                tx,
+                prisma: deps.prisma,
+                product: deps.product,
+                source,
+                stored: storedFinalDecision(event.productDecision),
+                timeoutMs: remaining(),
+              },
               outcome as Extract<Outcome, { success: true }>,
             )
           : { outcome, calls: notifyCalls(deps.product, source, outcome) };
@@ -158,22 +229,34 @@ export async function runEvent(deps: RunDeps, token: string, options: RunOptions
         const rows = await finishEvent(tx, event, final, attempt, { answeredSynchronously: noResultPost });
         return { kind: 'finished', result: final.result, ...rows, type: document.type } as const;
       },
-      budget === undefined ? { timeout: 15_000, maxWait: 10_000 } : { timeout: Math.max(budget, 1), maxWait: Math.max(budget, 1) },
+      budget === undefined
+        ? { timeout: 15_000, maxWait: 10_000 }
+        : { timeout: Math.max(budget, 1), maxWait: Math.max(budget, 1) },
     );
   } catch (error) {
     if (error instanceof ProductRefusal) {
       // Nothing the apply wrote is kept (rolled back); AppDirect receives the product's code and message.
       return finishNow({ code: error.decision.errorCode, message: error.decision.message });
     }
-    if (error instanceof ProductPending || error instanceof ProductCallFailure) return awaitProduct(deps, event, error, finishNow);
+    if (error instanceof ProductPending || error instanceof ProductCallFailure)
+      return awaitProduct(deps, event, error, finishNow);
     if (error instanceof EventFinishedElsewhereError) {
       const finished = await deps.prisma.event.findUniqueOrThrow({ where: { token }, select: { result: true } });
-      return { kind: 'finished', result: finished.result as unknown as ResultBody, hookCalls: [], delivery: null, alreadyFinished: true };
+      return {
+        kind: 'finished',
+        result: finished.result as unknown as ResultBody,
+        hookCalls: [],
+        delivery: null,
+        alreadyFinished: true,
+      };
     }
     if (options.deadlineAt !== undefined && (isTimeout(error) || Date.now() >= options.deadlineAt)) {
-      throw new DeadlineExceededError(`the account or the database did not answer in time: ${lastLine(error)}`, { cause: error });
+      throw new DeadlineExceededError(`the account or the database did not answer in time: ${lastLine(error)}`, {
+        cause: error,
+      });
     }
-    if (isTransientDatabaseError(error)) throw new TransientEventError('apply', `database: ${lastLine(error)}`, { cause: error });
+    if (isTransientDatabaseError(error))
+      throw new TransientEventError('apply', `database: ${lastLine(error)}`, { cause: error });
     throw error;
   }
 }
@@ -192,22 +275,34 @@ export async function giveUp(
   const event = await deps.prisma.event.findUniqueOrThrow({ where: { token } });
   const attempt: AttemptInfo = { ...attemptInfo, attempt: Math.max(event.attempts, 1) };
   const noResultPost = event.type === NOTICE;
-  return finishWithoutApply(deps.prisma, event, { code: failure.code, message: EVENT_ERROR_CODES[failure.code].userMessage, lastError: failure.lastError }, attempt, noResultPost);
+  return finishWithoutApply(
+    deps.prisma,
+    event,
+    { code: failure.code, message: EVENT_ERROR_CODES[failure.code].userMessage, lastError: failure.lastError },
+    attempt,
+    noResultPost,
+  );
 }
 
-const lastLine = (error: unknown): string => String((error as Error)?.message ?? error).split('\n').slice(-1)[0] ?? '';
+const lastLine = (error: unknown): string =>
+  String((error as Error)?.message ?? error)
+    .split('\n')
+    .slice(-1)[0] ?? '';
 
 /** A bounded wait gave up: PostgreSQL's lock or statement timeout, or Prisma's transaction timeouts. */
 function isTimeout(error: unknown): boolean {
   const text = `${(error as { code?: unknown })?.code ?? ''} ${(error as Error)?.message ?? ''}`;
-  return /55P03|57014|P2028|lock timeout|statement timeout|Transaction already closed|Unable to start a transaction/i.test(text);
+  return /55P03|57014|P2028|lock timeout|statement timeout|Transaction already closed|Unable to start a transaction/i.test(
+    text,
+  );
 }
 
 /** Serialises work on one account (or, for a new order, on one company + application). */
 function lockKeyFor(accountId: string | null, document: EventDocument): string | null {
   if (accountId) return `account:${accountId}`;
   const company = document.payload.company;
-  if (document.type === 'SUBSCRIPTION_ORDER' && company) return `order:${company.uuid}:${document.applicationUuid ?? ''}`;
+  if (document.type === 'SUBSCRIPTION_ORDER' && company)
+    return `order:${company.uuid}:${document.applicationUuid ?? ''}`;
   return null;
 }
 
@@ -244,8 +339,16 @@ async function awaitProduct(
   const now = Date.now();
   const since = event.pendingSince ?? new Date(now);
   const left = productDeadlineLeft(deps, { ...event, pendingSince: since }, now);
-  if (left <= 0) return finishNow({ code: 'PENDING', message: EVENT_ERROR_CODES.PENDING.userMessage, lastError: `the product did not decide in time: ${error.message}` });
-  const pending = error instanceof ProductPending ? (JSON.parse(JSON.stringify(error.decision)) as Prisma.InputJsonObject) : undefined;
+  if (left <= 0)
+    return finishNow({
+      code: 'PENDING',
+      message: EVENT_ERROR_CODES.PENDING.userMessage,
+      lastError: `the product did not decide in time: ${error.message}`,
+    });
+  const pending =
+    error instanceof ProductPending
+      ? (JSON.parse(JSON.stringify(error.decision)) as Prisma.InputJsonObject)
+      : undefined;
   const stored = await markAwaitingProduct(deps.prisma, event.seq, { since, reason: error.message, pending });
   // The product completed it through the API while this run was asking: run again at once.
   if (storedFinalDecision(stored)) return { kind: 'deferred', reason: 'product', retryInMs: 10 };
@@ -257,10 +360,15 @@ async function awaitProduct(
 }
 
 function toFinal(outcome: Outcome, calls: readonly PlannedCall[], document: EventDocument): FinalOutcome {
-  if (!outcome.success) return { result: resultOf(false, { errorCode: outcome.errorCode, message: outcome.message }), calls: [] };
+  if (!outcome.success)
+    return { result: resultOf(false, { errorCode: outcome.errorCode, message: outcome.message }), calls: [] };
   const isNewAccount = document.type === 'SUBSCRIPTION_ORDER' && !document.payload.account?.parentAccountIdentifier;
   return {
-    result: resultOf(true, { accountIdentifier: outcome.accountIdentifier, userIdentifier: outcome.userIdentifier, message: outcome.message }),
+    result: resultOf(true, {
+      accountIdentifier: outcome.accountIdentifier,
+      userIdentifier: outcome.userIdentifier,
+      message: outcome.message,
+    }),
     calls,
     accountId: isNewAccount ? outcome.accountIdentifier : undefined,
   };
@@ -268,20 +376,38 @@ function toFinal(outcome: Outcome, calls: readonly PlannedCall[], document: Even
 
 type EarlyOutcome = { code: EventErrorCode; message: string; lastError?: string } | { success: string };
 
-async function finishWithoutApply(prisma: PrismaClient, event: Event, early: EarlyOutcome, attempt: AttemptInfo, noResultPost: boolean): Promise<RunResult> {
-  const result = 'success' in early ? resultOf(true, { message: early.success }) : resultOf(false, { errorCode: early.code, message: early.message });
+async function finishWithoutApply(
+  prisma: PrismaClient,
+  event: Event,
+  early: EarlyOutcome,
+  attempt: AttemptInfo,
+  noResultPost: boolean,
+): Promise<RunResult> {
+  const result =
+    'success' in early
+      ? resultOf(true, { message: early.success })
+      : resultOf(false, { errorCode: early.code, message: early.message });
   const lastError = 'code' in early ? early.lastError : undefined;
   return prisma.$transaction(async (tx) => {
     const current = await tx.event.findUniqueOrThrow({ where: { seq: event.seq } });
     if (isFinal(current.status)) {
-      return { kind: 'finished', result: current.result as unknown as ResultBody, hookCalls: [], delivery: null } as const;
+      return {
+        kind: 'finished',
+        result: current.result as unknown as ResultBody,
+        hookCalls: [],
+        delivery: null,
+      } as const;
     }
-    const rows = await finishEvent(tx, event, { result, calls: [] }, attempt, { answeredSynchronously: noResultPost, lastError });
+    const rows = await finishEvent(tx, event, { result, calls: [] }, attempt, {
+      answeredSynchronously: noResultPost,
+      lastError,
+    });
     return { kind: 'finished', result, ...rows } as const;
   });
 }
 
-type Fetched = { raw: unknown } | { failure: { code: EventErrorCode; message: string; lastError: string }; raw?: unknown };
+type Fetched =
+  { raw: unknown } | { failure: { code: EventErrorCode; message: string; lastError: string }; raw?: unknown };
 
 /** The event type a document names, read before validation (null when it names none). */
 const typeOf = (fetched: Fetched): string | null => {
@@ -298,7 +424,9 @@ async function documentOf(deps: RunDeps, event: Event, given: unknown): Promise<
   if (event.payload !== null) return { raw: event.payload };
   let raw = given;
   if (raw === undefined) {
-    const consumer = event.consumerKey ? deps.config.appdirect.consumerCredentials.find((c) => c.key === event.consumerKey) : undefined;
+    const consumer = event.consumerKey
+      ? deps.config.appdirect.consumerCredentials.find((c) => c.key === event.consumerKey)
+      : undefined;
     try {
       raw = await deps.marketplace.fetchEvent(event.eventUrl, { consumer });
     } catch (error) {
@@ -311,7 +439,14 @@ async function documentOf(deps: RunDeps, event: Event, given: unknown): Promise<
   }
   const unstorable = unstorableReason(raw);
   if (unstorable) {
-    return { raw, failure: { code: 'INVALID_RESPONSE', message: `The event could not be read: ${unstorable}.`, lastError: `not stored: ${unstorable}` } };
+    return {
+      raw,
+      failure: {
+        code: 'INVALID_RESPONSE',
+        message: `The event could not be read: ${unstorable}.`,
+        lastError: `not stored: ${unstorable}`,
+      },
+    };
   }
   await storeDocument(deps.prisma, event.seq, raw);
   return { raw };

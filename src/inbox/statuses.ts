@@ -20,7 +20,8 @@ export const FINAL_STATUSES = ['succeeded', 'failed', 'cancelled'] as const sati
 export const isFinal = (status: string): boolean => (FINAL_STATUSES as readonly string[]).includes(status);
 export const isUnfinished = (status: string): boolean => (UNFINISHED_STATUSES as readonly string[]).includes(status);
 
-const sqlList = (statuses: readonly string[]): Prisma.Sql => Prisma.raw(statuses.map((status) => `'${status}'`).join(', '));
+const sqlList = (statuses: readonly string[]): Prisma.Sql =>
+  Prisma.raw(statuses.map((status) => `'${status}'`).join(', '));
 
 /** `('received', 'queued', 'processing')` for raw SQL: `status IN (${UNFINISHED_SQL})`. */
 export const UNFINISHED_SQL = sqlList(UNFINISHED_STATUSES);

@@ -24,7 +24,12 @@ export interface SweepCounts {
 }
 
 /** One pass. Rows younger than `graceMs` are left to the normal path. */
-export async function sweep(prisma: PrismaClient, queues: SweepQueues, graceMs = 10_000, batch = 500): Promise<SweepCounts> {
+export async function sweep(
+  prisma: PrismaClient,
+  queues: SweepQueues,
+  graceMs = 10_000,
+  batch = 500,
+): Promise<SweepCounts> {
   const before = new Date(Date.now() - graceMs);
   const counts: SweepCounts = { events: 0, results: 0, hooks: 0 };
 
@@ -42,7 +47,11 @@ export async function sweep(prisma: PrismaClient, queues: SweepQueues, graceMs =
 
   // A delivery touches updatedAt when it starts; a minute covers a POST in flight (10 s timeout).
   const owed = await prisma.resultDelivery.findMany({
-    where: { status: 'pending', supersededAt: null, updatedAt: { lt: new Date(Math.min(before.getTime(), Date.now() - 60_000)) } },
+    where: {
+      status: 'pending',
+      supersededAt: null,
+      updatedAt: { lt: new Date(Math.min(before.getTime(), Date.now() - 60_000)) },
+    },
     select: { event: { select: { token: true } } },
     orderBy: { id: 'asc' },
     take: batch,
@@ -51,7 +60,11 @@ export async function sweep(prisma: PrismaClient, queues: SweepQueues, graceMs =
     if (await queues.ensureResultJob(event.token)) counts.results += 1;
   }
 
-  const hooks = await prisma.hookCall.findMany({ where: { done: false, createdAt: { lt: before } }, select: { id: true }, take: batch });
+  const hooks = await prisma.hookCall.findMany({
+    where: { done: false, createdAt: { lt: before } },
+    select: { id: true },
+    take: batch,
+  });
   for (const hook of hooks) {
     if (await queues.ensureHookJob(hook.id)) counts.hooks += 1;
   }

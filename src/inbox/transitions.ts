@@ -27,7 +27,10 @@ export async function claimEvent(prisma: PrismaClient, token: string, startedAt:
 
 /** received -> queued, once a job exists (a later status is left alone). */
 export async function markQueued(prisma: PrismaClient, seq: bigint): Promise<void> {
-  await prisma.event.updateMany({ where: { seq, status: 'received' }, data: { status: 'queued', queuedAt: new Date() } });
+  await prisma.event.updateMany({
+    where: { seq, status: 'received' },
+    data: { status: 'queued', queuedAt: new Date() },
+  });
 }
 
 /** queued -> received: enqueueing failed after the row was marked queued (the sweeper takes it from there). */
@@ -94,7 +97,10 @@ export async function nextEventOfAccount(prisma: PrismaClient, token: string): P
  * the row locked.
  */
 export async function reopenForRerun(tx: Prisma.TransactionClient, seq: bigint): Promise<void> {
-  await tx.resultDelivery.updateMany({ where: { eventSeq: seq, supersededAt: null }, data: { supersededAt: new Date() } });
+  await tx.resultDelivery.updateMany({
+    where: { eventSeq: seq, supersededAt: null },
+    data: { supersededAt: new Date() },
+  });
   await tx.event.update({
     where: { seq },
     data: {
@@ -128,7 +134,10 @@ export async function cancelEvent(
 ): Promise<CancelOutcome> {
   const body = result as unknown as Prisma.InputJsonObject;
   return prisma.$transaction(async (tx) => {
-    const event = await tx.event.findUnique({ where: { token }, select: { seq: true, status: true, marketplaceBaseUrl: true } });
+    const event = await tx.event.findUnique({
+      where: { token },
+      select: { seq: true, status: true, marketplaceBaseUrl: true },
+    });
     if (!event) return 'not_found' as const;
     if (isFinal(event.status)) return 'already_finished' as const;
     const updated = await tx.event.updateMany({
@@ -136,9 +145,14 @@ export async function cancelEvent(
       data: { status: 'cancelled', result: body, errorCode: result.errorCode ?? null, finishedAt: new Date() },
     });
     if (updated.count === 0) return 'already_finished' as const;
-    const owed = await tx.resultDelivery.updateMany({ where: { eventSeq: event.seq, supersededAt: null }, data: { status: 'pending', body } });
+    const owed = await tx.resultDelivery.updateMany({
+      where: { eventSeq: event.seq, supersededAt: null },
+      data: { status: 'pending', body },
+    });
     if (owed.count === 0) {
-      await tx.resultDelivery.create({ data: { eventSeq: event.seq, resultUrl: resultUrlFor(event.marketplaceBaseUrl, token), body } });
+      await tx.resultDelivery.create({
+        data: { eventSeq: event.seq, resultUrl: resultUrlFor(event.marketplaceBaseUrl, token), body },
+      });
     }
     await alsoInTransaction?.(tx);
     return 'cancelled' as const;
@@ -149,7 +163,12 @@ export async function cancelEvent(
  * A SUBSCRIPTION_NOTICE is overtaking the account's unfinished events: pin the account's status as it is
  * now on each of them (unless an earlier notice already did), so they are still decided as of their arrival.
  */
-export async function pinAccountStatus(tx: Prisma.TransactionClient, accountId: string, beforeSeq: bigint, status: string): Promise<void> {
+export async function pinAccountStatus(
+  tx: Prisma.TransactionClient,
+  accountId: string,
+  beforeSeq: bigint,
+  status: string,
+): Promise<void> {
   await tx.$executeRaw`
     UPDATE events SET "accountStatusAtArrival" = ${status}::"AccountStatus"
     WHERE "accountId" = ${accountId} AND seq < ${beforeSeq} AND status IN (${UNFINISHED_SQL}) AND "accountStatusAtArrival" IS NULL`;
@@ -208,4 +227,6 @@ export async function completeProductDecision(
 
 /** A flat JSON object's text with its keys sorted (jsonb does not keep the order they were sent in). */
 const canonical = (value: unknown): string =>
-  value && typeof value === 'object' ? JSON.stringify(Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))) : JSON.stringify(value);
+  value && typeof value === 'object'
+    ? JSON.stringify(Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b))))
+    : JSON.stringify(value);

@@ -32,7 +32,12 @@ export function eventJob(deps: JobDeps, policies: RetryPolicies): JobDefinition<
   };
 }
 
-async function runEventJob(deps: JobDeps, policy: RetryPolicy, token: string, context: JobContext): Promise<JobOutcome> {
+async function runEventJob(
+  deps: JobDeps,
+  policy: RetryPolicy,
+  token: string,
+  context: JobContext,
+): Promise<JobOutcome> {
   const attempt = { workerId: context.workerId, attempt: context.attempt, startedAt: new Date() };
   let outcome: RunResult;
   try {
@@ -44,8 +49,16 @@ async function runEventJob(deps: JobDeps, policy: RetryPolicy, token: string, co
     return;
   }
   if (outcome.kind === 'deferred') {
-    if (outcome.reason === 'pending') await recordRetry(deps.prisma, token, new Error('waiting for the account to be provisioned'), attempt, 'deferred');
-    else if (outcome.reason === 'product') await recordRetry(deps.prisma, token, new Error("waiting for the product's decision"), attempt, 'deferred');
+    if (outcome.reason === 'pending')
+      await recordRetry(
+        deps.prisma,
+        token,
+        new Error('waiting for the account to be provisioned'),
+        attempt,
+        'deferred',
+      );
+    else if (outcome.reason === 'product')
+      await recordRetry(deps.prisma, token, new Error("waiting for the product's decision"), attempt, 'deferred');
     else await markWaiting(deps.prisma, token);
     return { retryInMs: outcome.retryInMs };
   }
@@ -89,7 +102,12 @@ async function settleFailure(
  * queue round trip per event), up to DRAIN_MAX events or DRAIN_MS; then it wakes the next one's job.
  * The jobs of events drained here find them finished and end at once.
  */
-async function drainAccount(deps: JobDeps, token: string, knownNext: string | null | undefined, workerId: string): Promise<void> {
+async function drainAccount(
+  deps: JobDeps,
+  token: string,
+  knownNext: string | null | undefined,
+  workerId: string,
+): Promise<void> {
   const { prisma, producer, logger } = deps;
   let current = token;
   // The next event as the finishing statement saw it under the account lock (saves a query per event).
@@ -121,6 +139,9 @@ async function drainAccount(deps: JobDeps, token: string, knownNext: string | nu
     const next = upcoming !== undefined ? upcoming : await nextEventOfAccount(prisma, current);
     if (next) await producer.promoteEvent(next);
   } catch (error) {
-    logger.warn({ err: (error as Error).message, token: current }, 'could not wake the next event of the account; its fallback delay will');
+    logger.warn(
+      { err: (error as Error).message, token: current },
+      'could not wake the next event of the account; its fallback delay will',
+    );
   }
 }

@@ -8,7 +8,11 @@ import type { RunResult } from '../inbox/run';
 import { deliverResult } from '../report/deliver';
 import type { JobDeps } from './deps';
 
-export async function followUps(deps: JobDeps, token: string, outcome: RunResult & { kind: 'finished' }): Promise<void> {
+export async function followUps(
+  deps: JobDeps,
+  token: string,
+  outcome: RunResult & { kind: 'finished' },
+): Promise<void> {
   const { producer, logger, metrics, config } = deps;
   if (outcome.delivery) {
     try {
@@ -23,9 +27,13 @@ export async function followUps(deps: JobDeps, token: string, outcome: RunResult
   for (const call of outcome.hookCalls) {
     try {
       // Waiting for an earlier call of the account: its job (or the worker sending the earlier one) sends it.
-      if ((await runHookCallsOfAccount(deps, call)) === 'waiting') await producer.enqueueHook(call.id).catch(() => undefined);
+      if ((await runHookCallsOfAccount(deps, call)) === 'waiting')
+        await producer.enqueueHook(call.id).catch(() => undefined);
     } catch (error) {
-      logger.warn({ hookCallId: call.id.toString(), err: (error as Error).message }, 'provisioning hook failed; retrying with backoff');
+      logger.warn(
+        { hookCallId: call.id.toString(), err: (error as Error).message },
+        'provisioning hook failed; retrying with backoff',
+      );
       await producer.enqueueHook(call.id).catch(() => undefined);
     }
   }

@@ -26,9 +26,18 @@ export interface JobWorkerOptions {
  * `close()` lets in-flight jobs finish, then marks the process stopped.
  */
 export function startJobWorkers(deps: JobDeps, options: JobWorkerOptions) {
-  const definitions = [eventJob(deps, options.policies), resultJob(deps, options.policies), hookJob(deps, options.policies)];
+  const definitions = [
+    eventJob(deps, options.policies),
+    resultJob(deps, options.policies),
+    hookJob(deps, options.policies),
+  ];
   const loop = startWorkerLoop(definitions, { ...options, logger: deps.logger });
-  const heartbeat = startHeartbeat(deps.prisma, { workerId: options.workerId, activity: loop.queueActivity }, deps.logger, { everyMs: options.heartbeatMs });
+  const heartbeat = startHeartbeat(
+    deps.prisma,
+    { workerId: options.workerId, activity: loop.queueActivity },
+    deps.logger,
+    { everyMs: options.heartbeatMs },
+  );
   return {
     ...loop,
     heartbeat,

@@ -41,7 +41,12 @@ export interface RetrySettings {
   readonly product?: { readonly notifyMaxAttempts: number; readonly notifyBackoffMs: number };
 }
 
-const policy = (attempts: number, baseMs: number, capMs: number, isTransient: (error: unknown) => boolean): RetryPolicy => ({
+const policy = (
+  attempts: number,
+  baseMs: number,
+  capMs: number,
+  isTransient: (error: unknown) => boolean,
+): RetryPolicy => ({
   attempts,
   delayMs: (attemptsMade) => backoffDelay(attemptsMade, baseMs, capMs),
   isTransient,
@@ -53,10 +58,25 @@ export function retryPolicies(settings: RetrySettings): RetryPolicies {
     // marketplace away or answering 5xx, a deadlock, a lost connection) are TransientEventErrors, retried
     // until the last attempt reports TRANSPORT_ERROR or UNKNOWN_ERROR; anything else (a defect, an error no
     // retry can fix) is UNKNOWN_ERROR at once (src/jobs/event.ts).
-    [QUEUES.events]: policy(settings.eventMaxAttempts, settings.eventBackoffMs, CAP_MS.event, (error) => error instanceof TransientEventError),
+    [QUEUES.events]: policy(
+      settings.eventMaxAttempts,
+      settings.eventBackoffMs,
+      CAP_MS.event,
+      (error) => error instanceof TransientEventError,
+    ),
     // Results: network errors, 5xx and 429 are retried (for more than 24 h by default); a 4xx is final.
-    [QUEUES.results]: policy(settings.resultMaxAttempts, settings.resultBackoffMs, CAP_MS.result, (error) => error instanceof DeliveryRetryError),
+    [QUEUES.results]: policy(
+      settings.resultMaxAttempts,
+      settings.resultBackoffMs,
+      CAP_MS.result,
+      (error) => error instanceof DeliveryRetryError,
+    ),
     // Hooks: the vendor's code failing is retried until it succeeds or attempts run out.
-    [QUEUES.hooks]: policy(settings.product?.notifyMaxAttempts ?? HOOK.attempts, settings.product?.notifyBackoffMs ?? HOOK.baseMs, CAP_MS.hook, () => true),
+    [QUEUES.hooks]: policy(
+      settings.product?.notifyMaxAttempts ?? HOOK.attempts,
+      settings.product?.notifyBackoffMs ?? HOOK.baseMs,
+      CAP_MS.hook,
+      () => true,
+    ),
   };
 }

@@ -31,7 +31,10 @@ export class ThrottledLog {
       state.suppressed += 1;
       return false;
     }
-    this.logger.warn({ ...fields, suppressed: state.suppressed }, `${message} (repeated; ${state.suppressed} similar lines suppressed)`);
+    this.logger.warn(
+      { ...fields, suppressed: state.suppressed },
+      `${message} (repeated; ${state.suppressed} similar lines suppressed)`,
+    );
     state.intervalMs = Math.min(state.intervalMs * 2, max);
     state.nextAt = now + state.intervalMs;
     state.suppressed = 0;

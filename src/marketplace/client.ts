@@ -47,10 +47,14 @@ export class MarketplaceClient {
    * GET the event document as JSON. `consumerKey` picks the OAuth 1.0a secret
    * when several products are configured. Resolves to the parsed JSON (not yet validated).
    */
-  async fetchEvent(eventUrl: string, options: { timeoutMs?: number; consumer?: { key: string; secret: string } } = {}): Promise<unknown> {
+  async fetchEvent(
+    eventUrl: string,
+    options: { timeoutMs?: number; consumer?: { key: string; secret: string } } = {},
+  ): Promise<unknown> {
     const response = await this.send('GET', eventUrl, undefined, options);
     const text = await readLimited(response, this.options.maxResponseBytes ?? MAX_EVENT_BYTES);
-    if (!response.ok) throw new MarketplaceError('http', `GET ${eventUrl} answered ${response.status}`, response.status);
+    if (!response.ok)
+      throw new MarketplaceError('http', `GET ${eventUrl} answered ${response.status}`, response.status);
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
@@ -59,10 +63,15 @@ export class MarketplaceClient {
   }
 
   /** POST the result of an asynchronous event to `<baseUrl>/api/integration/v1/events/<token>/result`. Resolves to the HTTP status. */
-  async postResult(resultUrl: string, body: ResultBody, options: { consumer?: { key: string; secret: string } } = {}): Promise<number> {
+  async postResult(
+    resultUrl: string,
+    body: ResultBody,
+    options: { consumer?: { key: string; secret: string } } = {},
+  ): Promise<number> {
     const response = await this.send('POST', resultUrl, JSON.stringify(body), options);
     await readLimited(response, 64 * 1024).catch(() => '');
-    if (!response.ok) throw new MarketplaceError('http', `POST ${resultUrl} answered ${response.status}`, response.status);
+    if (!response.ok)
+      throw new MarketplaceError('http', `POST ${resultUrl} answered ${response.status}`, response.status);
     return response.status;
   }
 
@@ -73,13 +82,15 @@ export class MarketplaceClient {
     /** timeoutMs: a shorter deadline than the client's own (the callback's inline fetch); it covers the token request too. */
     options: { timeoutMs?: number; consumer?: { key: string; secret: string } },
   ): Promise<Response> {
-    const deadline = Date.now() + Math.min(options.timeoutMs ?? Number.POSITIVE_INFINITY, this.options.timeoutMs ?? 10_000);
+    const deadline =
+      Date.now() + Math.min(options.timeoutMs ?? Number.POSITIVE_INFINITY, this.options.timeoutMs ?? 10_000);
     const origin = new URL(url).origin;
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const consumer = options.consumer ?? this.options.credentials.consumer;
     if (consumer) headers.Authorization = oauth1Header(consumer, method, url);
-    else if (this.tokens) headers.Authorization = `Bearer ${await withDeadline(this.tokens.token(origin), deadline, `token request to ${origin}`)}`;
+    else if (this.tokens)
+      headers.Authorization = `Bearer ${await withDeadline(this.tokens.token(origin), deadline, `token request to ${origin}`)}`;
     // One timeout signal per request (combining signals with AbortSignal.any costs measurably per request).
     const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
     let response: Response;
@@ -88,7 +99,9 @@ export class MarketplaceClient {
     } catch (error) {
       const name = (error as { name?: string }).name;
       const kind = name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network';
-      throw new MarketplaceError(kind, `${method} ${url} failed: ${(error as Error).message}`, undefined, { cause: error });
+      throw new MarketplaceError(kind, `${method} ${url} failed: ${(error as Error).message}`, undefined, {
+        cause: error,
+      });
     }
     if (response.status === 401 && this.tokens && !consumer) this.tokens.invalidate(origin);
     return response;
@@ -99,7 +112,10 @@ export class MarketplaceClient {
 async function withDeadline<T>(promise: Promise<T>, deadline: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new MarketplaceError('timeout', `${what} did not finish in time`)), Math.max(0, deadline - Date.now()));
+    timer = setTimeout(
+      () => reject(new MarketplaceError('timeout', `${what} did not finish in time`)),
+      Math.max(0, deadline - Date.now()),
+    );
   });
   try {
     return await Promise.race([promise, expired]);

@@ -63,27 +63,42 @@ export class MarketplaceTokenCache {
   }
 
   private async request(origin: string): Promise<string> {
-    const basic = Buffer.from(`${encodeURIComponent(this.client.id)}:${encodeURIComponent(this.client.secret)}`).toString('base64');
+    const basic = Buffer.from(
+      `${encodeURIComponent(this.client.id)}:${encodeURIComponent(this.client.secret)}`,
+    ).toString('base64');
     let response: Response;
     try {
       response = await fetch(`${origin}/oauth2/token`, {
         method: 'POST',
-        headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+        headers: {
+          Authorization: `Basic ${basic}`,
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Accept: 'application/json',
+        },
         body: 'grant_type=client_credentials&scope=ROLE_APPLICATION',
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
       const timedOut = (error as { name?: string }).name === 'TimeoutError';
-      throw new MarketplaceError(timedOut ? 'timeout' : 'network', `token request to ${origin} failed: ${(error as Error).message}`, undefined, { cause: error });
+      throw new MarketplaceError(
+        timedOut ? 'timeout' : 'network',
+        `token request to ${origin} failed: ${(error as Error).message}`,
+        undefined,
+        { cause: error },
+      );
     }
     if (!response.ok) {
       throw new MarketplaceError('http', `token request to ${origin} answered ${response.status}`, response.status);
     }
     const body = (await response.json().catch(() => null)) as { access_token?: unknown; expires_in?: unknown } | null;
-    if (!body || typeof body.access_token !== 'string') throw new MarketplaceError('not_json', `token response from ${origin} has no access_token`);
+    if (!body || typeof body.access_token !== 'string')
+      throw new MarketplaceError('not_json', `token response from ${origin} has no access_token`);
     const lifetimeSeconds = typeof body.expires_in === 'number' ? body.expires_in : 300;
     // Renew a little early so a token never expires in flight.
-    this.tokens.set(origin, { value: body.access_token, expiresAt: Date.now() + Math.max(lifetimeSeconds - 30, 1) * 1000 });
+    this.tokens.set(origin, {
+      value: body.access_token,
+      expiresAt: Date.now() + Math.max(lifetimeSeconds - 30, 1) * 1000,
+    });
     return body.access_token;
   }
 }

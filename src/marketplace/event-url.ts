@@ -28,7 +28,12 @@ export function parseEventUrl(raw: string, allowedOrigins: readonly string[]): E
   const match = EVENT_PATH.exec(url.pathname);
   if (!match || url.search || url.hash) return { problem: 'the path is not /api/integration/v1/events/<token>' };
   const token = match[1]!;
-  return { eventUrl: `${url.origin}${url.pathname}`, token, marketplaceOrigin: url.origin, isProbe: /^dummy/i.test(token) };
+  return {
+    eventUrl: `${url.origin}${url.pathname}`,
+    token,
+    marketplaceOrigin: url.origin,
+    isProbe: /^dummy/i.test(token),
+  };
 }
 
 /** Where the result of an asynchronous event is posted. */

@@ -37,7 +37,10 @@ async function timed(check: () => Promise<unknown>, timeoutMs: number): Promise<
   const started = process.hrtime.bigint();
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([check(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs)))]);
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs))),
+    ]);
     return { up: true, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
   } catch {
     return { up: false, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
@@ -71,7 +74,8 @@ export function registerBacklogGauges(registry: Registry, deps: BacklogGaugeDeps
     async collect() {
       this.reset();
       const now = Date.now();
-      for (const row of await owedOnce().catch(() => [])) this.set({ queue: row.queue }, row.oldest ? Math.max(0, (now - row.oldest.getTime()) / 1000) : 0);
+      for (const row of await owedOnce().catch(() => []))
+        this.set({ queue: row.queue }, row.oldest ? Math.max(0, (now - row.oldest.getTime()) / 1000) : 0);
     },
   });
   new Gauge({

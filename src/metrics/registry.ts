@@ -70,7 +70,10 @@ export interface QueueCounts {
 }
 
 /** Gauges describing the whole installation, computed at scrape time. */
-export function registerClusterGauges(registry: Registry, deps: { prisma: PrismaClient; queueCounts: QueueCounts; queues: readonly string[]; redis?: RedisConnection }): void {
+export function registerClusterGauges(
+  registry: Registry,
+  deps: { prisma: PrismaClient; queueCounts: QueueCounts; queues: readonly string[]; redis?: RedisConnection },
+): void {
   registerBacklogGauges(registry, deps);
   new Gauge({
     name: 'appdirect_queue_jobs',
@@ -93,7 +96,9 @@ export function registerClusterGauges(registry: Registry, deps: { prisma: Prisma
       // One (status, seq) index probe per status: cheap with millions of finished events.
       const oldest = await Promise.all(
         UNFINISHED_STATUSES.map((status) =>
-          deps.prisma.event.findFirst({ where: { status }, orderBy: { seq: 'asc' }, select: { receivedAt: true } }).catch(() => null),
+          deps.prisma.event
+            .findFirst({ where: { status }, orderBy: { seq: 'asc' }, select: { receivedAt: true } })
+            .catch(() => null),
         ),
       );
       const times = oldest.filter((row) => row !== null).map((row) => row.receivedAt.getTime());
@@ -109,7 +114,9 @@ export function registerClusterGauges(registry: Registry, deps: { prisma: Prisma
       this.reset();
       const [failed, retrying] = await Promise.all([
         deps.prisma.resultDelivery.count({ where: { status: 'failed', supersededAt: null } }).catch(() => 0),
-        deps.prisma.resultDelivery.count({ where: { status: 'pending', supersededAt: null, attempts: { gt: 0 } } }).catch(() => 0),
+        deps.prisma.resultDelivery
+          .count({ where: { status: 'pending', supersededAt: null, attempts: { gt: 0 } } })
+          .catch(() => 0),
       ]);
       this.set({ status: 'failed' }, failed);
       this.set({ status: 'retrying' }, retrying);

@@ -45,5 +45,8 @@ export function serveMetrics(
   // A port already taken (two workers on one host with the same METRICS_PORT) must not stop the worker.
   server.on('error', onError);
   server.listen(port, host);
-  return { server, close: () => new Promise((resolve) => (server.listening ? server.close(() => resolve()) : resolve())) };
+  return {
+    server,
+    close: () => new Promise((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
+  };
 }

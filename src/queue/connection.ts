@@ -39,7 +39,10 @@ function connect(target: RedisTarget, profile: RedisOptions): RedisConnection {
       // A managed cluster may answer through a TLS endpoint whose certificate names the endpoint, not the node IP.
       ...(target.tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
     };
-    return new Cluster(target.nodes.map((node) => ({ host: node.host, port: node.port })), clusterOptions);
+    return new Cluster(
+      target.nodes.map((node) => ({ host: node.host, port: node.port })),
+      clusterOptions,
+    );
   }
   if (target.topology === 'sentinel') {
     return new Redis({
@@ -48,7 +51,9 @@ function connect(target: RedisTarget, profile: RedisOptions): RedisConnection {
       name: target.sentinelName,
       sentinelUsername: target.sentinelUsername,
       sentinelPassword: target.sentinelPassword,
-      ...(target.tls ? { enableTLSForSentinelMode: true, sentinelTLS: target.tls.ca ? { ca: target.tls.ca } : {} } : {}),
+      ...(target.tls
+        ? { enableTLSForSentinelMode: true, sentinelTLS: target.tls.ca ? { ca: target.tls.ca } : {} }
+        : {}),
       sentinelRetryStrategy: (attempt) => Math.min(attempt * 250, 3000),
     });
   }

@@ -35,7 +35,9 @@ export class Producer {
 
   /** Event jobs added by concurrent callers in the same turn of the event loop go out in one `addBulk`. */
   private readonly eventBatch = new MicroBatch<string, void>(async (tokens) => {
-    await this.events.addBulk(tokens.map((token) => ({ name: 'event', data: { token }, opts: this.eventJobOptions(token) })));
+    await this.events.addBulk(
+      tokens.map((token) => ({ name: 'event', data: { token }, opts: this.eventJobOptions(token) })),
+    );
     return tokens.map(() => undefined);
   });
 
@@ -51,7 +53,13 @@ export class Producer {
 
   /** Retention, attempts and backoff of a job of `queue`; the worker loop implements the backoff of that name. */
   private jobOptions(queue: QueueName, jobId: string, delayMs?: number): JobsOptions {
-    return { ...RETENTION, jobId, attempts: this.settings.policies[queue].attempts, backoff: { type: queue }, delay: delayMs };
+    return {
+      ...RETENTION,
+      jobId,
+      attempts: this.settings.policies[queue].attempts,
+      backoff: { type: queue },
+      delay: delayMs,
+    };
   }
 
   private eventJobOptions(token: string, delayMs?: number): JobsOptions {
@@ -72,7 +80,11 @@ export class Producer {
   }
 
   async enqueueHook(hookCallId: bigint): Promise<void> {
-    await this.hooks.add('hook', { hookCallId: hookCallId.toString() }, this.jobOptions(QUEUES.hooks, jobIdForHookCall(hookCallId)));
+    await this.hooks.add(
+      'hook',
+      { hookCallId: hookCallId.toString() },
+      this.jobOptions(QUEUES.hooks, jobIdForHookCall(hookCallId)),
+    );
   }
 
   /** A fresh event job starting after `delayMs` (a finished job of the same id is removed first). Bulk retries pace with it. */

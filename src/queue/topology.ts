@@ -26,7 +26,8 @@ async function serverProblem(server: Redis, topology: RedisTopology, where: stri
     info = infoFields(await server.info());
   } catch (error) {
     // An ACL without INFO: the service cannot check, BullMQ itself needs INFO for its version check.
-    if (/NOPERM/.test((error as Error).message)) return `Redis ${where} refuses INFO to this user (${(error as Error).message}); allow it in the user's ACL (+info)`;
+    if (/NOPERM/.test((error as Error).message))
+      return `Redis ${where} refuses INFO to this user (${(error as Error).message}); allow it in the user's ACL (+info)`;
     throw error;
   }
   if (info.get('redis_mode') === 'sentinel') {
@@ -43,7 +44,10 @@ async function serverProblem(server: Redis, topology: RedisTopology, where: stri
 }
 
 /** What is wrong with the Redis behind `connection` for the queues, or null when it suits them. */
-export async function redisTopologyProblem(connection: RedisConnection, topology: RedisTopology): Promise<string | null> {
+export async function redisTopologyProblem(
+  connection: RedisConnection,
+  topology: RedisTopology,
+): Promise<string | null> {
   if (connection instanceof Cluster) {
     for (const node of connection.nodes('master')) {
       const problem = await serverProblem(node, topology, `node ${node.options.host}:${node.options.port}`);
@@ -62,7 +66,11 @@ const NOT_A_CLUSTER = /cluster support disabled/i;
  * failover) and calls `onProblem` with the message when it does not suit the queues. Connection
  * failures are not problems here: the clients reconnect by themselves.
  */
-export function guardRedisTopology(connection: RedisConnection, topology: RedisTopology, onProblem: (message: string) => void): void {
+export function guardRedisTopology(
+  connection: RedisConnection,
+  topology: RedisTopology,
+  onProblem: (message: string) => void,
+): void {
   let reported = false;
   const report = (message: string) => {
     if (reported) return;
@@ -77,8 +85,13 @@ export function guardRedisTopology(connection: RedisConnection, topology: RedisT
   };
   connection.on('ready', check);
   connection.on('error', (error: Error) => {
-    if (NOT_A_CLUSTER.test(error.message) || NOT_A_CLUSTER.test(String((error as { lastNodeError?: Error }).lastNodeError?.message))) {
-      report('REDIS_CLUSTER_NODES is set, but Redis has no cluster mode (cluster support disabled): unset REDIS_CLUSTER_NODES for a single server');
+    if (
+      NOT_A_CLUSTER.test(error.message) ||
+      NOT_A_CLUSTER.test(String((error as { lastNodeError?: Error }).lastNodeError?.message))
+    ) {
+      report(
+        'REDIS_CLUSTER_NODES is set, but Redis has no cluster mode (cluster support disabled): unset REDIS_CLUSTER_NODES for a single server',
+      );
     }
   });
   if (connection.status === 'ready') check();

@@ -59,13 +59,19 @@ export interface WorkerLoop {
 }
 
 /** Starts one BullMQ Worker per definition. `close()` lets in-flight jobs finish. */
-// Definitions of different data types share the loop; each one's data is checked against its own schema.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function startWorkerLoop(definitions: ReadonlyArray<JobDefinition<any>>, options: WorkerLoopOptions): WorkerLoop {
+export function startWorkerLoop(
+  // Definitions of different data types share the loop; each one's data is checked against its own schema.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  definitions: ReadonlyArray<JobDefinition<any>>,
+  options: WorkerLoopOptions,
+): WorkerLoop {
   const queues: Record<string, QueueActivity> = {};
-  for (const definition of definitions) queues[definition.queue] = { concurrency: definition.concurrency, running: 0, done: 0 };
+  for (const definition of definitions)
+    queues[definition.queue] = { concurrency: definition.concurrency, running: 0, done: 0 };
   const activity = new ActivityTracker();
-  const workers = definitions.map((definition) => startWorker(definition, options, queues[definition.queue]!, activity));
+  const workers = definitions.map((definition) =>
+    startWorker(definition, options, queues[definition.queue]!, activity),
+  );
   return {
     workers,
     queueActivity: () => structuredClone(queues),
@@ -77,13 +83,25 @@ export function startWorkerLoop(definitions: ReadonlyArray<JobDefinition<any>>, 
   };
 }
 
-function startWorker<T>(definition: JobDefinition<T>, options: WorkerLoopOptions, queue: QueueActivity, activity: ActivityTracker): Worker {
+function startWorker<T>(
+  definition: JobDefinition<T>,
+  options: WorkerLoopOptions,
+  queue: QueueActivity,
+  activity: ActivityTracker,
+): Worker {
   const { policy } = definition;
   const processJob = async (job: Job, lockToken?: string): Promise<void> => {
     const parsed = definition.data.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`job data is not a ${definition.queue} job: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    if (!parsed.success)
+      throw new UnrecoverableError(
+        `job data is not a ${definition.queue} job: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      );
     const attempt = job.attemptsMade + 1;
-    const context: JobContext = { attempt, isLastAttempt: attempt >= (job.opts.attempts ?? policy.attempts), workerId: options.workerId };
+    const context: JobContext = {
+      attempt,
+      isLastAttempt: attempt >= (job.opts.attempts ?? policy.attempts),
+      workerId: options.workerId,
+    };
     let outcome: JobOutcome;
     try {
       outcome = await definition.run(parsed.data, context);
@@ -124,10 +142,15 @@ function startWorker<T>(definition: JobDefinition<T>, options: WorkerLoopOptions
   );
   // Every worker (and each of its connections) reports the same outage: logged with backoff (src/logging/throttle.ts).
   const errorLog = new ThrottledLog(options.logger);
-  worker.on('error', (error) => errorLog.warn(error.message, { err: error.message, queue: definition.queue }, 'worker connection error'));
+  worker.on('error', (error) =>
+    errorLog.warn(error.message, { err: error.message, queue: definition.queue }, 'worker connection error'),
+  );
   worker.on('failed', (job, error) => {
     if (error instanceof DelayedError) return;
-    options.logger.warn({ queue: definition.queue, jobId: job?.id, attemptsMade: job?.attemptsMade, err: error.message }, 'job attempt failed');
+    options.logger.warn(
+      { queue: definition.queue, jobId: job?.id, attemptsMade: job?.attemptsMade, err: error.message },
+      'job attempt failed',
+    );
   });
   return worker;
 }

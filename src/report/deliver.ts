@@ -39,7 +39,10 @@ async function untilRecorded(record: () => Promise<unknown>): Promise<void> {
 export async function deliverResult(
   deps: { prisma: PrismaClient; marketplace: MarketplaceClient; config: Pick<Config, 'appdirect'> },
   token: string,
-  options: { isLastAttempt: boolean; /** Written by this worker's commit a moment ago: no claim needed. */ owed?: OwedDelivery },
+  options: {
+    isLastAttempt: boolean;
+    /** Written by this worker's commit a moment ago: no claim needed. */ owed?: OwedDelivery;
+  },
 ): Promise<DeliveryOutcome> {
   // Claim: touching updatedAt keeps the sweeper off a delivery in flight. A delivery the caller
   // has just committed is fresh (updatedAt = now) and pending, so its first attempt skips this.
@@ -51,7 +54,9 @@ export async function deliverResult(
         WHERE e.seq = d."eventSeq" AND e.token = ${token} AND d.status = 'pending' AND d."supersededAt" IS NULL
         RETURNING d.id, d."resultUrl", d.body, d.attempts, e."consumerKey"`;
   if (!delivery) return 'nothing_to_do';
-  const consumer = delivery.consumerKey ? deps.config.appdirect.consumerCredentials.find((c) => c.key === delivery.consumerKey) : undefined;
+  const consumer = delivery.consumerKey
+    ? deps.config.appdirect.consumerCredentials.find((c) => c.key === delivery.consumerKey)
+    : undefined;
   const startedAt = new Date();
   let httpStatus: number | null;
   let failure: Error | null = null;

@@ -10,7 +10,11 @@ export function waitForExit(child: ChildProcess): Promise<void> {
  * Sends `signal`, waits up to graceMs for the child to exit, then SIGKILLs it.
  * Resolves true when it exited by itself.
  */
-export async function stopChild(child: ChildProcess, graceMs: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<boolean> {
+export async function stopChild(
+  child: ChildProcess,
+  graceMs: number,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<boolean> {
   if (child.exitCode !== null || child.signalCode !== null) return true;
   const exited = waitForExit(child);
   child.kill(signal);

@@ -32,12 +32,15 @@ export function guardDependencies(options: DependencyGuardOptions): void {
     });
   const redisLog = new ThrottledLog(logger);
   for (const connection of options.redis) {
-    connection.on('error', (error: Error) => redisLog.warn(error.message, { err: error.message }, 'redis connection error'));
+    connection.on('error', (error: Error) =>
+      redisLog.warn(error.message, { err: error.message }, 'redis connection error'),
+    );
     guardRedisTopology(connection, options.redisTopology, onProblem);
   }
   preflightDatabase(options.databaseUrl).then(
     (state) => {
-      if (state === 'unreachable') logger.warn('PostgreSQL is not reachable at start-up; requests needing it answer 503 until it is');
+      if (state === 'unreachable')
+        logger.warn('PostgreSQL is not reachable at start-up; requests needing it answer 503 until it is');
     },
     (error: unknown) => onProblem((error as Error).message),
   );

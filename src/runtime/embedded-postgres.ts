@@ -12,7 +12,6 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-
 /** Port of a live postmaster already serving `databaseDir`, if any. */
 function runningPort(databaseDir: string): number | null {
   const pidFile = path.join(databaseDir, 'postmaster.pid');
@@ -34,7 +33,10 @@ function runningPort(databaseDir: string): number | null {
  * process of its own group, so Ctrl-C reaches only our supervisor, which stops
  * it last.
  */
-export async function startEmbeddedPostgres(dataDir: string, options: { timeoutMs?: number; port?: number } = {}): Promise<RunningService> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  options: { timeoutMs?: number; port?: number } = {},
+): Promise<RunningService> {
   // As root, PostgreSQL runs as the `postgres` user: a data folder that user cannot reach moves to a shared one.
   const databaseDir = reachableDataDir(path.join(path.resolve(dataDir), 'postgres'));
   const url = (port: number) => `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`;
@@ -55,7 +57,10 @@ export async function startEmbeddedPostgres(dataDir: string, options: { timeoutM
     stderr += chunk.toString();
   });
   const started = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`embedded PostgreSQL did not start within ${options.timeoutMs ?? 60000} ms\n${stderr}`)), options.timeoutMs ?? 60000);
+    const timer = setTimeout(
+      () => reject(new Error(`embedded PostgreSQL did not start within ${options.timeoutMs ?? 60000} ms\n${stderr}`)),
+      options.timeoutMs ?? 60000,
+    );
     child.stdout.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('ready')) {
         clearTimeout(timer);

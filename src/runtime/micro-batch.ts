@@ -74,7 +74,9 @@ export class MicroBatch<T, R> {
         items.map(async (item) => {
           try {
             const outcomes = await this.run([item]);
-            return outcomes.length === 1 ? (outcomes[0] as BatchOutcome<R>) : new Error(`micro-batch: ${outcomes.length} outcomes for 1 item`);
+            return outcomes.length === 1
+              ? (outcomes[0] as BatchOutcome<R>)
+              : new Error(`micro-batch: ${outcomes.length} outcomes for 1 item`);
           } catch (itemError) {
             return itemError instanceof Error ? itemError : new Error(String(itemError));
           }
@@ -87,7 +89,8 @@ export class MicroBatch<T, R> {
     this.inFlight += 1;
     this.runItems(batch.map((pending) => pending.item))
       .then((results) => {
-        if (results.length !== batch.length) throw new Error(`micro-batch: ${results.length} outcomes for ${batch.length} items`);
+        if (results.length !== batch.length)
+          throw new Error(`micro-batch: ${results.length} outcomes for ${batch.length} items`);
         batch.forEach((pending, index) => {
           const outcome = results[index] as BatchOutcome<R>;
           if (outcome instanceof Error) pending.reject(outcome);

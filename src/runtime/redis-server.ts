@@ -32,22 +32,34 @@ export function redisServerInstalled(): boolean {
  * `<dataDir>/redis`: append-only file on, `noeviction` (BullMQ must never lose
  * keys to eviction). Runs in its own process group; `stop()` makes it save and exit.
  */
-export async function startRedisServer(dataDir: string, options: { persistent?: boolean; port?: number } = {}): Promise<RunningService> {
+export async function startRedisServer(
+  dataDir: string,
+  options: { persistent?: boolean; port?: number } = {},
+): Promise<RunningService> {
   if (!redisServerInstalled()) throw new RedisNotInstalledError();
   const dir = path.resolve(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
   const port = options.port ?? (await findFreePort());
   const persistent = options.persistent ?? true;
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', dir,
-    '--appendonly', persistent ? 'yes' : 'no',
-    '--appendfsync', 'everysec',
-    '--save', persistent ? '3600 1 300 100 60 10000' : '',
-    '--maxmemory-policy', 'noeviction',
-    '--daemonize', 'no',
-    '--loglevel', 'warning',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--appendonly',
+    persistent ? 'yes' : 'no',
+    '--appendfsync',
+    'everysec',
+    '--save',
+    persistent ? '3600 1 300 100 60 10000' : '',
+    '--maxmemory-policy',
+    'noeviction',
+    '--daemonize',
+    'no',
+    '--loglevel',
+    'warning',
   ];
   const child = spawn('redis-server', args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

@@ -4,7 +4,11 @@ import type { Logger } from '../logging/logger';
  * Runs `steps` in order once, on the first SIGTERM or SIGINT; a second signal
  * forces exit. Each step is logged; a failing step does not stop later ones.
  */
-export function onShutdown(logger: Logger, steps: Array<[string, () => Promise<unknown>]>, forceAfterMs = 10_000): void {
+export function onShutdown(
+  logger: Logger,
+  steps: Array<[string, () => Promise<unknown>]>,
+  forceAfterMs = 10_000,
+): void {
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) {

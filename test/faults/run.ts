@@ -54,7 +54,11 @@ async function startStack(): Promise<Stack> {
   const postgres = await startEmbeddedPostgres(dir);
   const redis = await startRedisServer(dir, { persistent: true });
   const databaseUrl = postgres.url;
-  const migrate = spawnSync('npm', ['run', '--silent', 'db:migrate'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: 'utf8' });
+  const migrate = spawnSync('npm', ['run', '--silent', 'db:migrate'], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    encoding: 'utf8',
+  });
   if (migrate.status !== 0) throw new Error(`migration failed: ${migrate.stderr}`);
   const marketplace = await new FakeMarketplace({ client: CLIENT }).start();
   const env: NodeJS.ProcessEnv = {
@@ -102,18 +106,26 @@ function orderDocument(): Record<string, unknown> {
   return {
     type: 'SUBSCRIPTION_ORDER',
     creator: { uuid: `user-${id}`, email: `${id}@faults.example` },
-    payload: { company: { uuid: `company-${id}`, name: 'Faults Inc' }, order: { editionCode: 'PRO', items: [{ unit: 'USER', quantity: 5 }] } },
+    payload: {
+      company: { uuid: `company-${id}`, name: 'Faults Inc' },
+      order: { editionCode: 'PRO', items: [{ unit: 'USER', quantity: 5 }] },
+    },
   };
 }
 
 /** Notifies like AppDirect, retrying a 503 after Retry-After (the event was not recorded). */
 async function notifyUntilAccepted(stack: Stack, token: string, copies = 1, ack?: 'early'): Promise<number[]> {
   const query = `eventUrl=${encodeURIComponent(stack.marketplace.eventUrl(token))}${ack ? `&ack=${ack}` : ''}`;
-  const headers = { authorization: `Basic ${Buffer.from(`${BASIC.username}:${BASIC.password}`).toString('base64')}`, accept: 'application/json' };
+  const headers = {
+    authorization: `Basic ${Buffer.from(`${BASIC.username}:${BASIC.password}`).toString('base64')}`,
+    accept: 'application/json',
+  };
   const once = async (): Promise<number> => {
     for (let attempt = 0; attempt < 120; attempt += 1) {
       // The API may have been restarted on another port (kill -9 scenario): read its URL each time.
-      const status = await fetch(`${stack.api.url}/appdirect/events?${query}`, { headers }).then(async (r) => (await r.arrayBuffer(), r.status)).catch(() => 0);
+      const status = await fetch(`${stack.api.url}/appdirect/events?${query}`, { headers })
+        .then(async (r) => (await r.arrayBuffer(), r.status))
+        .catch(() => 0);
       if (status === 200 || status === 202) return status;
       await sleep(500);
     }
@@ -135,13 +147,23 @@ interface Verdict {
 }
 
 /** Every token: one inbox row, final, applied once (one account), exactly one result at the marketplace. */
-async function verify(stack: Stack, scenario: string, tokens: string[], accepted: number, startedAt: number, timeoutMs = 120_000): Promise<Verdict> {
+async function verify(
+  stack: Stack,
+  scenario: string,
+  tokens: string[],
+  accepted: number,
+  startedAt: number,
+  timeoutMs = 120_000,
+): Promise<Verdict> {
   const client = new pg.Client({ connectionString: stack.databaseUrl });
   await client.connect();
   const deadline = Date.now() + timeoutMs;
   let stuck = tokens.length;
   while (Date.now() < deadline) {
-    const { rows } = await client.query(`SELECT count(*)::int AS n FROM events WHERE token = ANY($1) AND status NOT IN ('succeeded','failed','cancelled')`, [tokens]);
+    const { rows } = await client.query(
+      `SELECT count(*)::int AS n FROM events WHERE token = ANY($1) AND status NOT IN ('succeeded','failed','cancelled')`,
+      [tokens],
+    );
     const resultsIn = tokens.filter((t) => stack.marketplace.resultsFor(t).length > 0).length;
     stuck = rows[0].n as number;
     if (stuck === 0 && resultsIn === tokens.length) break;
@@ -156,16 +178,42 @@ async function verify(stack: Stack, scenario: string, tokens: string[], accepted
   await client.end();
   const appliedOnce = applied.rows.filter((r) => r.accounts === 1 && r.status === 'succeeded').length;
   const oneResult = tokens.filter((t) => stack.marketplace.resultsFor(t).length === 1).length;
-  const healthy = (await fetch(`${stack.api.url}/status`).then((r) => r.status).catch(() => 0)) === 200;
-  const ok = accepted === tokens.length && appliedOnce === tokens.length && oneResult === tokens.length && stuck === 0 && healthy && applied.rowCount === tokens.length;
-  return { scenario, events: tokens.length, accepted, appliedOnce, oneResult, stuck, healthy, seconds: Math.round((Date.now() - startedAt) / 100) / 10, ok };
+  const healthy =
+    (await fetch(`${stack.api.url}/status`)
+      .then((r) => r.status)
+      .catch(() => 0)) === 200;
+  const ok =
+    accepted === tokens.length &&
+    appliedOnce === tokens.length &&
+    oneResult === tokens.length &&
+    stuck === 0 &&
+    healthy &&
+    applied.rowCount === tokens.length;
+  return {
+    scenario,
+    events: tokens.length,
+    accepted,
+    appliedOnce,
+    oneResult,
+    stuck,
+    healthy,
+    seconds: Math.round((Date.now() - startedAt) / 100) / 10,
+    ok,
+  };
 }
 
 /** Sends `count` orders, `concurrency` at a time, while `fault` runs. */
-async function traffic(stack: Stack, count: number, options: { copies?: number; concurrency?: number; during?: () => Promise<void>; ackEarlyEvery?: number } = {}) {
+async function traffic(
+  stack: Stack,
+  count: number,
+  options: { copies?: number; concurrency?: number; during?: () => Promise<void>; ackEarlyEvery?: number } = {},
+) {
   const tokens = Array.from({ length: count }, () => {
     const token = randomUUID();
-    stack.marketplace.events.set(token, { ...orderDocument(), marketplace: { partner: 'ACME', baseUrl: stack.marketplace.origin } });
+    stack.marketplace.events.set(token, {
+      ...orderDocument(),
+      marketplace: { partner: 'ACME', baseUrl: stack.marketplace.origin },
+    });
     return token;
   });
   let next = 0;
@@ -180,7 +228,10 @@ async function traffic(stack: Stack, count: number, options: { copies?: number; 
       await sleep(20);
     }
   };
-  await Promise.all([...Array.from({ length: options.concurrency ?? 4 }, sender), options.during?.() ?? Promise.resolve()]);
+  await Promise.all([
+    ...Array.from({ length: options.concurrency ?? 4 }, sender),
+    options.during?.() ?? Promise.resolve(),
+  ]);
   return { tokens, accepted };
 }
 
@@ -253,8 +304,12 @@ const SCENARIOS: Array<[string, (stack: Stack) => Promise<Verdict>]> = [
         },
       });
       const verdict = await verify(stack, name, tokens, accepted, started);
-      const lastResultAt = Math.max(...stack.marketplace.results.filter((r) => (tokens as string[]).includes(r.token)).map((r) => r.at));
-      process.stdout.write(`  time to recover: last result ${((lastResultAt - lostAt) / 1000).toFixed(1)} s after Redis lost its data\n`);
+      const lastResultAt = Math.max(
+        ...stack.marketplace.results.filter((r) => (tokens as string[]).includes(r.token)).map((r) => r.at),
+      );
+      process.stdout.write(
+        `  time to recover: last result ${((lastResultAt - lostAt) / 1000).toFixed(1)} s after Redis lost its data\n`,
+      );
       return verdict;
     },
   ],
@@ -277,7 +332,12 @@ const SCENARIOS: Array<[string, (stack: Stack) => Promise<Verdict>]> = [
     'result POSTs answered 5xx, hanging, slow',
     async (stack) => {
       const started = Date.now();
-      stack.marketplace.resultFaults.push({ status: 503, times: 30 }, { hang: true, times: 5 }, { delayMs: 2_000, status: 0, times: 10 }, { status: 502, times: 20 });
+      stack.marketplace.resultFaults.push(
+        { status: 503, times: 30 },
+        { hang: true, times: 5 },
+        { delayMs: 2_000, status: 0, times: 10 },
+        { status: 502, times: 20 },
+      );
       const { tokens, accepted } = await traffic(stack, QUICK ? 40 : 100);
       return verify(stack, 'result POSTs answered 5xx, hanging, slow', tokens, accepted, started);
     },
@@ -301,7 +361,16 @@ async function main(): Promise<void> {
     for (const [name, run] of SCENARIOS.filter(([name]) => !only || name.includes(only))) {
       process.stdout.write(`running: ${name}\n`);
       const verdict = await run(stack).catch((error: unknown) => ({
-        scenario: name, events: 0, accepted: 0, appliedOnce: 0, oneResult: 0, stuck: -1, healthy: false, seconds: 0, ok: false, error: String(error),
+        scenario: name,
+        events: 0,
+        accepted: 0,
+        appliedOnce: 0,
+        oneResult: 0,
+        stuck: -1,
+        healthy: false,
+        seconds: 0,
+        ok: false,
+        error: String(error),
       }));
       verdicts.push(verdict);
       process.stdout.write(`  ${verdict.ok ? 'ok' : 'FAILED'}: ${JSON.stringify(verdict)}\n`);
@@ -309,17 +378,21 @@ async function main(): Promise<void> {
   } finally {
     await stopStack(stack);
   }
-  console.log(`\n${table(verdicts.map((v) => ({
-    scenario: v.scenario,
-    events: v.events,
-    accepted: v.accepted,
-    'applied once': v.appliedOnce,
-    'one result': v.oneResult,
-    stuck: v.stuck,
-    'healthy after': v.healthy ? 'yes' : 'NO',
-    seconds: v.seconds,
-    verdict: v.ok ? 'ok' : 'FAILED',
-  })))}`);
+  console.log(
+    `\n${table(
+      verdicts.map((v) => ({
+        scenario: v.scenario,
+        events: v.events,
+        accepted: v.accepted,
+        'applied once': v.appliedOnce,
+        'one result': v.oneResult,
+        stuck: v.stuck,
+        'healthy after': v.healthy ? 'yes' : 'NO',
+        seconds: v.seconds,
+        verdict: v.ok ? 'ok' : 'FAILED',
+      })),
+    )}`,
+  );
   const failed = verdicts.filter((v) => !v.ok).length;
   console.log(`\n${verdicts.length - failed} passed, ${failed} failed`);
   process.exit(failed === 0 ? 0 : 1);

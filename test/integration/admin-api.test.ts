@@ -13,9 +13,15 @@ describe('admin API', () => {
   type Json = Record<string, any>;
   const api = (path: string, init: RequestInit & { token?: string | null } = {}) => {
     const { token = OPS, ...rest } = init;
-    const headers: Record<string, string> = { accept: 'application/json', ...(rest.body ? { 'content-type': 'application/json' } : {}) };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...(rest.body ? { 'content-type': 'application/json' } : {}),
+    };
     if (token) headers.authorization = `Bearer ${token}`;
-    return fetch(`${s.serviceUrl}/admin/api${path}`, { ...rest, headers }).then(async (res) => ({ status: res.status, body: (await res.json()) as Json }));
+    return fetch(`${s.serviceUrl}/admin/api${path}`, { ...rest, headers }).then(async (res) => ({
+      status: res.status,
+      body: (await res.json()) as Json,
+    }));
   };
   const audit = () => s.subject.db.prisma.auditLog.findMany({ orderBy: { id: 'asc' } });
 
@@ -27,7 +33,9 @@ describe('admin API', () => {
   it('mounts bull-board at /admin/queues behind the same authentication', async () => {
     const denied = await fetch(`${s.serviceUrl}/admin/queues/api/queues`, { headers: { accept: 'application/json' } });
     expect(denied.status).toBe(401);
-    const board = await fetch(`${s.serviceUrl}/admin/queues/api/queues`, { headers: { authorization: `Bearer ${OPS}`, accept: 'application/json' } });
+    const board = await fetch(`${s.serviceUrl}/admin/queues/api/queues`, {
+      headers: { authorization: `Bearer ${OPS}`, accept: 'application/json' },
+    });
     expect(board.status).toBe(200);
     const names = ((await board.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort();
     expect(names).toEqual(['events', 'hooks', 'results']);
@@ -36,8 +44,20 @@ describe('admin API', () => {
   it('serves a valid OpenAPI document', async () => {
     const res = await fetch(`${s.serviceUrl}/admin/api/openapi.json`);
     const document = (await res.json()) as { paths: Record<string, unknown> };
-    await expect(SwaggerParser.validate(structuredClone(document) as unknown as Parameters<typeof SwaggerParser.validate>[0])).resolves.toBeDefined();
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/events', '/events/{token}', '/events/{token}/retry', '/events/retry', '/events/{token}/cancel', '/accounts', '/accounts/{accountIdentifier}']));
+    await expect(
+      SwaggerParser.validate(structuredClone(document) as unknown as Parameters<typeof SwaggerParser.validate>[0]),
+    ).resolves.toBeDefined();
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining([
+        '/events',
+        '/events/{token}',
+        '/events/{token}/retry',
+        '/events/retry',
+        '/events/{token}/cancel',
+        '/accounts',
+        '/accounts/{accountIdentifier}',
+      ]),
+    );
   });
 
   it('answers 401 without a token or with a wrong one', async () => {
@@ -52,9 +72,17 @@ describe('admin API', () => {
     const first = await api('/events?type=SUBSCRIPTION_ORDER&status=succeeded&limit=2');
     expect(first.status).toBe(200);
     expect(first.body.items).toHaveLength(2);
-    expect(first.body.items[0]).toMatchObject({ token: tokens[4], type: 'SUBSCRIPTION_ORDER', status: 'succeeded', companyName: 'Customer Inc', attempts: 1 });
+    expect(first.body.items[0]).toMatchObject({
+      token: tokens[4],
+      type: 'SUBSCRIPTION_ORDER',
+      status: 'succeeded',
+      companyName: 'Customer Inc',
+      attempts: 1,
+    });
     await s.send(orderEvent()); // arrives between two pages
-    const second = await api(`/events?type=SUBSCRIPTION_ORDER&status=succeeded&limit=2&cursor=${first.body.nextCursor}`);
+    const second = await api(
+      `/events?type=SUBSCRIPTION_ORDER&status=succeeded&limit=2&cursor=${first.body.nextCursor}`,
+    );
     expect(second.body.items.map((i: { token: string }) => i.token)).toEqual([tokens[2], tokens[1]]);
   });
 
@@ -97,17 +125,34 @@ describe('admin API', () => {
     const refused = await api(`/events/${failed.token}/retry`, { method: 'POST', token: ONCALL });
     expect(refused).toMatchObject({ status: 409, body: { code: 'EVENT_RETRY_NEEDS_FORCE' } });
     expect((await api(`/events/${failed.token}`)).body.status).toBe('failed');
-    const res = await api(`/events/${failed.token}/retry`, { method: 'POST', token: ONCALL, body: JSON.stringify({ force: true }) });
+    const res = await api(`/events/${failed.token}/retry`, {
+      method: 'POST',
+      token: ONCALL,
+      body: JSON.stringify({ force: true }),
+    });
     expect(res).toEqual({ status: 202, body: { token: failed.token, retry: 'rerun', forced: true } });
     await eventually(async () => s.marketplace.resultsFor(failed.token).some((r) => r.body.success === true));
     const event = (await api(`/events/${failed.token}`)).body;
     expect(event.status).toBe('succeeded');
-    expect(event.timeline.map((a: { outcome: string }) => a.outcome)).toEqual(['retrying', 'retrying', 'failed', 'succeeded']);
-    expect((await audit()).at(-1)).toMatchObject({ actor: 'oncall', action: 'events.retry.rerun.forced', target: failed.token, count: 1 });
+    expect(event.timeline.map((a: { outcome: string }) => a.outcome)).toEqual([
+      'retrying',
+      'retrying',
+      'failed',
+      'succeeded',
+    ]);
+    expect((await audit()).at(-1)).toMatchObject({
+      actor: 'oncall',
+      action: 'events.retry.rerun.forced',
+      target: failed.token,
+      count: 1,
+    });
     // The first run's result (TRANSPORT_ERROR) and its delivery are kept, superseded by the rerun's.
     expect(event.resultDelivery).toMatchObject({ status: 'delivered', supersededAt: null, body: { success: true } });
     expect(event.earlierDeliveries).toHaveLength(1);
-    expect(event.earlierDeliveries[0]).toMatchObject({ status: 'delivered', body: { success: false, errorCode: 'TRANSPORT_ERROR' } });
+    expect(event.earlierDeliveries[0]).toMatchObject({
+      status: 'delivered',
+      body: { success: false, errorCode: 'TRANSPORT_ERROR' },
+    });
     expect(event.earlierDeliveries[0].supersededAt).not.toBeNull();
     expect(event.earlierDeliveries[0].timeline).toHaveLength(1);
   });
@@ -124,7 +169,8 @@ describe('admin API', () => {
 
   it('bulk-retries by filter: the dry run counts, the real run queues the same number', async () => {
     const accountId = (await s.send(orderEvent({ seats: 1 }))).accountIdentifier!;
-    for (let i = 0; i < 3; i += 1) expect((await s.send(assignEvent(accountId, person()))).errorCode).toBe('MAX_USERS_REACHED');
+    for (let i = 0; i < 3; i += 1)
+      expect((await s.send(assignEvent(accountId, person()))).errorCode).toBe('MAX_USERS_REACHED');
     const filter = { accountIdentifier: accountId, errorCode: 'MAX_USERS_REACHED' };
     const dry = await api('/events/retry', { method: 'POST', body: JSON.stringify({ ...filter, dryRun: true }) });
     expect(dry).toMatchObject({ status: 200, body: { dryRun: true, matched: 3, queued: 0 } });
@@ -135,11 +181,19 @@ describe('admin API', () => {
     const real = await api('/events/retry', { method: 'POST', body: JSON.stringify({ ...filter, force: true }) });
     expect(real).toMatchObject({ status: 202, body: { dryRun: false, matched: 3, queued: 3, needsForce: 0 } });
     await eventually(async () => (await s.subject.db.prisma.seat.count({ where: { accountId } })) === 4);
-    expect((await audit()).at(-1)).toMatchObject({ actor: 'ops', action: 'events.bulk_retry.forced', count: 3, filter: { ...filter, batch: 1 } });
+    expect((await audit()).at(-1)).toMatchObject({
+      actor: 'ops',
+      action: 'events.bulk_retry.forced',
+      count: 3,
+      filter: { ...filter, batch: 1 },
+    });
   });
 
   it('answers 422 for a bulk retry with invalid fields', async () => {
-    const res = await api('/events/retry', { method: 'POST', body: JSON.stringify({ status: 'sideways', dryRun: 'yes' }) });
+    const res = await api('/events/retry', {
+      method: 'POST',
+      body: JSON.stringify({ status: 'sideways', dryRun: 'yes' }),
+    });
     expect(res.status).toBe(422);
     expect(res.body.details.fields.map((f: { field: string }) => f.field).sort()).toEqual(['dryRun', 'status']);
   });
@@ -173,7 +227,9 @@ describe('admin API', () => {
     });
     expect(detail.body.events[0].type).toBe('SUBSCRIPTION_ORDER');
     const byEmail = await api('/accounts?search=owner%40findme.example');
-    expect(byEmail.body.items.map((a: { accountIdentifier: string }) => a.accountIdentifier)).toEqual([accountIdentifier]);
+    expect(byEmail.body.items.map((a: { accountIdentifier: string }) => a.accountIdentifier)).toEqual([
+      accountIdentifier,
+    ]);
     expect((await api('/accounts?search=customer')).body.items.length).toBeGreaterThan(0);
     expect((await api('/accounts/acct-missing')).body.code).toBe('ADMIN_ACCOUNT_NOT_FOUND');
     expect((await api('/accounts')).status).toBe(400);

@@ -18,7 +18,11 @@ describe('admin actions: audit, Redis, bull-board, tokens', () => {
   type Json = Record<string, any>;
   const api = async (path: string, init: RequestInit & { token?: string } = {}, base = s.serviceUrl) => {
     const { token = TOKEN_A, ...rest } = init;
-    const headers = { accept: 'application/json', authorization: `Bearer ${token}`, ...(rest.body ? { 'content-type': 'application/json' } : {}) };
+    const headers = {
+      accept: 'application/json',
+      authorization: `Bearer ${token}`,
+      ...(rest.body ? { 'content-type': 'application/json' } : {}),
+    };
     const res = await fetch(`${base}/admin/api${path}`, { ...rest, headers });
     return { status: res.status, headers: res.headers, body: (await res.json()) as Json };
   };
@@ -49,7 +53,9 @@ describe('admin actions: audit, Redis, bull-board, tokens', () => {
     const [token] = await insertFailedEvents(1, 'ATOMIC_CHECK');
     await prisma().$executeRawUnsafe(`
       CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$ LANGUAGE plpgsql`);
-    await prisma().$executeRawUnsafe('CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()');
+    await prisma().$executeRawUnsafe(
+      'CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()',
+    );
     try {
       const refused = await api(`/events/${token}/retry`, { method: 'POST' });
       expect(refused.status).toBe(500);
@@ -63,7 +69,10 @@ describe('admin actions: audit, Redis, bull-board, tokens', () => {
     }
     const retried = await api(`/events/${token}/retry`, { method: 'POST' });
     expect(retried).toMatchObject({ status: 202, body: { retry: 'rerun' } });
-    expect(await prisma().auditLog.findFirst({ where: { target: token } })).toMatchObject({ actor: 'admin', action: 'events.retry.rerun' });
+    expect(await prisma().auditLog.findFirst({ where: { target: token } })).toMatchObject({
+      actor: 'admin',
+      action: 'events.retry.rerun',
+    });
   });
 
   it('writes one audit row per batch of a bulk retry, with the batch it covers', async () => {
@@ -89,9 +98,17 @@ describe('admin actions: audit, Redis, bull-board, tokens', () => {
     await new Promise((resolve) => server.once('listening', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      for (const [path, body] of [[`/events/${token}/retry`, undefined], [`/events/${token}/cancel`, undefined], ['/events/retry', JSON.stringify({ errorCode: 'REDIS_DOWN' })]] as const) {
+      for (const [path, body] of [
+        [`/events/${token}/retry`, undefined],
+        [`/events/${token}/cancel`, undefined],
+        ['/events/retry', JSON.stringify({ errorCode: 'REDIS_DOWN' })],
+      ] as const) {
         const res = await api(path, { method: 'POST', body }, base);
-        expect({ path, status: res.status, code: res.body.code }).toEqual({ path, status: 503, code: 'DEPENDENCY_UNAVAILABLE' });
+        expect({ path, status: res.status, code: res.body.code }).toEqual({
+          path,
+          status: 503,
+          code: 'DEPENDENCY_UNAVAILABLE',
+        });
         expect(res.body.message).toContain('Redis');
         expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
       }
@@ -105,14 +122,24 @@ describe('admin actions: audit, Redis, bull-board, tokens', () => {
 
   it('keeps bull-board read-only: no retries, removals or pauses through it', async () => {
     const board = (path: string, method: string) =>
-      fetch(`${s.serviceUrl}/admin/queues/api${path}`, { method, headers: { authorization: `Bearer ${TOKEN_A}`, accept: 'application/json' } });
+      fetch(`${s.serviceUrl}/admin/queues/api${path}`, {
+        method,
+        headers: { authorization: `Bearer ${TOKEN_A}`, accept: 'application/json' },
+      });
     expect((await board('/queues', 'GET')).status).toBe(200);
-    for (const [path, method] of [['/queues/events/retry/failed', 'PUT'], ['/queues/events/clean/failed', 'PUT'], ['/queues/events/pause', 'PUT'], ['/queues/events/empty', 'PUT'], ['/queues/events/x/retry/failed', 'POST']]) {
+    for (const [path, method] of [
+      ['/queues/events/retry/failed', 'PUT'],
+      ['/queues/events/clean/failed', 'PUT'],
+      ['/queues/events/pause', 'PUT'],
+      ['/queues/events/empty', 'PUT'],
+      ['/queues/events/x/retry/failed', 'POST'],
+    ]) {
       const res = await board(path!, method!);
       expect({ path, status: res.status }).toEqual({ path, status: 405 });
       expect(((await res.json()) as Json).code).toBe('METHOD_NOT_ALLOWED');
     }
-    const queues = ((await (await board('/queues', 'GET')).json()) as { queues: Array<{ readOnlyMode: boolean }> }).queues;
+    const queues = ((await (await board('/queues', 'GET')).json()) as { queues: Array<{ readOnlyMode: boolean }> })
+      .queues;
     expect(queues.every((queue) => queue.readOnlyMode)).toBe(true);
   });
 
@@ -126,7 +153,9 @@ describe('admin actions: audit, Redis, bull-board, tokens', () => {
       });
       expect(login.status).toBe(303);
       const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-      const page = await fetch(`${s.serviceUrl}/admin/api/events?limit=1`, { headers: { cookie, accept: 'application/json' } });
+      const page = await fetch(`${s.serviceUrl}/admin/api/events?limit=1`, {
+        headers: { cookie, accept: 'application/json' },
+      });
       expect({ token: token.slice(0, 6), status: page.status }).toEqual({ token: token.slice(0, 6), status: 200 });
     }
   });

@@ -48,23 +48,43 @@ describe('appdirect-provisioner-admin', () => {
 
     const json = await admin(s, 'overview', '--window', '7d', '--json');
     expect(json.code).toBe(0);
-    const overview = JSON.parse(json.out) as Record<string, unknown> & { series: unknown[]; workers: Array<{ workerId: string; state: string }> };
-    expect(overview).toMatchObject({ window: '7d', needsAction: { failedEvents: { total: 1, byCode: { TRANSPORT_ERROR: 1 } } }, statusCounts: { finishedInWindow: { succeeded: 1 } } });
+    const overview = JSON.parse(json.out) as Record<string, unknown> & {
+      series: unknown[];
+      workers: Array<{ workerId: string; state: string }>;
+    };
+    expect(overview).toMatchObject({
+      window: '7d',
+      needsAction: { failedEvents: { total: 1, byCode: { TRANSPORT_ERROR: 1 } } },
+      statusCounts: { finishedInWindow: { succeeded: 1 } },
+    });
     expect(overview.series).toHaveLength(42);
     expect(overview.workers).toEqual([expect.objectContaining({ workerId: 'test-worker', state: 'alive' })]);
   });
 
   it('answers every command with JSON under --json', async () => {
-    const list = JSON.parse((await admin(s, 'events', 'list', '--status', 'failed', '--json')).out) as { items: Array<{ token: string; errorCode: string }> };
+    const list = JSON.parse((await admin(s, 'events', 'list', '--status', 'failed', '--json')).out) as {
+      items: Array<{ token: string; errorCode: string }>;
+    };
     expect(list.items).toEqual([expect.objectContaining({ token: failedToken, errorCode: 'TRANSPORT_ERROR' })]);
-    const shown = JSON.parse((await admin(s, 'events', 'show', failedToken, '--json')).out) as { token: string; status: string; timeline: unknown[] };
+    const shown = JSON.parse((await admin(s, 'events', 'show', failedToken, '--json')).out) as {
+      token: string;
+      status: string;
+      timeline: unknown[];
+    };
     expect(shown).toMatchObject({ token: failedToken, status: 'failed' });
     expect(shown.timeline.length).toBeGreaterThan(0);
-    const dry = JSON.parse((await admin(s, 'events', 'retry', '--error-code', 'TRANSPORT_ERROR', '--dry-run', '--json')).out) as unknown;
+    const dry = JSON.parse(
+      (await admin(s, 'events', 'retry', '--error-code', 'TRANSPORT_ERROR', '--dry-run', '--json')).out,
+    ) as unknown;
     expect(dry).toEqual({ dryRun: true, matched: 1, queued: 0, perSecond: 50, needsForce: 0 });
-    const accountShown = JSON.parse((await admin(s, 'accounts', 'show', account, '--json')).out) as { accountIdentifier: string; maxUsers: number };
+    const accountShown = JSON.parse((await admin(s, 'accounts', 'show', account, '--json')).out) as {
+      accountIdentifier: string;
+      maxUsers: number;
+    };
     expect(accountShown).toMatchObject({ accountIdentifier: account, maxUsers: 4 });
-    const found = JSON.parse((await admin(s, 'accounts', 'search', 'Customer Inc', '--json')).out) as { items: unknown[] };
+    const found = JSON.parse((await admin(s, 'accounts', 'search', 'Customer Inc', '--json')).out) as {
+      items: unknown[];
+    };
     expect(found.items.length).toBeGreaterThan(0);
     const retried = await admin(s, 'events', 'retry', failedToken, '--force', '--yes', '--json');
     expect(JSON.parse(retried.out)).toEqual({ token: failedToken, retry: 'rerun', forced: true });
@@ -74,7 +94,9 @@ describe('appdirect-provisioner-admin', () => {
     const missing = await admin(s, 'events', 'show', 'no-such-token', '--json');
     expect(missing.code).toBe(1);
     expect(missing.out).toBe('');
-    expect(JSON.parse(missing.err)).toEqual({ error: { code: 'EVENT_NOT_FOUND', message: expect.stringContaining('no-such-token'), action: expect.any(String) } });
+    expect(JSON.parse(missing.err)).toEqual({
+      error: { code: 'EVENT_NOT_FOUND', message: expect.stringContaining('no-such-token'), action: expect.any(String) },
+    });
 
     const window = await admin(s, 'overview', '--window', '1h', '--json');
     expect(window.code).toBe(1);

@@ -56,7 +56,10 @@ describe('npm run admin', () => {
     expect(unconfirmed.err).toContain('pass --yes to confirm');
     const one = await admin(s, 'events', 'retry', failedA.token, '--force', '--yes');
     expect(one.out).toContain(`running ${failedA.token} again`);
-    await eventually(async () => (await s.subject.db.prisma.event.findUnique({ where: { token: failedA.token } }))?.status === 'succeeded');
+    await eventually(
+      async () =>
+        (await s.subject.db.prisma.event.findUnique({ where: { token: failedA.token } }))?.status === 'succeeded',
+    );
 
     const skipped = await admin(s, 'events', 'retry', '--error-code', 'TRANSPORT_ERROR');
     expect(skipped.out).toContain('retrying 0 event(s)');
@@ -71,7 +74,11 @@ describe('npm run admin', () => {
     expect(shown.out).toContain('owner');
 
     const audit = await s.subject.db.prisma.auditLog.findMany({ orderBy: { id: 'asc' } });
-    expect(audit.map((a) => a.action)).toEqual(['events.retry.rerun.forced', 'events.bulk_retry', 'events.bulk_retry.forced']);
+    expect(audit.map((a) => a.action)).toEqual([
+      'events.retry.rerun.forced',
+      'events.bulk_retry',
+      'events.bulk_retry.forced',
+    ]);
     expect(audit.map((a) => a.count)).toEqual([1, 0, 1]);
   }, 60_000);
 

@@ -16,7 +16,10 @@ import { eventually } from '../support/workers';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'overview-page-token-0123456789abcdef';
 const hasBrowser = existsSync(CHROMIUM);
-if (!hasBrowser) console.warn(`admin overview browser test SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+if (!hasBrowser)
+  console.warn(
+    `admin overview browser test SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
+  );
 const describeWithBrowser = hasBrowser ? describe : describe.skip;
 
 const HOOK_FAILS_FOR = 'company-whose-product-hook-fails';
@@ -70,7 +73,15 @@ describeWithBrowser('admin overview page in Chromium', () => {
     s = await startScenario({ ADMIN_TOKEN: `ops:${TOKEN}` }, { hooks });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     await seedHistory(s.subject.db.prisma);
 
@@ -83,10 +94,14 @@ describeWithBrowser('admin overview page in Chromium', () => {
     expect(refused.errorCode).toBe('MAX_USERS_REACHED');
     s.marketplace.resultFaults.push({ status: 400, times: 1 });
     tokens.refusedResult = (await s.post(orderEvent({ seats: 3 }))).token;
-    await eventually(async () => (await s.subject.db.prisma.resultDelivery.count({ where: { status: 'failed' } })) === 1);
+    await eventually(
+      async () => (await s.subject.db.prisma.resultDelivery.count({ where: { status: 'failed' } })) === 1,
+    );
     const hookOrder = await s.send(orderEvent({ companyUuid: HOOK_FAILS_FOR }));
     tokens.hookAccount = hookOrder.accountIdentifier!;
-    await eventually(async () => (await s.subject.db.prisma.hookCall.count({ where: { done: false, attempts: { gt: 0 } } })) > 0);
+    await eventually(
+      async () => (await s.subject.db.prisma.hookCall.count({ where: { done: false, attempts: { gt: 0 } } })) > 0,
+    );
   }, 90_000);
   afterAll(async () => {
     await browser?.close();
@@ -102,7 +117,7 @@ describeWithBrowser('admin overview page in Chromium', () => {
 
     const needs = page.locator('#needs-action');
     expect(await needs.innerText()).toMatch(/\d+ event\(s\) failed with TRANSPORT_ERROR/);
-    expect(await needs.innerText()).toContain("1 result(s) AppDirect has not received");
+    expect(await needs.innerText()).toContain('1 result(s) AppDirect has not received');
     expect(await needs.innerText()).toContain("call(s) to the product's provisioning hooks failing");
     expect(await page.locator('#now').innerText()).toMatch(/No event is waiting|Oldest waiting event/);
     expect(await page.locator('#workers').innerText()).toMatch(/test-worker\s+alive/);
@@ -120,12 +135,17 @@ describeWithBrowser('admin overview page in Chromium', () => {
     await page.click('#numbers summary');
     const rows = page.locator('#overview-table tbody tr');
     expect(await rows.count()).toBe(48);
-    const totals = await page.$$eval('#chart-outcomes .bar', (bars) => bars.reduce((sum, bar) => sum + Number(bar.getAttribute('data-total')), 0));
+    const totals = await page.$$eval('#chart-outcomes .bar', (bars) =>
+      bars.reduce((sum, bar) => sum + Number(bar.getAttribute('data-total')), 0),
+    );
     expect(totals).toBeGreaterThanOrEqual(450); // the day of history and today's events
 
     mkdirSync(path.join(__dirname, '..', '..', 'test-results'), { recursive: true });
     await page.click('#numbers summary'); // closed again for the screenshot
-    await page.screenshot({ path: path.join(__dirname, '..', '..', 'test-results', 'admin-overview.png'), fullPage: true });
+    await page.screenshot({
+      path: path.join(__dirname, '..', '..', 'test-results', 'admin-overview.png'),
+      fullPage: true,
+    });
     expect(problems).toEqual([]);
   }, 60_000);
 
@@ -140,7 +160,8 @@ describeWithBrowser('admin overview page in Chromium', () => {
     for (let i = 0; i < 30 && (await focusedBar.count()) === 0; i += 1) await page.keyboard.press('Tab');
     expect(await focusedBar.count()).toBe(1);
     // On to the first interval with events in it.
-    for (let i = 0; i < 47 && Number(await focusedBar.getAttribute('data-total')) === 0; i += 1) await page.keyboard.press('Tab');
+    for (let i = 0; i < 47 && Number(await focusedBar.getAttribute('data-total')) === 0; i += 1)
+      await page.keyboard.press('Tab');
     const shown = page.locator('#chart-outcomes .bar:focus .readout');
     expect(await shown.isVisible()).toBe(true);
     expect(await shown.textContent()).toMatch(/^\d\d-\d\d \d\d:\d\d–\d\d:\d\d UTC: success \d+/);
@@ -161,14 +182,18 @@ describeWithBrowser('admin overview page in Chromium', () => {
     await page.goBack();
     await page.click('#needs-action a:text("AppDirect has not received")');
     await page.waitForSelector('#deliveries');
-    expect(await page.$$eval('#deliveries tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-token')))).toEqual([tokens.refusedResult]);
+    expect(await page.$$eval('#deliveries tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-token')))).toEqual([
+      tokens.refusedResult,
+    ]);
 
     await page.goBack();
     await page.click('#needs-action a:text("provisioning hooks failing")');
     await page.waitForSelector('#hooks');
     const hookRows = await page.locator('#hooks tbody tr').allInnerTexts();
     expect(hookRows.length).toBeGreaterThan(0);
-    expect(hookRows.every((row) => row.includes('accountCreated') && row.includes('product API answered 503'))).toBe(true);
+    expect(hookRows.every((row) => row.includes('accountCreated') && row.includes('product API answered 503'))).toBe(
+      true,
+    );
 
     await page.goto(`${s.serviceUrl}/admin?window=7d`);
     expect(await page.locator('#chart-outcomes .bar').count()).toBe(42);

@@ -11,7 +11,10 @@ import { startScenario, type Scenario } from '../support/scenario';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'page-test-token-0123456789abcdef0123456';
 const hasBrowser = existsSync(CHROMIUM);
-if (!hasBrowser) console.warn(`admin page browser test SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+if (!hasBrowser)
+  console.warn(
+    `admin page browser test SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
+  );
 const describeWithBrowser = hasBrowser ? describe : describe.skip;
 
 describeWithBrowser('admin page in Chromium', () => {
@@ -21,7 +24,15 @@ describeWithBrowser('admin page in Chromium', () => {
     s = await startScenario({ ADMIN_TOKEN: `ops:${TOKEN}` });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
   afterAll(async () => {
@@ -66,13 +77,18 @@ describeWithBrowser('admin page in Chromium', () => {
     expect(await page.locator('#status').innerText()).toBe('succeeded');
 
     mkdirSync(path.join(__dirname, '..', '..', 'test-results'), { recursive: true });
-    await page.screenshot({ path: path.join(__dirname, '..', '..', 'test-results', 'admin-event.png'), fullPage: true });
+    await page.screenshot({
+      path: path.join(__dirname, '..', '..', 'test-results', 'admin-event.png'),
+      fullPage: true,
+    });
 
     const accountLink = page.locator('dl a[href^="/admin/accounts/"]');
     await accountLink.click();
     expect(await page.locator('#seats').innerText()).toBe('1 used / 5');
     const audit = await s.subject.db.prisma.auditLog.findMany();
-    expect(audit).toEqual([expect.objectContaining({ actor: 'ops', action: 'events.retry.rerun.forced', target: failed.token })]);
+    expect(audit).toEqual([
+      expect.objectContaining({ actor: 'ops', action: 'events.retry.rerun.forced', target: failed.token }),
+    ]);
   }, 60_000);
 
   it('refuses a retry form posted without the CSRF token', async () => {
@@ -83,7 +99,17 @@ describeWithBrowser('admin page in Chromium', () => {
     await page.goto(`${s.serviceUrl}/admin/events`);
     await page.locator('#events').waitFor();
     const { token } = await s.send(orderEvent());
-    const status = await page.evaluate(async (t) => (await fetch(`/admin/events/${t}/retry`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '_csrf=forged' })).status, token);
+    const status = await page.evaluate(
+      async (t) =>
+        (
+          await fetch(`/admin/events/${t}/retry`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: '_csrf=forged',
+          })
+        ).status,
+      token,
+    );
     expect(status).toBe(403);
   });
 });

@@ -75,7 +75,12 @@ describe('GET /appdirect/events', () => {
 
     it('accepts an OAuth 1.0a signature in the query, with extra static parameters', async () => {
       const { eventUrl } = marketplace.addEvent(orderEvent());
-      const res = await notify(serviceUrl, eventUrl, { ...oauth1, inQuery: true }, { eventType: 'create', note: 'ünïcödé & spaces' });
+      const res = await notify(
+        serviceUrl,
+        eventUrl,
+        { ...oauth1, inQuery: true },
+        { eventType: 'create', note: 'ünïcödé & spaces' },
+      );
       expect(res.status).toBe(202);
     });
 
@@ -111,21 +116,39 @@ describe('GET /appdirect/events', () => {
     it('refuses a token request with a wrong client secret', async () => {
       const res = await fetch(`${serviceUrl}/oauth2/token`, {
         method: 'POST',
-        headers: { Authorization: `Basic ${Buffer.from(`${OAUTH2.id}:wrong`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+        headers: {
+          Authorization: `Basic ${Buffer.from(`${OAUTH2.id}:wrong`).toString('base64')}`,
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
         body: 'grant_type=client_credentials',
       });
       expect(res.status).toBe(401);
       // RFC 6749 §5.2: invalid_client, with the catalogue's code alongside.
-      expect((await res.json()) as { code: string; error: string }).toMatchObject({ error: 'invalid_client', code: 'OAUTH2_INVALID_CLIENT' });
+      expect((await res.json()) as { code: string; error: string }).toMatchObject({
+        error: 'invalid_client',
+        code: 'OAUTH2_INVALID_CLIENT',
+      });
     });
 
     const refusals: Array<[string, () => NotifyAuth | { raw: Record<string, string> }, string]> = [
       ['no credentials', () => ({ type: 'none' }), 'AUTH_MISSING'],
-      ['a garbled OAuth header', () => ({ raw: { Authorization: 'OAuth oauth_consumer_key=product-key, broken' } }), 'AUTH_MALFORMED'],
+      [
+        'a garbled OAuth header',
+        () => ({ raw: { Authorization: 'OAuth oauth_consumer_key=product-key, broken' } }),
+        'AUTH_MALFORMED',
+      ],
       ['a wrong secret', () => ({ type: 'oauth1', key: CONSUMER.key, secret: 'wrong' }), 'AUTH_BAD_SIGNATURE'],
       ['an unknown consumer key', () => ({ type: 'oauth1', key: 'stranger', secret: 'x' }), 'AUTH_UNKNOWN_KEY'],
-      ['a stale timestamp', () => ({ ...oauth1, timestamp: Math.floor(Date.now() / 1000) - 301 }), 'AUTH_TIMESTAMP_EXPIRED'],
-      ['a wrong Basic password', () => ({ type: 'basic', username: BASIC.username, password: 'nope' }), 'AUTH_BAD_CREDENTIALS'],
+      [
+        'a stale timestamp',
+        () => ({ ...oauth1, timestamp: Math.floor(Date.now() / 1000) - 301 }),
+        'AUTH_TIMESTAMP_EXPIRED',
+      ],
+      [
+        'a wrong Basic password',
+        () => ({ type: 'basic', username: BASIC.username, password: 'nope' }),
+        'AUTH_BAD_CREDENTIALS',
+      ],
       ['a forged bearer token', () => ({ type: 'bearer', token: 'eyJzdWIiOiJ4In0.forged' }), 'AUTH_TOKEN_INVALID'],
     ];
     it.each(refusals)('refuses %s with 401, records nothing and fetches nothing', async (_name, auth, code) => {
@@ -134,7 +157,9 @@ describe('GET /appdirect/events', () => {
       const chosen = auth();
       const res =
         'raw' in chosen
-          ? await fetch(notificationRequest(serviceUrl, eventUrl, { type: 'none' }).url, { headers: chosen.raw }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }))
+          ? await fetch(notificationRequest(serviceUrl, eventUrl, { type: 'none' }).url, { headers: chosen.raw }).then(
+              async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }),
+            )
           : await notify(serviceUrl, eventUrl, chosen);
       expect(res.status).toBe(401);
       expect(res.body.code).toBe(code);
@@ -236,31 +261,50 @@ describe('GET /appdirect/events', () => {
   describe('eventUrl validation', () => {
     const cases: Array<[string, (origin: string) => string | undefined, string]> = [
       ['missing', () => undefined, "Parameter 'eventUrl' is required."],
-      ['on a foreign host', () => 'http://169.254.169.254/api/integration/v1/events/abc', 'is not one of the marketplaces'],
-      ['with the wrong path', (origin) => `${origin}/admin/delete-everything`, 'the path is not /api/integration/v1/events/<token>'],
-      ['with https instead of the listed http', (origin) => `${origin.replace('http:', 'https:')}/api/integration/v1/events/abc`, 'is not one of the marketplaces'],
+      [
+        'on a foreign host',
+        () => 'http://169.254.169.254/api/integration/v1/events/abc',
+        'is not one of the marketplaces',
+      ],
+      [
+        'with the wrong path',
+        (origin) => `${origin}/admin/delete-everything`,
+        'the path is not /api/integration/v1/events/<token>',
+      ],
+      [
+        'with https instead of the listed http',
+        (origin) => `${origin.replace('http:', 'https:')}/api/integration/v1/events/abc`,
+        'is not one of the marketplaces',
+      ],
     ];
-    it.each(cases)('answers 400 naming eventUrl when it is %s, and no request leaves the service', async (_name, build, message) => {
-      const fetchesBefore = [...marketplace.fetches.values()].reduce((a, b) => a + b, 0);
-      const before = await countEvents();
-      const target = build(marketplace.origin);
-      const request = notificationRequest(serviceUrl, target ?? 'x', oauth1);
-      const url = new URL(request.url);
-      if (target === undefined) url.searchParams.delete('eventUrl');
-      const signed = target === undefined ? notificationRequest(serviceUrl, 'x', oauth1) : request;
-      const res = await fetch(target === undefined ? `${serviceUrl}/appdirect/events` : signed.url, { headers: signed.headers });
-      const body = (await res.json()) as { code: string; message: string };
-      expect(res.status).toBe(target === undefined ? 401 : 400);
-      if (target !== undefined) {
-        expect(body.message).toContain("Parameter 'eventUrl' is invalid");
-        expect(body.message).toContain(message);
-      }
-      expect(await countEvents()).toBe(before);
-      expect([...marketplace.fetches.values()].reduce((a, b) => a + b, 0)).toBe(fetchesBefore);
-    });
+    it.each(cases)(
+      'answers 400 naming eventUrl when it is %s, and no request leaves the service',
+      async (_name, build, message) => {
+        const fetchesBefore = [...marketplace.fetches.values()].reduce((a, b) => a + b, 0);
+        const before = await countEvents();
+        const target = build(marketplace.origin);
+        const request = notificationRequest(serviceUrl, target ?? 'x', oauth1);
+        const url = new URL(request.url);
+        if (target === undefined) url.searchParams.delete('eventUrl');
+        const signed = target === undefined ? notificationRequest(serviceUrl, 'x', oauth1) : request;
+        const res = await fetch(target === undefined ? `${serviceUrl}/appdirect/events` : signed.url, {
+          headers: signed.headers,
+        });
+        const body = (await res.json()) as { code: string; message: string };
+        expect(res.status).toBe(target === undefined ? 401 : 400);
+        if (target !== undefined) {
+          expect(body.message).toContain("Parameter 'eventUrl' is invalid");
+          expect(body.message).toContain(message);
+        }
+        expect(await countEvents()).toBe(before);
+        expect([...marketplace.fetches.values()].reduce((a, b) => a + b, 0)).toBe(fetchesBefore);
+      },
+    );
 
     it('answers 400 PARAMETER_MISSING for an authenticated request without eventUrl', async () => {
-      const res = await fetch(`${serviceUrl}/appdirect/events`, { headers: { Authorization: `Basic ${Buffer.from(`${BASIC.username}:${BASIC.password}`).toString('base64')}` } });
+      const res = await fetch(`${serviceUrl}/appdirect/events`, {
+        headers: { Authorization: `Basic ${Buffer.from(`${BASIC.username}:${BASIC.password}`).toString('base64')}` },
+      });
       expect(res.status).toBe(400);
       expect(((await res.json()) as { message: string }).message).toBe("Parameter 'eventUrl' is required.");
     });
@@ -279,7 +323,10 @@ describe('GET /appdirect/events', () => {
     it('answers a STATELESS ping test synchronously with 200 success and changes nothing', async () => {
       const { token, eventUrl } = marketplace.addEvent(orderEvent({ flag: 'STATELESS' }));
       const res = await notify(serviceUrl, eventUrl, oauth1);
-      expect(res).toEqual({ status: 200, body: { success: true, message: 'Ping test received; nothing was changed.' } });
+      expect(res).toEqual({
+        status: 200,
+        body: { success: true, message: 'Ping test received; nothing was changed.' },
+      });
       expect(await subject.db.prisma.account.count()).toBe(0);
       const row = await subject.db.prisma.event.findUniqueOrThrow({ where: { token }, include: { deliveries: true } });
       expect(row.status).toBe('succeeded');
@@ -345,7 +392,9 @@ describe('GET /appdirect/events', () => {
       const timestamp = Math.floor(Date.now() / 1000);
       const shared = `burst-nonce-${events[0]!.token}`;
       const answers = await Promise.all([
-        ...events.map(({ eventUrl }, i) => notify(serviceUrl, eventUrl, i < 2 ? { ...oauth1, nonce: shared, timestamp } : oauth1, { ack: 'early' })),
+        ...events.map(({ eventUrl }, i) =>
+          notify(serviceUrl, eventUrl, i < 2 ? { ...oauth1, nonce: shared, timestamp } : oauth1, { ack: 'early' }),
+        ),
         // the same token twice in the burst
         notify(serviceUrl, events[5]!.eventUrl, oauth1, { ack: 'early' }),
       ]);
@@ -354,8 +403,16 @@ describe('GET /appdirect/events', () => {
       expect([statuses[0], statuses[1]].sort()).toEqual([202, 401]);
       expect(statuses.slice(2).every((status) => status === 202)).toBe(true);
       const refused = statuses[0] === 401 ? events[0]! : events[1]!;
-      const rows = await subject.db.prisma.event.findMany({ where: { token: { in: events.map((e) => e.token) } }, orderBy: { seq: 'asc' } });
-      expect(rows.map((r) => r.token).sort()).toEqual(events.map((e) => e.token).filter((t) => t !== refused.token).sort());
+      const rows = await subject.db.prisma.event.findMany({
+        where: { token: { in: events.map((e) => e.token) } },
+        orderBy: { seq: 'asc' },
+      });
+      expect(rows.map((r) => r.token).sort()).toEqual(
+        events
+          .map((e) => e.token)
+          .filter((t) => t !== refused.token)
+          .sort(),
+      );
       expect(rows.every((r) => r.status === 'queued')).toBe(true);
     });
 

@@ -4,7 +4,15 @@
  * real BullMQ workers, PostgreSQL and the fake marketplace's result endpoint.
  */
 import { notify } from '../../tools/fake-marketplace/notify';
-import { accountEvent, assignEvent, changeEvent, noticeEvent, orderEvent, person, unassignEvent } from '../support/events';
+import {
+  accountEvent,
+  assignEvent,
+  changeEvent,
+  noticeEvent,
+  orderEvent,
+  person,
+  unassignEvent,
+} from '../support/events';
 import { refuseAccountsOf } from '../support/faults';
 import { startScenario, type Scenario } from '../support/scenario';
 import { eventually } from '../support/workers';
@@ -21,7 +29,11 @@ describe('applying events', () => {
     const result = await s.send(orderEvent({ seats, creator }));
     expect(result).toMatchObject({ success: true, accountIdentifier: expect.stringMatching(/^acct-/) });
     // Wait for the default provisioning hook, so later events do not wait (PENDING).
-    await eventually(async () => (await s.subject.db.prisma.account.findUnique({ where: { id: result.accountIdentifier! } }))?.provisioningStatus === 'done');
+    await eventually(
+      async () =>
+        (await s.subject.db.prisma.account.findUnique({ where: { id: result.accountIdentifier! } }))
+          ?.provisioningStatus === 'done',
+    );
     return { accountId: result.accountIdentifier!, creator };
   };
 
@@ -29,20 +41,38 @@ describe('applying events', () => {
     it('creates the account with the creator as owner holding a seat, and posts the accountIdentifier back', async () => {
       const creator = person();
       const result = await s.send(orderEvent({ seats: '10', creator }));
-      const account = await s.subject.db.prisma.account.findUniqueOrThrow({ where: { id: result.accountIdentifier! }, include: { seats: { include: { user: true } } } });
-      expect(account).toMatchObject({ editionCode: 'PRO', pricingDuration: 'MONTHLY', maxUsers: 10, status: 'active', companyName: 'Customer Inc' });
+      const account = await s.subject.db.prisma.account.findUniqueOrThrow({
+        where: { id: result.accountIdentifier! },
+        include: { seats: { include: { user: true } } },
+      });
+      expect(account).toMatchObject({
+        editionCode: 'PRO',
+        pricingDuration: 'MONTHLY',
+        maxUsers: 10,
+        status: 'active',
+        companyName: 'Customer Inc',
+      });
       expect(account.seats).toHaveLength(1);
       expect(account.seats[0]).toMatchObject({ role: 'owner', user: { uuid: creator.uuid } });
-      const row = await s.subject.db.prisma.event.findUniqueOrThrow({ where: { token: result.token }, include: { attemptHistory: true } });
+      const row = await s.subject.db.prisma.event.findUniqueOrThrow({
+        where: { token: result.token },
+        include: { attemptHistory: true },
+      });
       expect(row.status).toBe('succeeded');
       expect(row.accountId).toBe(account.id);
-      await eventually(async () => (await s.subject.db.prisma.resultDelivery.findFirst({ where: { eventSeq: row.seq, supersededAt: null } }))?.status === 'delivered');
+      await eventually(
+        async () =>
+          (await s.subject.db.prisma.resultDelivery.findFirst({ where: { eventSeq: row.seq, supersededAt: null } }))
+            ?.status === 'delivered',
+      );
       expect(row.attemptHistory.map((a) => a.outcome)).toEqual(['succeeded']);
     });
 
     it('has no seat limit without a USER item', async () => {
       const result = await s.send(orderEvent({}));
-      expect((await s.subject.db.prisma.account.findUniqueOrThrow({ where: { id: result.accountIdentifier! } })).maxUsers).toBeNull();
+      expect(
+        (await s.subject.db.prisma.account.findUniqueOrThrow({ where: { id: result.accountIdentifier! } })).maxUsers,
+      ).toBeNull();
     });
 
     it('returns the existing accountIdentifier when the same company orders the same application again', async () => {
@@ -67,7 +97,11 @@ describe('applying events', () => {
         payload: {
           company: { uuid: companyUuid, name: 'Customer Inc' },
           account: { accountIdentifier: null, status: 'INITIALIZED', parentAccountIdentifier: parent },
-          order: { editionCode: 'EXTRA-STORAGE', pricingDuration: 'MONTHLY', items: [{ unit: 'GIGABYTE', quantity: '50' }] },
+          order: {
+            editionCode: 'EXTRA-STORAGE',
+            pricingDuration: 'MONTHLY',
+            items: [{ unit: 'GIGABYTE', quantity: '50' }],
+          },
         },
       });
       const ok = await s.send(addon(accountId));
@@ -75,7 +109,9 @@ describe('applying events', () => {
       expect(await s.send(addon('acct-nope'))).toMatchObject({ success: false, errorCode: 'ACCOUNT_NOT_FOUND' });
       const cancel = await s.send(accountEvent('SUBSCRIPTION_CANCEL', ok.accountIdentifier!, {}));
       expect(cancel.success).toBe(true);
-      expect((await s.subject.db.prisma.addonInstance.findUniqueOrThrow({ where: { id: ok.accountIdentifier! } })).status).toBe('cancelled');
+      expect(
+        (await s.subject.db.prisma.addonInstance.findUniqueOrThrow({ where: { id: ok.accountIdentifier! } })).status,
+      ).toBe('cancelled');
     });
   });
 
@@ -83,7 +119,11 @@ describe('applying events', () => {
     it('changes edition, seats and duration', async () => {
       const { accountId } = await order(5);
       expect(await s.send(changeEvent(accountId, 25))).toMatchObject({ success: true });
-      expect(await s.subject.db.prisma.account.findUniqueOrThrow({ where: { id: accountId } })).toMatchObject({ editionCode: 'ENTERPRISE', maxUsers: 25, pricingDuration: 'YEARLY' });
+      expect(await s.subject.db.prisma.account.findUniqueOrThrow({ where: { id: accountId } })).toMatchObject({
+        editionCode: 'ENTERPRISE',
+        maxUsers: 25,
+        pricingDuration: 'YEARLY',
+      });
     });
 
     it('answers FORBIDDEN saying how many users to unassign when seats drop below the users assigned', async () => {
@@ -91,11 +131,18 @@ describe('applying events', () => {
       await s.send(assignEvent(accountId));
       await s.send(assignEvent(accountId));
       const result = await s.send(changeEvent(accountId, 1));
-      expect(result).toMatchObject({ success: false, errorCode: 'FORBIDDEN', message: '3 users are assigned but the new plan has 1 seats: unassign 2 user(s) first.' });
+      expect(result).toMatchObject({
+        success: false,
+        errorCode: 'FORBIDDEN',
+        message: '3 users are assigned but the new plan has 1 seats: unassign 2 user(s) first.',
+      });
     });
 
     it('answers ACCOUNT_NOT_FOUND for an unknown account', async () => {
-      expect(await s.send(changeEvent('acct-missing', 3))).toMatchObject({ success: false, errorCode: 'ACCOUNT_NOT_FOUND' });
+      expect(await s.send(changeEvent('acct-missing', 3))).toMatchObject({
+        success: false,
+        errorCode: 'ACCOUNT_NOT_FOUND',
+      });
     });
   });
 
@@ -103,8 +150,14 @@ describe('applying events', () => {
     it('cancels the account keeping its data, and a repeat is a success', async () => {
       const { accountId } = await order(5);
       expect(await s.send(accountEvent('SUBSCRIPTION_CANCEL', accountId))).toMatchObject({ success: true });
-      expect(await s.send(accountEvent('SUBSCRIPTION_CANCEL', accountId))).toMatchObject({ success: true, message: 'The subscription was already cancelled.' });
-      const account = await s.subject.db.prisma.account.findUniqueOrThrow({ where: { id: accountId }, include: { seats: true } });
+      expect(await s.send(accountEvent('SUBSCRIPTION_CANCEL', accountId))).toMatchObject({
+        success: true,
+        message: 'The subscription was already cancelled.',
+      });
+      const account = await s.subject.db.prisma.account.findUniqueOrThrow({
+        where: { id: accountId },
+        include: { seats: true },
+      });
       expect(account.status).toBe('cancelled');
       expect(account.seats).toHaveLength(1);
     });
@@ -113,8 +166,11 @@ describe('applying events', () => {
   describe('SUBSCRIPTION_NOTICE (answered synchronously)', () => {
     it('suspends, reactivates, records an upcoming invoice and closes', async () => {
       const { accountId } = await order(5);
-      const status = async () => (await s.subject.db.prisma.account.findUniqueOrThrow({ where: { id: accountId } })).status;
-      expect(await s.send(noticeEvent(accountId, 'DEACTIVATED'))).toEqual(expect.objectContaining({ success: true, message: 'Subscription suspended.' }));
+      const status = async () =>
+        (await s.subject.db.prisma.account.findUniqueOrThrow({ where: { id: accountId } })).status;
+      expect(await s.send(noticeEvent(accountId, 'DEACTIVATED'))).toEqual(
+        expect.objectContaining({ success: true, message: 'Subscription suspended.' }),
+      );
       expect(await status()).toBe('suspended');
       expect(await s.send(noticeEvent(accountId, 'REACTIVATED'))).toMatchObject({ success: true });
       expect(await status()).toBe('active');
@@ -130,7 +186,10 @@ describe('applying events', () => {
       const { accountId } = await order(2);
       const pat = person();
       expect(await s.send(assignEvent(accountId, pat))).toMatchObject({ success: true, userIdentifier: pat.uuid });
-      expect(await s.send(assignEvent(accountId, pat))).toMatchObject({ success: false, errorCode: 'USER_ALREADY_EXISTS' });
+      expect(await s.send(assignEvent(accountId, pat))).toMatchObject({
+        success: false,
+        errorCode: 'USER_ALREADY_EXISTS',
+      });
       expect(await s.send(assignEvent(accountId))).toMatchObject({ success: false, errorCode: 'MAX_USERS_REACHED' });
     });
 
@@ -153,36 +212,70 @@ describe('applying events', () => {
       const pat = person();
       await s.send(assignEvent(accountId, pat));
       expect(await s.send(unassignEvent(accountId, pat))).toMatchObject({ success: true });
-      expect(await s.send(unassignEvent(accountId, pat))).toMatchObject({ success: false, errorCode: 'USER_NOT_FOUND' });
-      expect(await s.send(unassignEvent(accountId, creator))).toMatchObject({ success: false, errorCode: 'UNAUTHORIZED' });
+      expect(await s.send(unassignEvent(accountId, pat))).toMatchObject({
+        success: false,
+        errorCode: 'USER_NOT_FOUND',
+      });
+      expect(await s.send(unassignEvent(accountId, creator))).toMatchObject({
+        success: false,
+        errorCode: 'UNAUTHORIZED',
+      });
     });
 
     it('updates a known user; an unknown one is recorded and accepted (protocol reference §6)', async () => {
       const { accountId, creator } = await order(5);
       const updated = { ...creator, firstName: 'Danielle', email: 'danielle@customer.example' };
-      expect(await s.send(accountEvent('USER_UPDATED', accountId, { user: updated }))).toMatchObject({ success: true, message: 'Details updated.' });
-      expect(await s.subject.db.prisma.user.findUniqueOrThrow({ where: { uuid: creator.uuid as string } })).toMatchObject({ firstName: 'Danielle', email: 'danielle@customer.example' });
-      expect(await s.send(accountEvent('USER_UPDATED', accountId, { user: person() }))).toMatchObject({ success: true, message: 'Details recorded (the user holds no seat here).' });
+      expect(await s.send(accountEvent('USER_UPDATED', accountId, { user: updated }))).toMatchObject({
+        success: true,
+        message: 'Details updated.',
+      });
+      expect(
+        await s.subject.db.prisma.user.findUniqueOrThrow({ where: { uuid: creator.uuid as string } }),
+      ).toMatchObject({ firstName: 'Danielle', email: 'danielle@customer.example' });
+      expect(await s.send(accountEvent('USER_UPDATED', accountId, { user: person() }))).toMatchObject({
+        success: true,
+        message: 'Details recorded (the user holds no seat here).',
+      });
     });
   });
 
   describe('legacy ADDON_* events', () => {
     it('orders, binds, unbinds and cancels an add-on; BINDING_NOT_FOUND for an unknown binding', async () => {
       const { accountId } = await order(5);
-      const ordered = await s.send(accountEvent('ADDON_ORDER', accountId, { order: { addonOfferingCode: 'BACKUP', items: [] } }));
+      const ordered = await s.send(
+        accountEvent('ADDON_ORDER', accountId, { order: { addonOfferingCode: 'BACKUP', items: [] } }),
+      );
       expect(ordered).toMatchObject({ success: true, accountIdentifier: expect.stringMatching(/^addon-/) });
       const addonInstance = { id: ordered.accountIdentifier };
-      expect(await s.send(accountEvent('ADDON_CHANGE', accountId, { addonInstance, order: { addonOfferingCode: 'BACKUP-PLUS', items: [] } }))).toMatchObject({ success: true });
-      expect(await s.send(accountEvent('ADDON_BIND', accountId, { addonInstance, addonBinding: { id: 'binding-5' }, user: person() }))).toMatchObject({ success: true });
-      expect(await s.send(accountEvent('ADDON_UNBIND', accountId, { addonInstance, addonBinding: { id: 'binding-5' } }))).toMatchObject({ success: true });
-      expect(await s.send(accountEvent('ADDON_UNBIND', accountId, { addonInstance, addonBinding: { id: 'binding-404' } }))).toMatchObject({ success: false, errorCode: 'BINDING_NOT_FOUND' });
+      expect(
+        await s.send(
+          accountEvent('ADDON_CHANGE', accountId, {
+            addonInstance,
+            order: { addonOfferingCode: 'BACKUP-PLUS', items: [] },
+          }),
+        ),
+      ).toMatchObject({ success: true });
+      expect(
+        await s.send(
+          accountEvent('ADDON_BIND', accountId, { addonInstance, addonBinding: { id: 'binding-5' }, user: person() }),
+        ),
+      ).toMatchObject({ success: true });
+      expect(
+        await s.send(accountEvent('ADDON_UNBIND', accountId, { addonInstance, addonBinding: { id: 'binding-5' } })),
+      ).toMatchObject({ success: true });
+      expect(
+        await s.send(accountEvent('ADDON_UNBIND', accountId, { addonInstance, addonBinding: { id: 'binding-404' } })),
+      ).toMatchObject({ success: false, errorCode: 'BINDING_NOT_FOUND' });
       expect(await s.send(accountEvent('ADDON_CANCEL', accountId, { addonInstance }))).toMatchObject({ success: true });
     });
   });
 
   describe('events the service cannot apply', () => {
     it('answers CONFIGURATION_ERROR for an event type it does not handle', async () => {
-      expect(await s.send(accountEvent('USER_SYNC', 'acct-x'))).toMatchObject({ success: false, errorCode: 'CONFIGURATION_ERROR' });
+      expect(await s.send(accountEvent('USER_SYNC', 'acct-x'))).toMatchObject({
+        success: false,
+        errorCode: 'CONFIGURATION_ERROR',
+      });
     });
 
     it('answers INVALID_RESPONSE for an event failing the schema, naming the field', async () => {
@@ -202,7 +295,10 @@ describe('applying events', () => {
       s.marketplace.fetchFaults.push({ status: 503, times: 4 });
       const result = await s.send(orderEvent());
       expect(result).toMatchObject({ success: false, errorCode: 'TRANSPORT_ERROR' });
-      const row = await s.subject.db.prisma.event.findUniqueOrThrow({ where: { token: result.token }, include: { attemptHistory: { orderBy: { id: 'asc' } } } });
+      const row = await s.subject.db.prisma.event.findUniqueOrThrow({
+        where: { token: result.token },
+        include: { attemptHistory: { orderBy: { id: 'asc' } } },
+      });
       expect(row.status).toBe('failed');
       expect(row.lastError).toContain('503');
       expect(row.attemptHistory.map((a) => a.outcome)).toEqual(['retrying', 'retrying', 'failed']);
@@ -210,12 +306,19 @@ describe('applying events', () => {
     });
 
     it('answers UNKNOWN_ERROR when applying keeps failing for another reason', async () => {
-      await refuseAccountsOf(s.subject.db.prisma, 'Doomed Corp', 'serialization_failure', 'could not serialize access (test trigger)');
+      await refuseAccountsOf(
+        s.subject.db.prisma,
+        'Doomed Corp',
+        'serialization_failure',
+        'could not serialize access (test trigger)',
+      );
       const doomed = orderEvent();
       doomed.payload.company.name = 'Doomed Corp';
       const result = await s.send(doomed);
       expect(result).toMatchObject({ success: false, errorCode: 'UNKNOWN_ERROR' });
-      expect((await s.subject.db.prisma.event.findUniqueOrThrow({ where: { token: result.token } })).lastError).toMatch(/write conflict or a deadlock/);
+      expect((await s.subject.db.prisma.event.findUniqueOrThrow({ where: { token: result.token } })).lastError).toMatch(
+        /write conflict or a deadlock/,
+      );
     });
   });
 
@@ -229,9 +332,13 @@ describe('applying events', () => {
       expect(api).toMatch(/appdirect_queue_jobs\{queue="events",state="waiting",component="api"\} \d+/);
       expect(api).toMatch(/appdirect_oldest_waiting_event_age_seconds\{component="api"\} [\d.]+/);
       expect(api).toMatch(/appdirect_result_deliveries_failing\{status="failed",component="api"\} \d+/);
-      expect(api).toMatch(/appdirect_http_requests_total\{method="GET",route="\/appdirect\/events",status="200",component="api"\}/);
+      expect(api).toMatch(
+        /appdirect_http_requests_total\{method="GET",route="\/appdirect\/events",status="200",component="api"\}/,
+      );
       const worker = await s.workers!.metrics.registry.metrics();
-      expect(worker).toMatch(/appdirect_events_total\{type="USER_ASSIGNMENT",code="MAX_USERS_REACHED",component="worker"\} [1-9]/);
+      expect(worker).toMatch(
+        /appdirect_events_total\{type="USER_ASSIGNMENT",code="MAX_USERS_REACHED",component="worker"\} [1-9]/,
+      );
       expect(worker).toMatch(/appdirect_last_event_consumed_timestamp_seconds\{component="worker"\} 1\d{9}/);
       expect(worker).toMatch(/appdirect_result_deliveries_total\{outcome="delivered",component="worker"\} [1-9]/);
     });
@@ -245,7 +352,9 @@ describe('applying events', () => {
       const first = notify(s.serviceUrl, eventUrl, s.auth);
       await new Promise((resolve) => setTimeout(resolve, 50));
       await notify(s.serviceUrl, eventUrl, s.auth);
-      await eventually(async () => (await s.subject.db.prisma.event.findUnique({ where: { token } }))?.status === 'succeeded');
+      await eventually(
+        async () => (await s.subject.db.prisma.event.findUnique({ where: { token } }))?.status === 'succeeded',
+      );
       expect((await first).status).toBe(202);
       const row = await s.subject.db.prisma.event.findUniqueOrThrow({ where: { token } });
       expect(row.status).toBe('succeeded');
@@ -260,7 +369,11 @@ describe('applying events', () => {
       const result = await s.send(orderEvent({ flag: 'DEVELOPMENT' }));
       const account = await s.subject.db.prisma.account.findUniqueOrThrow({ where: { id: result.accountIdentifier! } });
       expect(account.development).toBe(true);
-      const hook = await eventually(() => s.subject.db.prisma.hookCall.findFirst({ where: { accountId: account.id, kind: 'accountCreated', done: true } }));
+      const hook = await eventually(() =>
+        s.subject.db.prisma.hookCall.findFirst({
+          where: { accountId: account.id, kind: 'accountCreated', done: true },
+        }),
+      );
       expect(hook.development).toBe(true);
       // The product is told in the call itself (the contract's `development`).
       expect(hook.args).toMatchObject({ type: 'accountCreated', development: true, accountIdentifier: account.id });

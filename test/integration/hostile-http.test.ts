@@ -112,7 +112,9 @@ describe('hostile HTTP input', () => {
     });
 
     it('accepts the largest cursor a BIGINT holds and a plain decimal limit', async () => {
-      expect((await request(`/admin/api/events?cursor=${bigintCursor('9223372036854775807')}&limit=16`)).status).toBe(200);
+      expect((await request(`/admin/api/events?cursor=${bigintCursor('9223372036854775807')}&limit=16`)).status).toBe(
+        200,
+      );
     });
 
     it('refuses a bulk retry dated in year 0 (422)', async () => {
@@ -127,7 +129,11 @@ describe('hostile HTTP input', () => {
 
   describe('body charsets and encodings (class 4)', () => {
     const bulkDryRun = (headers: Record<string, string>, body: string | Buffer) =>
-      request('/admin/api/events/retry', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      request('/admin/api/events/retry', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
 
     it.each([['latin1'], ['bogus'], ['utf-7']])('answers 415 for a JSON body in charset %s', async (charset) => {
       const answer = await bulkDryRun({ 'content-type': `application/json; charset=${charset}` }, '{"dryRun":true}');
@@ -135,7 +141,10 @@ describe('hostile HTTP input', () => {
     });
 
     it('decodes JSON in UTF-16LE when the charset says so', async () => {
-      const answer = await bulkDryRun({ 'content-type': 'application/json; charset=utf-16le' }, Buffer.from('{"dryRun":true}', 'utf16le'));
+      const answer = await bulkDryRun(
+        { 'content-type': 'application/json; charset=utf-16le' },
+        Buffer.from('{"dryRun":true}', 'utf16le'),
+      );
       expect(answer).toMatchObject({ status: 200, body: { dryRun: true } });
     });
 
@@ -151,8 +160,15 @@ describe('hostile HTTP input', () => {
 
     it('answers /oauth2/token in a bad charset or encoding with 415 in the RFC 6749 shape', async () => {
       const basic = `Basic ${Buffer.from(`${OAUTH2.id}:${OAUTH2.secret}`).toString('base64')}`;
-      for (const headers of [{ 'content-type': 'application/x-www-form-urlencoded; charset=bogus' }, { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'compress' }]) {
-        const answer = await request('/oauth2/token', { method: 'POST', headers, body: 'grant_type=client_credentials' }, basic);
+      for (const headers of [
+        { 'content-type': 'application/x-www-form-urlencoded; charset=bogus' },
+        { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'compress' },
+      ]) {
+        const answer = await request(
+          '/oauth2/token',
+          { method: 'POST', headers, body: 'grant_type=client_credentials' },
+          basic,
+        );
         expect(answer.status).toBe(415);
         expect(answer.body).toMatchObject({ error: 'invalid_request' });
         expect(['UNSUPPORTED_CHARSET', 'UNSUPPORTED_CONTENT_ENCODING']).toContain(answer.body.code);
@@ -163,7 +179,9 @@ describe('hostile HTTP input', () => {
   describe('headers and cookies (class 5)', () => {
     it.each([['[zz'], ['bücher.example'], ['a b']])('answers a signed callback with Host %j with 400', async (host) => {
       const auth = `Basic ${Buffer.from(`${BASIC.username}:${BASIC.password}`).toString('base64')}`;
-      const answer = await raw(`GET /appdirect/events?eventUrl=x HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${auth}\r\nAccept: application/json\r\nConnection: close\r\n\r\n`);
+      const answer = await raw(
+        `GET /appdirect/events?eventUrl=x HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${auth}\r\nAccept: application/json\r\nConnection: close\r\n\r\n`,
+      );
       expect(answer.status).toBeGreaterThanOrEqual(400);
       expect(answer.status).toBeLessThan(500);
       expect(JSON.parse(answer.body).code).toMatch(/^(PARAMETER_INVALID|MALFORMED_REQUEST)$/);
@@ -177,9 +195,17 @@ describe('hostile HTTP input', () => {
 
   describe('order of checks and what errors show (class 8)', () => {
     it('checks the admin token before reading a body', async () => {
-      const answer = await request('/admin/api/events/retry', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' }, null);
+      const answer = await request(
+        '/admin/api/events/retry',
+        { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' },
+        null,
+      );
       expectCatalogue(answer, 401, 'ADMIN_TOKEN_INVALID');
-      const huge = await request('/admin/api/events/retry', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(50_000) }, null);
+      const huge = await request(
+        '/admin/api/events/retry',
+        { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(50_000) },
+        null,
+      );
       expectCatalogue(huge, 401, 'ADMIN_TOKEN_INVALID');
     });
 
@@ -193,8 +219,17 @@ describe('hostile HTTP input', () => {
   describe("below Express: Node's HTTP parser (class 9)", () => {
     const host = () => `Host: 127.0.0.1:${port}\r\n`;
     it.each([
-      ['duplicate Content-Length', () => `POST /admin/api/events/retry HTTP/1.1\r\n${host()}Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}`, 400],
-      ['Transfer-Encoding with Content-Length', () => `POST /oauth2/token HTTP/1.1\r\n${host()}Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400],
+      [
+        'duplicate Content-Length',
+        () => `POST /admin/api/events/retry HTTP/1.1\r\n${host()}Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}`,
+        400,
+      ],
+      [
+        'Transfer-Encoding with Content-Length',
+        () =>
+          `POST /oauth2/token HTTP/1.1\r\n${host()}Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+        400,
+      ],
       ['headers over 16 KiB', () => `GET /status HTTP/1.1\r\n${host()}X-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
       ['an invalid header name', () => `GET /status HTTP/1.1\r\n${host()}Bad Header: x\r\n\r\n`, 400],
       ['a control byte in a header value', () => `GET /status HTTP/1.1\r\n${host()}X-A: a\u0001b\r\n\r\n`, 400],
@@ -202,7 +237,11 @@ describe('hostile HTTP input', () => {
       ['an unknown method token', () => `BREW /status HTTP/1.1\r\n${host()}\r\n`, 400],
       ['http/1.1 in lower case', () => `GET /status http/1.1\r\n${host()}\r\n`, 400],
       ['a missing Host', () => 'GET /status HTTP/1.1\r\nConnection: close\r\n\r\n', 400],
-      ['an empty Expect', () => `POST /oauth2/token HTTP/1.1\r\n${host()}Expect:\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`, 417],
+      [
+        'an empty Expect',
+        () => `POST /oauth2/token HTTP/1.1\r\n${host()}Expect:\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+        417,
+      ],
       ['CONNECT', () => `CONNECT 127.0.0.1:22 HTTP/1.1\r\n${host()}\r\n`, 405],
     ])('answers %s with the catalogue body', async (_name, bytes, status) => {
       const answer = await raw(bytes());
@@ -217,16 +256,32 @@ describe('hostile HTTP input', () => {
   describe('authentication hardening (#11.9)', () => {
     const tokenFor = async () => {
       const basic = `Basic ${Buffer.from(`${OAUTH2.id}:${OAUTH2.secret}`).toString('base64')}`;
-      const answer = await request('/oauth2/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }, basic);
+      const answer = await request(
+        '/oauth2/token',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=client_credentials',
+        },
+        basic,
+      );
       return answer.body.access_token as string;
     };
 
     it('takes a bearer token from the Authorization header only, never from the query', async () => {
       const token = await tokenFor();
       const { eventUrl } = s.marketplace.addEvent(orderEvent());
-      const inQuery = await request(`/appdirect/events?eventUrl=${encodeURIComponent(eventUrl)}&access_token=${token}`, {}, null);
+      const inQuery = await request(
+        `/appdirect/events?eventUrl=${encodeURIComponent(eventUrl)}&access_token=${token}`,
+        {},
+        null,
+      );
       expect(inQuery.status).toBe(401);
-      const inHeader = await request(`/appdirect/events?eventUrl=${encodeURIComponent(eventUrl)}`, {}, `Bearer ${token}`);
+      const inHeader = await request(
+        `/appdirect/events?eventUrl=${encodeURIComponent(eventUrl)}`,
+        {},
+        `Bearer ${token}`,
+      );
       expect(inHeader.status).toBeLessThan(300);
     });
 
@@ -238,15 +293,39 @@ describe('hostile HTTP input', () => {
 
     it('answers /oauth2/token client failures per RFC 6749 §5.2', async () => {
       const wrong = `Basic ${Buffer.from(`${OAUTH2.id}:wrong`).toString('base64')}`;
-      const answer = await request('/oauth2/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }, wrong);
+      const answer = await request(
+        '/oauth2/token',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=client_credentials',
+        },
+        wrong,
+      );
       expect(answer.status).toBe(401);
       expect(answer.body).toMatchObject({ error: 'invalid_client', code: 'OAUTH2_INVALID_CLIENT' });
       expect(answer.headers.get('www-authenticate')).toContain('Basic');
       expect(answer.headers.get('cache-control')).toBe('no-store');
       const basic = `Basic ${Buffer.from(`${OAUTH2.id}:${OAUTH2.secret}`).toString('base64')}`;
-      const grant = await request('/oauth2/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=password' }, basic);
+      const grant = await request(
+        '/oauth2/token',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=password',
+        },
+        basic,
+      );
       expect(grant).toMatchObject({ status: 400, body: { error: 'unsupported_grant_type' } });
-      const repeated = await request('/oauth2/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&grant_type=client_credentials' }, basic);
+      const repeated = await request(
+        '/oauth2/token',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=client_credentials&grant_type=client_credentials',
+        },
+        basic,
+      );
       expect(repeated).toMatchObject({ status: 400, body: { error: 'invalid_request', code: 'PARAMETER_INVALID' } });
     });
   });
@@ -256,7 +335,11 @@ describe('credential guessing on the callback (#11.9)', () => {
   let s: Scenario;
   const request = (from: string, password: string) =>
     fetch(`${s.serviceUrl}/appdirect/events?eventUrl=x`, {
-      headers: { accept: 'application/json', 'x-forwarded-for': from, authorization: `Basic ${Buffer.from(`${BASIC.username}:${password}`).toString('base64')}` },
+      headers: {
+        accept: 'application/json',
+        'x-forwarded-for': from,
+        authorization: `Basic ${Buffer.from(`${BASIC.username}:${password}`).toString('base64')}`,
+      },
     });
 
   beforeAll(async () => {

@@ -46,7 +46,9 @@ describe('HTTP contract', () => {
 
   it('echoes a safe X-Request-Id and replaces an unsafe one', async () => {
     expect((await request(app).get('/ping').set('X-Request-Id', 'abc-123')).headers['x-request-id']).toBe('abc-123');
-    expect((await request(app).get('/ping').set('X-Request-Id', 'bad id <script>')).headers['x-request-id']).not.toContain('<');
+    expect(
+      (await request(app).get('/ping').set('X-Request-Id', 'bad id <script>')).headers['x-request-id'],
+    ).not.toContain('<');
   });
 
   it('GET /status answers 200 when PostgreSQL and Redis answer and migrations are applied', async () => {
@@ -63,7 +65,11 @@ describe('HTTP contract', () => {
     deadRedis.on('error', () => undefined);
     const downApp = buildApp({ ...subject.deps, redis: deadRedis });
     const res = await request(downApp).get('/status').expect(503);
-    expect(res.body).toMatchObject({ ...ERROR_SHAPE, code: 'DEPENDENCY_UNAVAILABLE', message: 'Redis is not reachable; the request was not processed.' });
+    expect(res.body).toMatchObject({
+      ...ERROR_SHAPE,
+      code: 'DEPENDENCY_UNAVAILABLE',
+      message: 'Redis is not reachable; the request was not processed.',
+    });
     expect(res.headers['retry-after']).toBe('5');
     expect(res.body.details.checks.postgres.ok).toBe(true);
     deadRedis.disconnect();
@@ -81,7 +87,10 @@ describe('HTTP contract', () => {
   });
 
   it('GET /status answers 503 when a migration has not been applied', async () => {
-    const behindApp = buildApp({ ...subject.deps, expectedMigrations: [...expectedMigrations(), '29990101000000_from_the_future'] });
+    const behindApp = buildApp({
+      ...subject.deps,
+      expectedMigrations: [...expectedMigrations(), '29990101000000_from_the_future'],
+    });
     const res = await request(behindApp).get('/status').expect(503);
     expect(res.body.message).toBe('Database migrations is not reachable; the request was not processed.');
     expect(res.body.details.checks.migrations).toEqual({ ok: false, latencyMs: expect.any(Number) });
@@ -89,7 +98,11 @@ describe('HTTP contract', () => {
 
   it('answers 404 in the catalogue shape for an unknown route', async () => {
     const res = await request(app).get('/nope').expect(404);
-    expect(res.body).toEqual({ ...ERROR_SHAPE, code: 'ROUTE_NOT_FOUND', message: 'There is no GET /nope on this service.' });
+    expect(res.body).toEqual({
+      ...ERROR_SHAPE,
+      code: 'ROUTE_NOT_FOUND',
+      message: 'There is no GET /nope on this service.',
+    });
     expect(res.body.requestId).toBe(res.headers['x-request-id']);
   });
 
@@ -111,9 +124,14 @@ describe('HTTP contract', () => {
 
   describe('JSON bodies', () => {
     const bodyApp = middlewareApp((a) =>
-      a.post('/things', jsonBody('1kb'), validateBody(z.object({ name: z.string(), count: z.number().int() })), (req, res) => {
-        res.json(req.body);
-      }),
+      a.post(
+        '/things',
+        jsonBody('1kb'),
+        validateBody(z.object({ name: z.string(), count: z.number().int() })),
+        (req, res) => {
+          res.json(req.body);
+        },
+      ),
     );
 
     it('accepts a valid body', async () => {
@@ -126,12 +144,19 @@ describe('HTTP contract', () => {
     });
 
     it('answers 400 for malformed JSON', async () => {
-      const res = await request(bodyApp).post('/things').set('Content-Type', 'application/json').send('{"name":').expect(400);
+      const res = await request(bodyApp)
+        .post('/things')
+        .set('Content-Type', 'application/json')
+        .send('{"name":')
+        .expect(400);
       expect(res.body.code).toBe('BODY_MALFORMED');
     });
 
     it('answers 413 for a body over the limit', async () => {
-      const res = await request(bodyApp).post('/things').send({ name: 'x'.repeat(2048), count: 1 }).expect(413);
+      const res = await request(bodyApp)
+        .post('/things')
+        .send({ name: 'x'.repeat(2048), count: 1 })
+        .expect(413);
       expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
     });
 
@@ -144,7 +169,9 @@ describe('HTTP contract', () => {
   });
 
   it('answers 429 with Retry-After past the rate limit', async () => {
-    const limited = middlewareApp((a) => a.get('/limited', rateLimit({ limit: 2, windowMs: 60_000 }), (_req, res) => void res.json({})));
+    const limited = middlewareApp((a) =>
+      a.get('/limited', rateLimit({ limit: 2, windowMs: 60_000 }), (_req, res) => void res.json({})),
+    );
     await request(limited).get('/limited').expect(200);
     await request(limited).get('/limited').expect(200);
     const res = await request(limited).get('/limited').expect(429);
@@ -159,7 +186,11 @@ describe('HTTP contract', () => {
       }),
     );
     const res = await request(broken).get('/boom').expect(500);
-    expect(res.body).toEqual({ ...ERROR_SHAPE, code: 'INTERNAL_ERROR', message: 'An unexpected error occurred while handling the request.' });
+    expect(res.body).toEqual({
+      ...ERROR_SHAPE,
+      code: 'INTERNAL_ERROR',
+      message: 'An unexpected error occurred while handling the request.',
+    });
     expect(JSON.stringify(res.body)).not.toMatch(/hunter2|secret\.ts/);
   });
 });

@@ -16,7 +16,10 @@ const note = (token: string, nonce?: string) => ({
   nonce: nonce ? { consumerKey: 'key', nonce, timestamp: 1_700_000_000 } : undefined,
 });
 
-const assignment = (account: string) => ({ type: 'USER_ASSIGNMENT', payload: { account: { accountIdentifier: account }, company: { uuid: 'c-1', name: 'Acme' } } });
+const assignment = (account: string) => ({
+  type: 'USER_ASSIGNMENT',
+  payload: { account: { accountIdentifier: account }, company: { uuid: 'c-1', name: 'Acme' } },
+});
 
 describe('inbox batch writers', () => {
   let db: TestDatabase;
@@ -50,7 +53,10 @@ describe('inbox batch writers', () => {
 
   it('refuses a replayed nonce, inside one batch and across batches, and writes no row for it', async () => {
     const recorder = new NotificationRecorder(db.prisma);
-    const inOneBatch = await Promise.allSettled([recorder.record(note('nonce-a', 'shared')), recorder.record(note('nonce-b', 'shared'))]);
+    const inOneBatch = await Promise.allSettled([
+      recorder.record(note('nonce-a', 'shared')),
+      recorder.record(note('nonce-b', 'shared')),
+    ]);
     expect(inOneBatch.map((s) => s.status)).toEqual(['fulfilled', 'rejected']);
     expect((inOneBatch[1] as PromiseRejectedResult).reason).toBeInstanceOf(NonceReplayedError);
     await expect(recorder.record(note('nonce-c', 'shared'))).rejects.toBeInstanceOf(NonceReplayedError);
@@ -59,7 +65,10 @@ describe('inbox batch writers', () => {
 
   it('spends the nonce of a repeated token inside one batch, so a replay of that request is refused', async () => {
     const recorder = new NotificationRecorder(db.prisma);
-    const [first, second] = await Promise.all([recorder.record(note('twice', 'twice-1')), recorder.record(note('twice', 'twice-2'))]);
+    const [first, second] = await Promise.all([
+      recorder.record(note('twice', 'twice-1')),
+      recorder.record(note('twice', 'twice-2')),
+    ]);
     expect([first!.created, second!.created]).toEqual([true, false]);
     expect(second!.event.seq).toBe(first!.event.seq);
     expect(await db.prisma.oAuthNonce.count({ where: { nonce: { in: ['twice-1', 'twice-2'] } } })).toBe(2);
@@ -69,7 +78,11 @@ describe('inbox batch writers', () => {
   it('fails only the notification PostgreSQL refuses, not the others batched with it', async () => {
     const recorder = new NotificationRecorder(db.prisma);
     // PostgreSQL's text cannot hold NUL; a signed nonce could carry one (percent-encoded).
-    const settled = await Promise.allSettled([recorder.record(note('poison-ok-1', 'fine-1')), recorder.record(note('poison-bad', 'bad\u0000nonce')), recorder.record(note('poison-ok-2'))]);
+    const settled = await Promise.allSettled([
+      recorder.record(note('poison-ok-1', 'fine-1')),
+      recorder.record(note('poison-bad', 'bad\u0000nonce')),
+      recorder.record(note('poison-ok-2')),
+    ]);
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(await db.prisma.event.count({ where: { token: { in: ['poison-ok-1', 'poison-ok-2'] } } })).toBe(2);
     expect(await db.prisma.event.count({ where: { token: 'poison-bad' } })).toBe(0);
@@ -101,7 +114,10 @@ describe('inbox batch writers', () => {
         writer.store(free!.event.seq, assignment('acct-free'), { queued: true }),
         writer.store(held!.event.seq, assignment('acct-held'), { queued: true }),
       ]); // would hang until the worker commits without SKIP LOCKED
-      const rows = await db.prisma.event.findMany({ where: { token: { in: ['doc-free', 'doc-held'] } }, orderBy: { seq: 'asc' } });
+      const rows = await db.prisma.event.findMany({
+        where: { token: { in: ['doc-free', 'doc-held'] } },
+        orderBy: { seq: 'asc' },
+      });
       expect(rows.map((r) => [r.token, r.status, r.type, r.accountId])).toEqual([
         ['doc-free', 'queued', 'USER_ASSIGNMENT', 'acct-free'],
         ['doc-held', 'received', null, null],

@@ -14,7 +14,15 @@ import { migrationNames } from '../../src/db/migrations';
 import { assignEvent, orderEvent } from '../support/events';
 import type { TestDatabase } from '../support/infra';
 import { startScenario } from '../support/scenario';
-import { pgbouncerInstalled, startPgBouncer, startTlsPostgres, SUPERUSER_PASSWORD, tlsPostgresUnavailable, type PgBouncer, type TlsPostgres } from '../support/tls-postgres';
+import {
+  pgbouncerInstalled,
+  startPgBouncer,
+  startTlsPostgres,
+  SUPERUSER_PASSWORD,
+  tlsPostgresUnavailable,
+  type PgBouncer,
+  type TlsPostgres,
+} from '../support/tls-postgres';
 import { producerRedis } from '../support/infra';
 
 const unavailable = tlsPostgresUnavailable();
@@ -52,7 +60,11 @@ async function setUpRoles(server: TlsPostgres): Promise<void> {
 }
 
 function migrate(env: NodeJS.ProcessEnv) {
-  return spawnSync('npm', ['run', '--silent', 'db:migrate'], { cwd: path.resolve(__dirname, '..', '..'), env: { ...process.env, ...env }, encoding: 'utf8' });
+  return spawnSync('npm', ['run', '--silent', 'db:migrate'], {
+    cwd: path.resolve(__dirname, '..', '..'),
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
 }
 
 /** A TestDatabase handle on a URL of this server (the scenario runs the real app and workers on it). */
@@ -62,7 +74,9 @@ function databaseAt(url: string, options: { preparedStatements?: boolean } = {})
 }
 
 async function sslOf(prisma: PrismaClient): Promise<boolean> {
-  const rows = await prisma.$queryRaw<Array<{ ssl: boolean }>>`SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`;
+  const rows = await prisma.$queryRaw<
+    Array<{ ssl: boolean }>
+  >`SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()`;
   return rows[0]!.ssl;
 }
 
@@ -79,7 +93,12 @@ describeIfPostgres('PostgreSQL with TLS only and a least-privilege app role', ()
     // is what the processes get. Neither is usable by the other's role for the other's job.
     const result = migrate({
       DATABASE_URL: appUrl(`sslmode=verify-full&sslrootcert=${ca}&schema=${SCHEMA}`),
-      MIGRATION_DATABASE_URL: server.url(OWNER.user, OWNER.password, DB, `sslmode=verify-full&sslrootcert=${ca}&options=${encodeURIComponent(`-c search_path=${SCHEMA}`)}`),
+      MIGRATION_DATABASE_URL: server.url(
+        OWNER.user,
+        OWNER.password,
+        DB,
+        `sslmode=verify-full&sslrootcert=${ca}&options=${encodeURIComponent(`-c search_path=${SCHEMA}`)}`,
+      ),
     });
     if (result.status !== 0) throw new Error(`migration failed:\n${result.stdout}\n${result.stderr}`);
   }, 120_000);
@@ -90,7 +109,10 @@ describeIfPostgres('PostgreSQL with TLS only and a least-privilege app role', ()
   it('migrated with the owner role into the schema named in the URL, over TLS', async () => {
     const owner = new pg.Client(parseDatabaseUrl(server.url(OWNER.user, OWNER.password, DB)).pool);
     await owner.connect();
-    const { rows } = await owner.query(`SELECT tableowner FROM pg_tables WHERE schemaname = $1 AND tablename = 'events'`, [SCHEMA]);
+    const { rows } = await owner.query(
+      `SELECT tableowner FROM pg_tables WHERE schemaname = $1 AND tablename = 'events'`,
+      [SCHEMA],
+    );
     await owner.end();
     expect(rows).toEqual([{ tableowner: OWNER.user }]);
   });
@@ -115,7 +137,9 @@ describeIfPostgres('PostgreSQL with TLS only and a least-privilege app role', ()
   });
 
   it('runs events end to end as the app role over verified TLS (verify-full with sslrootcert)', async () => {
-    const url = appUrl(`sslmode=verify-full&sslrootcert=${server.certificates.caFile}&schema=${SCHEMA}&application_name=adp-test`);
+    const url = appUrl(
+      `sslmode=verify-full&sslrootcert=${server.certificates.caFile}&schema=${SCHEMA}&application_name=adp-test`,
+    );
     const database = databaseAt(url);
     const s = await startScenario({ DATABASE_URL: url }, { database });
     try {
@@ -123,14 +147,18 @@ describeIfPostgres('PostgreSQL with TLS only and a least-privilege app role', ()
       expect(order).toMatchObject({ success: true });
       expect(await s.send(assignEvent(order.accountIdentifier!))).toMatchObject({ success: true });
       expect(await sslOf(database.prisma)).toBe(true);
-      const health = await checkHealth({ prisma: database.prisma, redis: s.subject.redis, expectedMigrations: migrationNames() });
+      const health = await checkHealth({
+        prisma: database.prisma,
+        redis: s.subject.redis,
+        expectedMigrations: migrationNames(),
+      });
       expect(health.ok).toBe(true);
     } finally {
       await s.close();
     }
   }, 60_000);
 
-  it('names PostgreSQL\'s own reason when a plaintext connection is refused, and what to do', async () => {
+  it("names PostgreSQL's own reason when a plaintext connection is refused, and what to do", async () => {
     await expect(preflightDatabase(appUrl(`sslmode=disable&schema=${SCHEMA}`))).rejects.toThrow(
       /no pg_hba.conf entry .* no encryption -- the server only accepts encrypted connections: add sslmode=require/,
     );
@@ -147,19 +175,22 @@ describeIfPostgres('PostgreSQL with TLS only and a least-privilege app role', ()
   });
 
   it('refuses a certificate its sslrootcert did not sign, saying so', async () => {
-    await expect(preflightDatabase(appUrl(`sslmode=verify-full&sslrootcert=${server.certificates.otherCaFile}`))).rejects.toThrow(
-      /certificate.*not signed by a CA this service trusts: give the CA with sslrootcert/,
-    );
+    await expect(
+      preflightDatabase(appUrl(`sslmode=verify-full&sslrootcert=${server.certificates.otherCaFile}`)),
+    ).rejects.toThrow(/certificate.*not signed by a CA this service trusts: give the CA with sslrootcert/);
   });
 
   it('tells the operator which GRANTs a role without them needs', async () => {
-    await expect(preflightDatabase(server.url('stranger', 'stranger-pw', DB, `sslmode=require&schema=${SCHEMA}`))).rejects.toThrow(
+    await expect(
+      preflightDatabase(server.url('stranger', 'stranger-pw', DB, `sslmode=require&schema=${SCHEMA}`)),
+    ).rejects.toThrow(
       new RegExp(`role stranger does not find the service's tables .* GRANT USAGE ON SCHEMA ${SCHEMA} TO stranger;`),
     );
   });
 
   const describeIfBouncer = pgbouncerInstalled() ? describe : describe.skip;
-  if (!pgbouncerInstalled()) console.warn('PgBouncer test skipped: pgbouncer is not installed (apt-get install pgbouncer)');
+  if (!pgbouncerInstalled())
+    console.warn('PgBouncer test skipped: pgbouncer is not installed (apt-get install pgbouncer)');
   describeIfBouncer('through PgBouncer in transaction pooling mode', () => {
     let bouncer: PgBouncer;
     beforeAll(async () => {
@@ -173,11 +204,16 @@ describeIfPostgres('PostgreSQL with TLS only and a least-privilege app role', ()
       // `schema` qualifies Prisma's queries; raw SQL finds the tables through the role's search_path.
       const url = bouncer.url(APP.user, APP.password, DB, `sslmode=require&schema=${SCHEMA}`);
       const database = databaseAt(url, { preparedStatements: false });
-      const s = await startScenario({ DATABASE_URL: url, DATABASE_PREPARED_STATEMENTS: 'false', WORKER_CONCURRENCY: '8' }, { database });
+      const s = await startScenario(
+        { DATABASE_URL: url, DATABASE_PREPARED_STATEMENTS: 'false', WORKER_CONCURRENCY: '8' },
+        { database },
+      );
       try {
         const order = await s.send(orderEvent({ seats: 10 }));
         expect(order).toMatchObject({ success: true });
-        const assigned = await Promise.all(Array.from({ length: 12 }, () => s.send(assignEvent(order.accountIdentifier!))));
+        const assigned = await Promise.all(
+          Array.from({ length: 12 }, () => s.send(assignEvent(order.accountIdentifier!))),
+        );
         // 10 seats, the owner holds one: exact under concurrency through the pooler (row locks inside transactions).
         expect(assigned.filter((r) => r.success).length).toBe(9);
         expect(assigned.filter((r) => r.errorCode === 'MAX_USERS_REACHED').length).toBe(3);

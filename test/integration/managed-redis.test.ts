@@ -13,7 +13,15 @@ import { assignEvent, orderEvent } from '../support/events';
 import { createTestDatabase } from '../support/infra';
 import { startScenario } from '../support/scenario';
 import { makeTestCertificates, tlsPostgresUnavailable } from '../support/tls-postgres';
-import { redisCliInstalled, redisCommand, startRedisCluster, startRedisProcess, startRedisSentinel, startRedisTls, type RedisClusterSetUp } from '../support/redis-topologies';
+import {
+  redisCliInstalled,
+  redisCommand,
+  startRedisCluster,
+  startRedisProcess,
+  startRedisSentinel,
+  startRedisTls,
+  type RedisClusterSetUp,
+} from '../support/redis-topologies';
 import { eventually, spawnWorkerProcess } from '../support/workers';
 
 const skip = redisCliInstalled() ? null : 'redis-cli is not installed (apt-get install redis-tools)';
@@ -47,17 +55,22 @@ describeIfRedis('Redis Cluster (3 masters)', () => {
       expect(s.subject.redis).toBeInstanceOf(Cluster);
       const order = await s.send(orderEvent({ seats: 5 }));
       expect(order).toMatchObject({ success: true });
-      const assigned = await Promise.all(Array.from({ length: 5 }, () => s.send(assignEvent(order.accountIdentifier!))));
+      const assigned = await Promise.all(
+        Array.from({ length: 5 }, () => s.send(assignEvent(order.accountIdentifier!))),
+      );
       expect(assigned.filter((r) => r.success)).toHaveLength(4);
       expect(await redisTopologyProblem(s.subject.redis, 'cluster')).toBeNull();
 
       const slot = Number(await redisCommand(first!, 'CLUSTER', 'KEYSLOT', prefix));
-      const keysByNode = await Promise.all(cluster.ports.map(async (port) => (await redisCommand(port, 'KEYS', '*')) as string[]));
+      const keysByNode = await Promise.all(
+        cluster.ports.map(async (port) => (await redisCommand(port, 'KEYS', '*')) as string[]),
+      );
       const allKeys = keysByNode.flat();
       expect(allKeys.length).toBeGreaterThan(3);
       expect(allKeys.filter((key) => !key.startsWith(`${prefix}:`))).toEqual([]);
       expect(keysByNode.filter((keys) => keys.length > 0)).toHaveLength(1); // one node holds them all: one slot
-      for (const key of allKeys.slice(0, 20)) expect(Number(await redisCommand(first!, 'CLUSTER', 'KEYSLOT', key))).toBe(slot);
+      for (const key of allKeys.slice(0, 20))
+        expect(Number(await redisCommand(first!, 'CLUSTER', 'KEYSLOT', key))).toBe(slot);
     } finally {
       await s.close();
     }
@@ -67,14 +80,22 @@ describeIfRedis('Redis Cluster (3 masters)', () => {
     const db = await createTestDatabase();
     // The node that does not own the prefix's slot: a single-server client would get MOVED for every queue command.
     const slot = Number(await redisCommand(cluster.ports[0]!, 'CLUSTER', 'KEYSLOT', '{appdirect}'));
-    const slots = (await redisCommand(cluster.ports[0]!, 'CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+    const slots = (await redisCommand(cluster.ports[0]!, 'CLUSTER', 'SLOTS')) as Array<
+      [number, number, [string, number]]
+    >;
     const owner = slots.find(([from, to]) => slot >= from && slot <= to)![2][1];
     const other = cluster.ports.find((port) => port !== owner)!;
-    const worker = spawnWorkerProcess({ DATABASE_URL: db.url, REDIS_URL: `redis://127.0.0.1:${other}`, METRICS_PORT: '0' });
+    const worker = spawnWorkerProcess({
+      DATABASE_URL: db.url,
+      REDIS_URL: `redis://127.0.0.1:${other}`,
+      METRICS_PORT: '0',
+    });
     try {
       const code = await new Promise<number | null>((resolve) => worker.child.once('exit', resolve));
       expect(code).toBe(1);
-      expect(worker.output()).toMatch(/is a node of a Redis Cluster, but the service was configured for a single server.*Set REDIS_CLUSTER_NODES/);
+      expect(worker.output()).toMatch(
+        /is a node of a Redis Cluster, but the service was configured for a single server.*Set REDIS_CLUSTER_NODES/,
+      );
       expect(worker.output().match(/MOVED/g)?.length ?? 0).toBeLessThan(5);
     } finally {
       await worker.stop();
@@ -89,7 +110,9 @@ describeIfRedis('Redis that may evict keys', () => {
     const server = await startRedisProcess(dir, ['--maxmemory', '100mb', '--maxmemory-policy', 'allkeys-lru']);
     const connection = await ready(createProducerConnection(`redis://127.0.0.1:${server.port}`));
     try {
-      expect(await redisTopologyProblem(connection, 'standalone')).toMatch(/maxmemory-policy allkeys-lru: it may evict queue keys.*Set maxmemory-policy noeviction/);
+      expect(await redisTopologyProblem(connection, 'standalone')).toMatch(
+        /maxmemory-policy allkeys-lru: it may evict queue keys.*Set maxmemory-policy noeviction/,
+      );
     } finally {
       connection.disconnect();
       await server.stop();
@@ -128,28 +151,32 @@ describeIfRedis('Redis Sentinel (primary, replica, sentinel)', () => {
 
 const tlsSkip = tlsPostgresUnavailable(); // the same openssl set-up makes the certificates
 describeIfRedis('Redis over TLS with an ACL user', () => {
-  (tlsSkip ? it.skip : it)('runs events end to end as a user confined to the service\'s prefix', async () => {
-    const { dir, certificates } = makeTestCertificates('adp-redis-certs-');
-    const prefix = '{adp-tls}';
-    const user = { name: 'provisioner', password: 'redis-acl-pw', keyPattern: `${prefix}*` };
-    const server = await startRedisTls(certificates, user);
-    const url = `rediss://${user.name}:${user.password}@127.0.0.1:${server.port}`;
-    const s = await startScenario({ REDIS_URL: url, REDIS_TLS_CA: certificates.caFile, QUEUE_PREFIX: prefix });
-    try {
-      const order = await s.send(orderEvent({ seats: 3 }));
-      expect(order).toMatchObject({ success: true });
-      expect(await s.send(assignEvent(order.accountIdentifier!))).toMatchObject({ success: true });
-      // The ACL is real: the same user may not write outside the prefix.
-      await expect(s.subject.redis.set('outside-the-prefix', '1')).rejects.toThrow(/NOPERM/);
-      // And without the CA the server's certificate is not trusted.
-      const untrusted = createProducerConnection(parseRedisTarget({ REDIS_URL: url }), { retryStrategy: () => null });
-      const failure = await new Promise<Error>((resolve) => untrusted.once('error', resolve));
-      untrusted.disconnect();
-      expect(failure.message).toMatch(/self[- ]signed certificate|unable to verify|local issuer/i);
-    } finally {
-      await s.close();
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
+  (tlsSkip ? it.skip : it)(
+    "runs events end to end as a user confined to the service's prefix",
+    async () => {
+      const { dir, certificates } = makeTestCertificates('adp-redis-certs-');
+      const prefix = '{adp-tls}';
+      const user = { name: 'provisioner', password: 'redis-acl-pw', keyPattern: `${prefix}*` };
+      const server = await startRedisTls(certificates, user);
+      const url = `rediss://${user.name}:${user.password}@127.0.0.1:${server.port}`;
+      const s = await startScenario({ REDIS_URL: url, REDIS_TLS_CA: certificates.caFile, QUEUE_PREFIX: prefix });
+      try {
+        const order = await s.send(orderEvent({ seats: 3 }));
+        expect(order).toMatchObject({ success: true });
+        expect(await s.send(assignEvent(order.accountIdentifier!))).toMatchObject({ success: true });
+        // The ACL is real: the same user may not write outside the prefix.
+        await expect(s.subject.redis.set('outside-the-prefix', '1')).rejects.toThrow(/NOPERM/);
+        // And without the CA the server's certificate is not trusted.
+        const untrusted = createProducerConnection(parseRedisTarget({ REDIS_URL: url }), { retryStrategy: () => null });
+        const failure = await new Promise<Error>((resolve) => untrusted.once('error', resolve));
+        untrusted.disconnect();
+        expect(failure.message).toMatch(/self[- ]signed certificate|unable to verify|local issuer/i);
+      } finally {
+        await s.close();
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });

@@ -38,7 +38,9 @@ describe('migrations', () => {
     expect(first.stdout).toContain(`Applied ${migrationNames().length} migration(s)`);
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    const rows = await client.query('SELECT migration_name, checksum, finished_at FROM _prisma_migrations ORDER BY migration_name');
+    const rows = await client.query(
+      'SELECT migration_name, checksum, finished_at FROM _prisma_migrations ORDER BY migration_name',
+    );
     await client.end();
     expect(rows.rows.map((row) => row.migration_name)).toEqual(migrationNames());
     expect(rows.rows.every((row) => row.finished_at !== null && /^[0-9a-f]{64}$/.test(row.checksum))).toBe(true);

@@ -18,7 +18,16 @@ interface Dashboard {
   panels: Array<{ type: string; title: string; datasource?: unknown; targets?: Array<{ expr: string }> }>;
 }
 interface RuleFile {
-  groups: Array<{ name: string; rules: Array<{ alert: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }> }>;
+  groups: Array<{
+    name: string;
+    rules: Array<{
+      alert: string;
+      expr: string;
+      for?: string;
+      labels?: Record<string, string>;
+      annotations?: Record<string, string>;
+    }>;
+  }>;
 }
 
 /** Metric names an exposition declares, with the series names histograms and summaries add. */
@@ -34,10 +43,13 @@ function exposedNames(text: string): Set<string> {
 }
 
 /** Metric names in a PromQL expression: ours and Node's process metrics (functions and labels are not). */
-const metricsIn = (expr: string): string[] => [...expr.matchAll(/\b(?:appdirect|process|nodejs)_[a-z0-9_]+\b/g)].map((m) => m[0]);
+const metricsIn = (expr: string): string[] =>
+  [...expr.matchAll(/\b(?:appdirect|process|nodejs)_[a-z0-9_]+\b/g)].map((m) => m[0]);
 
 function sampleValue(text: string, name: string, labels: Record<string, string>): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
@@ -49,7 +61,9 @@ describe('monitoring: Grafana dashboard and Prometheus alerts', () => {
   const dashboard = JSON.parse(readFileSync(path.join(MONITORING, 'grafana-dashboard.json'), 'utf8')) as Dashboard;
   const rules = parse(readFileSync(path.join(MONITORING, 'alerts.yml'), 'utf8')) as RuleFile;
   const expressions = [
-    ...dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ where: `dashboard panel "${panel.title}"`, expr: target.expr }))),
+    ...dashboard.panels.flatMap((panel) =>
+      (panel.targets ?? []).map((target) => ({ where: `dashboard panel "${panel.title}"`, expr: target.expr })),
+    ),
     ...rules.groups.flatMap((group) => group.rules.map((rule) => ({ where: `alert ${rule.alert}`, expr: rule.expr }))),
   ];
 
@@ -68,10 +82,17 @@ describe('monitoring: Grafana dashboard and Prometheus alerts', () => {
   });
 
   it('parse, and every panel and rule is complete', () => {
-    expect(dashboard.panels.filter((p) => p.type !== 'row').every((p) => p.datasource && (p.targets ?? []).length > 0)).toBe(true);
+    expect(
+      dashboard.panels.filter((p) => p.type !== 'row').every((p) => p.datasource && (p.targets ?? []).length > 0),
+    ).toBe(true);
     expect(rules.groups[0]!.rules.length).toBeGreaterThanOrEqual(8);
     for (const rule of rules.groups.flatMap((g) => g.rules)) {
-      expect({ alert: rule.alert, for: typeof rule.for, severity: rule.labels?.severity, summary: typeof rule.annotations?.summary }).toEqual({
+      expect({
+        alert: rule.alert,
+        for: typeof rule.for,
+        severity: rule.labels?.severity,
+        summary: typeof rule.annotations?.summary,
+      }).toEqual({
         alert: rule.alert,
         for: 'string',
         severity: expect.stringMatching(/^(page|ticket)$/),
@@ -80,7 +101,14 @@ describe('monitoring: Grafana dashboard and Prometheus alerts', () => {
     }
     // The conditions an operator must be woken for.
     const alerts = rules.groups.flatMap((g) => g.rules.map((r) => r.alert));
-    expect(alerts).toEqual(expect.arrayContaining(['AppDirectEventBacklogOld', 'AppDirectResultsUndelivered', 'AppDirectEventFailureRate', 'AppDirectNoWorkerConsuming']));
+    expect(alerts).toEqual(
+      expect.arrayContaining([
+        'AppDirectEventBacklogOld',
+        'AppDirectResultsUndelivered',
+        'AppDirectEventFailureRate',
+        'AppDirectNoWorkerConsuming',
+      ]),
+    );
   });
 
   it('use only metrics the service exposes (API and worker /metrics)', async () => {
@@ -88,7 +116,11 @@ describe('monitoring: Grafana dashboard and Prometheus alerts', () => {
     const apiText = await (await fetch(`${url}/metrics`)).text();
     const workerText = await workers.metrics.registry.metrics();
     const exposed = new Set([...exposedNames(apiText), ...exposedNames(workerText)]);
-    const unknown = expressions.flatMap(({ where, expr }) => metricsIn(expr).filter((name) => !exposed.has(name)).map((name) => `${name} (${where})`));
+    const unknown = expressions.flatMap(({ where, expr }) =>
+      metricsIn(expr)
+        .filter((name) => !exposed.has(name))
+        .map((name) => `${name} (${where})`),
+    );
     expect(unknown).toEqual([]);
     expect(expressions.flatMap(({ expr }) => metricsIn(expr)).length).toBeGreaterThan(20);
     // The route label the ingest panels and the 5xx alert select on.
@@ -98,10 +130,27 @@ describe('monitoring: Grafana dashboard and Prometheus alerts', () => {
   it('report work owed per queue with its age, live workers per queue and dependencies up', async () => {
     const now = Date.now();
     const event = await t.db.prisma.event.create({
-      data: { token: 'mon-1', eventUrl: 'https://m.example/api/integration/v1/events/mon-1', marketplaceBaseUrl: 'https://m.example', status: 'received', receivedAt: new Date(now - 120_000) },
+      data: {
+        token: 'mon-1',
+        eventUrl: 'https://m.example/api/integration/v1/events/mon-1',
+        marketplaceBaseUrl: 'https://m.example',
+        status: 'received',
+        receivedAt: new Date(now - 120_000),
+      },
     });
-    await t.db.prisma.resultDelivery.create({ data: { eventSeq: event.seq, resultUrl: 'https://m.example/r', body: {}, status: 'pending', attempts: 1, createdAt: new Date(now - 300_000) } });
-    await t.db.prisma.hookCall.create({ data: { eventToken: 'mon-1', kind: 'accountCreated', args: {}, createdAt: new Date(now - 60_000), attempts: 1 } });
+    await t.db.prisma.resultDelivery.create({
+      data: {
+        eventSeq: event.seq,
+        resultUrl: 'https://m.example/r',
+        body: {},
+        status: 'pending',
+        attempts: 1,
+        createdAt: new Date(now - 300_000),
+      },
+    });
+    await t.db.prisma.hookCall.create({
+      data: { eventToken: 'mon-1', kind: 'accountCreated', args: {}, createdAt: new Date(now - 60_000), attempts: 1 },
+    });
     const text = await eventually(async () => {
       const scraped = await (await fetch(`${url}/metrics`)).text();
       return sampleValue(scraped, 'appdirect_workers', { queue: 'events' }) === 1 ? scraped : null;

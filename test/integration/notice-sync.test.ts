@@ -14,7 +14,12 @@ const BUDGET_MS = 2000;
 const SLACK_MS = 400;
 
 /** Sends a notice as AppDirect does and times the answer. */
-async function timedNotice(s: Scenario, accountId: string, noticeType: string, extraQuery: Record<string, string> = {}) {
+async function timedNotice(
+  s: Scenario,
+  accountId: string,
+  noticeType: string,
+  extraQuery: Record<string, string> = {},
+) {
   const { token, eventUrl } = s.marketplace.addEvent(noticeEvent(accountId, noticeType));
   const started = Date.now();
   const answer = await notify(s.serviceUrl, eventUrl, s.auth, extraQuery);
@@ -30,14 +35,22 @@ describe('SUBSCRIPTION_NOTICE within the synchronous budget', () => {
     },
   };
   beforeAll(async () => {
-    s = await startScenario({ SYNC_ANSWER_BUDGET_MS: String(BUDGET_MS), PENDING_WAIT_MS: '60000' }, { hooks, marketplace: { tokenLifetimeSeconds: 30 } });
+    s = await startScenario(
+      { SYNC_ANSWER_BUDGET_MS: String(BUDGET_MS), PENDING_WAIT_MS: '60000' },
+      { hooks, marketplace: { tokenLifetimeSeconds: 30 } },
+    );
   });
   afterAll(() => s.close());
 
-  const status = async (accountId: string) => (await s.subject.db.prisma.account.findUniqueOrThrow({ where: { id: accountId } })).status;
+  const status = async (accountId: string) =>
+    (await s.subject.db.prisma.account.findUniqueOrThrow({ where: { id: accountId } })).status;
   const newAccount = async (seats = 300) => {
     const { accountIdentifier } = await s.send(orderEvent({ seats }));
-    await eventually(async () => (await s.subject.db.prisma.account.findUniqueOrThrow({ where: { id: accountIdentifier! } })).provisioningStatus === 'done');
+    await eventually(
+      async () =>
+        (await s.subject.db.prisma.account.findUniqueOrThrow({ where: { id: accountIdentifier! } }))
+          .provisioningStatus === 'done',
+    );
     return accountIdentifier!;
   };
 
@@ -87,7 +100,10 @@ describe('SUBSCRIPTION_NOTICE within the synchronous budget', () => {
       expect(await status(accountId)).toBe('active');
       await holder.query('COMMIT');
       await eventually(async () => (await status(accountId)) === 'suspended', 20_000);
-      const row = await s.subject.db.prisma.event.findUniqueOrThrow({ where: { token }, include: { attemptHistory: true } });
+      const row = await s.subject.db.prisma.event.findUniqueOrThrow({
+        where: { token },
+        include: { attemptHistory: true },
+      });
       expect(row.status).toBe('succeeded');
       // The worker may record its success before the API records the deferral: compare as a set.
       expect(row.attemptHistory.map((a) => a.outcome).sort()).toEqual(['deferred', 'succeeded']);
@@ -129,7 +145,9 @@ describe('SUBSCRIPTION_NOTICE within the synchronous budget', () => {
     const { token, answer } = await timedNotice(s, accountId, 'DEACTIVATED', { ack: 'early' });
     expect(answer.status).toBe(202);
     await eventually(async () => (await status(accountId)) === 'suspended');
-    const row = await eventually(() => s.subject.db.prisma.event.findFirst({ where: { token, status: 'succeeded' }, include: { deliveries: true } }));
+    const row = await eventually(() =>
+      s.subject.db.prisma.event.findFirst({ where: { token, status: 'succeeded' }, include: { deliveries: true } }),
+    );
     expect(row.deliveries[0]?.status).toBe('not_required');
     expect(s.marketplace.resultsFor(token)).toHaveLength(0);
   });
@@ -148,7 +166,11 @@ describe('SUBSCRIPTION_NOTICE within the synchronous budget', () => {
     // latest state (active) is where the account ends.
     const second = await timedNotice(s, accountId, 'REACTIVATED');
     expect(second.answer.status).toBe(200);
-    await eventually(async () => (await s.subject.db.prisma.event.findUniqueOrThrow({ where: { token: first.token } })).status === 'succeeded', 20_000);
+    await eventually(
+      async () =>
+        (await s.subject.db.prisma.event.findUniqueOrThrow({ where: { token: first.token } })).status === 'succeeded',
+      20_000,
+    );
     expect(await status(accountId)).toBe('active');
   });
 });

@@ -14,7 +14,9 @@ describe('per-account ordering', () => {
     s.startWorkers();
     const accounts: string[] = [];
     for (let i = 0; i < 3; i += 1) accounts.push((await s.send(orderEvent({ seats: 100 }))).accountIdentifier!);
-    await eventually(async () => (await s.subject.db.prisma.account.count({ where: { provisioningStatus: 'done' } })) === 3);
+    await eventually(
+      async () => (await s.subject.db.prisma.account.count({ where: { provisioningStatus: 'done' } })) === 3,
+    );
     await s.workers!.close();
     s.workers = null;
 
@@ -26,7 +28,11 @@ describe('per-account ordering', () => {
       for (let u = 0; u < 8; u += 1) {
         const user = person();
         const tokens: string[] = [];
-        for (const document of [assignEvent(accountId, user), unassignEvent(accountId, user), assignEvent(accountId, user)]) {
+        for (const document of [
+          assignEvent(accountId, user),
+          unassignEvent(accountId, user),
+          assignEvent(accountId, user),
+        ]) {
           const { token, status } = await s.post(document);
           expect(status).toBe(202);
           tokens.push(token);

@@ -42,9 +42,11 @@ describe('Redis outage', () => {
     const during = await Promise.all(Array.from({ length: 5 }, () => s.post(orderEvent({ seats: 3 }))));
     expect(during.map((d) => d.status)).toEqual([202, 202, 202, 202, 202]);
     // The answer comes once the row is committed; the failed job add then puts it back to `received`.
-    const statusOf = async (token: string) => (await s.subject.db.prisma.event.findUniqueOrThrow({ where: { token } })).status;
+    const statusOf = async (token: string) =>
+      (await s.subject.db.prisma.event.findUniqueOrThrow({ where: { token } })).status;
     for (const { token } of during) {
-      for (let i = 0; i < 100 && (await statusOf(token)) !== 'received'; i += 1) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 100 && (await statusOf(token)) !== 'received'; i += 1)
+        await new Promise((r) => setTimeout(r, 20));
       expect(await statusOf(token)).toBe('received');
     }
 
@@ -62,7 +64,11 @@ describe('PostgreSQL outage', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'adp-pg-'));
     chmodSync(dir, 0o755);
     const postgres = await startEmbeddedPostgres(dir);
-    const migrate = spawnSync('npm', ['run', '--silent', 'db:migrate'], { cwd: path.resolve(__dirname, '..', '..'), env: { ...process.env, DATABASE_URL: postgres.url }, encoding: 'utf8' });
+    const migrate = spawnSync('npm', ['run', '--silent', 'db:migrate'], {
+      cwd: path.resolve(__dirname, '..', '..'),
+      env: { ...process.env, DATABASE_URL: postgres.url },
+      encoding: 'utf8',
+    });
     expect(migrate.status).toBe(0);
     const s = await startScenario({}, { workers: false });
     const prisma = createPrisma(postgres.url);
@@ -72,8 +78,14 @@ describe('PostgreSQL outage', () => {
       await postgres.stop();
       const { eventUrl } = s.marketplace.addEvent(orderEvent());
       const signed = notificationRequest('http://127.0.0.1', eventUrl, { type: 'basic', ...BASIC });
-      const res = await request(app).get(new URL(signed.url).pathname + new URL(signed.url).search).set(signed.headers).expect(503);
-      expect(res.body).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', message: 'PostgreSQL is not reachable; the request was not processed.' });
+      const res = await request(app)
+        .get(new URL(signed.url).pathname + new URL(signed.url).search)
+        .set(signed.headers)
+        .expect(503);
+      expect(res.body).toMatchObject({
+        code: 'DEPENDENCY_UNAVAILABLE',
+        message: 'PostgreSQL is not reachable; the request was not processed.',
+      });
       expect(res.headers['retry-after']).toBe('5');
       const status = await request(app).get('/status').expect(503);
       expect(status.body.details.checks.postgres.ok).toBe(false);
@@ -96,7 +108,9 @@ describe('the sweeper', () => {
       await s.subject.db.prisma.event.update({ where: { token }, data: { status: 'received' } });
       s.startWorkers(undefined, { sweepEveryMs: 100 });
       expect(await s.resultOf(token)).toMatchObject({ success: true });
-      await eventually(async () => (await s.subject.db.prisma.event.findUnique({ where: { token } }))?.status === 'succeeded');
+      await eventually(
+        async () => (await s.subject.db.prisma.event.findUnique({ where: { token } }))?.status === 'succeeded',
+      );
     } finally {
       await s.close();
     }

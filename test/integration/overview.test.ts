@@ -21,12 +21,31 @@ describe('overview', () => {
   let n = 0;
 
   /** An inbox row as the workers leave it; finished `finishedAgoMs` before `now`, `tookMs` after receipt. */
-  const event = (now: number, fields: { status: 'succeeded' | 'failed' | 'cancelled' | 'received' | 'queued' | 'processing'; errorCode?: string; finishedAgoMs?: number; tookMs?: number; receivedAgoMs?: number }) => {
+  const event = (
+    now: number,
+    fields: {
+      status: 'succeeded' | 'failed' | 'cancelled' | 'received' | 'queued' | 'processing';
+      errorCode?: string;
+      finishedAgoMs?: number;
+      tookMs?: number;
+      receivedAgoMs?: number;
+    },
+  ) => {
     n += 1;
     const finishedAt = fields.finishedAgoMs === undefined ? null : new Date(now - fields.finishedAgoMs);
-    const receivedAt = finishedAt ? new Date(finishedAt.getTime() - (fields.tookMs ?? 1000)) : new Date(now - (fields.receivedAgoMs ?? 0));
+    const receivedAt = finishedAt
+      ? new Date(finishedAt.getTime() - (fields.tookMs ?? 1000))
+      : new Date(now - (fields.receivedAgoMs ?? 0));
     return t.db.prisma.event.create({
-      data: { token: `ov-${n}`, eventUrl: `https://m.example/api/integration/v1/events/ov-${n}`, marketplaceBaseUrl: 'https://m.example', status: fields.status, errorCode: fields.errorCode ?? null, receivedAt, finishedAt },
+      data: {
+        token: `ov-${n}`,
+        eventUrl: `https://m.example/api/integration/v1/events/ov-${n}`,
+        marketplaceBaseUrl: 'https://m.example',
+        status: fields.status,
+        errorCode: fields.errorCode ?? null,
+        receivedAt,
+        finishedAt,
+      },
     });
   };
 
@@ -49,8 +68,14 @@ describe('overview', () => {
     const last = Math.floor((now - fromMs) / bucketMs);
     const inBucket = (index: number) => now - (fromMs + index * bucketMs + bucketMs / 2);
     const target = last - 4;
-    for (const took of [1000, 2000, 3000, 10_000]) await event(now, { status: 'succeeded', finishedAgoMs: inBucket(target), tookMs: took });
-    await event(now, { status: 'failed', errorCode: 'MAX_USERS_REACHED', finishedAgoMs: inBucket(target), tookMs: 2000 });
+    for (const took of [1000, 2000, 3000, 10_000])
+      await event(now, { status: 'succeeded', finishedAgoMs: inBucket(target), tookMs: took });
+    await event(now, {
+      status: 'failed',
+      errorCode: 'MAX_USERS_REACHED',
+      finishedAgoMs: inBucket(target),
+      tookMs: 2000,
+    });
     await event(now, { status: 'failed', errorCode: 'TRANSPORT_ERROR', finishedAgoMs: inBucket(target), tookMs: 2000 });
     await event(now, { status: 'cancelled', errorCode: 'OPERATION_CANCELLED', finishedAgoMs: inBucket(last - 1) });
     // Outside the window: not counted anywhere.
@@ -60,12 +85,26 @@ describe('overview', () => {
     expect(overview.series).toHaveLength(48);
     expect(overview.bucketSeconds).toBe(1800);
     const bucket = overview.series[target]!;
-    expect(bucket).toMatchObject({ succeeded: 4, business: { MAX_USERS_REACHED: 1 }, failed: { TRANSPORT_ERROR: 1 }, cancelled: 0 });
+    expect(bucket).toMatchObject({
+      succeeded: 4,
+      business: { MAX_USERS_REACHED: 1 },
+      failed: { TRANSPORT_ERROR: 1 },
+      cancelled: 0,
+    });
     expect(bucket.p50Seconds).toBe(2); // 1, 2, 2, 2, 3, 10
     expect(bucket.p95Seconds).toBeCloseTo(8.25, 2); // percentile_cont: 3 + 0.25 * (10 - 3)
     expect(overview.series[last - 1]).toMatchObject({ cancelled: 1, succeeded: 0 });
-    expect(overview.series.filter((b, i) => i !== target && i !== last - 1).every((b) => b.succeeded + b.cancelled + Object.keys(b.failed).length === 0)).toBe(true);
-    expect(overview.totals).toMatchObject({ succeeded: 4, cancelled: 1, business: { MAX_USERS_REACHED: 1 }, failed: { TRANSPORT_ERROR: 1 } });
+    expect(
+      overview.series
+        .filter((b, i) => i !== target && i !== last - 1)
+        .every((b) => b.succeeded + b.cancelled + Object.keys(b.failed).length === 0),
+    ).toBe(true);
+    expect(overview.totals).toMatchObject({
+      succeeded: 4,
+      cancelled: 1,
+      business: { MAX_USERS_REACHED: 1 },
+      failed: { TRANSPORT_ERROR: 1 },
+    });
     expect(overview.statusCounts.finishedInWindow).toEqual({ succeeded: 4, failed: 2, cancelled: 1 });
     expect(overview.needsAction.failedEvents).toEqual({ total: 1, byCode: { TRANSPORT_ERROR: 1 } });
 
@@ -82,15 +121,39 @@ describe('overview', () => {
     await event(now, { status: 'processing', receivedAgoMs: 2 * MIN });
     const owner = await event(now, { status: 'succeeded', finishedAgoMs: 5 * MIN });
     const failedDelivery = await event(now, { status: 'succeeded', finishedAgoMs: 5 * MIN });
-    await t.db.prisma.resultDelivery.create({ data: { eventSeq: owner.seq, resultUrl: 'https://m.example/r', body: {}, status: 'pending', attempts: 2, createdAt: new Date(now - 5 * MIN) } });
-    await t.db.prisma.resultDelivery.create({ data: { eventSeq: failedDelivery.seq, resultUrl: 'https://m.example/r', body: {}, status: 'failed', attempts: 140 } });
-    await t.db.prisma.hookCall.create({ data: { eventToken: owner.token, kind: 'accountCreated', args: {}, attempts: 3, lastError: 'product down' } });
+    await t.db.prisma.resultDelivery.create({
+      data: {
+        eventSeq: owner.seq,
+        resultUrl: 'https://m.example/r',
+        body: {},
+        status: 'pending',
+        attempts: 2,
+        createdAt: new Date(now - 5 * MIN),
+      },
+    });
+    await t.db.prisma.resultDelivery.create({
+      data: {
+        eventSeq: failedDelivery.seq,
+        resultUrl: 'https://m.example/r',
+        body: {},
+        status: 'failed',
+        attempts: 140,
+      },
+    });
+    await t.db.prisma.hookCall.create({
+      data: { eventToken: owner.token, kind: 'accountCreated', args: {}, attempts: 3, lastError: 'product down' },
+    });
     await t.db.prisma.hookCall.create({ data: { eventToken: owner.token, kind: 'userAssigned', args: {} } });
 
     const overview = await buildOverview({ prisma: t.db.prisma }, '24h', now);
     expect(overview.statusCounts.now).toEqual({ received: 1, queued: 1, processing: 1 });
     expect(overview.oldestWaiting).toMatchObject({ token: oldest.token, status: 'queued', ageSeconds: 720 });
-    expect(overview.needsAction.undeliveredResults).toEqual({ failed: 1, retrying: 1, pending: 1, oldestPendingAgeSeconds: 300 });
+    expect(overview.needsAction.undeliveredResults).toEqual({
+      failed: 1,
+      retrying: 1,
+      pending: 1,
+      oldestPendingAgeSeconds: 300,
+    });
     expect(overview.needsAction.hookCalls).toMatchObject({ failing: 1, notDone: 2 });
     await t.db.prisma.hookCall.deleteMany();
     await t.db.prisma.event.deleteMany({ where: { status: { in: ['received', 'queued', 'processing'] } } });
@@ -103,7 +166,9 @@ describe('overview', () => {
     const at = (index: number, fraction = 0.5) => new Date(fromMs + (index + fraction) * bucketMs);
     const delivery = async (createdAt: Date, deliveredAt: Date | null, status: 'pending' | 'delivered' | 'failed') => {
       const e = await event(now, { status: 'succeeded', finishedAgoMs: now - createdAt.getTime() });
-      await t.db.prisma.resultDelivery.create({ data: { eventSeq: e.seq, resultUrl: 'https://m.example/r', body: {}, status, createdAt, deliveredAt } });
+      await t.db.prisma.resultDelivery.create({
+        data: { eventSeq: e.seq, resultUrl: 'https://m.example/r', body: {}, status, createdAt, deliveredAt },
+      });
     };
     await delivery(new Date(fromMs - 3600_000), at(3), 'delivered'); // owed from before the window until interval 3
     await delivery(at(10), at(12), 'delivered');
@@ -129,11 +194,23 @@ describe('overview', () => {
     await alive.beat();
     await stopped.stop();
     await t.db.prisma.workerHeartbeat.create({
-      data: { workerId: 'host-c:3', host: 'host-c', pid: 3, version: '0.1.0', queues: {}, startedAt: new Date(Date.now() - 3600_000), lastSeenAt: new Date(Date.now() - 5 * MIN) },
+      data: {
+        workerId: 'host-c:3',
+        host: 'host-c',
+        pid: 3,
+        version: '0.1.0',
+        queues: {},
+        startedAt: new Date(Date.now() - 3600_000),
+        lastSeenAt: new Date(Date.now() - 5 * MIN),
+      },
     });
     const overview = await buildOverview({ prisma: t.db.prisma }, '24h');
     const byId = Object.fromEntries(overview.workers.map((w) => [w.workerId, w]));
-    expect(byId['host-a:1']).toMatchObject({ state: 'alive', pid: process.pid, queues: { events: { concurrency: 8, running: 2, done: 40 } } });
+    expect(byId['host-a:1']).toMatchObject({
+      state: 'alive',
+      pid: process.pid,
+      queues: { events: { concurrency: 8, running: 2, done: 40 } },
+    });
     expect(byId['host-a:1']!.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(byId['host-b:2']!.state).toBe('stopped');
     expect(byId['host-c:3']).toMatchObject({ state: 'missing', lastSeenSecondsAgo: expect.any(Number) });
@@ -143,10 +220,17 @@ describe('overview', () => {
 
   it('serves GET /admin/api/overview to admins, with the window checked', async () => {
     const get = (path: string, token: string | null = TOKEN) =>
-      fetch(`${url}/admin/api${path}`, { headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+      fetch(`${url}/admin/api${path}`, {
+        headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      });
     const day = await get('/overview');
     expect(day.status).toBe(200);
-    const body = (await day.json()) as { window: string; series: unknown[]; queues: Record<string, unknown>; workers: unknown[] };
+    const body = (await day.json()) as {
+      window: string;
+      series: unknown[];
+      queues: Record<string, unknown>;
+      workers: unknown[];
+    };
     expect(body.window).toBe('24h');
     expect(body.series).toHaveLength(48);
     expect(Object.keys(body.queues).sort()).toEqual(['events', 'hooks', 'results']);

@@ -21,8 +21,13 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const CONSUMER = { key: 'package-test-key', secret: 'package-test-secret' };
 
 function run(command: string, args: string[], cwd: string): string {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${result.stdout}\n${result.stderr}`);
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
 
@@ -56,7 +61,11 @@ describe('the packed production build (the Dockerfile recipe)', () => {
     run('tar', ['-xzf', path.join(dir, tarball), '-C', dir], dir);
     cpSync(path.join(dir, 'package'), app, { recursive: true });
     cpSync(path.join(ROOT, 'package-lock.json'), path.join(app, 'package-lock.json'));
-    run('npm', ['ci', '--omit=dev', '--omit=optional', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], app);
+    run(
+      'npm',
+      ['ci', '--omit=dev', '--omit=optional', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'],
+      app,
+    );
   }, 300_000);
 
   afterAll(async () => {

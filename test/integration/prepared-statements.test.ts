@@ -22,7 +22,14 @@ describe('prepared statements', () => {
     db = await createTestDatabase();
     prisma = createPrisma(db.url, { poolSize: 1 }); // one connection: every statement reuses its preparation
     await prisma.account.create({
-      data: { id: 'acct-ps', companyUuid: 'c-ps', companyName: 'PS Inc', editionCode: 'PRO', marketplaceBaseUrl: 'https://m.example', createdByEventToken: 't' },
+      data: {
+        id: 'acct-ps',
+        companyUuid: 'c-ps',
+        companyName: 'PS Inc',
+        editionCode: 'PRO',
+        marketplaceBaseUrl: 'https://m.example',
+        createdByEventToken: 't',
+      },
     });
   });
   afterAll(async () => {

@@ -26,20 +26,24 @@ describe('a checkout in a private folder', () => {
   const asRoot = runningAsRoot() ? it : it.skip;
   if (!runningAsRoot()) console.log('not root: the embedded server runs as this user and reaches any folder it can');
 
-  asRoot('as root, starts the embedded PostgreSQL with its data moved where the postgres user reaches it', async () => {
-    const dataDir = path.join(privateDir, 'checkout', '.data');
-    const moved = reachableDataDir(path.join(dataDir, 'postgres'));
-    expect(moved.startsWith(SHARED_DATA_ROOT)).toBe(true);
-    const server = await startEmbeddedPostgres(dataDir);
-    try {
-      const client = new pg.Client({ connectionString: server.url });
-      await client.connect();
-      const { rows } = await client.query<{ data_directory: string }>('SHOW data_directory');
-      await client.end();
-      expect(rows[0]!.data_directory).toBe(moved);
-    } finally {
-      await server.stop();
-      rmSync(moved, { recursive: true, force: true });
-    }
-  }, 90_000);
+  asRoot(
+    'as root, starts the embedded PostgreSQL with its data moved where the postgres user reaches it',
+    async () => {
+      const dataDir = path.join(privateDir, 'checkout', '.data');
+      const moved = reachableDataDir(path.join(dataDir, 'postgres'));
+      expect(moved.startsWith(SHARED_DATA_ROOT)).toBe(true);
+      const server = await startEmbeddedPostgres(dataDir);
+      try {
+        const client = new pg.Client({ connectionString: server.url });
+        await client.connect();
+        const { rows } = await client.query<{ data_directory: string }>('SHOW data_directory');
+        await client.end();
+        expect(rows[0]!.data_directory).toBe(moved);
+      } finally {
+        await server.stop();
+        rmSync(moved, { recursive: true, force: true });
+      }
+    },
+    90_000,
+  );
 });

@@ -62,7 +62,10 @@ describe('API probes', () => {
   });
 
   it('GET /readyz answers 503 when a migration of this build is not applied', async () => {
-    const app = buildApp({ ...subject.deps, expectedMigrations: [...expectedMigrations(), '29990101000000_from_the_future'] });
+    const app = buildApp({
+      ...subject.deps,
+      expectedMigrations: [...expectedMigrations(), '29990101000000_from_the_future'],
+    });
     const res = await request(app).get('/readyz').expect(503);
     expect(res.body.message).toContain('Database migrations');
   });
@@ -75,7 +78,10 @@ describe('API probes', () => {
     expect(JSON.stringify(anonymous.body)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|Connection is closed/);
     const admin = await request(app).get('/status').set('Authorization', `Bearer ${ADMIN}`).expect(503);
     expect(admin.body.details.checks.redis.error).toEqual(expect.any(String));
-    const wrong = await request(app).get('/status').set('Authorization', 'Bearer not-the-admin-token-at-all-0123456789').expect(503);
+    const wrong = await request(app)
+      .get('/status')
+      .set('Authorization', 'Bearer not-the-admin-token-at-all-0123456789')
+      .expect(503);
     expect(wrong.body.details.checks.redis.error).toBeUndefined();
     redis.disconnect();
   });
@@ -102,7 +108,13 @@ describe('worker probes', () => {
     };
     const connection = createWorkerConnection(process.env.TEST_REDIS_URL!);
     connection.on('error', () => undefined);
-    const loop = startWorkerLoop([definition], { connection, prefix, workerId: 'stuck', lockMs: 30_000, logger: silentLogger });
+    const loop = startWorkerLoop([definition], {
+      connection,
+      prefix,
+      workerId: 'stuck',
+      lockMs: 30_000,
+      logger: silentLogger,
+    });
     return {
       loop,
       held,

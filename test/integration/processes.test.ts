@@ -41,7 +41,8 @@ describe('worker processes', () => {
     let total = 0;
     for (const port of ports) {
       const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
-      for (const match of text.matchAll(/^appdirect_events_total\{type="USER_ASSIGNMENT",[^}]*\} (\d+)$/gm)) total += Number(match[1]);
+      for (const match of text.matchAll(/^appdirect_events_total\{type="USER_ASSIGNMENT",[^}]*\} (\d+)$/gm))
+        total += Number(match[1]);
     }
     return total;
   };
@@ -51,7 +52,10 @@ describe('worker processes', () => {
     spawnWorker(metricsPorts[0]);
     spawnWorker(metricsPorts[1]);
     const accountId = (await s.send(orderEvent({ seats: 50 }))).accountIdentifier!;
-    await eventually(async () => (await s.subject.db.prisma.account.findUnique({ where: { id: accountId } }))?.provisioningStatus === 'done');
+    await eventually(
+      async () =>
+        (await s.subject.db.prisma.account.findUnique({ where: { id: accountId } }))?.provisioningStatus === 'done',
+    );
     const tokens: string[] = [];
     for (let batch = 0; batch < 4; batch += 1) {
       const posted = await Promise.all(Array.from({ length: 50 }, () => s.post(assignEvent(accountId, person()))));
@@ -78,15 +82,23 @@ describe('worker processes', () => {
         IF EXISTS (SELECT 1 FROM users WHERE id = NEW."userId" AND email = 'slow@customer.example') THEN PERFORM pg_sleep(3); END IF;
         RETURN NEW;
       END $$ LANGUAGE plpgsql`);
-    await s.subject.db.prisma.$executeRawUnsafe('CREATE TRIGGER slow_seat BEFORE INSERT ON seats FOR EACH ROW EXECUTE FUNCTION slow_seat()');
+    await s.subject.db.prisma.$executeRawUnsafe(
+      'CREATE TRIGGER slow_seat BEFORE INSERT ON seats FOR EACH ROW EXECUTE FUNCTION slow_seat()',
+    );
     await Promise.all(processes.splice(0).map((p) => p.stop()));
     const victim = spawnWorker();
     const accountId = (await s.send(orderEvent({ seats: 5 }))).accountIdentifier!;
-    await eventually(async () => (await s.subject.db.prisma.account.findUnique({ where: { id: accountId } }))?.provisioningStatus === 'done', 20_000);
+    await eventually(
+      async () =>
+        (await s.subject.db.prisma.account.findUnique({ where: { id: accountId } }))?.provisioningStatus === 'done',
+      20_000,
+    );
     const slowUser = person({ email: 'slow@customer.example' });
     const { token } = await s.post(assignEvent(accountId, slowUser));
     await eventually(async () => {
-      const rows = await s.subject.db.prisma.$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE '%INSERT INTO "public"."seats"%' AND state = 'active'`;
+      const rows = await s.subject.db.prisma.$queryRaw<
+        Array<{ n: bigint }>
+      >`SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE '%INSERT INTO "public"."seats"%' AND state = 'active'`;
       return rows[0]!.n > 0n;
     });
     victim.child.kill('SIGKILL');
@@ -94,7 +106,10 @@ describe('worker processes', () => {
     expect(await s.resultOf(token, 40_000)).toMatchObject({ success: true, userIdentifier: slowUser.uuid });
     const user = await s.subject.db.prisma.user.findUniqueOrThrow({ where: { uuid: slowUser.uuid as string } });
     expect(await s.subject.db.prisma.seat.count({ where: { accountId, userId: user.id } })).toBe(1);
-    const event = await s.subject.db.prisma.event.findUniqueOrThrow({ where: { token }, include: { attemptHistory: true } });
+    const event = await s.subject.db.prisma.event.findUniqueOrThrow({
+      where: { token },
+      include: { attemptHistory: true },
+    });
     expect(event.status).toBe('succeeded');
     expect(event.attemptHistory.filter((a) => a.outcome === 'succeeded')).toHaveLength(1);
     // Exactly one result reaches AppDirect, even after the takeover.

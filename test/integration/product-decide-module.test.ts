@@ -19,21 +19,38 @@ describe('deciding through the in-process module', () => {
   const hooks: ProvisioningHooks = {
     async accountSuspended(call, { idempotencyKey }) {
       asked.push(idempotencyKey);
-      if (suspension === 'refuse') return { decision: 'refuse', errorCode: 'FORBIDDEN', message: `Workspace ${call.data.accountIdentifier} has a legal hold.` };
+      if (suspension === 'refuse')
+        return {
+          decision: 'refuse',
+          errorCode: 'FORBIDDEN',
+          message: `Workspace ${call.data.accountIdentifier} has a legal hold.`,
+        };
       if (suspension === 'slow') await new Promise((resolve) => setTimeout(resolve, BUDGET_MS * 2));
       return { decision: 'accept', message: 'Workspace frozen.' };
     },
   };
 
   beforeAll(async () => {
-    s = await startScenario({ SYNC_ANSWER_BUDGET_MS: String(BUDGET_MS), PRODUCT_DECIDE: 'accountSuspended', PRODUCT_CALL_TIMEOUT_MS: '10000' }, { hooks });
+    s = await startScenario(
+      {
+        SYNC_ANSWER_BUDGET_MS: String(BUDGET_MS),
+        PRODUCT_DECIDE: 'accountSuspended',
+        PRODUCT_CALL_TIMEOUT_MS: '10000',
+      },
+      { hooks },
+    );
   });
   afterAll(() => s.close());
 
-  const status = async (accountId: string) => (await s.subject.db.prisma.account.findUniqueOrThrow({ where: { id: accountId } })).status;
+  const status = async (accountId: string) =>
+    (await s.subject.db.prisma.account.findUniqueOrThrow({ where: { id: accountId } })).status;
   const newAccount = async () => {
     const { accountIdentifier } = await s.send(orderEvent({ seats: 5 }));
-    await eventually(async () => (await s.subject.db.prisma.account.findUniqueOrThrow({ where: { id: accountIdentifier! } })).provisioningStatus === 'done');
+    await eventually(
+      async () =>
+        (await s.subject.db.prisma.account.findUniqueOrThrow({ where: { id: accountIdentifier! } }))
+          .provisioningStatus === 'done',
+    );
     return accountIdentifier!;
   };
   const sendNotice = async (accountId: string) => {
@@ -47,7 +64,10 @@ describe('deciding through the in-process module', () => {
     const accountId = await newAccount();
     suspension = 'refuse';
     const { answer } = await sendNotice(accountId);
-    expect(answer).toEqual({ status: 200, body: { success: false, errorCode: 'FORBIDDEN', message: `Workspace ${accountId} has a legal hold.` } });
+    expect(answer).toEqual({
+      status: 200,
+      body: { success: false, errorCode: 'FORBIDDEN', message: `Workspace ${accountId} has a legal hold.` },
+    });
     expect(await status(accountId)).toBe('active');
   });
 
@@ -67,7 +87,9 @@ describe('deciding through the in-process module', () => {
     const { eventUrl } = s.marketplace.addEvent(noticeEvent(accountId, 'REACTIVATED'));
     expect(await notify(s.serviceUrl, eventUrl, s.auth)).toMatchObject({ status: 200, body: { success: true } });
     // No sweeper runs in this test: only the API's hand-over gets the call made.
-    await eventually(() => s.subject.db.prisma.hookCall.findFirst({ where: { accountId, kind: 'accountReactivated', done: true } }));
+    await eventually(() =>
+      s.subject.db.prisma.hookCall.findFirst({ where: { accountId, kind: 'accountReactivated', done: true } }),
+    );
   });
 
   it('answers PENDING within the budget when the module is slower, then decides the notice in a worker', async () => {
@@ -79,6 +101,8 @@ describe('deciding through the in-process module', () => {
     // The worker asks again (same key) with the whole call timeout, and applies the acceptance.
     await eventually(async () => (await status(accountId)) === 'suspended', 30_000);
     expect(asked.filter((key) => key === `decide_${token}_accountSuspended`).length).toBeGreaterThanOrEqual(2);
-    expect(await s.subject.db.prisma.event.findUniqueOrThrow({ where: { token } })).toMatchObject({ status: 'succeeded' });
+    expect(await s.subject.db.prisma.event.findUniqueOrThrow({ where: { token } })).toMatchObject({
+      status: 'succeeded',
+    });
   }, 60_000);
 });

@@ -14,7 +14,8 @@ const API_TOKEN = 'product-api-token-0123456789';
 const ADMIN = 'admin-token-0123456789abcdefghijklmn';
 const DEADLINE_MS = 4_000;
 
-const ownerAt = (domain: string) => person({ email: `${randomUUID().slice(0, 8)}@${domain}`, firstName: 'Dana', lastName: 'Owner' });
+const ownerAt = (domain: string) =>
+  person({ email: `${randomUUID().slice(0, 8)}@${domain}`, firstName: 'Dana', lastName: 'Owner' });
 const orderFor = (domain: string, options: { edition?: string; companyUuid?: string } = {}) => {
   const document = orderEvent({ seats: 300, creator: ownerAt(domain), companyUuid: options.companyUuid });
   if (options.edition) document.payload.order.editionCode = options.edition;
@@ -56,7 +57,11 @@ describe('connecting the product over signed webhooks', () => {
   const call = async (path: string, options: { token?: string; method?: string; body?: unknown } = {}) => {
     const response = await fetch(`${s.serviceUrl}${path}`, {
       method: options.method ?? 'GET',
-      headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), 'content-type': 'application/json', accept: 'application/json' },
+      headers: {
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        'content-type': 'application/json',
+        accept: 'application/json',
+      },
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
     });
     return { status: response.status, body: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads of JSON bodies
@@ -70,8 +75,15 @@ describe('connecting the product over signed webhooks', () => {
     const account = await prisma().account.findUniqueOrThrow({ where: { id: tenantId } });
     expect(account.provisioningStatus).toBe('done');
     // The decision is recorded with the event (done), and every attempt beside it.
-    expect(await prisma().hookCall.findFirst({ where: { eventToken: result.token } })).toMatchObject({ mode: 'decide', done: true, answer: { decision: 'accept' } });
-    expect(await prisma().productCallAttempt.findFirst({ where: { eventToken: result.token } })).toMatchObject({ outcome: 'answered', idempotencyKey: `decide_${result.token}_accountCreated` });
+    expect(await prisma().hookCall.findFirst({ where: { eventToken: result.token } })).toMatchObject({
+      mode: 'decide',
+      done: true,
+      answer: { decision: 'accept' },
+    });
+    expect(await prisma().productCallAttempt.findFirst({ where: { eventToken: result.token } })).toMatchObject({
+      outcome: 'answered',
+      idempotencyKey: `decide_${result.token}_accountCreated`,
+    });
 
     const user = person();
     expect(await s.send(assignEvent(tenantId, user))).toMatchObject({ success: true });
@@ -84,9 +96,18 @@ describe('connecting the product over signed webhooks', () => {
     await s.send(orderFor('globex.example'));
     const companyUuid = randomUUID();
     const refused = await s.send(orderFor('globex.example', { companyUuid }));
-    expect(refused).toEqual({ token: refused.token, success: false, errorCode: 'USER_ALREADY_EXISTS', message: expect.stringContaining('globex.example already has a workspace') });
+    expect(refused).toEqual({
+      token: refused.token,
+      success: false,
+      errorCode: 'USER_ALREADY_EXISTS',
+      message: expect.stringContaining('globex.example already has a workspace'),
+    });
     expect(await prisma().account.count({ where: { companyUuid } })).toBe(0);
-    expect(await prisma().event.findUniqueOrThrow({ where: { token: refused.token } })).toMatchObject({ status: 'failed', errorCode: 'USER_ALREADY_EXISTS', accountId: null });
+    expect(await prisma().event.findUniqueOrThrow({ where: { token: refused.token } })).toMatchObject({
+      status: 'failed',
+      errorCode: 'USER_ALREADY_EXISTS',
+      accountId: null,
+    });
 
     const again = await s.send(orderFor('initech.example', { companyUuid }));
     expect(again).toMatchObject({ success: true, accountIdentifier: expect.stringMatching(/^tenant-/) });
@@ -96,13 +117,21 @@ describe('connecting the product over signed webhooks', () => {
   it('answers once, after the product completes a pending decision through the product API', async () => {
     const { token } = await s.post(orderFor('umbrella.example', { edition: 'ENTERPRISE' }));
     const result = await s.resultOf(token);
-    expect(result).toMatchObject({ success: true, accountIdentifier: expect.stringMatching(/^tenant-/), message: expect.stringContaining('is ready') });
+    expect(result).toMatchObject({
+      success: true,
+      accountIdentifier: expect.stringMatching(/^tenant-/),
+      message: expect.stringContaining('is ready'),
+    });
     expect(await prisma().account.findUnique({ where: { id: result.accountIdentifier! } })).not.toBeNull();
     // The same completion again is idempotent; the marketplace got one result.
     const repeat = await fetch(`${s.serviceUrl}/product/api/decisions/${token}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ decision: 'accept', accountIdentifier: result.accountIdentifier, message: `Workspace ${result.accountIdentifier} is ready.` }),
+      body: JSON.stringify({
+        decision: 'accept',
+        accountIdentifier: result.accountIdentifier,
+        message: `Workspace ${result.accountIdentifier} is ready.`,
+      }),
     });
     expect(repeat.status).toBe(202);
     expect(await repeat.json()).toMatchObject({ completion: 'already_completed' });
@@ -113,7 +142,9 @@ describe('connecting the product over signed webhooks', () => {
     product.productApi = null;
     try {
       const { token } = await s.post(orderFor('hooli.example', { edition: 'ENTERPRISE' }));
-      await eventually(async () => (await prisma().event.findUnique({ where: { token } }))?.lastError?.startsWith('awaiting the product'));
+      await eventually(async () =>
+        (await prisma().event.findUnique({ where: { token } }))?.lastError?.startsWith('awaiting the product'),
+      );
       expect(await s.resultOf(token, 20_000)).toMatchObject({ success: false, errorCode: 'PENDING' });
       const late = await fetch(`${s.serviceUrl}/product/api/decisions/${token}`, {
         method: 'POST',
@@ -135,18 +166,29 @@ describe('connecting the product over signed webhooks', () => {
     // Another account's event is answered at once; its notify call waits for the product.
     expect(await s.send(assignEvent(existing, user))).toMatchObject({ success: true });
     expect(await s.resultOf(token, 20_000)).toMatchObject({ success: false, errorCode: 'PENDING' });
-    expect(await prisma().account.count({ where: { companyName: 'Customer Inc', createdByEventToken: token } })).toBe(0);
-    const attempts = await prisma().productCallAttempt.findMany({ where: { eventToken: token }, orderBy: { id: 'asc' } });
+    expect(await prisma().account.count({ where: { companyName: 'Customer Inc', createdByEventToken: token } })).toBe(
+      0,
+    );
+    const attempts = await prisma().productCallAttempt.findMany({
+      where: { eventToken: token },
+      orderBy: { id: 'asc' },
+    });
     expect(attempts.length).toBeGreaterThanOrEqual(2);
-    expect(attempts.every((a) => a.outcome === 'failed' && a.idempotencyKey === `decide_${token}_accountCreated`)).toBe(true);
+    expect(attempts.every((a) => a.outcome === 'failed' && a.idempotencyKey === `decide_${token}_accountCreated`)).toBe(
+      true,
+    );
     expect(attempts.some((a) => a.httpStatus === 503)).toBe(true);
     expect(product.tenants.get(existing)?.users.has(String(user.email))).toBe(false);
 
     product.failWith = null;
     await eventually(async () => product.tenants.get(existing)?.users.has(String(user.email)), 20_000);
-    const call = await eventually(() => prisma().hookCall.findFirst({ where: { accountId: existing, kind: 'userAssigned', done: true } }));
+    const call = await eventually(() =>
+      prisma().hookCall.findFirst({ where: { accountId: existing, kind: 'userAssigned', done: true } }),
+    );
     // Every attempt of the call carried the same webhook-id.
-    const keys = new Set((await prisma().productCallAttempt.findMany({ where: { hookCallId: call.id } })).map((a) => a.idempotencyKey));
+    const keys = new Set(
+      (await prisma().productCallAttempt.findMany({ where: { hookCallId: call.id } })).map((a) => a.idempotencyKey),
+    );
     expect([...keys]).toEqual([`call_${call.id}`]);
   }, 60_000);
 
@@ -154,7 +196,12 @@ describe('connecting the product over signed webhooks', () => {
     const body = JSON.stringify({ type: 'accountClosed', data: { accountIdentifier: 'tenant-1' } });
     const response = await fetch(product.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'webhook-id': 'msg_forged', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,Zm9yZ2Vk' },
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': 'msg_forged',
+        'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+        'webhook-signature': 'v1,Zm9yZ2Vk',
+      },
       body,
     });
     expect(response.status).toBe(401);
@@ -167,17 +214,24 @@ describe('connecting the product over signed webhooks', () => {
     try {
       let seed = 42;
       // A seeded generator: the faults differ per call but the run is repeatable.
-      product.flaky = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) < 0.2;
+      product.flaky = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 < 0.2;
       const users = Array.from({ length: 200 }, () => person());
       const tokens: string[] = [];
       for (const user of users) tokens.push((await s.post(assignEvent(accountId, user))).token);
       for (const token of tokens) expect(await s.resultOf(token, 60_000)).toMatchObject({ success: true });
-      await eventually(async () => (await prisma().hookCall.count({ where: { accountId, kind: 'userAssigned', done: false } })) === 0, 60_000);
-      const calls = await prisma().hookCall.findMany({ where: { accountId, kind: 'userAssigned' }, orderBy: { id: 'asc' } });
+      await eventually(
+        async () => (await prisma().hookCall.count({ where: { accountId, kind: 'userAssigned', done: false } })) === 0,
+        60_000,
+      );
+      const calls = await prisma().hookCall.findMany({
+        where: { accountId, kind: 'userAssigned' },
+        orderBy: { id: 'asc' },
+      });
       expect(calls).toHaveLength(200);
       // The order the product first took each call in is the order of the events.
       const taken: string[] = [];
-      for (const { id, call } of product.calls) if (call.type === 'userAssigned' && call.accountIdentifier === accountId && !taken.includes(id)) taken.push(id);
+      for (const { id, call } of product.calls)
+        if (call.type === 'userAssigned' && call.accountIdentifier === accountId && !taken.includes(id)) taken.push(id);
       expect(taken).toEqual(calls.map((call) => `call_${call.id}`));
       const order = calls.map((call) => (call.args as { data: { user: { email: string } } }).data.user.email);
       expect(order).toEqual(users.map((user) => user.email));
@@ -190,26 +244,46 @@ describe('connecting the product over signed webhooks', () => {
 
   it('serves the product API with its own tokens: accounts with users and add-ons, by identifier or company; documented', async () => {
     const document = (await call('/product/api/openapi.json')).body;
-    await expect(SwaggerParser.validate(structuredClone(document) as unknown as Parameters<typeof SwaggerParser.validate>[0])).resolves.toBeDefined();
+    await expect(
+      SwaggerParser.validate(structuredClone(document) as unknown as Parameters<typeof SwaggerParser.validate>[0]),
+    ).resolves.toBeDefined();
     const companyUuid = randomUUID();
     const tenantId = (await s.send(orderFor('oscorp.example', { companyUuid }))).accountIdentifier!;
     const user = person();
     await s.send(assignEvent(tenantId, user));
 
-    expect(await call(`/product/api/accounts/${tenantId}`)).toMatchObject({ status: 401, body: { code: 'PRODUCT_TOKEN_INVALID' } });
-    expect(await call(`/product/api/accounts/${tenantId}`, { token: ADMIN })).toMatchObject({ status: 401, body: { code: 'PRODUCT_TOKEN_INVALID' } });
+    expect(await call(`/product/api/accounts/${tenantId}`)).toMatchObject({
+      status: 401,
+      body: { code: 'PRODUCT_TOKEN_INVALID' },
+    });
+    expect(await call(`/product/api/accounts/${tenantId}`, { token: ADMIN })).toMatchObject({
+      status: 401,
+      body: { code: 'PRODUCT_TOKEN_INVALID' },
+    });
     const account = await call(`/product/api/accounts/${tenantId}`, { token: API_TOKEN });
     expect(account.status).toBe(200);
-    expect(account.body).toMatchObject({ accountIdentifier: tenantId, status: 'active', company: { uuid: companyUuid }, addons: [] });
+    expect(account.body).toMatchObject({
+      accountIdentifier: tenantId,
+      status: 'active',
+      company: { uuid: companyUuid },
+      addons: [],
+    });
     expect(account.body.users.map((u: { email: string; role: string }) => [u.email, u.role])).toEqual([
       [expect.stringContaining('@oscorp.example'), 'owner'],
       [user.email, 'user'],
     ]);
     const byCompany = await call(`/product/api/accounts?companyUuid=${companyUuid}`, { token: API_TOKEN });
     expect(byCompany.body.items.map((a: { accountIdentifier: string }) => a.accountIdentifier)).toEqual([tenantId]);
-    expect(await call('/product/api/accounts/nope', { token: API_TOKEN })).toMatchObject({ status: 404, body: { code: 'PRODUCT_ACCOUNT_NOT_FOUND' } });
-    expect(await call('/product/api/decisions/nope', { token: API_TOKEN, method: 'POST', body: { decision: 'accept' } })).toMatchObject({ status: 404, body: { code: 'PRODUCT_EVENT_NOT_FOUND' } });
-    expect(await call('/product/api/decisions/nope', { token: API_TOKEN, method: 'POST', body: { decision: 'pending' } })).toMatchObject({ status: 422, body: { code: 'VALIDATION_FAILED' } });
+    expect(await call('/product/api/accounts/nope', { token: API_TOKEN })).toMatchObject({
+      status: 404,
+      body: { code: 'PRODUCT_ACCOUNT_NOT_FOUND' },
+    });
+    expect(
+      await call('/product/api/decisions/nope', { token: API_TOKEN, method: 'POST', body: { decision: 'accept' } }),
+    ).toMatchObject({ status: 404, body: { code: 'PRODUCT_EVENT_NOT_FOUND' } });
+    expect(
+      await call('/product/api/decisions/nope', { token: API_TOKEN, method: 'POST', body: { decision: 'pending' } }),
+    ).toMatchObject({ status: 422, body: { code: 'VALIDATION_FAILED' } });
   });
 
   it("shows operators each call's attempts; a notify call can be re-sent and a decision re-asked, audited", async () => {
@@ -219,31 +293,82 @@ describe('connecting the product over signed webhooks', () => {
     const assigned = await s.send(assignEvent(existing));
     await eventually(async () => (await prisma().productCallAttempt.count({ where: { eventToken: orderToken } })) > 0);
     const waiting = await call(`/admin/api/events/${orderToken}/product-calls`, { token: ADMIN });
-    expect(waiting.body.decisions[0]).toMatchObject({ kind: 'accountCreated', outcome: 'failed', httpStatus: 500, requestId: `decide_${orderToken}_accountCreated` });
+    expect(waiting.body.decisions[0]).toMatchObject({
+      kind: 'accountCreated',
+      outcome: 'failed',
+      httpStatus: 500,
+      requestId: `decide_${orderToken}_accountCreated`,
+    });
     const notify = await eventually(async () => {
       const listed = await call(`/admin/api/events/${assigned.token}/product-calls`, { token: ADMIN });
       return listed.body.calls[0]?.timeline.length > 0 ? listed.body.calls[0] : null;
     });
-    expect(notify).toMatchObject({ kind: 'userAssigned', mode: 'notify', done: false, timeline: expect.arrayContaining([expect.objectContaining({ outcome: 'failed', httpStatus: 500, requestId: `call_${notify.id}` })]) });
+    expect(notify).toMatchObject({
+      kind: 'userAssigned',
+      mode: 'notify',
+      done: false,
+      timeline: expect.arrayContaining([
+        expect.objectContaining({ outcome: 'failed', httpStatus: 500, requestId: `call_${notify.id}` }),
+      ]),
+    });
 
     product.failWith = null;
-    expect(await call(`/admin/api/events/${assigned.token}/product-calls/${notify.id}/resend`, { token: ADMIN, method: 'POST', body: {} })).toMatchObject({ status: 202 });
-    expect(await call(`/admin/api/events/${orderToken}/product-calls/reask`, { token: ADMIN, method: 'POST', body: {} })).toMatchObject({ status: 202, body: { reask: 'reasked' } });
-    expect(await s.resultOf(orderToken, 20_000)).toMatchObject({ success: true, accountIdentifier: expect.stringMatching(/^tenant-/) });
-    await eventually(async () => (await prisma().hookCall.findUniqueOrThrow({ where: { id: BigInt(notify.id) } })).done);
-    expect(await call(`/admin/api/events/${assigned.token}/product-calls/${notify.id}/resend`, { token: ADMIN, method: 'POST', body: {} })).toMatchObject({ status: 409, body: { code: 'PRODUCT_CALL_NOT_OWED' } });
-    const audit = await prisma().auditLog.findMany({ where: { action: { startsWith: 'product_calls.' } }, orderBy: { id: 'asc' } });
-    expect(audit.map((entry) => [entry.actor, entry.action])).toEqual([['ops', 'product_calls.resend'], ['ops', 'product_calls.reask.reasked']]);
+    expect(
+      await call(`/admin/api/events/${assigned.token}/product-calls/${notify.id}/resend`, {
+        token: ADMIN,
+        method: 'POST',
+        body: {},
+      }),
+    ).toMatchObject({ status: 202 });
+    expect(
+      await call(`/admin/api/events/${orderToken}/product-calls/reask`, { token: ADMIN, method: 'POST', body: {} }),
+    ).toMatchObject({ status: 202, body: { reask: 'reasked' } });
+    expect(await s.resultOf(orderToken, 20_000)).toMatchObject({
+      success: true,
+      accountIdentifier: expect.stringMatching(/^tenant-/),
+    });
+    await eventually(
+      async () => (await prisma().hookCall.findUniqueOrThrow({ where: { id: BigInt(notify.id) } })).done,
+    );
+    expect(
+      await call(`/admin/api/events/${assigned.token}/product-calls/${notify.id}/resend`, {
+        token: ADMIN,
+        method: 'POST',
+        body: {},
+      }),
+    ).toMatchObject({ status: 409, body: { code: 'PRODUCT_CALL_NOT_OWED' } });
+    const audit = await prisma().auditLog.findMany({
+      where: { action: { startsWith: 'product_calls.' } },
+      orderBy: { id: 'asc' },
+    });
+    expect(audit.map((entry) => [entry.actor, entry.action])).toEqual([
+      ['ops', 'product_calls.resend'],
+      ['ops', 'product_calls.reask.reasked'],
+    ]);
   }, 60_000);
 
   it('sends a call owed from before the contract (flat args) in the contract shape, rebuilt from its event', async () => {
     const order = await s.send(orderFor('massive.example'));
     const tenantId = order.accountIdentifier!;
-    const legacy = await prisma().hookCall.create({ data: { kind: 'accountSuspended', accountId: tenantId, eventToken: order.token, args: { accountIdentifier: tenantId } } });
+    const legacy = await prisma().hookCall.create({
+      data: {
+        kind: 'accountSuspended',
+        accountId: tenantId,
+        eventToken: order.token,
+        args: { accountIdentifier: tenantId },
+      },
+    });
     await s.subject.deps.producer.ensureHookJob(legacy.id);
     await eventually(async () => (await prisma().hookCall.findUniqueOrThrow({ where: { id: legacy.id } })).done);
     const received = product.calls.find((entry) => entry.id === `call_${legacy.id}`)!.call;
-    expect(received).toMatchObject({ type: 'accountSuspended', version: 1, mode: 'notify', eventToken: order.token, accountIdentifier: tenantId, data: { accountIdentifier: tenantId } });
+    expect(received).toMatchObject({
+      type: 'accountSuspended',
+      version: 1,
+      mode: 'notify',
+      eventToken: order.token,
+      accountIdentifier: tenantId,
+      data: { accountIdentifier: tenantId },
+    });
     expect(product.tenants.get(tenantId)?.status).toBe('suspended');
   });
 });

@@ -10,7 +10,10 @@ describe('result delivery', () => {
   afterAll(() => s.close());
 
   const deliveryOf = (token: string) =>
-    s.subject.db.prisma.resultDelivery.findFirstOrThrow({ where: { event: { token } }, include: { attemptHistory: { orderBy: { id: 'asc' } } } });
+    s.subject.db.prisma.resultDelivery.findFirstOrThrow({
+      where: { event: { token } },
+      include: { attemptHistory: { orderBy: { id: 'asc' } } },
+    });
 
   it('retries a result POST the marketplace answers with 5xx and 429 until it arrives, recording every attempt', async () => {
     s.marketplace.resultFaults.push({ status: 503, times: 2 }, { status: 429, times: 1 });
@@ -39,7 +42,8 @@ describe('result delivery', () => {
     const result = await s.send(orderEvent());
     // Simulate the crash window: the result row is committed but its job is gone.
     const event = await s.subject.db.prisma.event.findUniqueOrThrow({ where: { token: result.token } });
-    await s.subject.db.prisma.$executeRaw`UPDATE result_deliveries SET status = 'pending', "updatedAt" = now() - interval '2 minutes' WHERE "eventSeq" = ${event.seq}`;
+    await s.subject.db.prisma
+      .$executeRaw`UPDATE result_deliveries SET status = 'pending', "updatedAt" = now() - interval '2 minutes' WHERE "eventSeq" = ${event.seq}`;
     const before = s.marketplace.resultsFor(result.token).length;
     await s.workers!.close();
     s.startWorkers(undefined, { sweepEveryMs: 100 });

@@ -30,7 +30,10 @@ describe('runEvent', () => {
         status: 'queued',
         type: 'USER_ASSIGNMENT',
         accountId: account,
-        payload: { ...assignEvent(account), marketplace: { partner: 'ACME', baseUrl: 'https://marketplace.example' } } as Prisma.InputJsonObject,
+        payload: {
+          ...assignEvent(account),
+          marketplace: { partner: 'ACME', baseUrl: 'https://marketplace.example' },
+        } as Prisma.InputJsonObject,
       },
     });
     // The other worker: holds the account lock, then finishes the event and commits.
@@ -40,7 +43,12 @@ describe('runEvent', () => {
       await other.query('BEGIN');
       await other.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`account:${account}`]);
       const config = testConfig();
-      const deps = { prisma: db.prisma, marketplace: new MarketplaceClient({ credentials: {} }), config, product: await connectProduct(config, silentLogger) };
+      const deps = {
+        prisma: db.prisma,
+        marketplace: new MarketplaceClient({ credentials: {} }),
+        config,
+        product: await connectProduct(config, silentLogger),
+      };
       const running = runEvent(deps, token, { workerId: 'this-worker', synchronous: false });
       // Wait until this worker has claimed the row (and so is waiting for the lock).
       for (let i = 0; i < 100; i += 1) {
@@ -48,11 +56,20 @@ describe('runEvent', () => {
         if (row.status === 'processing') break;
         await new Promise((r) => setTimeout(r, 20));
       }
-      await other.query(`UPDATE events SET status = 'succeeded', result = '{"success":true,"message":"by the other worker"}' WHERE token = $1`, [token]);
+      await other.query(
+        `UPDATE events SET status = 'succeeded', result = '{"success":true,"message":"by the other worker"}' WHERE token = $1`,
+        [token],
+      );
       await other.query('COMMIT');
       const outcome = await running;
       // Without alreadyFinished the caller would count the event again and drain its account a second time.
-      expect(outcome).toMatchObject({ kind: 'finished', alreadyFinished: true, result: { success: true, message: 'by the other worker' }, hookCalls: [], delivery: null });
+      expect(outcome).toMatchObject({
+        kind: 'finished',
+        alreadyFinished: true,
+        result: { success: true, message: 'by the other worker' },
+        hookCalls: [],
+        delivery: null,
+      });
       expect(await db.prisma.seat.count()).toBe(0);
     } finally {
       await other.end();

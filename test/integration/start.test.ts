@@ -9,11 +9,18 @@ import path from 'node:path';
 import { findFreePort } from '../../src/runtime/ports';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const NODE_ARGS = ['--experimental-wasm-modules', '--disable-warning=ExperimentalWarning', '--import', 'tsx', 'bin/start.ts'];
+const NODE_ARGS = [
+  '--experimental-wasm-modules',
+  '--disable-warning=ExperimentalWarning',
+  '--import',
+  'tsx',
+  'bin/start.ts',
+];
 
 function cleanEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', ...extra };
-  for (const key of Object.keys(env)) if (key.startsWith('TEST_') || key === 'DATABASE_URL' || key === 'REDIS_URL') delete env[key];
+  for (const key of Object.keys(env))
+    if (key.startsWith('TEST_') || key === 'DATABASE_URL' || key === 'REDIS_URL') delete env[key];
   return env;
 }
 
@@ -55,7 +62,11 @@ describe('npm start', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'adp-start-'));
     chmodSync(dataDir, 0o755);
     const port = await findFreePort();
-    const child = spawn(process.execPath, NODE_ARGS, { cwd: ROOT, env: cleanEnv({ DATA_DIR: dataDir, PORT: String(port), WORKERS: '1' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, NODE_ARGS, {
+      cwd: ROOT,
+      env: cleanEnv({ DATA_DIR: dataDir, PORT: String(port), WORKERS: '1' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -20,8 +20,22 @@ import { EVENT_ERROR_CODES } from '../../src/errors/catalogue';
 import type { ResultBody } from '../../src/marketplace/client';
 import { notify } from '../../tools/fake-marketplace/notify';
 import { APPLY_BY_TYPE } from '../../src/events/apply';
-import { isPingTest, MAX_DOCUMENT_DEPTH, MAX_SEATS, parseEventDocument, unstorableReason } from '../../src/events/schema';
-import { accountEvent, assignEvent, changeEvent, noticeEvent, orderEvent, person, unassignEvent } from '../support/events';
+import {
+  isPingTest,
+  MAX_DOCUMENT_DEPTH,
+  MAX_SEATS,
+  parseEventDocument,
+  unstorableReason,
+} from '../../src/events/schema';
+import {
+  accountEvent,
+  assignEvent,
+  changeEvent,
+  noticeEvent,
+  orderEvent,
+  person,
+  unassignEvent,
+} from '../support/events';
 import { startScenario, type Scenario } from '../support/scenario';
 import { eventually } from '../support/workers';
 
@@ -50,20 +64,43 @@ const hostileValue: fc.Arbitrary<Json> = fc.oneof(
   // Numeric strings a lenient parser would read.
   fc.constantFrom('2147483648', '9223372036854775808', '-5', '0x10', '1e3', ' 7 ', ''),
   // Prototype keys as data, URLs that are not http(s), dates at the edges.
-  fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'javascript:alert(1)', 'file:///etc/passwd', '0000-01-01T00:00:00Z', '275760-09-13T00:00:00Z'),
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'toString',
+    'hasOwnProperty',
+    'javascript:alert(1)',
+    'file:///etc/passwd',
+    '0000-01-01T00:00:00Z',
+    '275760-09-13T00:00:00Z',
+  ),
   // Other shapes.
   fc.constantFrom<Json>(null, true, false, [], {}, [null], { __proto__x: 1 }),
   fc.integer({ min: MAX_DOCUMENT_DEPTH - 2, max: 40 }).map(nested),
   fc.constantFrom(1000, 3000).map(nested),
 );
 
-const KEYS_TO_ADD = ['__proto__', 'constructor', 'prototype', 'toString', 'type', 'flag', 'accountIdentifier', 'quantity', 'unit', 'x', 'k\u0000', '\ud800'];
+const KEYS_TO_ADD = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'type',
+  'flag',
+  'accountIdentifier',
+  'quantity',
+  'unit',
+  'x',
+  'k\u0000',
+  '\ud800',
+];
 
 /** Every path (object keys / array indexes) in a JSON tree, the root included. */
 function pathsOf(value: Json, prefix: Array<string | number> = []): Array<Array<string | number>> {
   const here = [prefix];
   if (Array.isArray(value)) return here.concat(...value.map((item, index) => pathsOf(item, [...prefix, index])));
-  if (value !== null && typeof value === 'object') return here.concat(...Object.entries(value).map(([key, item]) => pathsOf(item, [...prefix, key])));
+  if (value !== null && typeof value === 'object')
+    return here.concat(...Object.entries(value).map(([key, item]) => pathsOf(item, [...prefix, key])));
   return here;
 }
 
@@ -82,9 +119,11 @@ function mutate(document: Json, mutation: Mutation): Json {
   if (mutation.path.length === 0 && mutation.addKey === undefined) return mutation.value;
   let parent = copy as Json[] | { [key: string]: Json };
   const steps = mutation.addKey === undefined ? mutation.path.slice(0, -1) : mutation.path;
-  for (const step of steps) parent = (parent as Record<string | number, Json>)[step] as Json[] | { [key: string]: Json };
+  for (const step of steps)
+    parent = (parent as Record<string | number, Json>)[step] as Json[] | { [key: string]: Json };
   if (mutation.addKey !== undefined) {
-    if (parent !== null && typeof parent === 'object' && !Array.isArray(parent)) setOwn(parent, mutation.addKey, mutation.value);
+    if (parent !== null && typeof parent === 'object' && !Array.isArray(parent))
+      setOwn(parent, mutation.addKey, mutation.value);
   } else {
     setOwn(parent, mutation.path[mutation.path.length - 1]!, mutation.value);
   }
@@ -117,14 +156,16 @@ const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\
 function holdsUnstorableText(value: unknown): boolean {
   if (typeof value === 'string') return UNSTORABLE_TEXT.test(value);
   if (Array.isArray(value)) return value.some(holdsUnstorableText);
-  if (value !== null && typeof value === 'object') return Object.entries(value).some(([key, item]) => UNSTORABLE_TEXT.test(key) || holdsUnstorableText(item));
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).some(([key, item]) => UNSTORABLE_TEXT.test(key) || holdsUnstorableText(item));
   return false;
 }
 
 describe('hostile documents: the parser (pure)', () => {
   const someAccount = 'acct-00000000-0000-4000-8000-000000000000';
   // As the marketplace serves them (it adds `marketplace`).
-  const served = (document: object): Json => ({ ...document, marketplace: { partner: 'ACME', baseUrl: 'https://marketplace.example' } }) as Json;
+  const served = (document: object): Json =>
+    ({ ...document, marketplace: { partner: 'ACME', baseUrl: 'https://marketplace.example' } }) as Json;
   const bases: Array<() => Json> = [
     () => served(orderEvent({ seats: 5 })),
     () => served(orderEvent({ seats: 5, flag: 'STATELESS' })),
@@ -132,7 +173,12 @@ describe('hostile documents: the parser (pure)', () => {
     () => served(assignEvent(someAccount)),
     () => served(unassignEvent(someAccount, person())),
     () => served(noticeEvent(someAccount, 'DEACTIVATED')),
-    () => served(accountEvent('ADDON_ORDER', someAccount, { order: { addonOfferingCode: 'BACKUP', items: [{ unit: 'USER', quantity: 2 }] } })),
+    () =>
+      served(
+        accountEvent('ADDON_ORDER', someAccount, {
+          order: { addonOfferingCode: 'BACKUP', items: [{ unit: 'USER', quantity: 2 }] },
+        }),
+      ),
   ];
 
   it('accepts every base document unchanged (so the properties below are not vacuous)', () => {
@@ -174,7 +220,8 @@ describe('hostile documents: the parser (pure)', () => {
   });
 
   it('finds no apply function for prototype names used as an event type', () => {
-    for (const type of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) expect(APPLY_BY_TYPE.get(type)).toBeUndefined();
+    for (const type of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'])
+      expect(APPLY_BY_TYPE.get(type)).toBeUndefined();
   });
 });
 
@@ -187,7 +234,10 @@ describe('hostile documents: end to end', () => {
     s = await startScenario();
     const order = await s.send(orderEvent({ seats: 1000 }));
     accountId = order.accountIdentifier!;
-    await eventually(async () => (await s.subject.db.prisma.account.findUnique({ where: { id: accountId } }))?.provisioningStatus === 'done');
+    await eventually(
+      async () =>
+        (await s.subject.db.prisma.account.findUnique({ where: { id: accountId } }))?.provisioningStatus === 'done',
+    );
   });
   afterAll(() => s.close());
 

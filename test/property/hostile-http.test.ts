@@ -31,25 +31,77 @@ interface Fuzzed {
 
 /** Text a hostile client would send: edge cases first, then anything. */
 const hostileText = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom(
-    '\u0000', 'a\u0000b', '\ud800', '\udfff', 'x\ud800y', '__proto__', 'constructor', 'toString', 'hasOwnProperty',
-    'x'.repeat(3000), '', ' ', '0x10', '1e400', '-5', '2147483648', '9223372036854775808', '9999999999999999999',
-    '0000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '1969-12-31T23:59:59Z', '9999-12-31T23:59:59Z', 'NaN', 'null',
-    '%', '%E0%A4%A', '%00', '../../etc/passwd', '<script>', "'; DROP TABLE events; --",
-  ) },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      '\u0000',
+      'a\u0000b',
+      '\ud800',
+      '\udfff',
+      'x\ud800y',
+      '__proto__',
+      'constructor',
+      'toString',
+      'hasOwnProperty',
+      'x'.repeat(3000),
+      '',
+      ' ',
+      '0x10',
+      '1e400',
+      '-5',
+      '2147483648',
+      '9223372036854775808',
+      '9999999999999999999',
+      '0000-01-01T00:00:00Z',
+      '+275760-09-13T00:00:00Z',
+      '1969-12-31T23:59:59Z',
+      '9999-12-31T23:59:59Z',
+      'NaN',
+      'null',
+      '%',
+      '%E0%A4%A',
+      '%00',
+      '../../etc/passwd',
+      '<script>',
+      "'; DROP TABLE events; --",
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
 );
 
 /** Percent-encodes UTF-8 bytes (lone surrogates become U+FFFD, as a browser would send them) or raw bytes. */
 const pathSegment = fc.oneof(
-  { weight: 4, arbitrary: hostileText.map((text) => [...Buffer.from(text, 'utf8')].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('')) },
-  { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 12 }).map((bytes) => [...bytes].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('')) },
+  {
+    weight: 4,
+    arbitrary: hostileText.map((text) =>
+      [...Buffer.from(text, 'utf8')].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join(''),
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .uint8Array({ minLength: 1, maxLength: 12 })
+      .map((bytes) => [...bytes].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('')),
+  },
   { weight: 1, arbitrary: fc.constantFrom('%', '%E0%A4%A', '%zz', 'a%2Fb', '..') },
 );
 
 const queryValue = pathSegment;
-const filterNames = ['status', 'type', 'accountIdentifier', 'companyUuid', 'errorCode', 'from', 'to', 'cursor', 'limit', 'search', '__proto__', 'constructor'];
+const filterNames = [
+  'status',
+  'type',
+  'accountIdentifier',
+  'companyUuid',
+  'errorCode',
+  'from',
+  'to',
+  'cursor',
+  'limit',
+  'search',
+  '__proto__',
+  'constructor',
+];
 
 const query = fc
   .array(fc.tuple(fc.constantFrom(...filterNames), queryValue), { maxLength: 4 })
@@ -60,53 +112,107 @@ const hostileJson: fc.Arbitrary<unknown> = fc.oneof(
   hostileText,
   fc.constantFrom(0, -1, 1.5, 2 ** 31, 2 ** 53, -(2 ** 63), 1e308, true, false, null),
   fc.jsonValue({ maxDepth: 3 }),
-  fc.dictionary(fc.constantFrom('__proto__', 'constructor', 'toString', 'force', 'dryRun', 'max'), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
+  fc.dictionary(
+    fc.constantFrom('__proto__', 'constructor', 'toString', 'force', 'dryRun', 'max'),
+    fc.jsonValue({ maxDepth: 1 }),
+    { maxKeys: 3 },
+  ),
 );
 
 const bulkBody = fc.record(
   {
-    status: hostileJson, type: hostileJson, accountIdentifier: hostileJson, companyUuid: hostileJson, errorCode: hostileJson,
-    from: hostileJson, to: hostileJson, dryRun: fc.constant(true), max: hostileJson, force: hostileJson,
+    status: hostileJson,
+    type: hostileJson,
+    accountIdentifier: hostileJson,
+    companyUuid: hostileJson,
+    errorCode: hostileJson,
+    from: hostileJson,
+    to: hostileJson,
+    dryRun: fc.constant(true),
+    max: hostileJson,
+    force: hostileJson,
   },
   { requiredKeys: ['dryRun'] },
 );
 
 const contentType = fc.constantFrom(
-  'application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'application/json; charset=bogus',
-  'application/json; charset=utf-16le', 'text/plain', 'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=iso-8859-1',
-  'application/x-www-form-urlencoded; charset=utf-7', 'multipart/form-data; boundary=x', '', 'application/json; charset="',
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json; charset=latin1',
+  'application/json; charset=bogus',
+  'application/json; charset=utf-16le',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'application/x-www-form-urlencoded; charset=iso-8859-1',
+  'application/x-www-form-urlencoded; charset=utf-7',
+  'multipart/form-data; boundary=x',
+  '',
+  'application/json; charset="',
 );
-const contentEncoding = fc.constantFrom(undefined, 'identity', 'gzip', 'x-gzip', 'deflate', 'br', 'compress', 'zstd', 'gzip, gzip', 'bogus');
+const contentEncoding = fc.constantFrom(
+  undefined,
+  'identity',
+  'gzip',
+  'x-gzip',
+  'deflate',
+  'br',
+  'compress',
+  'zstd',
+  'gzip, gzip',
+  'bogus',
+);
 
 function bodyBytes(text: string, encoding: string | undefined): string | Buffer {
   if (encoding === 'gzip' || encoding === 'x-gzip') return gzipSync(text);
   return text;
 }
 
-const adminAuth = fc.constantFrom(`Bearer ${ADMIN}`, `Bearer ${ADMIN}`, `Bearer ${ADMIN}`, '', 'Bearer wrong', 'Basic Og==');
+const adminAuth = fc.constantFrom(
+  `Bearer ${ADMIN}`,
+  `Bearer ${ADMIN}`,
+  `Bearer ${ADMIN}`,
+  '',
+  'Bearer wrong',
+  'Basic Og==',
+);
 
 const adminRequests: fc.Arbitrary<Fuzzed> = fc.oneof(
-  fc.record({ q: query, auth: adminAuth }).map(({ q, auth }) => ({ method: 'GET', path: `/admin/api/events?${q}`, headers: { authorization: auth } })),
-  fc.record({ q: query, auth: adminAuth }).map(({ q, auth }) => ({ method: 'GET', path: `/admin/api/accounts?${q}`, headers: { authorization: auth } })),
-  fc.record({ id: pathSegment, kind: fc.constantFrom('events', 'accounts'), auth: adminAuth }).map(({ id, kind, auth }) => ({
-    method: 'GET',
-    path: `/admin/api/${kind}/${id}`,
-    headers: { authorization: auth },
-  })),
-  fc.record({ id: pathSegment, action: fc.constantFrom('retry', 'cancel'), body: hostileJson, type: contentType, enc: contentEncoding, auth: adminAuth }).map(
-    ({ id, action, body, type, enc, auth }) => ({
+  fc
+    .record({ q: query, auth: adminAuth })
+    .map(({ q, auth }) => ({ method: 'GET', path: `/admin/api/events?${q}`, headers: { authorization: auth } })),
+  fc
+    .record({ q: query, auth: adminAuth })
+    .map(({ q, auth }) => ({ method: 'GET', path: `/admin/api/accounts?${q}`, headers: { authorization: auth } })),
+  fc
+    .record({ id: pathSegment, kind: fc.constantFrom('events', 'accounts'), auth: adminAuth })
+    .map(({ id, kind, auth }) => ({
+      method: 'GET',
+      path: `/admin/api/${kind}/${id}`,
+      headers: { authorization: auth },
+    })),
+  fc
+    .record({
+      id: pathSegment,
+      action: fc.constantFrom('retry', 'cancel'),
+      body: hostileJson,
+      type: contentType,
+      enc: contentEncoding,
+      auth: adminAuth,
+    })
+    .map(({ id, action, body, type, enc, auth }) => ({
       method: 'POST',
       path: `/admin/api/events/${id}/${action}`,
       headers: { authorization: auth, 'content-type': type, ...(enc ? { 'content-encoding': enc } : {}) },
       body: bodyBytes(JSON.stringify(body) ?? 'null', enc),
-    }),
-  ),
-  fc.record({ body: bulkBody, type: contentType, enc: contentEncoding, auth: adminAuth }).map(({ body, type, enc, auth }) => ({
-    method: 'POST',
-    path: '/admin/api/events/retry',
-    headers: { authorization: auth, 'content-type': type, ...(enc ? { 'content-encoding': enc } : {}) },
-    body: bodyBytes(JSON.stringify(body), enc),
-  })),
+    })),
+  fc
+    .record({ body: bulkBody, type: contentType, enc: contentEncoding, auth: adminAuth })
+    .map(({ body, type, enc, auth }) => ({
+      method: 'POST',
+      path: '/admin/api/events/retry',
+      headers: { authorization: auth, 'content-type': type, ...(enc ? { 'content-encoding': enc } : {}) },
+      body: bodyBytes(JSON.stringify(body), enc),
+    })),
 );
 
 const tokenRequests: fc.Arbitrary<Fuzzed> = fc
@@ -115,7 +221,12 @@ const tokenRequests: fc.Arbitrary<Fuzzed> = fc
     extra: query,
     type: contentType,
     enc: contentEncoding,
-    auth: fc.constantFrom(`Basic ${Buffer.from(`${OAUTH2.id}:${OAUTH2.secret}`).toString('base64')}`, 'Basic %%%', 'Basic Og==', ''),
+    auth: fc.constantFrom(
+      `Basic ${Buffer.from(`${OAUTH2.id}:${OAUTH2.secret}`).toString('base64')}`,
+      'Basic %%%',
+      'Basic Og==',
+      '',
+    ),
   })
   .map(({ grant, extra, type, enc, auth }) => ({
     method: 'POST',
@@ -145,7 +256,11 @@ const callbackRequests: fc.Arbitrary<Fuzzed> = fc
 /** Host headers no URL can be built from, sent raw (fetch would refuse them). */
 const hostHeader = fc.oneof(
   fc.constantFrom('[zz', 'bücher.example', 'a b', '[::1', 'x:99999', ':', '@', 'a/b'),
-  fc.string({ unit: fc.integer({ min: 0x21, max: 0xff }).map((code) => String.fromCharCode(code)), minLength: 1, maxLength: 30 }),
+  fc.string({
+    unit: fc.integer({ min: 0x21, max: 0xff }).map((code) => String.fromCharCode(code)),
+    minLength: 1,
+    maxLength: 30,
+  }),
 );
 
 describe('property: every HTTP input gets a catalogue answer, and the service keeps working', () => {
@@ -167,7 +282,11 @@ describe('property: every HTTP input gets a catalogue answer, and the service ke
 
   const answeredByTheCatalogue = async (request: Fuzzed): Promise<void> => {
     const headers = Object.fromEntries(Object.entries(request.headers).filter(([, value]) => value !== ''));
-    const res = await fetch(`${s.serviceUrl}${request.path}`, { method: request.method, headers: { accept: 'application/json', ...headers }, body: request.body });
+    const res = await fetch(`${s.serviceUrl}${request.path}`, {
+      method: request.method,
+      headers: { accept: 'application/json', ...headers },
+      body: request.body,
+    });
     const text = await res.text();
     const where = `${request.method} ${request.path} -> ${res.status} ${text.slice(0, 300)}`;
     if (res.status >= 500) throw new Error(`server error: ${where}`);
@@ -183,31 +302,54 @@ describe('property: every HTTP input gets a catalogue answer, and the service ke
   };
 
   const run = async (seed: number, property: fc.IAsyncProperty<[Fuzzed]>) => {
-    await fc.assert(property, { seed, numRuns: RUNS, interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: false });
+    await fc.assert(property, {
+      seed,
+      numRuns: RUNS,
+      interruptAfterTimeLimit: TIME_LIMIT_MS,
+      markInterruptAsFailure: false,
+    });
     await stillProcessesANormalEvent();
   };
 
   const randomSeed = process.env.FC_SEED ? Number(process.env.FC_SEED) : Math.floor(Math.random() * 2 ** 31);
 
-  const httpProperty = fc.asyncProperty(fc.oneof(adminRequests, adminRequests, tokenRequests, callbackRequests), answeredByTheCatalogue);
+  const httpProperty = fc.asyncProperty(
+    fc.oneof(adminRequests, adminRequests, tokenRequests, callbackRequests),
+    answeredByTheCatalogue,
+  );
 
   it(`with the fixed seed ${FIXED_SEED}`, async () => {
     await run(FIXED_SEED, httpProperty);
   }, 120_000);
 
   it('with a random seed (logged; replay with FC_SEED=<seed>)', async () => {
-    console.log(`hostile-http property: random seed ${randomSeed} (replay: FC_SEED=${randomSeed} npx jest test/property/hostile-http.test.ts)`);
+    console.log(
+      `hostile-http property: random seed ${randomSeed} (replay: FC_SEED=${randomSeed} npx jest test/property/hostile-http.test.ts)`,
+    );
     await run(randomSeed, httpProperty);
   }, 120_000);
 
   it('answers a callback with any unusable Host with 4xx and a catalogue body', async () => {
     const auth = `Basic ${Buffer.from(`${BASIC.username}:${BASIC.password}`).toString('base64')}`;
     const property = fc.asyncProperty(hostHeader, async (host) => {
-      const answer = await rawRequest(port, Buffer.from(`GET /appdirect/events?eventUrl=x HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${auth}\r\nConnection: close\r\n\r\n`, 'latin1'));
-      if (answer.status >= 500 || answer.status === 0) throw new Error(`Host ${JSON.stringify(host)} -> ${answer.status} ${answer.body.slice(0, 200)}`);
-      if (answer.status >= 400 && !codes.has((JSON.parse(answer.body) as { code: string }).code)) throw new Error(`not a catalogue error for Host ${JSON.stringify(host)}`);
+      const answer = await rawRequest(
+        port,
+        Buffer.from(
+          `GET /appdirect/events?eventUrl=x HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${auth}\r\nConnection: close\r\n\r\n`,
+          'latin1',
+        ),
+      );
+      if (answer.status >= 500 || answer.status === 0)
+        throw new Error(`Host ${JSON.stringify(host)} -> ${answer.status} ${answer.body.slice(0, 200)}`);
+      if (answer.status >= 400 && !codes.has((JSON.parse(answer.body) as { code: string }).code))
+        throw new Error(`not a catalogue error for Host ${JSON.stringify(host)}`);
     });
-    await fc.assert(property, { seed: randomSeed, numRuns: 60, interruptAfterTimeLimit: 20_000, markInterruptAsFailure: false });
+    await fc.assert(property, {
+      seed: randomSeed,
+      numRuns: 60,
+      interruptAfterTimeLimit: 20_000,
+      markInterruptAsFailure: false,
+    });
     await stillProcessesANormalEvent();
   }, 60_000);
 });

@@ -9,7 +9,15 @@ import { MarketplaceClient, outboundCredentials } from '../../src/marketplace/cl
 import { createProcessMetrics, registerClusterGauges } from '../../src/metrics/registry';
 import { QUEUES } from '../../src/queue/names';
 import { Producer } from '../../src/queue/producer';
-import { createTestDatabase, expectedMigrations, producerRedis, silentLogger, testConfig, testQueuePrefix, type TestDatabase } from './infra';
+import {
+  createTestDatabase,
+  expectedMigrations,
+  producerRedis,
+  silentLogger,
+  testConfig,
+  testQueuePrefix,
+  type TestDatabase,
+} from './infra';
 
 export interface TestApp {
   readonly app: Express;
@@ -36,9 +44,25 @@ export async function startTestApp(
   const producer = new Producer(redis, { prefix, policies: retryPolicies(config) });
   const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config), timeoutMs: 5000 });
   const metrics = createProcessMetrics('api');
-  registerClusterGauges(metrics.registry, { prisma: db.prisma, redis, queues: Object.values(QUEUES), queueCounts: (name) => producer.countsOf(name) });
+  registerClusterGauges(metrics.registry, {
+    prisma: db.prisma,
+    redis,
+    queues: Object.values(QUEUES),
+    queueCounts: (name) => producer.countsOf(name),
+  });
   const product = overrides.product ?? (await connectProduct(config, silentLogger, { hooks }));
-  const deps: AppDeps = { config, logger: silentLogger, prisma: db.prisma, redis, producer, marketplace, metrics, expectedMigrations: expectedMigrations(), ...overrides, product };
+  const deps: AppDeps = {
+    config,
+    logger: silentLogger,
+    prisma: db.prisma,
+    redis,
+    producer,
+    marketplace,
+    metrics,
+    expectedMigrations: expectedMigrations(),
+    ...overrides,
+    product,
+  };
   return {
     app: buildApp(deps),
     deps,

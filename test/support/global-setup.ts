@@ -52,7 +52,8 @@ async function setUp(root: string, started: RunningService[]): Promise<void> {
     env: { ...process.env, DATABASE_URL: templateUrl },
     encoding: 'utf8',
   });
-  if (migrate.status !== 0) throw new Error(`migrating the test template failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  if (migrate.status !== 0)
+    throw new Error(`migrating the test template failed:\n${migrate.stdout}\n${migrate.stderr}`);
 
   process.env.TEST_ROOT = root;
   process.env.TEST_POSTGRES_URL = postgres.url;

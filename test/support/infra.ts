@@ -59,7 +59,6 @@ export async function producerRedis(location: RedisLocation = redisUrl()): Promi
   return redis;
 }
 
-
 /** Configuration for tests: the real loader over a small environment. */
 export function testConfig(env: NodeJS.ProcessEnv = {}): Config {
   return loadConfig({ LOG_LEVEL: 'silent', ...env });

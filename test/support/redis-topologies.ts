@@ -20,15 +20,36 @@ export interface RedisProcess {
 }
 
 /** redis-server with `args` (after a generated `--port`), or a config file first when `configFile` is given. */
-export async function startRedisProcess(dir: string, args: string[], options: { configFile?: string; port?: number; waitPort?: boolean } = {}): Promise<RedisProcess> {
+export async function startRedisProcess(
+  dir: string,
+  args: string[],
+  options: { configFile?: string; port?: number; waitPort?: boolean } = {},
+): Promise<RedisProcess> {
   const port = options.port ?? (await findFreePort());
   mkdirSync(dir, { recursive: true });
-  const argv = [...(options.configFile ? [options.configFile] : []), '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...args];
+  const argv = [
+    ...(options.configFile ? [options.configFile] : []),
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'no',
+    ...args,
+  ];
   const child = spawn('redis-server', argv, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`redis-server ${argv.join(' ')} exited with ${code}: ${output}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`redis-server ${argv.join(' ')} exited with ${code}: ${output}`))),
+  );
   if (options.waitPort ?? true) await Promise.race([waitForPort(port, 10_000), exited]);
   child.removeAllListeners('exit');
   detachHandles(child);
@@ -45,7 +66,13 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 20
 
 /** One command on a short-lived connection. */
 export async function redisCommand(port: number, ...args: string[]): Promise<unknown> {
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -70,13 +97,35 @@ export async function startRedisCluster(): Promise<RedisClusterSetUp> {
   const nodes: RedisProcess[] = [];
   for (let i = 0; i < 3; i += 1) {
     const port = await findFreePort();
-    nodes.push(await startRedisProcess(path.join(dir, String(port)), ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000', '--maxmemory-policy', 'noeviction'], { port }));
+    nodes.push(
+      await startRedisProcess(
+        path.join(dir, String(port)),
+        [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          `nodes-${port}.conf`,
+          '--cluster-node-timeout',
+          '2000',
+          '--maxmemory-policy',
+          'noeviction',
+        ],
+        { port },
+      ),
+    );
   }
   const ports = nodes.map((node) => node.port);
-  const create = spawnSync('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+  const create = spawnSync(
+    'redis-cli',
+    ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'],
+    { encoding: 'utf8' },
+  );
   if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}\n${create.stderr}`);
   for (const port of ports) {
-    await until(async () => String(await redisCommand(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'), `cluster state ok on ${port}`);
+    await until(
+      async () => String(await redisCommand(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok'),
+      `cluster state ok on ${port}`,
+    );
   }
   return {
     dir,
@@ -102,8 +151,16 @@ export async function startRedisSentinel(masterName = 'adpmaster'): Promise<Redi
   const dir = mkdtempSync(path.join(tmpdir(), 'adp-redis-sentinel-'));
   const common = ['--maxmemory-policy', 'noeviction'];
   const primary = await startRedisProcess(path.join(dir, 'primary'), common);
-  const replica = await startRedisProcess(path.join(dir, 'replica'), [...common, '--replicaof', '127.0.0.1', String(primary.port)]);
-  await until(async () => String(await redisCommand(replica.port, 'INFO', 'replication')).includes('master_link_status:up'), 'replica in sync');
+  const replica = await startRedisProcess(path.join(dir, 'replica'), [
+    ...common,
+    '--replicaof',
+    '127.0.0.1',
+    String(primary.port),
+  ]);
+  await until(
+    async () => String(await redisCommand(replica.port, 'INFO', 'replication')).includes('master_link_status:up'),
+    'replica in sync',
+  );
   const sentinelPort = await findFreePort();
   const configFile = path.join(dir, 'sentinel.conf');
   writeFileSync(
@@ -116,10 +173,17 @@ export async function startRedisSentinel(masterName = 'adpmaster'): Promise<Redi
       '',
     ].join('\n'),
   );
-  const sentinel = await startRedisProcess(path.join(dir, 'sentinel'), ['--sentinel'], { configFile, port: sentinelPort });
-  const primaryPort = async () => Number(((await redisCommand(sentinelPort, 'SENTINEL', 'get-master-addr-by-name', masterName)) as string[])[1]);
+  const sentinel = await startRedisProcess(path.join(dir, 'sentinel'), ['--sentinel'], {
+    configFile,
+    port: sentinelPort,
+  });
+  const primaryPort = async () =>
+    Number(((await redisCommand(sentinelPort, 'SENTINEL', 'get-master-addr-by-name', masterName)) as string[])[1]);
   // The sentinel must know the replica before it can promote it.
-  await until(async () => ((await redisCommand(sentinelPort, 'SENTINEL', 'replicas', masterName)) as unknown[]).length > 0, 'sentinel sees the replica');
+  await until(
+    async () => ((await redisCommand(sentinelPort, 'SENTINEL', 'replicas', masterName)) as unknown[]).length > 0,
+    'sentinel sees the replica',
+  );
   return {
     dir,
     sentinelPort,
@@ -146,21 +210,40 @@ export interface RedisTlsSetUp extends RedisSetUp {
  * TLS only (`--port 0`, `--tls-port`), the `default` user off and one ACL user that may only touch keys
  * under `keyPattern` (the service's prefix): a key written elsewhere is refused (NOPERM).
  */
-export async function startRedisTls(certificates: { certFile: string; keyFile: string; caFile: string }, user: { name: string; password: string; keyPattern: string }): Promise<RedisTlsSetUp> {
+export async function startRedisTls(
+  certificates: { certFile: string; keyFile: string; caFile: string },
+  user: { name: string; password: string; keyPattern: string },
+): Promise<RedisTlsSetUp> {
   const dir = mkdtempSync(path.join(tmpdir(), 'adp-redis-tls-'));
   const port = await findFreePort();
   const server = await startRedisProcess(
     dir,
     [
-      '--port', '0',
-      '--tls-port', String(port),
-      '--tls-cert-file', certificates.certFile,
-      '--tls-key-file', certificates.keyFile,
-      '--tls-ca-cert-file', certificates.caFile,
-      '--tls-auth-clients', 'no',
-      '--maxmemory-policy', 'noeviction',
-      '--user', 'default', 'off',
-      '--user', user.name, 'on', `>${user.password}`, `~${user.keyPattern}`, '&*', '+@all', '-@admin',
+      '--port',
+      '0',
+      '--tls-port',
+      String(port),
+      '--tls-cert-file',
+      certificates.certFile,
+      '--tls-key-file',
+      certificates.keyFile,
+      '--tls-ca-cert-file',
+      certificates.caFile,
+      '--tls-auth-clients',
+      'no',
+      '--maxmemory-policy',
+      'noeviction',
+      '--user',
+      'default',
+      'off',
+      '--user',
+      user.name,
+      'on',
+      `>${user.password}`,
+      `~${user.keyPattern}`,
+      '&*',
+      '+@all',
+      '-@admin',
     ],
     { port: 0, waitPort: false },
   );

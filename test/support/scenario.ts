@@ -33,20 +33,26 @@ export interface Scenario {
 
 export async function startScenario(
   env: NodeJS.ProcessEnv = {},
-  options: { workers?: boolean; hooks?: ProvisioningHooks; sweepEveryMs?: number; marketplace?: Omit<FakeMarketplaceOptions, 'client'>; database?: TestDatabase } = {},
+  options: {
+    workers?: boolean;
+    hooks?: ProvisioningHooks;
+    sweepEveryMs?: number;
+    marketplace?: Omit<FakeMarketplaceOptions, 'client'>;
+    database?: TestDatabase;
+  } = {},
 ): Promise<Scenario> {
   const marketplace = await new FakeMarketplace({ ...options.marketplace, client: CLIENT }).start();
   const subject = await startTestApp(
     {
-    APPDIRECT_BASIC_USERNAME: BASIC.username,
-    APPDIRECT_BASIC_PASSWORD: BASIC.password,
-    APPDIRECT_CLIENT_ID: CLIENT.id,
-    APPDIRECT_CLIENT_SECRET: CLIENT.secret,
-    APPDIRECT_MARKETPLACE_URLS: marketplace.origin,
-    EVENT_MAX_ATTEMPTS: '3',
-    EVENT_BACKOFF_MS: '20',
-    RESULT_BACKOFF_MS: '20',
-    ...env,
+      APPDIRECT_BASIC_USERNAME: BASIC.username,
+      APPDIRECT_BASIC_PASSWORD: BASIC.password,
+      APPDIRECT_CLIENT_ID: CLIENT.id,
+      APPDIRECT_CLIENT_SECRET: CLIENT.secret,
+      APPDIRECT_MARKETPLACE_URLS: marketplace.origin,
+      EVENT_MAX_ATTEMPTS: '3',
+      EVENT_BACKOFF_MS: '20',
+      RESULT_BACKOFF_MS: '20',
+      ...env,
     },
     { hooks: options.hooks },
     options.database,
@@ -89,6 +95,7 @@ export async function startScenario(
       await marketplace.stop();
     },
   };
-  if (options.workers ?? true) scenario.startWorkers(undefined, { redisUrl: env.REDIS_URL, sweepEveryMs: options.sweepEveryMs });
+  if (options.workers ?? true)
+    scenario.startWorkers(undefined, { redisUrl: env.REDIS_URL, sweepEveryMs: options.sweepEveryMs });
   return scenario;
 }

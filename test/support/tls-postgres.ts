@@ -19,7 +19,9 @@ export const SUPERUSER_PASSWORD = 'super-secret-pw';
 export function debianPostgresBin(): string | null {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return null;
-  const versions = readdirSync(root).filter((v) => existsSync(path.join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(path.join(root, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
   return versions[0] ? path.join(root, versions[0], 'bin') : null;
 }
 
@@ -29,7 +31,8 @@ export const pgbouncerInstalled = (): boolean => !spawnSync('pgbouncer', ['--ver
 export function tlsPostgresUnavailable(): string | null {
   if (!debianPostgresBin()) return 'Debian postgresql is not installed (apt-get install postgresql)';
   if (spawnSync('openssl', ['version'], { stdio: 'ignore' }).error) return 'openssl is not installed';
-  if (userInfo().uid === 0 && spawnSync('id', ['-u', 'postgres'], { stdio: 'ignore' }).status !== 0) return 'running as root and there is no postgres user';
+  if (userInfo().uid === 0 && spawnSync('id', ['-u', 'postgres'], { stdio: 'ignore' }).status !== 0)
+    return 'running as root and there is no postgres user';
   return null;
 }
 
@@ -39,7 +42,8 @@ const asRoot = userInfo().uid === 0;
 function run(command: string, args: string[], cwd: string): string {
   const [file, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
   const result = spawnSync(file, argv, { cwd, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
 
@@ -70,11 +74,68 @@ export interface Certificates {
 /** A private CA and a server certificate for localhost / 127.0.0.1 signed by it, as made by openssl. */
 function makeCertificates(dir: string): Certificates {
   const days = ['-days', '2'];
-  run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-subj', '/CN=adp test CA', ...days], dir);
-  run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other-ca.key', '-out', 'other-ca.crt', '-subj', '/CN=another CA', ...days], dir);
-  run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost'], dir);
+  run(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-subj',
+      '/CN=adp test CA',
+      ...days,
+    ],
+    dir,
+  );
+  run(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'other-ca.key',
+      '-out',
+      'other-ca.crt',
+      '-subj',
+      '/CN=another CA',
+      ...days,
+    ],
+    dir,
+  );
+  run(
+    'openssl',
+    ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost'],
+    dir,
+  );
   writeOwned(path.join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n', 0o644);
-  run('openssl', ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-extfile', 'san.ext', ...days], dir);
+  run(
+    'openssl',
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.crt',
+      '-extfile',
+      'san.ext',
+      ...days,
+    ],
+    dir,
+  );
   return {
     caFile: path.join(dir, 'ca.crt'),
     otherCaFile: path.join(dir, 'other-ca.crt'),
@@ -106,7 +167,22 @@ export async function startTlsPostgres(): Promise<TlsPostgres> {
   const { dir, certificates } = makeTestCertificates('adp-tls-pg-');
   writeOwned(path.join(dir, 'pwfile'), `${SUPERUSER_PASSWORD}\n`);
   const data = path.join(dir, 'data');
-  run(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${path.join(dir, 'pwfile')}`, '--no-sync', '-E', 'UTF8', '--locale=C'], dir);
+  run(
+    path.join(bin, 'initdb'),
+    [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '--auth=scram-sha-256',
+      `--pwfile=${path.join(dir, 'pwfile')}`,
+      '--no-sync',
+      '-E',
+      'UTF8',
+      '--locale=C',
+    ],
+    dir,
+  );
   const port = await findFreePort();
   writeOwned(
     path.join(data, 'postgresql.auto.conf'),
@@ -130,7 +206,8 @@ export async function startTlsPostgres(): Promise<TlsPostgres> {
     dir,
     port,
     certificates,
-    url: (user, password, database, query = 'sslmode=require') => `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}${query ? `?${query}` : ''}`,
+    url: (user, password, database, query = 'sslmode=require') =>
+      `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}${query ? `?${query}` : ''}`,
     stop: async () => {
       try {
         run(path.join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], dir);
@@ -155,7 +232,12 @@ export async function startPgBouncer(postgres: TlsPostgres, users: Record<string
   const port = await findFreePort();
   const dir = postgres.dir;
   const { certificates } = postgres;
-  writeOwned(path.join(dir, 'userlist.txt'), Object.entries(users).map(([user, password]) => `"${user}" "${password}"`).join('\n') + '\n');
+  writeOwned(
+    path.join(dir, 'userlist.txt'),
+    Object.entries(users)
+      .map(([user, password]) => `"${user}" "${password}"`)
+      .join('\n') + '\n',
+  );
   writeOwned(
     path.join(dir, 'pgbouncer.ini'),
     [
@@ -183,12 +265,15 @@ export async function startPgBouncer(postgres: TlsPostgres, users: Record<string
   const child = spawnAsServerUser('pgbouncer', [path.join(dir, 'pgbouncer.ini')], dir);
   let output = '';
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`pgbouncer exited with ${code}: ${output}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`pgbouncer exited with ${code}: ${output}`))),
+  );
   await Promise.race([waitForPort(port, 10_000), exited]);
   child.removeAllListeners('exit');
   return {
     port,
-    url: (user, password, database, query = 'sslmode=require') => `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}${query ? `?${query}` : ''}`,
+    url: (user, password, database, query = 'sslmode=require') =>
+      `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}${query ? `?${query}` : ''}`,
     // runuser forwards the signal to pgbouncer; both are in the child's process group.
     stop: async () => {
       try {

@@ -21,7 +21,9 @@ export function startTestWorkers(
   subject: TestApp,
   options: { hooks?: ProvisioningHooks; redisUrl?: string; workerId?: string; sweepEveryMs?: number } = {},
 ): TestWorkers {
-  const connection: RedisConnection = createWorkerConnection(subject.deps.config.redis ?? options.redisUrl ?? process.env.TEST_REDIS_URL!);
+  const connection: RedisConnection = createWorkerConnection(
+    subject.deps.config.redis ?? options.redisUrl ?? process.env.TEST_REDIS_URL!,
+  );
   connection.on('error', () => undefined);
   const metrics = createProcessMetrics('worker');
   const consumers = startJobWorkers(
@@ -33,11 +35,24 @@ export function startTestWorkers(
       logger: silentLogger,
       producer: subject.deps.producer,
       // Hooks given here replace the app's product transport (same modes and timeouts).
-      product: options.hooks ? productConnection(moduleTransport(options.hooks, silentLogger), subject.deps.product.settings) : subject.deps.product,
+      product: options.hooks
+        ? productConnection(moduleTransport(options.hooks, silentLogger), subject.deps.product.settings)
+        : subject.deps.product,
     },
-    { connection, prefix: subject.prefix, workerId: options.workerId ?? 'test-worker', lockMs: subject.deps.config.jobLockMs, policies: retryPolicies(subject.deps.config) },
+    {
+      connection,
+      prefix: subject.prefix,
+      workerId: options.workerId ?? 'test-worker',
+      lockMs: subject.deps.config.jobLockMs,
+      policies: retryPolicies(subject.deps.config),
+    },
   );
-  const sweeper = options.sweepEveryMs ? startSweeper(subject.db.prisma, subject.deps.producer, silentLogger, { intervalMs: options.sweepEveryMs, graceMs: 0 }) : null;
+  const sweeper = options.sweepEveryMs
+    ? startSweeper(subject.db.prisma, subject.deps.producer, silentLogger, {
+        intervalMs: options.sweepEveryMs,
+        graceMs: 0,
+      })
+    : null;
   return {
     metrics,
     close: async () => {
@@ -49,7 +64,11 @@ export function startTestWorkers(
 }
 
 /** `npm run worker` as a separate OS process (for cross-process and kill -9 tests). */
-export function spawnWorkerProcess(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; stop(): Promise<void> } {
+export function spawnWorkerProcess(env: NodeJS.ProcessEnv): {
+  child: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+} {
   const root = path.resolve(__dirname, '..', '..');
   const child = spawn(process.execPath, ['--import', 'tsx', 'workers/event-worker.ts'], {
     cwd: root,
@@ -63,7 +82,11 @@ export function spawnWorkerProcess(env: NodeJS.ProcessEnv): { child: ChildProces
 }
 
 /** Polls `check` until it returns a truthy value (condition waits, not fixed sleeps). */
-export async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 15_000, everyMs = 50): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | null | undefined | false>,
+  timeoutMs = 15_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -73,7 +96,8 @@ export async function eventually<T>(check: () => Promise<T | null | undefined | 
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }

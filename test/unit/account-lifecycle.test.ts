@@ -30,6 +30,7 @@ describe('account lifecycle', () => {
   });
 
   it('every refusal says what the customer can do about it', () => {
-    for (const rule of lifecycleRules()) for (const refusal of rule.refusals) expect(refusal.action.length).toBeGreaterThan(10);
+    for (const rule of lifecycleRules())
+      for (const refusal of rule.refusals) expect(refusal.action.length).toBeGreaterThan(10);
   });
 });

@@ -36,7 +36,9 @@ describe('loadConfig', () => {
       EVENT_MAX_ATTEMPTS: '0',
     });
     const keys = problems.map((problem) => problem.split(':')[0]);
-    expect(keys).toEqual(expect.arrayContaining(['PORT', 'WORKERS', 'DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL', 'EVENT_MAX_ATTEMPTS']));
+    expect(keys).toEqual(
+      expect.arrayContaining(['PORT', 'WORKERS', 'DATABASE_URL', 'REDIS_URL', 'LOG_LEVEL', 'EVENT_MAX_ATTEMPTS']),
+    );
     expect(problems).toHaveLength(6);
   });
 
@@ -51,10 +53,10 @@ describe('loadConfig', () => {
   });
 
   it('keeps marketplace URLs as origins and rejects non-http ones', () => {
-    expect(loadConfig({ APPDIRECT_MARKETPLACE_URLS: 'https://market.example/path, http://127.0.0.1:8080' }).appdirect.marketplaceOrigins).toEqual([
-      'https://market.example',
-      'http://127.0.0.1:8080',
-    ]);
+    expect(
+      loadConfig({ APPDIRECT_MARKETPLACE_URLS: 'https://market.example/path, http://127.0.0.1:8080' }).appdirect
+        .marketplaceOrigins,
+    ).toEqual(['https://market.example', 'http://127.0.0.1:8080']);
     expect(problemsOf({ APPDIRECT_MARKETPLACE_URLS: 'ftp://files.example' })).toEqual([
       "APPDIRECT_MARKETPLACE_URLS: 'ftp://files.example' is not an http(s) URL",
     ]);
@@ -64,7 +66,9 @@ describe('loadConfig', () => {
     expect(problemsOf({ ADMIN_TOKEN: 'change-me' })).toEqual([
       "ADMIN_TOKEN: the token of 'admin' has 9 characters; use at least 32 (openssl rand -hex 32)",
     ]);
-    expect(loadConfig({ ADMIN_TOKEN: `ops:${'x'.repeat(32)}` }).adminTokens).toEqual([{ name: 'ops', token: 'x'.repeat(32) }]);
+    expect(loadConfig({ ADMIN_TOKEN: `ops:${'x'.repeat(32)}` }).adminTokens).toEqual([
+      { name: 'ops', token: 'x'.repeat(32) },
+    ]);
   });
 
   describe('secrets from files (<NAME>_FILE)', () => {
@@ -93,11 +97,15 @@ describe('loadConfig', () => {
     it('names an unreadable file and a conflicting plain variable', () => {
       const file = path.join(dir, 'secret');
       writeFileSync(file, 'from-file');
-      expect(problemsOf({ APPDIRECT_BASIC_USERNAME: 'u', APPDIRECT_BASIC_PASSWORD_FILE: path.join(dir, 'missing') })).toEqual([
+      expect(
+        problemsOf({ APPDIRECT_BASIC_USERNAME: 'u', APPDIRECT_BASIC_PASSWORD_FILE: path.join(dir, 'missing') }),
+      ).toEqual([
         `APPDIRECT_BASIC_PASSWORD_FILE: cannot read ${path.join(dir, 'missing')} (ENOENT)`,
         'APPDIRECT_BASIC_PASSWORD: required when APPDIRECT_BASIC_USERNAME is set',
       ]);
-      expect(problemsOf({ APPDIRECT_CLIENT_ID: 'id', APPDIRECT_CLIENT_SECRET: 'other', APPDIRECT_CLIENT_SECRET_FILE: file })).toEqual([
+      expect(
+        problemsOf({ APPDIRECT_CLIENT_ID: 'id', APPDIRECT_CLIENT_SECRET: 'other', APPDIRECT_CLIENT_SECRET_FILE: file }),
+      ).toEqual([
         'APPDIRECT_CLIENT_SECRET_FILE: APPDIRECT_CLIENT_SECRET is set too, to another value; set one of them',
       ]);
     });

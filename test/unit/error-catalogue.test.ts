@@ -20,15 +20,26 @@ describe('error catalogue', () => {
 
   it('covers the HTTP statuses of the contract', () => {
     const statuses = new Set(Object.values(HTTP_ERRORS).map((entry) => entry.status));
-    for (const status of [400, 401, 403, 404, 405, 406, 413, 415, 422, 429, 500, 503]) expect(statuses).toContain(status);
+    for (const status of [400, 401, 403, 404, 405, 406, 413, 415, 422, 429, 500, 503])
+      expect(statuses).toContain(status);
   });
 
   it('holds exactly the 13 AppDirect event error codes', () => {
     expect(Object.keys(EVENT_ERROR_CODES).sort()).toEqual(
       [
-        'USER_ALREADY_EXISTS', 'USER_NOT_FOUND', 'ACCOUNT_NOT_FOUND', 'MAX_USERS_REACHED', 'UNAUTHORIZED',
-        'OPERATION_CANCELLED', 'CONFIGURATION_ERROR', 'INVALID_RESPONSE', 'PENDING', 'FORBIDDEN',
-        'BINDING_NOT_FOUND', 'TRANSPORT_ERROR', 'UNKNOWN_ERROR',
+        'USER_ALREADY_EXISTS',
+        'USER_NOT_FOUND',
+        'ACCOUNT_NOT_FOUND',
+        'MAX_USERS_REACHED',
+        'UNAUTHORIZED',
+        'OPERATION_CANCELLED',
+        'CONFIGURATION_ERROR',
+        'INVALID_RESPONSE',
+        'PENDING',
+        'FORBIDDEN',
+        'BINDING_NOT_FOUND',
+        'TRANSPORT_ERROR',
+        'UNKNOWN_ERROR',
       ].sort(),
     );
   });

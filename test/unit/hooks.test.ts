@@ -17,7 +17,12 @@ import { createLogger } from '../../src/logging/logger';
 const logger = createLogger('silent', 'test');
 const SECRET = `whsec_${Buffer.from('a-secret-of-at-least-24-bytes!!').toString('base64')}`;
 const OLD_SECRET = `whsec_${Buffer.from('the-previous-secret-24-bytes!!!').toString('base64')}`;
-const source = { token: 'tok-1', development: true, marketplaceBaseUrl: 'https://marketplace.example', receivedAt: new Date('2026-12-02T10:00:00Z') };
+const source = {
+  token: 'tok-1',
+  development: true,
+  marketplaceBaseUrl: 'https://marketplace.example',
+  receivedAt: new Date('2026-12-02T10:00:00Z'),
+};
 const settings = { decideKinds: ['accountCreated' as const], callTimeoutMs: 500, decideDeadlineMs: 10_000 };
 
 const accountCreated = (): ProductCall =>
@@ -25,7 +30,13 @@ const accountCreated = (): ProductCall =>
     {
       kind: 'accountCreated',
       accountId: 'acct-1',
-      args: { accountIdentifier: 'acct-1', company: { uuid: 'c-1', name: 'Acme' }, editionCode: 'PRO', maxUsers: 5, owner: { uuid: 'u-1', email: 'a@acme.example', firstName: null, lastName: null } },
+      args: {
+        accountIdentifier: 'acct-1',
+        company: { uuid: 'c-1', name: 'Acme' },
+        editionCode: 'PRO',
+        maxUsers: 5,
+        owner: { uuid: 'u-1', email: 'a@acme.example', firstName: null, lastName: null },
+      },
     },
     source,
     'decide',
@@ -33,16 +44,36 @@ const accountCreated = (): ProductCall =>
 
 describe('the product contract', () => {
   it('builds a versioned call with the event context, and refuses args the contract does not define', () => {
-    expect(accountCreated()).toMatchObject({ type: 'accountCreated', version: 1, mode: 'decide', eventToken: 'tok-1', development: true, accountIdentifier: 'acct-1', receivedAt: '2026-12-02T10:00:00.000Z' });
-    expect(() => buildCall({ kind: 'accountChanged', accountId: 'a', args: { accountIdentifier: 'a', editionCode: 'X', maxUsers: 'ten' } }, source, 'notify')).toThrow();
+    expect(accountCreated()).toMatchObject({
+      type: 'accountCreated',
+      version: 1,
+      mode: 'decide',
+      eventToken: 'tok-1',
+      development: true,
+      accountIdentifier: 'acct-1',
+      receivedAt: '2026-12-02T10:00:00.000Z',
+    });
+    expect(() =>
+      buildCall(
+        { kind: 'accountChanged', accountId: 'a', args: { accountIdentifier: 'a', editionCode: 'X', maxUsers: 'ten' } },
+        source,
+        'notify',
+      ),
+    ).toThrow();
   });
 
   it('reads accept, refuse and pending, and names what is wrong with anything else', () => {
-    expect(readDecision({ decision: 'accept', accountIdentifier: 'tenant-7' })).toEqual({ decision: { decision: 'accept', accountIdentifier: 'tenant-7' } });
-    expect(readDecision({ decision: 'refuse', errorCode: 'USER_ALREADY_EXISTS', message: 'Domain taken.' })).toHaveProperty('decision');
+    expect(readDecision({ decision: 'accept', accountIdentifier: 'tenant-7' })).toEqual({
+      decision: { decision: 'accept', accountIdentifier: 'tenant-7' },
+    });
+    expect(
+      readDecision({ decision: 'refuse', errorCode: 'USER_ALREADY_EXISTS', message: 'Domain taken.' }),
+    ).toHaveProperty('decision');
     expect(readDecision({ decision: 'pending' })).toHaveProperty('decision');
     expect(readDecision({ decision: 'refuse', errorCode: 'PENDING', message: 'x' })).toHaveProperty('problems');
-    expect(readDecision({ decision: 'refuse', errorCode: 'FORBIDDEN' })).toEqual({ problems: [expect.stringContaining('message')] });
+    expect(readDecision({ decision: 'refuse', errorCode: 'FORBIDDEN' })).toEqual({
+      problems: [expect.stringContaining('message')],
+    });
     expect(readDecision('ok')).toHaveProperty('problems');
   });
 });
@@ -51,18 +82,34 @@ describe('the in-process module', () => {
   it('loads the module named by PROVISIONING_HOOKS_MODULE; a decide handler returns the decision', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'hooks-'));
     const file = path.join(dir, 'hooks.js');
-    writeFileSync(file, `exports.hooks = { async accountCreated(call, ctx) { return { decision: 'accept', accountIdentifier: 'own-' + call.data.company.uuid, message: ctx.idempotencyKey }; } };`);
+    writeFileSync(
+      file,
+      `exports.hooks = { async accountCreated(call, ctx) { return { decision: 'accept', accountIdentifier: 'own-' + call.data.company.uuid, message: ctx.idempotencyKey }; } };`,
+    );
     const product = productConnection(moduleTransport(await loadHooks(file), logger), settings);
     const { decision } = await product.decide(accountCreated(), 'decide_tok-1_accountCreated');
-    expect(decision).toEqual({ decision: 'accept', accountIdentifier: 'own-c-1', message: 'decide_tok-1_accountCreated' });
+    expect(decision).toEqual({
+      decision: 'accept',
+      accountIdentifier: 'own-c-1',
+      message: 'decide_tok-1_accountCreated',
+    });
   });
 
   it('turns a throw, a timeout and an answer that is not a decision into ProductCallFailure with the reason', async () => {
-    const throwing = productConnection(moduleTransport({ accountCreated: async () => Promise.reject(new Error('db down')) }, logger), settings);
+    const throwing = productConnection(
+      moduleTransport({ accountCreated: async () => Promise.reject(new Error('db down')) }, logger),
+      settings,
+    );
     await expect(throwing.decide(accountCreated(), 'k')).rejects.toThrow('the handler threw: db down');
-    const slow = productConnection(moduleTransport({ accountCreated: () => new Promise(() => undefined) }, logger), settings);
+    const slow = productConnection(
+      moduleTransport({ accountCreated: () => new Promise(() => undefined) }, logger),
+      settings,
+    );
     await expect(slow.decide(accountCreated(), 'k', 50)).rejects.toThrow('did not answer within 50 ms');
-    const vague = productConnection(moduleTransport({ accountCreated: async () => ({ decision: 'maybe' }) as never }, logger), settings);
+    const vague = productConnection(
+      moduleTransport({ accountCreated: async () => ({ decision: 'maybe' }) as never }, logger),
+      settings,
+    );
     const failure = await vague.decide(accountCreated(), 'k').catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ProductCallFailure);
     expect((failure as ProductCallFailure).record).toMatchObject({ outcome: 'failed', answer: { decision: 'maybe' } });
@@ -99,13 +146,18 @@ describe('the webhook transport (Standard Webhooks)', () => {
   afterAll(() => new Promise((resolve) => server.close(resolve)));
   beforeEach(() => (received.length = 0));
 
-  const transport = (secrets = [SECRET]) => productConnection(webhookTransport({ url, secrets, allowPrivateTargets: true }), settings);
+  const transport = (secrets = [SECRET]) =>
+    productConnection(webhookTransport({ url, secrets, allowPrivateTargets: true }), settings);
 
   it('signs each call so that standardwebhooks verifies it with either active secret, and fails when tampered', async () => {
     const { decision } = await transport([SECRET, OLD_SECRET]).decide(accountCreated(), 'decide_tok-1_accountCreated');
     expect(decision).toEqual({ decision: 'accept' });
     const [{ headers, body }] = received as [(typeof received)[0]];
-    const signed = { 'webhook-id': String(headers['webhook-id']), 'webhook-timestamp': String(headers['webhook-timestamp']), 'webhook-signature': String(headers['webhook-signature']) };
+    const signed = {
+      'webhook-id': String(headers['webhook-id']),
+      'webhook-timestamp': String(headers['webhook-timestamp']),
+      'webhook-signature': String(headers['webhook-signature']),
+    };
     expect(signed['webhook-id']).toBe('decide_tok-1_accountCreated');
     expect(new Webhook(SECRET).verify(body, signed)).toMatchObject({ type: 'accountCreated', mode: 'decide' });
     expect(new Webhook(OLD_SECRET).verify(body, signed)).toMatchObject({ type: 'accountCreated' });
@@ -133,10 +185,17 @@ describe('the webhook transport (Standard Webhooks)', () => {
   });
 
   it('refuses a loopback target unless private targets are allowed', async () => {
-    const strict = productConnection(webhookTransport({ url, secrets: [SECRET], allowPrivateTargets: false }), settings);
+    const strict = productConnection(
+      webhookTransport({ url, secrets: [SECRET], allowPrivateTargets: false }),
+      settings,
+    );
     await expect(strict.decide(accountCreated(), 'k')).rejects.toThrow('a private address');
     expect(received).toHaveLength(0);
-    expect(['10.1.2.3', '172.20.0.1', '192.168.1.1', '127.0.0.1', '::1', 'fd00::1', '169.254.169.254'].every(isPrivateAddress)).toBe(true);
+    expect(
+      ['10.1.2.3', '172.20.0.1', '192.168.1.1', '127.0.0.1', '::1', 'fd00::1', '169.254.169.254'].every(
+        isPrivateAddress,
+      ),
+    ).toBe(true);
     expect(['93.184.216.34', '2606:4700::1'].some(isPrivateAddress)).toBe(false);
   });
 });
@@ -161,13 +220,32 @@ describe('the circuit breaker', () => {
 describe('product configuration', () => {
   const base = { DATABASE_URL: 'postgres://localhost/x' };
   it('reads the webhook, its secrets, the decided kinds and the API tokens', () => {
-    const config = loadConfig({ ...base, PRODUCT_WEBHOOK_URL: 'https://product.example/hook', PRODUCT_WEBHOOK_SECRETS: `${SECRET},${OLD_SECRET}`, PRODUCT_DECIDE: 'accountCreated,userAssigned', PRODUCT_API_TOKENS: 'product-token-0123456789' });
-    expect(config.product).toMatchObject({ webhookUrl: 'https://product.example/hook', webhookSecrets: [SECRET, OLD_SECRET], decideKinds: ['accountCreated', 'userAssigned'], apiTokens: ['product-token-0123456789'], callTimeoutMs: 5000 });
+    const config = loadConfig({
+      ...base,
+      PRODUCT_WEBHOOK_URL: 'https://product.example/hook',
+      PRODUCT_WEBHOOK_SECRETS: `${SECRET},${OLD_SECRET}`,
+      PRODUCT_DECIDE: 'accountCreated,userAssigned',
+      PRODUCT_API_TOKENS: 'product-token-0123456789',
+    });
+    expect(config.product).toMatchObject({
+      webhookUrl: 'https://product.example/hook',
+      webhookSecrets: [SECRET, OLD_SECRET],
+      decideKinds: ['accountCreated', 'userAssigned'],
+      apiTokens: ['product-token-0123456789'],
+      callTimeoutMs: 5000,
+    });
     expect(loadConfig({ ...base, PRODUCT_DECIDE: 'all' }).product.decideKinds).toHaveLength(14);
   });
 
   it('reports every bad product setting at once', () => {
-    expect(() => loadConfig({ ...base, PRODUCT_WEBHOOK_URL: 'https://product.example/hook', PRODUCT_DECIDE: 'accountMade', PRODUCT_API_TOKENS: 'short' })).toThrow(
+    expect(() =>
+      loadConfig({
+        ...base,
+        PRODUCT_WEBHOOK_URL: 'https://product.example/hook',
+        PRODUCT_DECIDE: 'accountMade',
+        PRODUCT_API_TOKENS: 'short',
+      }),
+    ).toThrow(
       /PRODUCT_DECIDE: unknown call kind\(s\) accountMade[\s\S]*PRODUCT_API_TOKENS[\s\S]*PRODUCT_WEBHOOK_SECRETS: required/,
     );
     expect(() => loadConfig({ ...base, PRODUCT_WEBHOOK_SECRETS: 'not-a-secret' })).toThrow('whsec_');

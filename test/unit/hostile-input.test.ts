@@ -2,7 +2,16 @@ import { ConfigError, loadConfig } from '../../src/config';
 import { trustProxySetting } from '../../src/config/schema';
 import { AppError } from '../../src/errors/app-error';
 import { parserError, rawErrorResponse } from '../../src/http/http-server';
-import { decodeSeqCursor, isoInstant, parseQueryParams, percentDecode, requestHost, safeText, strictInt, unsafeTextReason } from '../../src/http/input';
+import {
+  decodeSeqCursor,
+  isoInstant,
+  parseQueryParams,
+  percentDecode,
+  requestHost,
+  safeText,
+  strictInt,
+  unsafeTextReason,
+} from '../../src/http/input';
 import { charsetOf } from '../../src/http/middleware/body';
 import { WindowCounter } from '../../src/http/middleware/rate-limit';
 import { z } from 'zod';
@@ -25,9 +34,12 @@ describe('untrusted text becomes data in one place (src/http/input.ts)', () => {
     expect(safeText(20).parse('Zoë 😀')).toBe('Zoë 😀');
   });
 
-  it.each(['0x10', '1e2', ' 5', '+5', '5.0', '', '05', '-0x1', '16abc', '99999999999999999'])('reads %j as no integer', (text) => {
-    expect(strictInt(1, 200).safeParse(text).success).toBe(false);
-  });
+  it.each(['0x10', '1e2', ' 5', '+5', '5.0', '', '05', '-0x1', '16abc', '99999999999999999'])(
+    'reads %j as no integer',
+    (text) => {
+      expect(strictInt(1, 200).safeParse(text).success).toBe(false);
+    },
+  );
 
   it('reads decimal integers inside their range only', () => {
     expect(strictInt(1, 200).parse('16')).toBe(16);
@@ -36,9 +48,12 @@ describe('untrusted text becomes data in one place (src/http/input.ts)', () => {
     expect(strictInt(1, 200).safeParse('0').success).toBe(false);
   });
 
-  it.each(['0000-01-01T00:00:00Z', '1969-12-31T23:59:59Z', '+275760-09-13T00:00:00Z', '2026-02-30T00:00:00Z'])('refuses the instant %s', (text) => {
-    expect(isoInstant.safeParse(text).success).toBe(false);
-  });
+  it.each(['0000-01-01T00:00:00Z', '1969-12-31T23:59:59Z', '+275760-09-13T00:00:00Z', '2026-02-30T00:00:00Z'])(
+    'refuses the instant %s',
+    (text) => {
+      expect(isoInstant.safeParse(text).success).toBe(false);
+    },
+  );
 
   it('takes instants a timestamptz query can hold', () => {
     expect(isoInstant.parse('2026-12-02T10:00:00+01:00').toISOString()).toBe('2026-12-02T09:00:00.000Z');
@@ -48,7 +63,8 @@ describe('untrusted text becomes data in one place (src/http/input.ts)', () => {
   it('decodes only cursors of a positive BIGINT', () => {
     expect(decodeSeqCursor(cursor('42'))).toBe(42n);
     expect(decodeSeqCursor(cursor('9223372036854775807'))).toBe(9223372036854775807n);
-    for (const bad of ['9223372036854775808', '9999999999999999999', '0', '-1', '007', '1 ', 'abc']) expect(decodeSeqCursor(cursor(bad))).toBeNull();
+    for (const bad of ['9223372036854775808', '9999999999999999999', '0', '-1', '007', '1 ', 'abc'])
+      expect(decodeSeqCursor(cursor(bad))).toBeNull();
     expect(decodeSeqCursor('!!')).toBeNull();
     expect(decodeSeqCursor('A'.repeat(41))).toBeNull();
   });

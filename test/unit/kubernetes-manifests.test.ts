@@ -27,9 +27,13 @@ function yamlFiles(dir: string): string[] {
 }
 
 const load = (file: string): Manifest[] =>
-  parseAllDocuments(readFileSync(file, 'utf8')).map((document) => document.toJS() as Manifest).filter(Boolean);
+  parseAllDocuments(readFileSync(file, 'utf8'))
+    .map((document) => document.toJS() as Manifest)
+    .filter(Boolean);
 
-const base = yamlFiles(path.join(KUBERNETES, 'base')).flatMap(load).filter((m) => m.kind !== 'Kustomization');
+const base = yamlFiles(path.join(KUBERNETES, 'base'))
+  .flatMap(load)
+  .filter((m) => m.kind !== 'Kustomization');
 const ofKind = (kind: string) => base.filter((m) => m.kind === kind);
 const named = (kind: string, name: string) => ofKind(kind).find((m) => m.metadata.name === name);
 const selects = (selector: Record<string, string>, labels: Record<string, string>) =>
@@ -40,13 +44,26 @@ const containers = (workload: Manifest): Manifest[] => workload.spec.template.sp
 describe('Kubernetes manifests', () => {
   it('are all valid against the schemas of their kinds', () => {
     const files = yamlFiles(KUBERNETES);
-    const run = spawnSync(process.execPath, [path.join(ROOT, 'test', 'support', 'validate-kubernetes.mjs'), ...files], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'test', 'support', 'validate-kubernetes.mjs'), ...files], {
+      encoding: 'utf8',
+    });
     expect(run.stderr).toBe('');
     const results = JSON.parse(run.stdout) as Array<{ file: string; kind: string; name: string; error: string | null }>;
     expect(results.filter((r) => r.error)).toEqual([]);
     expect(new Set(results.map((r) => r.kind))).toEqual(
-      new Set(['ServiceAccount', 'ConfigMap', 'Job', 'Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget',
-        'ScaledObject', 'TriggerAuthentication', 'ServiceMonitor', 'NetworkPolicy']),
+      new Set([
+        'ServiceAccount',
+        'ConfigMap',
+        'Job',
+        'Deployment',
+        'Service',
+        'HorizontalPodAutoscaler',
+        'PodDisruptionBudget',
+        'ScaledObject',
+        'TriggerAuthentication',
+        'ServiceMonitor',
+        'NetworkPolicy',
+      ]),
     );
   });
 
@@ -54,7 +71,9 @@ describe('Kubernetes manifests', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'adp-k8s-'));
     const file = path.join(dir, 'bad.yaml');
     writeFileSync(file, 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: x }\nspec: { replicas: two }\n');
-    const run = spawnSync(process.execPath, [path.join(ROOT, 'test', 'support', 'validate-kubernetes.mjs'), file], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'test', 'support', 'validate-kubernetes.mjs'), file], {
+      encoding: 'utf8',
+    });
     rmSync(dir, { recursive: true, force: true });
     expect(JSON.parse(run.stdout)[0].error).toMatch(/replicas must be integer/);
   });
@@ -62,10 +81,15 @@ describe('Kubernetes manifests', () => {
   it('kustomizations list files that exist', () => {
     for (const file of yamlFiles(KUBERNETES).filter((f) => f.endsWith('kustomization.yaml'))) {
       const [kustomization] = load(file);
-      for (const resource of kustomization!.resources as string[]) expect(existsSync(path.join(path.dirname(file), resource))).toBe(true);
+      for (const resource of kustomization!.resources as string[])
+        expect(existsSync(path.join(path.dirname(file), resource))).toBe(true);
     }
     const listed = (load(path.join(KUBERNETES, 'base', 'kustomization.yaml'))[0]!.resources as string[]).sort();
-    expect(listed).toEqual(readdirSync(path.join(KUBERNETES, 'base')).filter((f) => f !== 'kustomization.yaml').sort());
+    expect(listed).toEqual(
+      readdirSync(path.join(KUBERNETES, 'base'))
+        .filter((f) => f !== 'kustomization.yaml')
+        .sort(),
+    );
   });
 
   it('selectors of Deployments, Services, PodDisruptionBudgets and the ServiceMonitor select pods', () => {
@@ -77,13 +101,23 @@ describe('Kubernetes manifests', () => {
       expect(ofKind('Deployment').filter((d) => selects(selector, d.spec.template.metadata.labels))).toHaveLength(1);
     }
     const monitor = ofKind('ServiceMonitor')[0]!;
-    const services = ofKind('Service').filter((s) => selects(monitor.spec.selector.matchLabels, { 'app.kubernetes.io/name': 'appdirect-provisioner', ...s.metadata.labels }));
-    expect(services.map((s) => s.metadata.name).sort()).toEqual(['appdirect-provisioner-api', 'appdirect-provisioner-worker']);
+    const services = ofKind('Service').filter((s) =>
+      selects(monitor.spec.selector.matchLabels, {
+        'app.kubernetes.io/name': 'appdirect-provisioner',
+        ...s.metadata.labels,
+      }),
+    );
+    expect(services.map((s) => s.metadata.name).sort()).toEqual([
+      'appdirect-provisioner-api',
+      'appdirect-provisioner-worker',
+    ]);
   });
 
   it("Service ports and probes name ports the selected containers expose, and probe the service's endpoints", () => {
     for (const service of ofKind('Service')) {
-      const deployment = ofKind('Deployment').find((d) => selects(service.spec.selector, d.spec.template.metadata.labels))!;
+      const deployment = ofKind('Deployment').find((d) =>
+        selects(service.spec.selector, d.spec.template.metadata.labels),
+      )!;
       const portNames = containers(deployment).flatMap((c) => (c.ports ?? []).map((p: Manifest) => p.name));
       for (const port of service.spec.ports) expect(portNames).toContain(port.targetPort);
     }
@@ -92,7 +126,8 @@ describe('Kubernetes manifests', () => {
         const portNames = (container.ports ?? []).map((p: Manifest) => p.name);
         expect(container.livenessProbe.httpGet.path).toBe('/livez');
         expect(container.readinessProbe.httpGet.path).toBe('/readyz');
-        for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) expect(portNames).toContain(container[probe].httpGet.port);
+        for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe'])
+          expect(portNames).toContain(container[probe].httpGet.port);
       }
     }
     const api = containers(named('Deployment', 'appdirect-provisioner-api')!)[0]!;
@@ -108,7 +143,11 @@ describe('Kubernetes manifests', () => {
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: expect.any(Number) });
       expect(pod.automountServiceAccountToken).toBe(false);
       for (const container of pod.containers) {
-        expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+        expect(container.securityContext).toEqual({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        });
         expect(container.resources.requests).toEqual({ cpu: expect.anything(), memory: expect.any(String) });
         expect(container.resources.limits.memory).toEqual(expect.any(String));
       }
@@ -118,7 +157,8 @@ describe('Kubernetes manifests', () => {
   it('configures only variables the service reads, and takes secrets from a Secret by reference', () => {
     const known = new Set(Object.keys(envSchema.shape));
     for (const key of Object.keys(named('ConfigMap', 'appdirect-provisioner')!.data)) expect(known).toContain(key);
-    for (const key of Object.keys(named('ConfigMap', 'appdirect-provisioner')!.data)) expect(SECRET_VARIABLES).not.toContain(key);
+    for (const key of Object.keys(named('ConfigMap', 'appdirect-provisioner')!.data))
+      expect(SECRET_VARIABLES).not.toContain(key);
     expect(ofKind('Secret')).toEqual([]);
     for (const workload of workloads()) {
       for (const container of containers(workload)) {
@@ -143,7 +183,7 @@ describe('Kubernetes manifests', () => {
     expect(named('Deployment', alternative.spec.scaleTargetRef.name)).toBeDefined();
   });
 
-  it('the migration Job runs the image\'s migrate command with the same configuration', () => {
+  it("the migration Job runs the image's migrate command with the same configuration", () => {
     const job = ofKind('Job')[0]!;
     expect(containers(job)[0]!.args).toEqual(['migrate']);
     expect(containers(job)[0]!.image).toBe(containers(ofKind('Deployment')[0]!)[0]!.image);
@@ -152,8 +192,12 @@ describe('Kubernetes manifests', () => {
 
   it("gives every variable a value the service's own schema accepts, and lets probes reach the workers", () => {
     const config = ofKind('ConfigMap')[0]!.data as Record<string, string>;
-    const shape = envSchema.shape as Record<string, { safeParse(value: unknown): { success: boolean; error?: unknown } }>;
-    for (const [name, value] of Object.entries(config)) expect({ name, accepted: shape[name]!.safeParse(value).success }).toEqual({ name, accepted: true });
+    const shape = envSchema.shape as Record<
+      string,
+      { safeParse(value: unknown): { success: boolean; error?: unknown } }
+    >;
+    for (const [name, value] of Object.entries(config))
+      expect({ name, accepted: shape[name]!.safeParse(value).success }).toEqual({ name, accepted: true });
     // Kubelet probes and Prometheus reach a worker on its pod IP: its /metrics server must not stay on loopback.
     expect(config.METRICS_HOST).toBe('0.0.0.0');
   });

@@ -20,8 +20,18 @@ describe('DATABASE_URL', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('keeps every part: user, encoded password, host, port, database, options, application_name', () => {
-    const target = parseDatabaseUrl(`postgresql://app:p%40ss%2Fword@db.example:6432/prov?options=${encodeURIComponent('-c search_path=prov,public')}&application_name=adp`);
-    expect(target.pool).toMatchObject({ user: 'app', password: 'p@ss/word', host: 'db.example', port: 6432, database: 'prov', options: '-c search_path=prov,public', application_name: 'adp' });
+    const target = parseDatabaseUrl(
+      `postgresql://app:p%40ss%2Fword@db.example:6432/prov?options=${encodeURIComponent('-c search_path=prov,public')}&application_name=adp`,
+    );
+    expect(target.pool).toMatchObject({
+      user: 'app',
+      password: 'p@ss/word',
+      host: 'db.example',
+      port: 6432,
+      database: 'prov',
+      options: '-c search_path=prov,public',
+      application_name: 'adp',
+    });
     expect(target.schema).toBe('prov');
     expect(target.pool.ssl).toBeUndefined();
   });
@@ -29,17 +39,21 @@ describe('DATABASE_URL', () => {
   it('reads sslmode as libpq does', () => {
     expect(parseDatabaseUrl('postgresql://h/db?sslmode=disable').pool.ssl).toBeUndefined();
     expect(parseDatabaseUrl('postgresql://h/db?sslmode=require').pool.ssl).toEqual({ rejectUnauthorized: false });
-    const requireWithCa = parseDatabaseUrl(`postgresql://h/db?sslmode=require&sslrootcert=${ca}`).pool.ssl as { ca: string; checkServerIdentity: unknown };
+    const requireWithCa = parseDatabaseUrl(`postgresql://h/db?sslmode=require&sslrootcert=${ca}`).pool.ssl as {
+      ca: string;
+      checkServerIdentity: unknown;
+    };
     expect(requireWithCa.ca).toContain('fake');
     expect(typeof requireWithCa.checkServerIdentity).toBe('function'); // verify-ca: CA checked, host name not
     expect(() => parseDatabaseUrl('postgresql://h/db?sslmode=verify-ca')).toThrow(/verify-ca needs sslrootcert/);
-    const full = parseDatabaseUrl(`postgresql://db.example/db?sslmode=verify-full&sslrootcert=${ca}`).pool.ssl as Record<string, unknown>;
+    const full = parseDatabaseUrl(`postgresql://db.example/db?sslmode=verify-full&sslrootcert=${ca}`).pool
+      .ssl as Record<string, unknown>;
     expect(full).toMatchObject({ servername: 'db.example' });
     expect(full.rejectUnauthorized).toBeUndefined();
     expect(full.checkServerIdentity).toBeUndefined();
   });
 
-  it('turns schema= into the search path and Prisma\'s schema, and pgbouncer=true into no prepared statements', () => {
+  it("turns schema= into the search path and Prisma's schema, and pgbouncer=true into no prepared statements", () => {
     const target = parseDatabaseUrl('postgresql://h/db?schema=provisioning&pgbouncer=true&connection_limit=7');
     expect(target.pool.options).toBe('-c search_path=provisioning');
     expect(target.schema).toBe('provisioning');
@@ -51,9 +65,14 @@ describe('DATABASE_URL', () => {
   it('refuses what it would otherwise drop, naming it, through loadConfig', () => {
     expect(() => parseDatabaseUrl('postgresql://h/db?sslmdoe=require')).toThrow(/does not understand: sslmdoe/);
     expect(() => parseDatabaseUrl('postgresql://h/db?sslmode=strict')).toThrow(/sslmode=strict is not one of/);
-    expect(() => parseDatabaseUrl('postgresql://h/db?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem')).toThrow(/sslrootcert=\/nonexistent\/ca.pem cannot be read/);
+    expect(() => parseDatabaseUrl('postgresql://h/db?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem')).toThrow(
+      /sslrootcert=\/nonexistent\/ca.pem cannot be read/,
+    );
     try {
-      loadConfig({ DATABASE_URL: 'postgresql://h/db?sslmode=strict', MIGRATION_DATABASE_URL: 'postgresql://h/db?foo=1' });
+      loadConfig({
+        DATABASE_URL: 'postgresql://h/db?sslmode=strict',
+        MIGRATION_DATABASE_URL: 'postgresql://h/db?foo=1',
+      });
       throw new Error('accepted');
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
@@ -65,20 +84,42 @@ describe('DATABASE_URL', () => {
   });
 
   it('takes DATABASE_POOL_SIZE and MIGRATION_DATABASE_URL', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgresql://app@h/db', MIGRATION_DATABASE_URL: 'postgresql://owner@h/db', DATABASE_POOL_SIZE: '6' });
+    const config = loadConfig({
+      DATABASE_URL: 'postgresql://app@h/db',
+      MIGRATION_DATABASE_URL: 'postgresql://owner@h/db',
+      DATABASE_POOL_SIZE: '6',
+    });
     expect(config.databasePoolSize).toBe(6);
     expect(config.migrationDatabaseUrl).toBe('postgresql://owner@h/db');
   });
 });
 
 describe('PostgreSQL refusal reasons', () => {
-  it('names the server\'s reason and the fix, through Prisma\'s adapter error too', () => {
-    const hba = { code: '28000', message: 'no pg_hba.conf entry for host "10.0.0.5", user "app", database "prov", no encryption' };
-    expect(databaseRefusalReason(hba)).toMatch(/^PostgreSQL refused: no pg_hba.conf entry .* -- the server only accepts encrypted connections: add sslmode=require/);
-    const prismaShaped = { message: 'User was denied access on the database', meta: { driverAdapterError: { cause: { kind: 'DatabaseAccessDenied', originalCode: '28000', originalMessage: hba.message } } } };
+  it("names the server's reason and the fix, through Prisma's adapter error too", () => {
+    const hba = {
+      code: '28000',
+      message: 'no pg_hba.conf entry for host "10.0.0.5", user "app", database "prov", no encryption',
+    };
+    expect(databaseRefusalReason(hba)).toMatch(
+      /^PostgreSQL refused: no pg_hba.conf entry .* -- the server only accepts encrypted connections: add sslmode=require/,
+    );
+    const prismaShaped = {
+      message: 'User was denied access on the database',
+      meta: {
+        driverAdapterError: {
+          cause: { kind: 'DatabaseAccessDenied', originalCode: '28000', originalMessage: hba.message },
+        },
+      },
+    };
     expect(databaseRefusalReason(prismaShaped)).toMatch(/no pg_hba.conf entry/);
-    expect(databaseRefusalReason(Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }))).toMatch(/give the CA with sslrootcert/);
-    expect(databaseRefusalReason({ code: '28P01', message: 'password authentication failed for user "app"' })).toMatch(/percent-encoded/);
+    expect(
+      databaseRefusalReason(
+        Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }),
+      ),
+    ).toMatch(/give the CA with sslrootcert/);
+    expect(databaseRefusalReason({ code: '28P01', message: 'password authentication failed for user "app"' })).toMatch(
+      /percent-encoded/,
+    );
     expect(databaseRefusalReason(new Error('Connection terminated unexpectedly'))).toBeNull();
   });
 });
@@ -86,14 +127,26 @@ describe('PostgreSQL refusal reasons', () => {
 describe('Redis variables', () => {
   it('reads a single server with TLS and an ACL user', () => {
     const target = parseRedisTarget({ REDIS_URL: 'rediss://provisioner:s%40cret@cache.example:6380/2' });
-    expect(target).toMatchObject({ topology: 'standalone', nodes: [{ host: 'cache.example', port: 6380 }], username: 'provisioner', password: 's@cret', db: 2, tls: { ca: undefined } });
+    expect(target).toMatchObject({
+      topology: 'standalone',
+      nodes: [{ host: 'cache.example', port: 6380 }],
+      username: 'provisioner',
+      password: 's@cret',
+      db: 2,
+      tls: { ca: undefined },
+    });
   });
 
-  it('reads Sentinel (the URL host as the primary\'s name) and Cluster (the URL host as one more seed)', () => {
-    expect(parseRedisTarget({ REDIS_URL: 'redis://:pw@mymaster/1', REDIS_SENTINELS: '10.0.0.1:26379,[::1]:26380' })).toMatchObject({
+  it("reads Sentinel (the URL host as the primary's name) and Cluster (the URL host as one more seed)", () => {
+    expect(
+      parseRedisTarget({ REDIS_URL: 'redis://:pw@mymaster/1', REDIS_SENTINELS: '10.0.0.1:26379,[::1]:26380' }),
+    ).toMatchObject({
       topology: 'sentinel',
       sentinelName: 'mymaster',
-      nodes: [{ host: '10.0.0.1', port: 26379 }, { host: '::1', port: 26380 }],
+      nodes: [
+        { host: '10.0.0.1', port: 26379 },
+        { host: '::1', port: 26380 },
+      ],
       password: 'pw',
       db: 1,
     });
@@ -106,9 +159,15 @@ describe('Redis variables', () => {
 
   it('reports every mistake through loadConfig', () => {
     expect(() => loadConfig({ REDIS_SENTINELS: 'a:1' })).toThrow(/REDIS_URL: required with REDIS_SENTINELS/);
-    expect(() => loadConfig({ REDIS_URL: 'redis://h', REDIS_CLUSTER_NODES: 'a' })).toThrow(/REDIS_CLUSTER_NODES: 'a' is not host:port/);
-    expect(() => loadConfig({ REDIS_URL: 'redis://h', REDIS_TLS_CA: '/etc/ca.pem' })).toThrow(/REDIS_TLS_CA: set, but REDIS_URL is not rediss/);
-    expect(() => loadConfig({ REDIS_URL: 'redis://h', REDIS_SENTINELS: 'a:1', REDIS_CLUSTER_NODES: 'b:2' })).toThrow(/set one or the other/);
+    expect(() => loadConfig({ REDIS_URL: 'redis://h', REDIS_CLUSTER_NODES: 'a' })).toThrow(
+      /REDIS_CLUSTER_NODES: 'a' is not host:port/,
+    );
+    expect(() => loadConfig({ REDIS_URL: 'redis://h', REDIS_TLS_CA: '/etc/ca.pem' })).toThrow(
+      /REDIS_TLS_CA: set, but REDIS_URL is not rediss/,
+    );
+    expect(() => loadConfig({ REDIS_URL: 'redis://h', REDIS_SENTINELS: 'a:1', REDIS_CLUSTER_NODES: 'b:2' })).toThrow(
+      /set one or the other/,
+    );
     expect(loadConfig({ REDIS_URL: 'redis://h:6379' }).redis).toMatchObject({ topology: 'standalone' });
   });
 });
@@ -116,7 +175,10 @@ describe('Redis variables', () => {
 describe('throttled connection-error log', () => {
   it('logs the first error, then with doubling gaps, counting what it held back', () => {
     const lines: Array<{ msg: string; suppressed?: number }> = [];
-    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string; suppressed?: number }) });
+    const logger = pino(
+      { level: 'warn' },
+      { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string; suppressed?: number }) },
+    );
     let now = 0;
     const log = new ThrottledLog(logger, { now: () => now });
     // An outage: the same error every 10 ms for 10 s.

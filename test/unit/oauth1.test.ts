@@ -27,7 +27,12 @@ interface OAuthInternals {
 
 function requestFor(url: string, authorization: string): SignedRequest {
   const parsed = new URL(url);
-  return { method: 'GET', baseUrl: `${parsed.origin}${parsed.pathname}`, query: [...parsed.searchParams], authorization };
+  return {
+    method: 'GET',
+    baseUrl: `${parsed.origin}${parsed.pathname}`,
+    query: [...parsed.searchParams],
+    authorization,
+  };
 }
 
 describe('OAuth 1.0a signatures', () => {
@@ -48,7 +53,9 @@ describe('OAuth 1.0a signatures', () => {
     const all: Record<string, string> = Object.fromEntries(params);
     for (const [name, value] of parsed.searchParams) all[name] = value;
     const signer = independent() as unknown as OAuthInternals;
-    expect(signer._getSignature('GET', `${parsed.origin}${parsed.pathname}`, signer._normaliseRequestParams(all), '')).toBe(signature);
+    expect(
+      signer._getSignature('GET', `${parsed.origin}${parsed.pathname}`, signer._normaliseRequestParams(all), ''),
+    ).toBe(signature);
   });
 
   it('rejects a signature made over another URL', () => {
@@ -61,17 +68,26 @@ describe('OAuth 1.0a signatures', () => {
     const signer = independent() as unknown as OAuthInternals;
     const header = signer._buildAuthorizationHeaders(signer._prepareParameters(null, '', 'GET', URLS[0]!));
     const later = Math.floor(Date.now() / 1000) + 301;
-    expect(verifyOAuth1(requestFor(URLS[0]!, header), () => [SECRET], later)).toMatchObject({ reason: 'expired_timestamp' });
+    expect(verifyOAuth1(requestFor(URLS[0]!, header), () => [SECRET], later)).toMatchObject({
+      reason: 'expired_timestamp',
+    });
   });
 
   it('refuses a nonce with control characters as malformed (PostgreSQL could not store it)', () => {
     const header = `OAuth oauth_consumer_key="${KEY}", oauth_nonce="bad%00nonce", oauth_signature="x", oauth_signature_method="HMAC-SHA1", oauth_timestamp="${Math.floor(Date.now() / 1000)}", oauth_version="1.0"`;
-    expect(verifyOAuth1(requestFor(URLS[0]!, header), () => [SECRET])).toEqual({ reason: 'malformed', detail: 'oauth_nonce contains control characters' });
+    expect(verifyOAuth1(requestFor(URLS[0]!, header), () => [SECRET])).toEqual({
+      reason: 'malformed',
+      detail: 'oauth_nonce contains control characters',
+    });
   });
 
   it('parses quoted, percent-encoded header parameters and refuses garbage', () => {
     expect(parseOAuthHeader('OAuth realm="", oauth_nonce="a%20b", oauth_consumer_key="k"')).toEqual(
-      new Map([['realm', ''], ['oauth_nonce', 'a b'], ['oauth_consumer_key', 'k']]),
+      new Map([
+        ['realm', ''],
+        ['oauth_nonce', 'a b'],
+        ['oauth_consumer_key', 'k'],
+      ]),
     );
     expect(parseOAuthHeader('OAuth oauth_nonce=unquoted')).toBe('unexpected characters in the OAuth header');
   });

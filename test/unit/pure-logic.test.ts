@@ -41,7 +41,9 @@ describe('parseEventUrl (the SSRF guard)', () => {
       marketplaceOrigin: 'https://market.example',
       isProbe: false,
     });
-    expect(parseEventUrl('https://market.example/api/integration/v1/events/dummyAssign', allowed)).toMatchObject({ isProbe: true });
+    expect(parseEventUrl('https://market.example/api/integration/v1/events/dummyAssign', allowed)).toMatchObject({
+      isProbe: true,
+    });
   });
 
   it.each([
@@ -58,7 +60,9 @@ describe('parseEventUrl (the SSRF guard)', () => {
   });
 
   it('builds the result URL from the marketplace origin and the token', () => {
-    expect(resultUrlFor('https://market.example/', 'tok 1')).toBe('https://market.example/api/integration/v1/events/tok%201/result');
+    expect(resultUrlFor('https://market.example/', 'tok 1')).toBe(
+      'https://market.example/api/integration/v1/events/tok%201/result',
+    );
   });
 });
 
@@ -67,7 +71,16 @@ describe('event documents', () => {
     const parsed = parseEventDocument({
       type: 'SUBSCRIPTION_ORDER',
       marketplace: { baseUrl: 'https://market.example', partner: 'ACME', somethingNew: true },
-      payload: { order: { editionCode: 'PRO', items: [{ unit: 'USER', quantity: '25' }, { unit: 'GIGABYTE', quantity: 5 }] }, configuration: [] },
+      payload: {
+        order: {
+          editionCode: 'PRO',
+          items: [
+            { unit: 'USER', quantity: '25' },
+            { unit: 'GIGABYTE', quantity: 5 },
+          ],
+        },
+        configuration: [],
+      },
     });
     if ('problems' in parsed) throw new Error(parsed.problems.join());
     expect(seatLimitOf(parsed.document.payload.order)).toBe(25);
@@ -75,8 +88,15 @@ describe('event documents', () => {
   });
 
   it('names the invalid fields', () => {
-    const parsed = parseEventDocument({ type: 'USER_ASSIGNMENT', marketplace: { baseUrl: 'nope' }, payload: { user: { uuid: 'u' } } });
-    expect('problems' in parsed && parsed.problems.map((p) => p.split(':')[0])).toEqual(['marketplace.baseUrl', 'payload.user.email']);
+    const parsed = parseEventDocument({
+      type: 'USER_ASSIGNMENT',
+      marketplace: { baseUrl: 'nope' },
+      payload: { user: { uuid: 'u' } },
+    });
+    expect('problems' in parsed && parsed.problems.map((p) => p.split(':')[0])).toEqual([
+      'marketplace.baseUrl',
+      'payload.user.email',
+    ]);
   });
 
   it('has no seat limit without a USER item', () => {
@@ -116,7 +136,7 @@ describe('preparedStatementNames', () => {
 });
 
 describe('columns', () => {
-  it('lists a model\'s columns for raw SQL, never *', () => {
+  it("lists a model's columns for raw SQL, never *", () => {
     const sql = columns(Prisma.EventScalarFieldEnum);
     expect(sql.sql).toContain('"seq", "token"');
     expect(sql.sql).not.toContain('*');

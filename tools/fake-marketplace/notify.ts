@@ -14,21 +14,43 @@ export type NotifyAuth =
 const hmacSha1 = (base: string, key: string) => createHmac('sha1', key).update(base).digest('base64');
 
 /** The signed URL and headers of a notification (exposed for tests that tamper with them). */
-export function notificationRequest(serviceUrl: string, eventUrl: string, auth: NotifyAuth, extraQuery: Record<string, string> = {}) {
+export function notificationRequest(
+  serviceUrl: string,
+  eventUrl: string,
+  auth: NotifyAuth,
+  extraQuery: Record<string, string> = {},
+) {
   const url = new URL('/appdirect/events', serviceUrl);
   url.searchParams.set('eventUrl', eventUrl);
   for (const [name, value] of Object.entries(extraQuery)) url.searchParams.set(name, value);
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (auth.type === 'basic') headers.Authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+  if (auth.type === 'basic')
+    headers.Authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
   if (auth.type === 'bearer') headers.Authorization = `Bearer ${auth.token}`;
   if (auth.type === 'oauth1') {
-    const signer = new OAuth({ consumer: { key: auth.key, secret: auth.secret }, signature_method: 'HMAC-SHA1', hash_function: hmacSha1 });
-    const oauthData = signer.authorize({ url: `${url.origin}${url.pathname}`, method: 'GET', data: Object.fromEntries(url.searchParams) });
+    const signer = new OAuth({
+      consumer: { key: auth.key, secret: auth.secret },
+      signature_method: 'HMAC-SHA1',
+      hash_function: hmacSha1,
+    });
+    const oauthData = signer.authorize({
+      url: `${url.origin}${url.pathname}`,
+      method: 'GET',
+      data: Object.fromEntries(url.searchParams),
+    });
     if (auth.timestamp !== undefined || auth.nonce !== undefined) {
       // Re-sign with the chosen timestamp/nonce (stale-timestamp and replay tests).
-      const fixed = { ...oauthData, oauth_timestamp: auth.timestamp ?? oauthData.oauth_timestamp, oauth_nonce: auth.nonce ?? oauthData.oauth_nonce };
+      const fixed = {
+        ...oauthData,
+        oauth_timestamp: auth.timestamp ?? oauthData.oauth_timestamp,
+        oauth_nonce: auth.nonce ?? oauthData.oauth_nonce,
+      };
       const { oauth_signature: _ignored, ...unsigned } = fixed;
-      fixed.oauth_signature = signer.getSignature({ url: `${url.origin}${url.pathname}`, method: 'GET', data: Object.fromEntries(url.searchParams) }, '', unsigned as OAuth.Data);
+      fixed.oauth_signature = signer.getSignature(
+        { url: `${url.origin}${url.pathname}`, method: 'GET', data: Object.fromEntries(url.searchParams) },
+        '',
+        unsigned as OAuth.Data,
+      );
       Object.assign(oauthData, fixed);
     }
     if (auth.inQuery) {
@@ -40,7 +62,12 @@ export function notificationRequest(serviceUrl: string, eventUrl: string, auth: 
   return { url: url.toString(), headers };
 }
 
-export async function notify(serviceUrl: string, eventUrl: string, auth: NotifyAuth, extraQuery: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function notify(
+  serviceUrl: string,
+  eventUrl: string,
+  auth: NotifyAuth,
+  extraQuery: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const request = notificationRequest(serviceUrl, eventUrl, auth, extraQuery);
   const response = await fetch(request.url, { headers: request.headers });
   const text = await response.text();

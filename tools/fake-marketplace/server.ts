@@ -143,7 +143,11 @@ export class FakeMarketplace {
     }
     if (req.method !== 'GET') return this.send(res, 405, {});
     const stored = this.events.get(token);
-    const event = stored ?? (this.options.fallbackEvent ? { ...this.options.fallbackEvent(token), marketplace: { partner: 'ACME', baseUrl: this.origin } } : undefined);
+    const event =
+      stored ??
+      (this.options.fallbackEvent
+        ? { ...this.options.fallbackEvent(token), marketplace: { partner: 'ACME', baseUrl: this.origin } }
+        : undefined);
     if (!event) return this.send(res, 404, { error: 'no such event' });
     this.send(res, 200, event);
   }
@@ -171,7 +175,11 @@ export class FakeMarketplace {
       [...header.slice(6).matchAll(/([a-z_]+)="([^"]*)"/g)].map((m) => [m[1]!, decodeURIComponent(m[2]!)]),
     );
     if (params.oauth_consumer_key !== this.options.consumer.key) return false;
-    const signer = new OAuth({ consumer: this.options.consumer, signature_method: 'HMAC-SHA1', hash_function: hmacSha1 });
+    const signer = new OAuth({
+      consumer: this.options.consumer,
+      signature_method: 'HMAC-SHA1',
+      hash_function: hmacSha1,
+    });
     const { oauth_signature: signature, ...signed } = params;
     const expected = signer.getSignature(
       { url: `${this.origin}${url.pathname}`, method: req.method ?? 'GET', data: Object.fromEntries(url.searchParams) },
@@ -183,14 +191,22 @@ export class FakeMarketplace {
 
   private issueToken(req: IncomingMessage, body: string, res: ServerResponse): void {
     const client = this.options.client;
-    const expected = client ? `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}` : null;
+    const expected = client
+      ? `Basic ${Buffer.from(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`).toString('base64')}`
+      : null;
     if (!expected || req.headers.authorization !== expected) return this.send(res, 401, { error: 'invalid_client' });
     const form = new URLSearchParams(body);
-    if (form.get('grant_type') !== 'client_credentials' || form.get('scope') !== 'ROLE_APPLICATION') return this.send(res, 400, { error: 'invalid_request' });
+    if (form.get('grant_type') !== 'client_credentials' || form.get('scope') !== 'ROLE_APPLICATION')
+      return this.send(res, 400, { error: 'invalid_request' });
     const token = randomBytes(16).toString('hex');
     this.tokensIssued.push(token);
     this.lastTokenAt = Date.now();
-    this.send(res, 200, { access_token: token, token_type: 'bearer', expires_in: this.options.tokenLifetimeSeconds ?? 3600, scope: 'ROLE_APPLICATION' });
+    this.send(res, 200, {
+      access_token: token,
+      token_type: 'bearer',
+      expires_in: this.options.tokenLifetimeSeconds ?? 3600,
+      scope: 'ROLE_APPLICATION',
+    });
   }
 
   private send(res: ServerResponse, status: number, body: unknown): void {

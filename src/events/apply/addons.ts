@@ -4,18 +4,32 @@
  * account's state must allow it, and an add-on (or binding) of another account is not found there.
  */
 import { lockAccount } from '../../accounts/accounts';
-import { bindAddon, cancelAddon, changeAddon, createAddon, findAddon, findBinding, unbindAddon } from '../../accounts/addons';
+import {
+  bindAddon,
+  cancelAddon,
+  changeAddon,
+  createAddon,
+  findAddon,
+  findBinding,
+  unbindAddon,
+} from '../../accounts/addons';
 import type { AccountAction } from '../../accounts/lifecycle';
 import { upsertUser } from '../../accounts/users';
 import type { Account, AddonInstance, Prisma } from '../../db/client';
 import type { OrderInfo } from '../schema';
 import { decideFor, fail, newIdentifier, ok, type ApplyContext, type Outcome } from './outcome';
 
-const notOnAccount = (accountId: string) => fail('BINDING_NOT_FOUND', `This add-on was not found on subscription ${accountId}.`);
+const notOnAccount = (accountId: string) =>
+  fail('BINDING_NOT_FOUND', `This add-on was not found on subscription ${accountId}.`);
 
 /** The parent account named by the event, locked, if its state allows `action`; else the outcome to report. */
-async function parentAccount(ctx: ApplyContext, accountId: string | undefined, action: AccountAction): Promise<Account | Outcome> {
-  if (!accountId) return fail('INVALID_RESPONSE', 'The event names no subscription (payload.account.accountIdentifier).');
+async function parentAccount(
+  ctx: ApplyContext,
+  accountId: string | undefined,
+  action: AccountAction,
+): Promise<Account | Outcome> {
+  if (!accountId)
+    return fail('INVALID_RESPONSE', 'The event names no subscription (payload.account.accountIdentifier).');
   const account = await lockAccount(ctx.tx, accountId);
   if (!account) return fail('ACCOUNT_NOT_FOUND');
   const allowed = decideFor(ctx, account, action);
@@ -30,14 +44,23 @@ async function addonOf(ctx: ApplyContext, account: Account): Promise<AddonInstan
   return addon && addon.accountId === account.id ? addon : notOnAccount(account.id);
 }
 
-export async function orderAddon(ctx: ApplyContext, parentAccountId: string | undefined, order: OrderInfo | undefined): Promise<Outcome> {
+export async function orderAddon(
+  ctx: ApplyContext,
+  parentAccountId: string | undefined,
+  order: OrderInfo | undefined,
+): Promise<Outcome> {
   const account = await parentAccount(ctx, parentAccountId, 'orderAddon');
   if (isOutcome(account)) return account;
   // A v2 add-on order names the buying company: it must be the parent's.
   const company = ctx.document.payload.company;
-  if (company && company.uuid !== account.companyUuid) return fail('ACCOUNT_NOT_FOUND', `This company has no subscription ${account.id}.`);
+  if (company && company.uuid !== account.companyUuid)
+    return fail('ACCOUNT_NOT_FOUND', `This company has no subscription ${account.id}.`);
   const offeringCode = order?.addonOfferingCode ?? order?.editionCode;
-  if (!offeringCode) return fail('INVALID_RESPONSE', 'The add-on order names no offering (order.addonOfferingCode or order.editionCode).');
+  if (!offeringCode)
+    return fail(
+      'INVALID_RESPONSE',
+      'The add-on order names no offering (order.addonOfferingCode or order.editionCode).',
+    );
   const id = newIdentifier('addon');
   await createAddon(ctx.tx, {
     id,
@@ -49,7 +72,13 @@ export async function orderAddon(ctx: ApplyContext, parentAccountId: string | un
   });
   return ok('Add-on ordered.', {
     accountIdentifier: id,
-    hooks: [{ kind: 'addonOrdered', accountId: account.id, args: { accountIdentifier: account.id, addonInstanceId: id, offeringCode } }],
+    hooks: [
+      {
+        kind: 'addonOrdered',
+        accountId: account.id,
+        args: { accountIdentifier: account.id, addonInstanceId: id, offeringCode },
+      },
+    ],
   });
 }
 
@@ -77,7 +106,13 @@ async function cancelAddonInstance(ctx: ApplyContext, addon: AddonInstance): Pro
   if (addon.status === 'cancelled') return ok('The add-on was already cancelled.');
   await cancelAddon(ctx.tx, addon.id);
   return ok('Add-on cancelled.', {
-    hooks: [{ kind: 'addonCancelled', accountId: addon.accountId, args: { accountIdentifier: addon.accountId, addonInstanceId: addon.id } }],
+    hooks: [
+      {
+        kind: 'addonCancelled',
+        accountId: addon.accountId,
+        args: { accountIdentifier: addon.accountId, addonInstanceId: addon.id },
+      },
+    ],
   });
 }
 
@@ -100,7 +135,13 @@ export async function addonChange(ctx: ApplyContext): Promise<Outcome> {
     orderItems: (order?.items ?? []) as Prisma.InputJsonArray,
   });
   return ok('Add-on changed.', {
-    hooks: [{ kind: 'addonChanged', accountId: addon.accountId, args: { accountIdentifier: addon.accountId, addonInstanceId: addon.id } }],
+    hooks: [
+      {
+        kind: 'addonChanged',
+        accountId: addon.accountId,
+        args: { accountIdentifier: addon.accountId, addonInstanceId: addon.id },
+      },
+    ],
   });
 }
 
@@ -113,12 +154,19 @@ export async function addonBind(ctx: ApplyContext): Promise<Outcome> {
   if (addon.status !== 'active') return fail('BINDING_NOT_FOUND', 'This add-on was cancelled.');
   const bindingId = document.payload.addonBinding?.id ?? newIdentifier('bind');
   const existing = await findBinding(tx, bindingId);
-  if (existing && existing.addonInstanceId !== addon.id) return fail('FORBIDDEN', `Binding ${bindingId} belongs to another add-on.`);
+  if (existing && existing.addonInstanceId !== addon.id)
+    return fail('FORBIDDEN', `Binding ${bindingId} belongs to another add-on.`);
   const user = document.payload.user ? await upsertUser(tx, document.payload.user) : null;
   await bindAddon(tx, { id: bindingId, addonInstanceId: addon.id, userId: user?.id ?? null });
   return ok('Add-on bound.', {
     accountIdentifier: bindingId,
-    hooks: [{ kind: 'addonBound', accountId: addon.accountId, args: { addonInstanceId: addon.id, bindingId, userUuid: document.payload.user?.uuid ?? null } }],
+    hooks: [
+      {
+        kind: 'addonBound',
+        accountId: addon.accountId,
+        args: { addonInstanceId: addon.id, bindingId, userUuid: document.payload.user?.uuid ?? null },
+      },
+    ],
   });
 }
 
@@ -129,11 +177,19 @@ export async function addonUnbind(ctx: ApplyContext): Promise<Outcome> {
   const binding = await findBinding(tx, document.payload.addonBinding?.id);
   const addon = binding ? await findAddon(tx, binding.addonInstanceId) : null;
   const named = document.payload.addonInstance?.id;
-  if (!binding || !addon || binding.unboundAt || addon.accountId !== account.id || (named !== undefined && named !== addon.id)) {
+  if (
+    !binding ||
+    !addon ||
+    binding.unboundAt ||
+    addon.accountId !== account.id ||
+    (named !== undefined && named !== addon.id)
+  ) {
     return fail('BINDING_NOT_FOUND');
   }
   await unbindAddon(tx, binding.id);
   return ok('Add-on unbound.', {
-    hooks: [{ kind: 'addonUnbound', accountId: addon.accountId, args: { addonInstanceId: addon.id, bindingId: binding.id } }],
+    hooks: [
+      { kind: 'addonUnbound', accountId: addon.accountId, args: { addonInstanceId: addon.id, bindingId: binding.id } },
+    ],
   });
 }

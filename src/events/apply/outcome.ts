@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { statusForEvent } from '../../accounts/accounts';
-import { decide, movesStatus, type AccountAction, type AccountStatusName, type LifecycleDecision } from '../../accounts/lifecycle';
+import {
+  decide,
+  movesStatus,
+  type AccountAction,
+  type AccountStatusName,
+  type LifecycleDecision,
+} from '../../accounts/lifecycle';
 import type { Account, Prisma } from '../../db/client';
 import { EVENT_ERROR_CODES, type EventErrorCode } from '../../errors/catalogue';
 import type { HookKind } from '../../hooks/kinds';
@@ -34,14 +40,27 @@ export interface ApplyContext {
  * The lifecycle's decision for `action` on `account`: an action that moves the account's state is decided
  * on its current state; any other on the state it had when the event arrived (see accountStatusAtArrival).
  */
-export function decideFor(ctx: ApplyContext, account: Pick<Account, 'status'>, action: AccountAction): LifecycleDecision {
+export function decideFor(
+  ctx: ApplyContext,
+  account: Pick<Account, 'status'>,
+  action: AccountAction,
+): LifecycleDecision {
   return decide(action, movesStatus(action) ? account.status : statusForEvent(account, ctx.accountStatusAtArrival));
 }
 
 export type ApplyFunction = (ctx: ApplyContext) => Promise<Outcome>;
 
-export function ok(message: string, extra: { accountIdentifier?: string; userIdentifier?: string; hooks?: HookIntent[] } = {}): Outcome {
-  return { success: true, message, accountIdentifier: extra.accountIdentifier, userIdentifier: extra.userIdentifier, hooks: extra.hooks ?? [] };
+export function ok(
+  message: string,
+  extra: { accountIdentifier?: string; userIdentifier?: string; hooks?: HookIntent[] } = {},
+): Outcome {
+  return {
+    success: true,
+    message,
+    accountIdentifier: extra.accountIdentifier,
+    userIdentifier: extra.userIdentifier,
+    hooks: extra.hooks ?? [],
+  };
 }
 
 /** A business outcome: reported at once, never retried. `message` is shown to the marketplace user. */
@@ -54,7 +73,12 @@ export function newIdentifier(prefix: 'acct' | 'addon' | 'bind'): string {
 }
 
 /** What a hook is told about a person (the same fields for owners and users). */
-export const personArgs = (person: { uuid: string; email: string; firstName?: string; lastName?: string }): Prisma.InputJsonObject => ({
+export const personArgs = (person: {
+  uuid: string;
+  email: string;
+  firstName?: string;
+  lastName?: string;
+}): Prisma.InputJsonObject => ({
   uuid: person.uuid,
   email: person.email,
   firstName: person.firstName ?? null,

@@ -1,11 +1,28 @@
 /** SUBSCRIPTION_ORDER / CHANGE / CANCEL / NOTICE. */
-import { changePlan, createAccount, findLiveAccountOfCompany, lockAccount, ownsProductForAnotherCompany, recordNoticeApplied, setAccountStatus } from '../../accounts/accounts';
+import {
+  changePlan,
+  createAccount,
+  findLiveAccountOfCompany,
+  lockAccount,
+  ownsProductForAnotherCompany,
+  recordNoticeApplied,
+  setAccountStatus,
+} from '../../accounts/accounts';
 import type { AccountAction } from '../../accounts/lifecycle';
 import { seatsUsed, upsertUser } from '../../accounts/users';
 import type { Prisma } from '../../db/client';
 import { seatLimitOf } from '../schema';
 import { cancelAddonIfAddon, orderAddon } from './addons';
-import { decideFor, fail, newIdentifier, ok, personArgs, type ApplyContext, type HookKind, type Outcome } from './outcome';
+import {
+  decideFor,
+  fail,
+  newIdentifier,
+  ok,
+  personArgs,
+  type ApplyContext,
+  type HookKind,
+  type Outcome,
+} from './outcome';
 
 export async function subscriptionOrder(ctx: ApplyContext): Promise<Outcome> {
   const { tx, document } = ctx;
@@ -23,7 +40,10 @@ export async function subscriptionOrder(ctx: ApplyContext): Promise<Outcome> {
 
   const creator = await upsertUser(tx, document.creator);
   if (await ownsProductForAnotherCompany(tx, creator.id, company.uuid, applicationUuid)) {
-    return fail('USER_ALREADY_EXISTS', 'This user already has this product with us for another company; link the accounts instead.');
+    return fail(
+      'USER_ALREADY_EXISTS',
+      'This user already has this product with us for another company; link the accounts instead.',
+    );
   }
 
   const accountId = newIdentifier('acct');
@@ -88,7 +108,10 @@ export async function subscriptionChange(ctx: ApplyContext): Promise<Outcome> {
   const used = await seatsUsed(tx, account.id);
   if (maxUsers !== null && used > maxUsers) {
     const excess = used - maxUsers;
-    return fail('FORBIDDEN', `${used} users are assigned but the new plan has ${maxUsers} seats: unassign ${excess} user(s) first.`);
+    return fail(
+      'FORBIDDEN',
+      `${used} users are assigned but the new plan has ${maxUsers} seats: unassign ${excess} user(s) first.`,
+    );
   }
   const editionCode = order?.editionCode ?? account.editionCode;
   await changePlan(tx, account.id, {
@@ -98,16 +121,22 @@ export async function subscriptionChange(ctx: ApplyContext): Promise<Outcome> {
     orderItems: mergeOrderItems(account.orderItems, order?.items ?? []) as Prisma.InputJsonArray,
   });
   return ok('Subscription changed.', {
-    hooks: [{ kind: 'accountChanged', accountId: account.id, args: { accountIdentifier: account.id, editionCode, maxUsers } }],
+    hooks: [
+      { kind: 'accountChanged', accountId: account.id, args: { accountIdentifier: account.id, editionCode, maxUsers } },
+    ],
   });
 }
 
 /** Order lines after a change: a stated line replaces the current line of its unit; the others stay. */
-export function mergeOrderItems(current: unknown, stated: ReadonlyArray<{ unit: string; quantity: number }>): Array<{ unit: string; quantity: number }> {
+export function mergeOrderItems(
+  current: unknown,
+  stated: ReadonlyArray<{ unit: string; quantity: number }>,
+): Array<{ unit: string; quantity: number }> {
   const lines = new Map<string, { unit: string; quantity: number }>();
   for (const line of Array.isArray(current) ? current : []) {
     const item = line as { unit?: unknown; quantity?: unknown };
-    if (typeof item.unit === 'string' && typeof item.quantity === 'number') lines.set(item.unit.toUpperCase(), { unit: item.unit, quantity: item.quantity });
+    if (typeof item.unit === 'string' && typeof item.quantity === 'number')
+      lines.set(item.unit.toUpperCase(), { unit: item.unit, quantity: item.quantity });
   }
   for (const line of stated) lines.set(line.unit.toUpperCase(), { unit: line.unit, quantity: line.quantity });
   return [...lines.values()];
@@ -147,11 +176,13 @@ export async function subscriptionNotice(ctx: ApplyContext): Promise<Outcome> {
   // Notices change the state in arrival order among themselves: one that arrives late (it fell back to
   // the queue) after a later notice was applied is superseded.
   if (account.lastNoticeSeq !== null && account.lastNoticeSeq > ctx.eventSeq) {
-    return ok('A later change of the subscription\'s state was already applied; this notice changes nothing.');
+    return ok("A later change of the subscription's state was already applied; this notice changes nothing.");
   }
   const move = decideFor(ctx, account, effect.action);
   if (!move.allowed) return fail(move.code, move.message);
   if (!move.noChange) await setAccountStatus(tx, account, move.to);
   await recordNoticeApplied(tx, account.id, ctx.eventSeq);
-  return ok(effect.message, { hooks: [{ kind: effect.hook, accountId: account.id, args: { accountIdentifier: account.id } }] });
+  return ok(effect.message, {
+    hooks: [{ kind: effect.hook, accountId: account.id, args: { accountIdentifier: account.id } }],
+  });
 }

@@ -12,15 +12,25 @@ export async function userAssignment(ctx: ApplyContext): Promise<Outcome> {
   const allowed = decideFor(ctx, account, 'assignUser');
   if (!allowed.allowed) return fail(allowed.code, allowed.message);
   const user = await upsertUser(tx, person);
-  if (await findSeat(tx, account.id, user.id)) return fail('USER_ALREADY_EXISTS', 'This user is already assigned to the subscription.');
+  if (await findSeat(tx, account.id, user.id))
+    return fail('USER_ALREADY_EXISTS', 'This user is already assigned to the subscription.');
   // The account row is locked (lockAccount), so this count cannot race a concurrent assignment.
   if (account.maxUsers !== null && (await seatsUsed(tx, account.id)) >= account.maxUsers) {
-    return fail('MAX_USERS_REACHED', `All ${account.maxUsers} seats are taken; buy more seats or unassign a user first.`);
+    return fail(
+      'MAX_USERS_REACHED',
+      `All ${account.maxUsers} seats are taken; buy more seats or unassign a user first.`,
+    );
   }
   await assignSeat(tx, account.id, user.id);
   return ok('User assigned.', {
     userIdentifier: person.uuid,
-    hooks: [{ kind: 'userAssigned', accountId: account.id, args: { accountIdentifier: account.id, user: personArgs(person) } }],
+    hooks: [
+      {
+        kind: 'userAssigned',
+        accountId: account.id,
+        args: { accountIdentifier: account.id, user: personArgs(person) },
+      },
+    ],
   });
 }
 
@@ -39,7 +49,13 @@ export async function userUnassignment(ctx: ApplyContext): Promise<Outcome> {
   await removeSeat(tx, account.id, user.id);
   return ok('User unassigned.', {
     userIdentifier: person.uuid,
-    hooks: [{ kind: 'userUnassigned', accountId: account.id, args: { accountIdentifier: account.id, user: personArgs(person) } }],
+    hooks: [
+      {
+        kind: 'userUnassigned',
+        accountId: account.id,
+        args: { accountIdentifier: account.id, user: personArgs(person) },
+      },
+    ],
   });
 }
 
@@ -63,6 +79,12 @@ export async function userUpdated(ctx: ApplyContext): Promise<Outcome> {
   if (company && account) await updateCompany(tx, account, company);
   return ok(known ? 'Details updated.' : 'Details recorded (the user holds no seat here).', {
     userIdentifier: person?.uuid,
-    hooks: [{ kind: 'userUpdated', accountId: account?.id, args: { accountIdentifier: account?.id ?? null, user: person ? personArgs(person) : null } }],
+    hooks: [
+      {
+        kind: 'userUpdated',
+        accountId: account?.id,
+        args: { accountIdentifier: account?.id ?? null, user: person ? personArgs(person) : null },
+      },
+    ],
   });
 }

@@ -62,7 +62,11 @@ async function requireQueues(deps: AppDeps): Promise<void> {
   try {
     await deps.redis.ping();
   } catch (error) {
-    throw new AppError('DEPENDENCY_UNAVAILABLE', { dependency: 'Redis' }, { headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) }, cause: error });
+    throw new AppError(
+      'DEPENDENCY_UNAVAILABLE',
+      { dependency: 'Redis' },
+      { headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) }, cause: error },
+    );
   }
 }
 
@@ -98,7 +102,8 @@ export function adminApiRouter(deps: AppDeps): Router {
       async (req, res) => {
         const { cursor, limit = 50, ...filter } = parseQueryParams(listQuery, req.query);
         const seq = cursor === undefined ? undefined : decodeSeqCursor(cursor);
-        if (seq === null) throw new AppError('PARAMETER_INVALID', { name: 'cursor', reason: 'not a cursor this API returned' });
+        if (seq === null)
+          throw new AppError('PARAMETER_INVALID', { name: 'cursor', reason: 'not a cursor this API returned' });
         res.json(await listEvents(prisma, filter, { cursor: seq, limit }));
       },
     ],
@@ -144,7 +149,10 @@ export function adminApiRouter(deps: AppDeps): Router {
         const token = String(req.params.token);
         const { force } = req.body as z.output<typeof retryBody>;
         await requireQueues(deps);
-        const plan = await retryEvent(prisma, producer, token, { force, by: { actor: adminNameOf(res), requestId: req.requestId } });
+        const plan = await retryEvent(prisma, producer, token, {
+          force,
+          by: { actor: adminNameOf(res), requestId: req.requestId },
+        });
         if (plan === 'needs_force') throw new AppError('EVENT_RETRY_NEEDS_FORCE', { token });
         if (!plan) throw await refusal(token, 'EVENT_NOT_RETRYABLE');
         res.status(202).json({ token, retry: plan, ...(force && plan === 'rerun' ? { forced: true } : {}) });
@@ -160,7 +168,10 @@ export function adminApiRouter(deps: AppDeps): Router {
       async (req, res) => {
         const token = String(req.params.token);
         await requireQueues(deps);
-        const outcome = await cancelEvent(prisma, producer, token, { actor: adminNameOf(res), requestId: req.requestId });
+        const outcome = await cancelEvent(prisma, producer, token, {
+          actor: adminNameOf(res),
+          requestId: req.requestId,
+        });
         if (outcome !== 'cancelled') throw await refusal(token, 'EVENT_NOT_CANCELLABLE');
         res.status(202).json({ token, status: 'cancelled', reported: 'OPERATION_CANCELLED' });
       },
@@ -173,7 +184,8 @@ export function adminApiRouter(deps: AppDeps): Router {
       auth,
       async (req, res) => {
         const token = String(req.params.token);
-        if (!(await prisma.event.findUnique({ where: { token }, select: { seq: true } }))) throw new AppError('EVENT_NOT_FOUND', { token });
+        if (!(await prisma.event.findUnique({ where: { token }, select: { seq: true } })))
+          throw new AppError('EVENT_NOT_FOUND', { token });
         res.json(await productCallsOf(prisma, token));
       },
     ],
@@ -191,7 +203,13 @@ export function adminApiRouter(deps: AppDeps): Router {
         if (id === null || !(await resendProductCall(prisma, producer, token, id))) {
           throw new AppError('PRODUCT_CALL_NOT_OWED', { token, id: String(req.params.id) });
         }
-        await writeAudit(prisma, { actor: adminNameOf(res), action: 'product_calls.resend', target: `${token}#${id}`, count: 1, requestId: req.requestId });
+        await writeAudit(prisma, {
+          actor: adminNameOf(res),
+          action: 'product_calls.resend',
+          target: `${token}#${id}`,
+          count: 1,
+          requestId: req.requestId,
+        });
         res.status(202).json({ token, id: String(id), resent: true });
       },
     ],
@@ -207,7 +225,13 @@ export function adminApiRouter(deps: AppDeps): Router {
         await requireQueues(deps);
         const outcome = await reaskProduct(prisma, producer, token);
         if (!outcome) throw await refusal(token, 'EVENT_NOT_RETRYABLE');
-        await writeAudit(prisma, { actor: adminNameOf(res), action: `product_calls.reask.${outcome}`, target: token, count: 1, requestId: req.requestId });
+        await writeAudit(prisma, {
+          actor: adminNameOf(res),
+          action: `product_calls.reask.${outcome}`,
+          target: token,
+          count: 1,
+          requestId: req.requestId,
+        });
         res.status(202).json({ token, reask: outcome });
       },
     ],
@@ -230,7 +254,8 @@ export function adminApiRouter(deps: AppDeps): Router {
       auth,
       async (req, res) => {
         const detail = await accountDetail(prisma, String(req.params.accountIdentifier));
-        if (!detail) throw new AppError('ADMIN_ACCOUNT_NOT_FOUND', { accountIdentifier: String(req.params.accountIdentifier) });
+        if (!detail)
+          throw new AppError('ADMIN_ACCOUNT_NOT_FOUND', { accountIdentifier: String(req.params.accountIdentifier) });
         res.json(detail);
       },
     ],

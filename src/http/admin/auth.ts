@@ -34,7 +34,8 @@ const mac = (key: string, text: string) => createHmac('sha256', key).update(text
  * Which token a session was opened with. Names need not be unique (`ADMIN_TOKEN=tokA,tokB` names both
  * 'admin'), so a session names its token by a fingerprint that reveals nothing of the token.
  */
-const fingerprintOf = (token: string) => createHash('sha256').update(`adp-admin-session:${token}`).digest('base64url').slice(0, 22);
+const fingerprintOf = (token: string) =>
+  createHash('sha256').update(`adp-admin-session:${token}`).digest('base64url').slice(0, 22);
 
 export function openSession(owner: AdminToken, nowMs = Date.now()): string {
   const claims = { name: owner.name, fp: fingerprintOf(owner.token), exp: nowMs + SESSION_HOURS * 3600_000 };
@@ -42,7 +43,10 @@ export function openSession(owner: AdminToken, nowMs = Date.now()): string {
   return `${payload}.${mac(owner.token, payload)}`;
 }
 
-function sessionOwner(tokens: readonly AdminToken[], cookie: string | undefined): { owner: AdminToken; session: string } | null {
+function sessionOwner(
+  tokens: readonly AdminToken[],
+  cookie: string | undefined,
+): { owner: AdminToken; session: string } | null {
   if (!cookie) return null;
   const [payload, signature] = cookie.split('.');
   if (!payload || !signature) return null;
@@ -73,8 +77,11 @@ export function readCookie(req: Request, name: string): string | undefined {
 export function requireAdmin(config: Config) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
-    const owner = bearer ? tokenOwner(config.adminTokens, bearer) : sessionOwner(config.adminTokens, readCookie(req, SESSION_COOKIE))?.owner;
-    if (!owner) throw new AppError('ADMIN_TOKEN_INVALID', {}, { headers: { 'WWW-Authenticate': 'Bearer realm="admin"' } });
+    const owner = bearer
+      ? tokenOwner(config.adminTokens, bearer)
+      : sessionOwner(config.adminTokens, readCookie(req, SESSION_COOKIE))?.owner;
+    if (!owner)
+      throw new AppError('ADMIN_TOKEN_INVALID', {}, { headers: { 'WWW-Authenticate': 'Bearer realm="admin"' } });
     if (!bearer && req.method !== 'GET') {
       // Cookie-authenticated writes must prove they come from our page.
       const session = sessionOwner(config.adminTokens, readCookie(req, SESSION_COOKIE))!;

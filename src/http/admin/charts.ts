@@ -38,7 +38,7 @@ const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(n < 10 ?
 function niceMax(max: number): number {
   if (max <= 0) return 1;
   const power = 10 ** Math.floor(Math.log10(max));
-  return ([1, 2, 5, 10].map((m) => m * power).find((candidate) => candidate >= max) ?? 10 * power);
+  return [1, 2, 5, 10].map((m) => m * power).find((candidate) => candidate >= max) ?? 10 * power;
 }
 
 function patternDefs(id: string, series: readonly SeriesStyle[]): string {
@@ -83,7 +83,12 @@ function axes(max: number, unit: string, ticks: ReadonlyArray<{ x: number; text:
       return `<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y}" y2="${y}" stroke="#e3e6eb"/><text class="axis" x="${PAD.left - 6}" y="${y + 4}" text-anchor="end">${fmt(max * f)}</text>`;
     })
     .join('');
-  const xTicks = ticks.map((t) => `<text class="axis" x="${t.x}" y="${HEIGHT - PAD.bottom + 16}" text-anchor="middle">${escapeHtml(t.text)}</text>`).join('');
+  const xTicks = ticks
+    .map(
+      (t) =>
+        `<text class="axis" x="${t.x}" y="${HEIGHT - PAD.bottom + 16}" text-anchor="middle">${escapeHtml(t.text)}</text>`,
+    )
+    .join('');
   return `${grid}<text class="axis" x="${PAD.left - 6}" y="${PAD.top - 8}" text-anchor="end">${escapeHtml(unit)}</text>${xTicks}`;
 }
 
@@ -122,12 +127,20 @@ export function stackedBarChart(
           return `<rect x="${x}" y="${y}" width="${barWidth}" height="${h}" fill="url(#${id}-p${i})"><title>${escapeHtml(`${interval.label} · ${s.label}: ${value}`)}</title></rect>`;
         })
         .join('');
-      const parts = series.filter((s) => (interval.values[s.key] ?? 0) > 0).map((s): [string, string] => [s.label, String(interval.values[s.key])]);
+      const parts = series
+        .filter((s) => (interval.values[s.key] ?? 0) > 0)
+        .map((s): [string, string] => [s.label, String(interval.values[s.key])]);
       const text = parts.length ? describe(interval.label, parts) : `${interval.label}: none`;
       return `<g class="bar" tabindex="0" role="img" aria-label="${escapeHtml(text)}" data-total="${totals[index]}"><title>${escapeHtml(text)}</title><rect class="hit" x="${PAD.left + index * slot}" y="${PAD.top}" width="${slot}" height="${plotHeight}"/>${segments}${readout(text)}</g>`;
     })
     .join('');
-  return chartFrame(id, title, legend(id, series), `<defs>${patternDefs(id, series)}</defs>${axes(max, unit, ticks)}${bars}`, note);
+  return chartFrame(
+    id,
+    title,
+    legend(id, series),
+    `<defs>${patternDefs(id, series)}</defs>${axes(max, unit, ticks)}${bars}`,
+    note,
+  );
 }
 
 /** Lines with markers (distinct dash and marker shape per series); intervals without a value leave a gap. */
@@ -157,7 +170,9 @@ export function lineChart(
         d += `${pen ? 'L' : 'M'}${xOf(index).toFixed(1)},${yOf(value).toFixed(1)} `;
         pen = true;
       });
-      return d ? `<path d="${d.trim()}" fill="none" stroke="${s.color}" stroke-width="2.5" stroke-dasharray="${s.dash}"/>` : '';
+      return d
+        ? `<path d="${d.trim()}" fill="none" stroke="${s.color}" stroke-width="2.5" stroke-dasharray="${s.dash}"/>`
+        : '';
     })
     .join('');
   const points = intervals

@@ -1,7 +1,10 @@
 /** The admin page's HTML: escaping, layout and small building blocks. No build step, no client framework. */
 
 export const escapeHtml = (value: unknown): string =>
-  String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  String(value ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 /** Tagged template that escapes every interpolated value except `raw(...)` fragments. */
 export class Raw {
@@ -44,9 +47,14 @@ const STYLE = `
 
 export function page(title: string, body: Raw, options: { user?: string; csrf?: string } = {}): string {
   const nav = options.user
-    ? html`<a href="/admin">Overview</a><a href="/admin/events">Events</a><a href="/admin/accounts">Accounts</a><a href="/admin/queues/">Queues</a>
+    ? html`<a href="/admin">Overview</a><a href="/admin/events">Events</a><a href="/admin/accounts">Accounts</a
+        ><a href="/admin/queues/">Queues</a>
         <span style="margin-left:auto">${options.user}</span>
-        <form class="inline" method="post" action="/admin/logout"><input type="hidden" name="_csrf" value="${options.csrf ?? ''}"><button class="secondary" type="submit">Log out</button></form>`
+        <form class="inline" method="post" action="/admin/logout">
+          <input type="hidden" name="_csrf" value="${options.csrf ?? ''}" /><button class="secondary" type="submit">
+            Log out
+          </button>
+        </form>`
     : html``;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · appdirect-provisioner</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><style>${STYLE}</style></head>
@@ -54,4 +62,5 @@ export function page(title: string, body: Raw, options: { user?: string; csrf?: 
 }
 
 export const statusBadge = (status: string) => html`<span class="status ${status}">${status}</span>`;
-export const when = (date: Date | string | null | undefined) => (date ? new Date(date).toISOString().replace('T', ' ').slice(0, 19) : '');
+export const when = (date: Date | string | null | undefined) =>
+  date ? new Date(date).toISOString().replace('T', ' ').slice(0, 19) : '';

@@ -3,10 +3,17 @@ import { FAILURE_CODES, OVERVIEW_WINDOW_NAMES } from '../../admin/overview';
 import { UNFINISHED_STATUSES } from '../../inbox/statuses';
 
 const count = { type: 'integer', minimum: 0 } as const;
-const countsByCode = { type: 'object', additionalProperties: count, description: 'Event error code -> events' } as const;
+const countsByCode = {
+  type: 'object',
+  additionalProperties: count,
+  description: 'Event error code -> events',
+} as const;
 const secondsOrNull = { type: ['number', 'null'], minimum: 0 } as const;
 const dateTime = { type: 'string', format: 'date-time' } as const;
-const errorRef = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+const errorRef = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
 
 export const overviewPaths = {
   '/overview': {
@@ -16,9 +23,19 @@ export const overviewPaths = {
         'Counts of unfinished events are over all events; everything else covers the window (ending now, intervals ' +
         `aligned on their size: 24h in 30-minute intervals, 7d in 4-hour ones). Failure codes: ${FAILURE_CODES.join(', ')}; ` +
         'every other code is a business answer.',
-      parameters: [{ name: 'window', in: 'query', required: false, schema: { type: 'string', enum: [...OVERVIEW_WINDOW_NAMES], default: '24h' } }],
+      parameters: [
+        {
+          name: 'window',
+          in: 'query',
+          required: false,
+          schema: { type: 'string', enum: [...OVERVIEW_WINDOW_NAMES], default: '24h' },
+        },
+      ],
       responses: {
-        200: { description: 'The overview', content: { 'application/json': { schema: { $ref: '#/components/schemas/Overview' } } } },
+        200: {
+          description: 'The overview',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Overview' } } },
+        },
         400: errorRef('window is not 24h or 7d, or an unknown parameter was sent'),
         401: errorRef('Missing or wrong admin token'),
       },
@@ -38,7 +55,20 @@ const outcomeFields = {
 export const overviewSchemas = {
   Overview: {
     type: 'object',
-    required: ['window', 'generatedAt', 'from', 'to', 'bucketSeconds', 'statusCounts', 'oldestWaiting', 'needsAction', 'queues', 'workers', 'totals', 'series'],
+    required: [
+      'window',
+      'generatedAt',
+      'from',
+      'to',
+      'bucketSeconds',
+      'statusCounts',
+      'oldestWaiting',
+      'needsAction',
+      'queues',
+      'workers',
+      'totals',
+      'series',
+    ],
     properties: {
       window: { type: 'string', enum: [...OVERVIEW_WINDOW_NAMES] },
       generatedAt: dateTime,
@@ -49,20 +79,37 @@ export const overviewSchemas = {
         type: 'object',
         required: ['now', 'finishedInWindow'],
         properties: {
-          now: { type: 'object', required: [...UNFINISHED_STATUSES], properties: Object.fromEntries(UNFINISHED_STATUSES.map((s) => [s, count])) },
-          finishedInWindow: { type: 'object', required: ['succeeded', 'failed', 'cancelled'], properties: { succeeded: count, failed: count, cancelled: count } },
+          now: {
+            type: 'object',
+            required: [...UNFINISHED_STATUSES],
+            properties: Object.fromEntries(UNFINISHED_STATUSES.map((s) => [s, count])),
+          },
+          finishedInWindow: {
+            type: 'object',
+            required: ['succeeded', 'failed', 'cancelled'],
+            properties: { succeeded: count, failed: count, cancelled: count },
+          },
         },
       },
       oldestWaiting: {
         type: ['object', 'null'],
         required: ['token', 'status', 'receivedAt', 'ageSeconds'],
-        properties: { token: { type: 'string' }, status: { $ref: '#/components/schemas/EventStatus' }, receivedAt: dateTime, ageSeconds: { type: 'number' } },
+        properties: {
+          token: { type: 'string' },
+          status: { $ref: '#/components/schemas/EventStatus' },
+          receivedAt: dateTime,
+          ageSeconds: { type: 'number' },
+        },
       },
       needsAction: {
         type: 'object',
         required: ['failedEvents', 'undeliveredResults', 'hookCalls'],
         properties: {
-          failedEvents: { type: 'object', required: ['total', 'byCode'], properties: { total: count, byCode: countsByCode } },
+          failedEvents: {
+            type: 'object',
+            required: ['total', 'byCode'],
+            properties: { total: count, byCode: countsByCode },
+          },
           undeliveredResults: {
             type: 'object',
             required: ['failed', 'retrying', 'pending', 'oldestPendingAgeSeconds'],
@@ -92,24 +139,45 @@ export const overviewSchemas = {
       start: dateTime,
       end: dateTime,
       ...outcomeFields,
-      deliveryBacklog: { ...count, description: 'Results owed to AppDirect and not delivered at the end of the interval' },
+      deliveryBacklog: {
+        ...count,
+        description: 'Results owed to AppDirect and not delivered at the end of the interval',
+      },
     },
   },
   WorkerSeen: {
     type: 'object',
-    required: ['workerId', 'host', 'pid', 'version', 'state', 'startedAt', 'lastSeenAt', 'lastSeenSecondsAgo', 'queues'],
+    required: [
+      'workerId',
+      'host',
+      'pid',
+      'version',
+      'state',
+      'startedAt',
+      'lastSeenAt',
+      'lastSeenSecondsAgo',
+      'queues',
+    ],
     properties: {
       workerId: { type: 'string' },
       host: { type: 'string' },
       pid: { type: 'integer' },
       version: { type: 'string' },
-      state: { type: 'string', enum: ['alive', 'missing', 'stopped'], description: 'missing: no heartbeat for 30 s and not stopped cleanly' },
+      state: {
+        type: 'string',
+        enum: ['alive', 'missing', 'stopped'],
+        description: 'missing: no heartbeat for 30 s and not stopped cleanly',
+      },
       startedAt: dateTime,
       lastSeenAt: dateTime,
       lastSeenSecondsAgo: { type: 'number' },
       queues: {
         type: 'object',
-        additionalProperties: { type: 'object', required: ['concurrency', 'running', 'done'], properties: { concurrency: count, running: count, done: count } },
+        additionalProperties: {
+          type: 'object',
+          required: ['concurrency', 'running', 'done'],
+          properties: { concurrency: count, running: count, done: count },
+        },
       },
     },
   },

@@ -2,26 +2,38 @@ import { EVENT_STATUSES } from '../../inbox/statuses';
 import { overviewPaths, overviewSchemas } from './openapi-overview';
 
 /** OpenAPI 3.1 description of the admin API, served at /admin/api/openapi.json (validated by a test). */
-const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
-const filterParameters = ['status', 'type', 'accountIdentifier', 'companyUuid', 'errorCode', 'from', 'to'].map((name) => ({
-  name,
-  in: 'query',
-  required: false,
-  schema:
-    name === 'status'
-      ? { $ref: '#/components/schemas/EventStatus' }
-      : name === 'from' || name === 'to'
-        ? { type: 'string', format: 'date-time' }
-        : { type: 'string' },
-}));
-const tokenParameter = { name: 'token', in: 'path', required: true, schema: { type: 'string' }, description: 'The event token (last segment of the eventUrl).' };
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+const filterParameters = ['status', 'type', 'accountIdentifier', 'companyUuid', 'errorCode', 'from', 'to'].map(
+  (name) => ({
+    name,
+    in: 'query',
+    required: false,
+    schema:
+      name === 'status'
+        ? { $ref: '#/components/schemas/EventStatus' }
+        : name === 'from' || name === 'to'
+          ? { type: 'string', format: 'date-time' }
+          : { type: 'string' },
+  }),
+);
+const tokenParameter = {
+  name: 'token',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description: 'The event token (last segment of the eventUrl).',
+};
 
 export const openApiDocument = {
   openapi: '3.1.0',
   info: {
     title: 'appdirect-provisioner admin API',
     version: '1.0.0',
-    description: 'See the state of the installation; inspect, retry and cancel AppDirect events; look up accounts. Every state-changing call is written to the audit log.',
+    description:
+      'See the state of the installation; inspect, retry and cancel AppDirect events; look up accounts. Every state-changing call is written to the audit log.',
   },
   servers: [{ url: '/admin/api' }],
   security: [{ bearer: [] }],
@@ -32,8 +44,19 @@ export const openApiDocument = {
         summary: 'List events, newest first',
         parameters: [
           ...filterParameters,
-          { name: 'cursor', in: 'query', required: false, schema: { type: 'string' }, description: 'nextCursor of the previous page.' },
-          { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+          {
+            name: 'cursor',
+            in: 'query',
+            required: false,
+            schema: { type: 'string' },
+            description: 'nextCursor of the previous page.',
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+          },
         ],
         responses: {
           200: {
@@ -43,7 +66,10 @@ export const openApiDocument = {
                 schema: {
                   type: 'object',
                   required: ['items', 'nextCursor'],
-                  properties: { items: { type: 'array', items: { $ref: '#/components/schemas/EventListItem' } }, nextCursor: { type: ['string', 'null'] } },
+                  properties: {
+                    items: { type: 'array', items: { $ref: '#/components/schemas/EventListItem' } },
+                    nextCursor: { type: ['string', 'null'] },
+                  },
                 },
               },
             },
@@ -72,7 +98,12 @@ export const openApiDocument = {
                   from: { type: 'string', format: 'date-time' },
                   to: { type: 'string', format: 'date-time' },
                   dryRun: { type: 'boolean', default: false },
-                  force: { type: 'boolean', default: false, description: 'Also re-run events whose failure AppDirect already received (it gets a second result); skipped and counted in needsForce otherwise.' },
+                  force: {
+                    type: 'boolean',
+                    default: false,
+                    description:
+                      'Also re-run events whose failure AppDirect already received (it gets a second result); skipped and counted in needsForce otherwise.',
+                  },
                   max: { type: 'integer', minimum: 1, maximum: 100000, default: 10000 },
                 },
               },
@@ -80,8 +111,14 @@ export const openApiDocument = {
           },
         },
         responses: {
-          200: { description: 'Dry run: how many would be retried', content: { 'application/json': { schema: { $ref: '#/components/schemas/BulkRetry' } } } },
-          202: { description: 'Queued, at most perSecond per second', content: { 'application/json': { schema: { $ref: '#/components/schemas/BulkRetry' } } } },
+          200: {
+            description: 'Dry run: how many would be retried',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/BulkRetry' } } },
+          },
+          202: {
+            description: 'Queued, at most perSecond per second',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/BulkRetry' } } },
+          },
           401: errorResponse('Missing or wrong admin token'),
           415: errorResponse('The body is not JSON'),
           422: errorResponse('Invalid fields (listed in details)'),
@@ -92,7 +129,10 @@ export const openApiDocument = {
       get: {
         summary: 'An event: payload, attempt timeline, result and result-delivery attempts',
         parameters: [tokenParameter],
-        responses: { 200: { description: 'The event', content: { 'application/json': { schema: { type: 'object' } } } }, 404: errorResponse('No such event') },
+        responses: {
+          200: { description: 'The event', content: { 'application/json': { schema: { type: 'object' } } } },
+          404: errorResponse('No such event'),
+        },
       },
     },
     '/events/{token}/retry': {
@@ -106,7 +146,14 @@ export const openApiDocument = {
               schema: {
                 type: 'object',
                 additionalProperties: false,
-                properties: { force: { type: 'boolean', default: false, description: 'Run it again although AppDirect already received its failure (it gets a second result).' } },
+                properties: {
+                  force: {
+                    type: 'boolean',
+                    default: false,
+                    description:
+                      'Run it again although AppDirect already received its failure (it gets a second result).',
+                  },
+                },
               },
             },
           },
@@ -114,10 +161,23 @@ export const openApiDocument = {
         responses: {
           202: {
             description: 'Retrying',
-            content: { 'application/json': { schema: { type: 'object', properties: { token: { type: 'string' }, retry: { enum: ['rerun', 'resend_result'] }, forced: { type: 'boolean' } } } } },
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    token: { type: 'string' },
+                    retry: { enum: ['rerun', 'resend_result'] },
+                    forced: { type: 'boolean' },
+                  },
+                },
+              },
+            },
           },
           404: errorResponse('No such event'),
-          409: errorResponse('Not in a retryable state (EVENT_NOT_RETRYABLE), or AppDirect already received its failure and force is not set (EVENT_RETRY_NEEDS_FORCE)'),
+          409: errorResponse(
+            'Not in a retryable state (EVENT_NOT_RETRYABLE), or AppDirect already received its failure and force is not set (EVENT_RETRY_NEEDS_FORCE)',
+          ),
           503: errorResponse('Redis is unreachable; nothing was changed'),
         },
       },
@@ -126,15 +186,27 @@ export const openApiDocument = {
       post: {
         summary: 'Stop an unfinished event and report OPERATION_CANCELLED to AppDirect',
         parameters: [tokenParameter],
-        responses: { 202: { description: 'Cancelled' }, 404: errorResponse('No such event'), 409: errorResponse('Already finished') },
+        responses: {
+          202: { description: 'Cancelled' },
+          404: errorResponse('No such event'),
+          409: errorResponse('Already finished'),
+        },
       },
     },
     '/events/{token}/product-calls': {
       get: {
-        summary: "The event's calls to the vendor product, each with its attempts (request id, status, latency, answer or error), and its decide attempts",
+        summary:
+          "The event's calls to the vendor product, each with its attempts (request id, status, latency, answer or error), and its decide attempts",
         parameters: [tokenParameter],
         responses: {
-          200: { description: 'Calls and decide attempts', content: { 'application/json': { schema: { type: 'object', properties: { calls: { type: 'array' }, decisions: { type: 'array' } } } } } },
+          200: {
+            description: 'Calls and decide attempts',
+            content: {
+              'application/json': {
+                schema: { type: 'object', properties: { calls: { type: 'array' }, decisions: { type: 'array' } } },
+              },
+            },
+          },
           404: errorResponse('No such event'),
         },
       },
@@ -148,10 +220,21 @@ export const openApiDocument = {
     },
     '/events/{token}/product-calls/reask': {
       post: {
-        summary: "Ask the product again: a waiting event now, with a fresh deadline; a failed one (answered PENDING) runs again",
+        summary:
+          'Ask the product again: a waiting event now, with a fresh deadline; a failed one (answered PENDING) runs again',
         parameters: [tokenParameter],
         responses: {
-          202: { description: 'Asked again', content: { 'application/json': { schema: { type: 'object', properties: { token: { type: 'string' }, reask: { enum: ['reasked', 'rerun'] } } } } } },
+          202: {
+            description: 'Asked again',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: { token: { type: 'string' }, reask: { enum: ['reasked', 'rerun'] } },
+                },
+              },
+            },
+          },
           404: errorResponse('No such event'),
           409: errorResponse('Neither waiting for the product nor failed'),
         },
@@ -161,14 +244,23 @@ export const openApiDocument = {
       get: {
         summary: 'Find accounts by company name, company uuid or user e-mail',
         parameters: [{ name: 'search', in: 'query', required: true, schema: { type: 'string' } }],
-        responses: { 200: { description: 'Matching accounts', content: { 'application/json': { schema: { type: 'object' } } } }, 400: errorResponse('search is missing') },
+        responses: {
+          200: { description: 'Matching accounts', content: { 'application/json': { schema: { type: 'object' } } } },
+          400: errorResponse('search is missing'),
+        },
       },
     },
     '/accounts/{accountIdentifier}': {
       get: {
         summary: 'An account with its users, add-ons and latest events',
         parameters: [{ name: 'accountIdentifier', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: { 200: { description: 'The account', content: { 'application/json': { schema: { $ref: '#/components/schemas/Account' } } } }, 404: errorResponse('No such account') },
+        responses: {
+          200: {
+            description: 'The account',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Account' } } },
+          },
+          404: errorResponse('No such account'),
+        },
       },
     },
   },
@@ -180,11 +272,27 @@ export const openApiDocument = {
       Error: {
         type: 'object',
         required: ['code', 'message', 'action', 'requestId'],
-        properties: { code: { type: 'string' }, message: { type: 'string' }, action: { type: 'string' }, requestId: { type: 'string' }, details: {} },
+        properties: {
+          code: { type: 'string' },
+          message: { type: 'string' },
+          action: { type: 'string' },
+          requestId: { type: 'string' },
+          details: {},
+        },
       },
       EventListItem: {
         type: 'object',
-        required: ['token', 'type', 'status', 'errorCode', 'accountIdentifier', 'companyName', 'attempts', 'receivedAt', 'updatedAt'],
+        required: [
+          'token',
+          'type',
+          'status',
+          'errorCode',
+          'accountIdentifier',
+          'companyName',
+          'attempts',
+          'receivedAt',
+          'updatedAt',
+        ],
         properties: {
           token: { type: 'string' },
           type: { type: ['string', 'null'] },
@@ -200,11 +308,26 @@ export const openApiDocument = {
       BulkRetry: {
         type: 'object',
         required: ['dryRun', 'matched', 'queued', 'needsForce', 'perSecond'],
-        properties: { dryRun: { type: 'boolean' }, matched: { type: 'integer' }, queued: { type: 'integer' }, needsForce: { type: 'integer' }, perSecond: { type: 'integer' } },
+        properties: {
+          dryRun: { type: 'boolean' },
+          matched: { type: 'integer' },
+          queued: { type: 'integer' },
+          needsForce: { type: 'integer' },
+          perSecond: { type: 'integer' },
+        },
       },
       Account: {
         type: 'object',
-        required: ['accountIdentifier', 'status', 'editionCode', 'pricingDuration', 'maxUsers', 'users', 'addons', 'events'],
+        required: [
+          'accountIdentifier',
+          'status',
+          'editionCode',
+          'pricingDuration',
+          'maxUsers',
+          'users',
+          'addons',
+          'events',
+        ],
         properties: {
           accountIdentifier: { type: 'string' },
           status: { type: 'string', enum: ['active', 'suspended', 'cancelled', 'closed'] },
@@ -214,7 +337,15 @@ export const openApiDocument = {
           seatsUsed: { type: 'integer' },
           users: {
             type: 'array',
-            items: { type: 'object', properties: { uuid: { type: 'string' }, email: { type: 'string' }, name: { type: ['string', 'null'] }, role: { enum: ['owner', 'user'] } } },
+            items: {
+              type: 'object',
+              properties: {
+                uuid: { type: 'string' },
+                email: { type: 'string' },
+                name: { type: ['string', 'null'] },
+                role: { enum: ['owner', 'user'] },
+              },
+            },
           },
           addons: { type: 'array', items: { type: 'object' } },
           events: { type: 'array', items: { type: 'object' } },

@@ -5,7 +5,14 @@
 import { Router, type Request, type Response } from 'express';
 import { FAILURE_CODES, type Overview, type OverviewBucket } from '../../admin/overview';
 import { buildOverview } from '../../admin/overview';
-import { DELIVERY_STATES, HOOK_STATES, listHookCalls, listUndeliveredResults, type DeliveryState, type HookState } from '../../admin/owed';
+import {
+  DELIVERY_STATES,
+  HOOK_STATES,
+  listHookCalls,
+  listUndeliveredResults,
+  type DeliveryState,
+  type HookState,
+} from '../../admin/owed';
 import type { AppDeps } from '../deps';
 import { pageSession } from './auth';
 import { CHART_STYLE, lineChart, stackedBarChart, type LineSeries, type SeriesStyle } from './charts';
@@ -93,63 +100,174 @@ function charts(overview: Overview): Raw {
 function numbersTable(overview: Overview): Raw {
   const series = outcomeSeries(overview);
   const names = labels(overview);
-  return html`<details id="numbers"><summary>The charts' numbers as a table</summary>
-    <table id="overview-table"><thead><tr><th scope="col">Interval</th>${series.map((s) => html`<th scope="col">${s.label}</th>`)}
-      <th scope="col">median s</th><th scope="col">p95 s</th><th scope="col">undelivered results</th></tr></thead><tbody>
-    ${overview.series.map((bucket, i) => {
-      const values = outcomeValues(bucket);
-      return html`<tr><th scope="row">${names[i]!.label}</th>${series.map((s) => html`<td>${values[s.key] ?? 0}</td>`)}
-        <td>${bucket.p50Seconds ?? ''}</td><td>${bucket.p95Seconds ?? ''}</td><td>${bucket.deliveryBacklog}</td></tr>`;
-    })}
-    </tbody></table></details>`;
+  return html`<details id="numbers">
+    <summary>The charts' numbers as a table</summary>
+    <table id="overview-table">
+      <thead>
+        <tr>
+          <th scope="col">Interval</th>
+          ${series.map((s) => html`<th scope="col">${s.label}</th>`)}
+          <th scope="col">median s</th>
+          <th scope="col">p95 s</th>
+          <th scope="col">undelivered results</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${overview.series.map((bucket, i) => {
+          const values = outcomeValues(bucket);
+          return html`<tr>
+            <th scope="row">${names[i]!.label}</th>
+            ${series.map((s) => html`<td>${values[s.key] ?? 0}</td>`)}
+            <td>${bucket.p50Seconds ?? ''}</td>
+            <td>${bucket.p95Seconds ?? ''}</td>
+            <td>${bucket.deliveryBacklog}</td>
+          </tr>`;
+        })}
+      </tbody>
+    </table>
+  </details>`;
 }
 
 function needsAction(overview: Overview): Raw {
   const { failedEvents, undeliveredResults: results, hookCalls } = overview.needsAction;
   const items: Raw[] = [];
   for (const [code, count] of Object.entries(failedEvents.byCode)) {
-    items.push(html`<li><a href="/admin/events?status=failed&amp;errorCode=${code}">${count} event(s) failed with ${code}</a> in the last ${overview.window}</li>`);
+    items.push(
+      html`<li>
+        <a href="/admin/events?status=failed&amp;errorCode=${code}">${count} event(s) failed with ${code}</a> in the
+        last ${overview.window}
+      </li>`,
+    );
   }
-  if (results.failed) items.push(html`<li><a href="/admin/deliveries?state=failed">${results.failed} result(s) AppDirect has not received</a>: delivery failed for good (retry them)</li>`);
-  if (results.retrying) items.push(html`<li><a href="/admin/deliveries?state=retrying">${results.retrying} result(s) being retried</a> after a failed POST${results.oldestPendingAgeSeconds !== null ? `, oldest owed for ${age(results.oldestPendingAgeSeconds)}` : ''}</li>`);
-  if (hookCalls.failing) items.push(html`<li><a href="/admin/hooks?state=failing">${hookCalls.failing} call(s) to the product's provisioning hooks failing</a></li>`);
+  if (results.failed)
+    items.push(
+      html`<li>
+        <a href="/admin/deliveries?state=failed">${results.failed} result(s) AppDirect has not received</a>: delivery
+        failed for good (retry them)
+      </li>`,
+    );
+  if (results.retrying)
+    items.push(
+      html`<li>
+        <a href="/admin/deliveries?state=retrying">${results.retrying} result(s) being retried</a> after a failed
+        POST${results.oldestPendingAgeSeconds !== null ? `, oldest owed for ${age(results.oldestPendingAgeSeconds)}` : ''}
+      </li>`,
+    );
+  if (hookCalls.failing)
+    items.push(
+      html`<li>
+        <a href="/admin/hooks?state=failing"
+          >${hookCalls.failing} call(s) to the product's provisioning hooks failing</a
+        >
+      </li>`,
+    );
   const missing = overview.workers.filter((w) => w.state === 'missing');
-  if (missing.length) items.push(html`<li><a href="#workers">${missing.length} worker(s) stopped sending heartbeats</a></li>`);
-  if (!overview.workers.some((w) => w.state === 'alive')) items.push(html`<li><a href="#workers">No worker is running</a>: nothing is being processed</li>`);
+  if (missing.length)
+    items.push(html`<li><a href="#workers">${missing.length} worker(s) stopped sending heartbeats</a></li>`);
+  if (!overview.workers.some((w) => w.state === 'alive'))
+    items.push(html`<li><a href="#workers">No worker is running</a>: nothing is being processed</li>`);
   return items.length
-    ? html`<section class="needs" id="needs-action"><h2>Needs action</h2><ul>${items}</ul></section>`
-    : html`<section class="ok" id="needs-action"><h2>Needs action</h2><p>Nothing needs action.</p></section>`;
+    ? html`<section class="needs" id="needs-action">
+        <h2>Needs action</h2>
+        <ul>
+          ${items}
+        </ul>
+      </section>`
+    : html`<section class="ok" id="needs-action">
+        <h2>Needs action</h2>
+        <p>Nothing needs action.</p>
+      </section>`;
 }
 
 function nowSection(overview: Overview): Raw {
   const { now, finishedInWindow } = overview.statusCounts;
   const oldest = overview.oldestWaiting;
-  const counter = (label: string, value: number, href: string) => html`<a class="counter" href="${href}"><strong>${value}</strong><span>${label}</span></a>`;
-  return html`<section id="now"><h2>Now</h2><div class="counters">
+  const counter = (label: string, value: number, href: string) =>
+    html`<a class="counter" href="${href}"><strong>${value}</strong><span>${label}</span></a>`;
+  return html`<section id="now">
+    <h2>Now</h2>
+    <div class="counters">
       ${Object.entries(now).map(([status, n]) => counter(status, n, `/admin/events?status=${status}`))}
       ${counter(`succeeded (${overview.window})`, finishedInWindow.succeeded, '/admin/events?status=succeeded')}
       ${counter(`failed (${overview.window})`, finishedInWindow.failed, '/admin/events?status=failed')}
       ${counter(`cancelled (${overview.window})`, finishedInWindow.cancelled, '/admin/events?status=cancelled')}
     </div>
-    <p id="oldest-waiting">${oldest
-      ? html`Oldest waiting event: <a href="/admin/events/${oldest.token}">${oldest.token}</a> (${oldest.status}), waiting for <strong>${age(oldest.ageSeconds)}</strong>.`
-      : html`No event is waiting.`}</p></section>`;
+    <p id="oldest-waiting">
+      ${
+        oldest
+          ? html`Oldest waiting event: <a href="/admin/events/${oldest.token}">${oldest.token}</a> (${oldest.status}),
+              waiting for <strong>${age(oldest.ageSeconds)}</strong>.`
+          : html`No event is waiting.`
+      }
+    </p>
+  </section>`;
 }
 
 function workersSection(overview: Overview): Raw {
   const queueText = (queues: Overview['workers'][number]['queues']) =>
-    Object.entries(queues).map(([queue, q]) => `${queue}: ${q.running}/${q.concurrency} running, ${q.done} done`).join('; ');
-  return html`<section id="workers"><h2>Worker processes (seen in the last 24 h)</h2>
-    ${overview.workers.length
-      ? html`<table><thead><tr><th>Worker</th><th>State</th><th>Last heartbeat</th><th>Runs</th><th>Version</th><th>Started</th></tr></thead><tbody>
-        ${overview.workers.map((w) => html`<tr><td>${w.workerId}</td><td>${statusBadge(w.state)}</td><td>${age(w.lastSeenSecondsAgo)} ago (${when(w.lastSeenAt)})</td><td>${queueText(w.queues)}</td><td>${w.version}</td><td>${when(w.startedAt)}</td></tr>`)}
-        </tbody></table>`
-      : html`<p>No worker has sent a heartbeat in the last 24 hours.</p>`}
-    ${overview.queues
-      ? html`<h3>Queues</h3><table id="queues"><thead><tr><th>Queue</th><th>waiting</th><th>active</th><th>delayed</th><th>failed</th></tr></thead><tbody>
-        ${Object.entries(overview.queues).map(([name, c]) => html`<tr><td>${name}</td><td>${c.waiting ?? 0}</td><td>${c.active ?? 0}</td><td>${c.delayed ?? 0}</td><td>${c.failed ?? 0}</td></tr>`)}
-        </tbody></table>`
-      : html`<p class="error">Redis did not answer: queue counts are unavailable.</p>`}</section>`;
+    Object.entries(queues)
+      .map(([queue, q]) => `${queue}: ${q.running}/${q.concurrency} running, ${q.done} done`)
+      .join('; ');
+  return html`<section id="workers">
+    <h2>Worker processes (seen in the last 24 h)</h2>
+    ${
+      overview.workers.length
+        ? html`<table>
+            <thead>
+              <tr>
+                <th>Worker</th>
+                <th>State</th>
+                <th>Last heartbeat</th>
+                <th>Runs</th>
+                <th>Version</th>
+                <th>Started</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${overview.workers.map(
+                (w) =>
+                  html`<tr>
+                    <td>${w.workerId}</td>
+                    <td>${statusBadge(w.state)}</td>
+                    <td>${age(w.lastSeenSecondsAgo)} ago (${when(w.lastSeenAt)})</td>
+                    <td>${queueText(w.queues)}</td>
+                    <td>${w.version}</td>
+                    <td>${when(w.startedAt)}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+        : html`<p>No worker has sent a heartbeat in the last 24 hours.</p>`
+    }
+    ${
+      overview.queues
+        ? html`<h3>Queues</h3>
+            <table id="queues">
+              <thead>
+                <tr>
+                  <th>Queue</th>
+                  <th>waiting</th>
+                  <th>active</th>
+                  <th>delayed</th>
+                  <th>failed</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${Object.entries(overview.queues).map(
+                  ([name, c]) =>
+                    html`<tr>
+                      <td>${name}</td>
+                      <td>${c.waiting ?? 0}</td>
+                      <td>${c.active ?? 0}</td>
+                      <td>${c.delayed ?? 0}</td>
+                      <td>${c.failed ?? 0}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+        : html`<p class="error">Redis did not answer: queue counts are unavailable.</p>`
+    }
+  </section>`;
 }
 
 const PAGE_STYLE = `${CHART_STYLE}
@@ -183,11 +301,19 @@ export function overviewPageRouter(deps: AppDeps): Router {
     res.type('html').send(
       page(
         'Overview',
-        html`<style>${raw(PAGE_STYLE)}</style><h1>Overview</h1>
-          <p class="windows">Window: ${windowLink('24h', 'last 24 hours')}${windowLink('7d', 'last 7 days')}
-            <span>· ${when(overview.from)} – ${when(overview.to)} UTC, updated ${when(overview.generatedAt)}</span></p>
+        html`<style>
+            ${raw(PAGE_STYLE)}
+          </style>
+          <h1>Overview</h1>
+          <p class="windows">
+            Window: ${windowLink('24h', 'last 24 hours')}${windowLink('7d', 'last 7 days')}
+            <span>· ${when(overview.from)} – ${when(overview.to)} UTC, updated ${when(overview.generatedAt)}</span>
+          </p>
           ${needsAction(overview)}${nowSection(overview)}
-          <section id="charts"><h2>Last ${overview.window === '24h' ? '24 hours' : '7 days'}</h2>${charts(overview)}${numbersTable(overview)}</section>
+          <section id="charts">
+            <h2>Last ${overview.window === '24h' ? '24 hours' : '7 days'}</h2>
+            ${charts(overview)}${numbersTable(overview)}
+          </section>
           ${workersSection(overview)}`,
         { user: s.owner.name, csrf: s.csrf },
       ),
@@ -199,15 +325,42 @@ export function overviewPageRouter(deps: AppDeps): Router {
     if (!s) return;
     const state: DeliveryState = DELIVERY_STATES.find((name) => name === req.query.state) ?? 'failed';
     const items = await listUndeliveredResults(deps.prisma, state);
-    const tab = (name: DeliveryState) => html`<a href="/admin/deliveries?state=${name}" ${name === state ? raw('aria-current="page"') : ''}>${name}</a>`;
+    const tab = (name: DeliveryState) =>
+      html`<a href="/admin/deliveries?state=${name}" ${name === state ? raw('aria-current="page"') : ''}>${name}</a>`;
     res.type('html').send(
       page(
         'Undelivered results',
-        html`<style>${raw(PAGE_STYLE)}</style><h1>Results AppDirect has not received</h1>
+        html`<style>
+            ${raw(PAGE_STYLE)}
+          </style>
+          <h1>Results AppDirect has not received</h1>
           <p class="windows">${DELIVERY_STATES.map(tab)}</p>
-          <table id="deliveries"><thead><tr><th>Event</th><th>Status</th><th>Attempts</th><th>Last error</th><th>Owed since</th><th>Last attempt</th></tr></thead><tbody>
-          ${items.map((d) => html`<tr data-token="${d.token}"><td><a href="/admin/events/${d.token}">${d.token}</a></td><td>${statusBadge(d.status)}</td><td>${d.attempts}</td><td>${d.lastError ?? ''}</td><td>${when(d.createdAt)}</td><td>${when(d.updatedAt)}</td></tr>`)}
-          </tbody></table>${items.length ? html`` : html`<p>None.</p>`}`,
+          <table id="deliveries">
+            <thead>
+              <tr>
+                <th>Event</th>
+                <th>Status</th>
+                <th>Attempts</th>
+                <th>Last error</th>
+                <th>Owed since</th>
+                <th>Last attempt</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${items.map(
+                (d) =>
+                  html`<tr data-token="${d.token}">
+                    <td><a href="/admin/events/${d.token}">${d.token}</a></td>
+                    <td>${statusBadge(d.status)}</td>
+                    <td>${d.attempts}</td>
+                    <td>${d.lastError ?? ''}</td>
+                    <td>${when(d.createdAt)}</td>
+                    <td>${when(d.updatedAt)}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>
+          ${items.length ? html`` : html`<p>None.</p>`}`,
         { user: s.owner.name, csrf: s.csrf },
       ),
     );
@@ -218,15 +371,46 @@ export function overviewPageRouter(deps: AppDeps): Router {
     if (!s) return;
     const state: HookState = HOOK_STATES.find((name) => name === req.query.state) ?? 'failing';
     const items = await listHookCalls(deps.prisma, state);
-    const tab = (name: HookState) => html`<a href="/admin/hooks?state=${name}" ${name === state ? raw('aria-current="page"') : ''}>${name.replace('_', ' ')}</a>`;
+    const tab = (name: HookState) =>
+      html`<a href="/admin/hooks?state=${name}" ${name === state ? raw('aria-current="page"') : ''}
+        >${name.replace('_', ' ')}</a
+      >`;
     res.type('html').send(
       page(
         'Provisioning hook calls',
-        html`<style>${raw(PAGE_STYLE)}</style><h1>Calls to the product's provisioning hooks not done</h1>
+        html`<style>
+            ${raw(PAGE_STYLE)}
+          </style>
+          <h1>Calls to the product's provisioning hooks not done</h1>
           <p class="windows">${HOOK_STATES.map(tab)}</p>
-          <table id="hooks"><thead><tr><th>Kind</th><th>Account</th><th>Event</th><th>Attempts</th><th>Last error</th><th>Owed since</th></tr></thead><tbody>
-          ${items.map((h) => html`<tr data-id="${h.id}"><td>${h.kind}</td><td>${h.accountIdentifier ? html`<a href="/admin/accounts/${h.accountIdentifier}">${h.accountIdentifier}</a>` : ''}</td><td><a href="/admin/events/${h.eventToken}">${h.eventToken}</a></td><td>${h.attempts}</td><td>${h.lastError ?? ''}</td><td>${when(h.createdAt)}</td></tr>`)}
-          </tbody></table>${items.length ? html`` : html`<p>None.</p>`}`,
+          <table id="hooks">
+            <thead>
+              <tr>
+                <th>Kind</th>
+                <th>Account</th>
+                <th>Event</th>
+                <th>Attempts</th>
+                <th>Last error</th>
+                <th>Owed since</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${items.map(
+                (h) =>
+                  html`<tr data-id="${h.id}">
+                    <td>${h.kind}</td>
+                    <td>
+                      ${h.accountIdentifier ? html`<a href="/admin/accounts/${h.accountIdentifier}">${h.accountIdentifier}</a>` : ''}
+                    </td>
+                    <td><a href="/admin/events/${h.eventToken}">${h.eventToken}</a></td>
+                    <td>${h.attempts}</td>
+                    <td>${h.lastError ?? ''}</td>
+                    <td>${when(h.createdAt)}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>
+          ${items.length ? html`` : html`<p>None.</p>`}`,
         { user: s.owner.name, csrf: s.csrf },
       ),
     );

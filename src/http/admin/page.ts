@@ -6,7 +6,16 @@
  */
 import express, { Router, type Request, type Response } from 'express';
 import { accountDetail, searchAccounts } from '../../admin/accounts';
-import { cancelEvent, eventDetail, EVENT_STATUSES, listEvents, retryEvent, retryPlanOf, type EventFilter, type EventStatusName } from '../../admin/events';
+import {
+  cancelEvent,
+  eventDetail,
+  EVENT_STATUSES,
+  listEvents,
+  retryEvent,
+  retryPlanOf,
+  type EventFilter,
+  type EventStatusName,
+} from '../../admin/events';
 import { safeEqual } from '../../auth/constant-time';
 import { isUnfinished } from '../../inbox/statuses';
 import type { AppDeps } from '../deps';
@@ -19,22 +28,28 @@ import { html, page, raw, statusBadge, when } from './html';
 const form = [bodyEncoding('form'), express.urlencoded({ extended: false, limit: '4kb' })];
 
 export function loginPage(res: Response, error?: string): void {
-  res.status(error ? 401 : 200).type('html').send(
-    page(
-      'Log in',
-      html`${error ? html`<p class="error">${error}</p>` : html``}
-        <h1>Admin</h1>
-        <form method="post" action="/admin/login">
-          <label>Admin token <input type="password" name="token" autocomplete="current-password" autofocus required></label>
-          <button type="submit">Log in</button>
-        </form>`,
-    ),
-  );
+  res
+    .status(error ? 401 : 200)
+    .type('html')
+    .send(
+      page(
+        'Log in',
+        html`${error ? html`<p class="error">${error}</p>` : html``}
+          <h1>Admin</h1>
+          <form method="post" action="/admin/login">
+            <label
+              >Admin token <input type="password" name="token" autocomplete="current-password" autofocus required
+            /></label>
+            <button type="submit">Log in</button>
+          </form>`,
+      ),
+    );
 }
 
 function filterFrom(query: Request['query']): EventFilter {
   // Filters PostgreSQL could not compare (NUL, lone surrogates, very long) are dropped, not sent to a query.
-  const usable = (value: unknown): value is string => typeof value === 'string' && value !== '' && value.length <= 200 && !unsafeTextReason(value);
+  const usable = (value: unknown): value is string =>
+    typeof value === 'string' && value !== '' && value.length <= 200 && !unsafeTextReason(value);
   const text = (name: string) => (usable(query[name]) ? query[name] : undefined);
   const status = text('status');
   return {
@@ -48,9 +63,18 @@ function filterFrom(query: Request['query']): EventFilter {
 /** Asked before an event whose failure AppDirect already received is run again (it gets a second result). */
 function confirmForcedRetry(token: string, csrf: string) {
   return html`<h1>Run this event again?</h1>
-    <p>AppDirect has already received this event's failure. Running it again applies it once more and sends AppDirect a
-      second result; the earlier result and its delivery attempts are kept in the history.</p>
-    <form class="inline" method="post" action="/admin/events/${token}/retry"><input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="force" value="yes"><button type="submit" id="confirm-retry">Run again and send a second result</button></form>
+    <p>
+      AppDirect has already received this event's failure. Running it again applies it once more and sends AppDirect a
+      second result; the earlier result and its delivery attempts are kept in the history.
+    </p>
+    <form class="inline" method="post" action="/admin/events/${token}/retry">
+      <input type="hidden" name="_csrf" value="${csrf}" /><input type="hidden" name="force" value="yes" /><button
+        type="submit"
+        id="confirm-retry"
+      >
+        Run again and send a second result
+      </button>
+    </form>
     <a href="/admin/events/${token}">Cancel</a>`;
 }
 
@@ -80,12 +104,19 @@ export function adminPageRouter(deps: AppDeps): Router {
     pathText('accountIdentifier', value);
     next();
   });
-  const checkCsrf = (req: Request, csrf: string) => safeEqual(String((req.body as { _csrf?: unknown })._csrf ?? ''), csrf);
+  const checkCsrf = (req: Request, csrf: string) =>
+    safeEqual(String((req.body as { _csrf?: unknown })._csrf ?? ''), csrf);
 
   router.post('/login', rateLimit({ limit: 20, windowMs: 60_000 }), ...form, (req, res) => {
     const owner = tokenOwner(config.adminTokens, String((req.body as { token?: unknown }).token ?? ''));
     if (!owner) return loginPage(res, 'That token is not valid.');
-    res.cookie(SESSION_COOKIE, openSession(owner), { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/admin', maxAge: 8 * 3600_000 });
+    res.cookie(SESSION_COOKIE, openSession(owner), {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: req.secure,
+      path: '/admin',
+      maxAge: 8 * 3600_000,
+    });
     res.redirect(303, '/admin');
   });
 
@@ -100,29 +131,63 @@ export function adminPageRouter(deps: AppDeps): Router {
     if (!s) return;
     const filter = filterFrom(req.query);
     // Failed events first, then the rest, newest first within each.
-    const failed = filter.status ? { items: [] } : await listEvents(prisma, { ...filter, status: 'failed' }, { limit: 50 });
+    const failed = filter.status
+      ? { items: [] }
+      : await listEvents(prisma, { ...filter, status: 'failed' }, { limit: 50 });
     const rest = await listEvents(prisma, filter, { limit: 100 });
-    const items = [...failed.items, ...rest.items.filter((item) => filter.status || item.status !== 'failed')].slice(0, 100);
-    const option = (value: string) => html`<option value="${value}" ${filter.status === value ? raw('selected') : ''}>${value}</option>`;
+    const items = [...failed.items, ...rest.items.filter((item) => filter.status || item.status !== 'failed')].slice(
+      0,
+      100,
+    );
+    const option = (value: string) =>
+      html`<option value="${value}" ${filter.status === value ? raw('selected') : ''}>${value}</option>`;
     res.type('html').send(
       page(
         'Events',
         html`<h1>Events</h1>
           <form method="get" action="/admin/events">
-            <select name="status"><option value="">any status</option>${EVENT_STATUSES.map(option)}</select>
-            <input name="type" placeholder="type" value="${filter.type ?? ''}">
-            <input name="accountIdentifier" placeholder="account" value="${filter.accountIdentifier ?? ''}">
-            <input name="errorCode" placeholder="error code" value="${filter.errorCode ?? ''}">
+            <select name="status">
+              <option value="">any status</option>
+              ${EVENT_STATUSES.map(option)}
+            </select>
+            <input name="type" placeholder="type" value="${filter.type ?? ''}" />
+            <input name="accountIdentifier" placeholder="account" value="${filter.accountIdentifier ?? ''}" />
+            <input name="errorCode" placeholder="error code" value="${filter.errorCode ?? ''}" />
             <button type="submit">Filter</button>
-          </form><br>
-          <table id="events"><thead><tr><th>Received</th><th>Status</th><th>Type</th><th>Code</th><th>Account</th><th>Company</th><th>Attempts</th><th>Token</th></tr></thead><tbody>
-          ${items.map(
-            (e) => html`<tr data-token="${e.token}">
-              <td>${when(e.receivedAt)}</td><td>${statusBadge(e.status)}</td><td>${e.type ?? ''}</td><td>${e.errorCode ?? ''}</td>
-              <td>${e.accountIdentifier ? html`<a href="/admin/accounts/${e.accountIdentifier}">${e.accountIdentifier}</a>` : ''}</td>
-              <td>${e.companyName ?? ''}</td><td>${e.attempts}</td><td><a href="/admin/events/${e.token}">${e.token}</a></td></tr>`,
-          )}
-          </tbody></table>${items.length === 0 ? html`<p>No events match.</p>` : html``}`,
+          </form>
+          <br />
+          <table id="events">
+            <thead>
+              <tr>
+                <th>Received</th>
+                <th>Status</th>
+                <th>Type</th>
+                <th>Code</th>
+                <th>Account</th>
+                <th>Company</th>
+                <th>Attempts</th>
+                <th>Token</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${items.map(
+                (e) =>
+                  html`<tr data-token="${e.token}">
+                    <td>${when(e.receivedAt)}</td>
+                    <td>${statusBadge(e.status)}</td>
+                    <td>${e.type ?? ''}</td>
+                    <td>${e.errorCode ?? ''}</td>
+                    <td>
+                      ${e.accountIdentifier ? html`<a href="/admin/accounts/${e.accountIdentifier}">${e.accountIdentifier}</a>` : ''}
+                    </td>
+                    <td>${e.companyName ?? ''}</td>
+                    <td>${e.attempts}</td>
+                    <td><a href="/admin/events/${e.token}">${e.token}</a></td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>
+          ${items.length === 0 ? html`<p>No events match.</p>` : html``}`,
         { user: s.owner.name, csrf: s.csrf },
       ),
     );
@@ -133,47 +198,137 @@ export function adminPageRouter(deps: AppDeps): Router {
     if (!s) return;
     const event = await eventDetail(prisma, String(req.params.token));
     if (!event) {
-      res.status(404).type('html').send(page('Not found', html`<p class="error">There is no event ${req.params.token}.</p>`, { user: s.owner.name, csrf: s.csrf }));
+      res
+        .status(404)
+        .type('html')
+        .send(
+          page('Not found', html`<p class="error">There is no event ${req.params.token}.</p>`, {
+            user: s.owner.name,
+            csrf: s.csrf,
+          }),
+        );
       return;
     }
     const done = typeof req.query.done === 'string' ? req.query.done : '';
     const button = (action: 'retry' | 'cancel', label: string) =>
-      html`<form class="inline" method="post" action="/admin/events/${event.token}/${action}"><input type="hidden" name="_csrf" value="${s.csrf}"><button type="submit" id="${action}">${label}</button></form> `;
+      html`<form class="inline" method="post" action="/admin/events/${event.token}/${action}">
+        <input type="hidden" name="_csrf" value="${s.csrf}" /><button type="submit" id="${action}">${label}</button>
+      </form> `;
     res.type('html').send(
       page(
         `Event ${event.token}`,
         html`${done ? html`<p class="notice">${done}</p>` : html``}
           <h1>Event ${event.token}</h1>
-          <p>${retryPlanOf({ status: event.status, delivery: event.resultDelivery }) ? button('retry', 'Retry') : html``}${
-            isUnfinished(event.status) ? button('cancel', 'Cancel') : html``
-          }</p>
+          <p>
+            ${retryPlanOf({ status: event.status, delivery: event.resultDelivery }) ? button('retry', 'Retry') : html``}${
+              isUnfinished(event.status) ? button('cancel', 'Cancel') : html``
+            }
+          </p>
           <dl>
-            <dt>Status</dt><dd id="status">${statusBadge(event.status)}</dd>
-            <dt>Type</dt><dd>${event.type ?? '(not fetched yet)'}${event.flag ? ` · ${event.flag}` : ''}</dd>
-            <dt>Account</dt><dd>${event.accountIdentifier ? html`<a href="/admin/accounts/${event.accountIdentifier}">${event.accountIdentifier}</a>` : ''}</dd>
-            <dt>Result</dt><dd><code>${JSON.stringify(event.result ?? null)}</code></dd>
-            <dt>Last error</dt><dd>${event.lastError ?? ''}</dd>
-            <dt>Received</dt><dd>${when(event.receivedAt)}</dd><dt>Finished</dt><dd>${when(event.finishedAt)}</dd>
-            <dt>Event URL</dt><dd>${event.eventUrl}</dd>
+            <dt>Status</dt>
+            <dd id="status">${statusBadge(event.status)}</dd>
+            <dt>Type</dt>
+            <dd>${event.type ?? '(not fetched yet)'}${event.flag ? ` · ${event.flag}` : ''}</dd>
+            <dt>Account</dt>
+            <dd>
+              ${event.accountIdentifier ? html`<a href="/admin/accounts/${event.accountIdentifier}">${event.accountIdentifier}</a>` : ''}
+            </dd>
+            <dt>Result</dt>
+            <dd><code>${JSON.stringify(event.result ?? null)}</code></dd>
+            <dt>Last error</dt>
+            <dd>${event.lastError ?? ''}</dd>
+            <dt>Received</dt>
+            <dd>${when(event.receivedAt)}</dd>
+            <dt>Finished</dt>
+            <dd>${when(event.finishedAt)}</dd>
+            <dt>Event URL</dt>
+            <dd>${event.eventUrl}</dd>
           </dl>
           <h2>Attempts</h2>
-          <table><thead><tr><th>#</th><th>Started</th><th>Worker</th><th>Outcome</th><th>Code</th><th>Error</th><th>ms</th></tr></thead><tbody>
-          ${event.timeline.map((a) => html`<tr><td>${a.attempt}</td><td>${when(a.startedAt)}</td><td>${a.workerId}</td><td>${a.outcome}</td><td>${a.errorCode ?? ''}</td><td>${a.error ?? ''}</td><td>${a.durationMs}</td></tr>`)}
-          </tbody></table>
+          <table>
+            <thead>
+              <tr>
+                <th>#</th>
+                <th>Started</th>
+                <th>Worker</th>
+                <th>Outcome</th>
+                <th>Code</th>
+                <th>Error</th>
+                <th>ms</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${event.timeline.map(
+                (a) =>
+                  html`<tr>
+                    <td>${a.attempt}</td>
+                    <td>${when(a.startedAt)}</td>
+                    <td>${a.workerId}</td>
+                    <td>${a.outcome}</td>
+                    <td>${a.errorCode ?? ''}</td>
+                    <td>${a.error ?? ''}</td>
+                    <td>${a.durationMs}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>
           <h2>Result delivery</h2>
-          ${event.resultDelivery
-            ? html`<p>${statusBadge(event.resultDelivery.status)} ${event.resultDelivery.resultUrl}</p>
-              <table><thead><tr><th>#</th><th>Started</th><th>HTTP</th><th>Error</th><th>ms</th></tr></thead><tbody>
-              ${event.resultDelivery.timeline.map((a) => html`<tr><td>${a.attempt}</td><td>${when(a.startedAt)}</td><td>${a.httpStatus ?? ''}</td><td>${a.error ?? ''}</td><td>${a.durationMs}</td></tr>`)}
-              </tbody></table>`
-            : html`<p>No result owed yet.</p>`}
-          ${event.earlierDeliveries.length
-            ? html`<h2>Earlier results (before a rerun)</h2>
-              <table id="earlier-results"><thead><tr><th>Superseded</th><th>Status</th><th>Result</th><th>Attempts</th></tr></thead><tbody>
-              ${event.earlierDeliveries.map((d) => html`<tr><td>${when(d.supersededAt!)}</td><td>${statusBadge(d.status)}</td><td>${JSON.stringify(d.body)}</td><td>${d.attempts}</td></tr>`)}
-              </tbody></table>`
-            : html``}
-          <h2>Payload</h2><pre>${JSON.stringify(event.payload, null, 2)}</pre>`,
+          ${
+            event.resultDelivery
+              ? html`<p>${statusBadge(event.resultDelivery.status)} ${event.resultDelivery.resultUrl}</p>
+                  <table>
+                    <thead>
+                      <tr>
+                        <th>#</th>
+                        <th>Started</th>
+                        <th>HTTP</th>
+                        <th>Error</th>
+                        <th>ms</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      ${event.resultDelivery.timeline.map(
+                        (a) =>
+                          html`<tr>
+                            <td>${a.attempt}</td>
+                            <td>${when(a.startedAt)}</td>
+                            <td>${a.httpStatus ?? ''}</td>
+                            <td>${a.error ?? ''}</td>
+                            <td>${a.durationMs}</td>
+                          </tr>`,
+                      )}
+                    </tbody>
+                  </table>`
+              : html`<p>No result owed yet.</p>`
+          }
+          ${
+            event.earlierDeliveries.length
+              ? html`<h2>Earlier results (before a rerun)</h2>
+                  <table id="earlier-results">
+                    <thead>
+                      <tr>
+                        <th>Superseded</th>
+                        <th>Status</th>
+                        <th>Result</th>
+                        <th>Attempts</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      ${event.earlierDeliveries.map(
+                        (d) =>
+                          html`<tr>
+                            <td>${when(d.supersededAt!)}</td>
+                            <td>${statusBadge(d.status)}</td>
+                            <td>${JSON.stringify(d.body)}</td>
+                            <td>${d.attempts}</td>
+                          </tr>`,
+                      )}
+                    </tbody>
+                  </table>`
+              : html``
+          }
+          <h2>Payload</h2>
+          <pre>${JSON.stringify(event.payload, null, 2)}</pre>`,
         { user: s.owner.name, csrf: s.csrf },
       ),
     );
@@ -183,13 +338,30 @@ export function adminPageRouter(deps: AppDeps): Router {
     router.post(`/events/:token/${name}`, ...form, async (req, res) => {
       const s = pageSession(config, req);
       if (!s || !checkCsrf(req, s.csrf)) {
-        res.status(403).type('html').send(page('Refused', html`<p class="error">The form was not sent from this admin page. Reload it and try again.</p>`));
+        res
+          .status(403)
+          .type('html')
+          .send(
+            page(
+              'Refused',
+              html`<p class="error">The form was not sent from this admin page. Reload it and try again.</p>`,
+            ),
+          );
         return;
       }
       const token = String(req.params.token);
       const by = { actor: s.owner.name, requestId: req.requestId };
       if (!(await queuesReachable(deps))) {
-        res.status(503).set('Retry-After', '5').type('html').send(page('Try again', html`<p class="error">Redis is not reachable, so nothing was changed. Try again in a few seconds.</p>`));
+        res
+          .status(503)
+          .set('Retry-After', '5')
+          .type('html')
+          .send(
+            page(
+              'Try again',
+              html`<p class="error">Redis is not reachable, so nothing was changed. Try again in a few seconds.</p>`,
+            ),
+          );
         return;
       }
       let message: string;
@@ -197,13 +369,20 @@ export function adminPageRouter(deps: AppDeps): Router {
         const force = (req.body as { force?: unknown }).force === 'yes';
         const plan = await retryEvent(prisma, producer, token, { force, by });
         if (plan === 'needs_force') {
-          res.type('html').send(page('Confirm retry', confirmForcedRetry(token, s.csrf), { user: s.owner.name, csrf: s.csrf }));
+          res
+            .type('html')
+            .send(page('Confirm retry', confirmForcedRetry(token, s.csrf), { user: s.owner.name, csrf: s.csrf }));
           return;
         }
-        message = plan ? `Retry started (${plan === 'rerun' ? 'running the event again' : 're-sending the result'}).` : 'This event is not in a retryable state.';
+        message = plan
+          ? `Retry started (${plan === 'rerun' ? 'running the event again' : 're-sending the result'}).`
+          : 'This event is not in a retryable state.';
       } else {
         const outcome = await cancelEvent(prisma, producer, token, by);
-        message = outcome === 'cancelled' ? 'Cancelled; OPERATION_CANCELLED will be reported to AppDirect.' : 'This event is already finished.';
+        message =
+          outcome === 'cancelled'
+            ? 'Cancelled; OPERATION_CANCELLED will be reported to AppDirect.'
+            : 'This event is already finished.';
       }
       res.redirect(303, `/admin/events/${encodeURIComponent(token)}?done=${encodeURIComponent(message)}`);
     });
@@ -220,12 +399,38 @@ export function adminPageRouter(deps: AppDeps): Router {
       page(
         'Accounts',
         html`<h1>Accounts</h1>
-          <form method="get" action="/admin/accounts"><input name="search" placeholder="company name, company uuid or user e-mail" size="40" value="${search}"> <button type="submit">Search</button></form><br>
-          ${search
-            ? html`<table><thead><tr><th>Account</th><th>Company</th><th>Status</th><th>Edition</th><th>Seats</th></tr></thead><tbody>
-              ${items.map((a) => html`<tr><td><a href="/admin/accounts/${a.accountIdentifier}">${a.accountIdentifier}</a></td><td>${a.companyName}</td><td>${statusBadge(a.status)}</td><td>${a.editionCode}</td><td>${a.seatsUsed} / ${a.maxUsers ?? '∞'}</td></tr>`)}
-              </tbody></table>`
-            : html``}`,
+          <form method="get" action="/admin/accounts">
+            <input name="search" placeholder="company name, company uuid or user e-mail" size="40" value="${search}" />
+            <button type="submit">Search</button>
+          </form>
+          <br />
+          ${
+            search
+              ? html`<table>
+                  <thead>
+                    <tr>
+                      <th>Account</th>
+                      <th>Company</th>
+                      <th>Status</th>
+                      <th>Edition</th>
+                      <th>Seats</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    ${items.map(
+                      (a) =>
+                        html`<tr>
+                          <td><a href="/admin/accounts/${a.accountIdentifier}">${a.accountIdentifier}</a></td>
+                          <td>${a.companyName}</td>
+                          <td>${statusBadge(a.status)}</td>
+                          <td>${a.editionCode}</td>
+                          <td>${a.seatsUsed} / ${a.maxUsers ?? '∞'}</td>
+                        </tr>`,
+                    )}
+                  </tbody>
+                </table>`
+              : html``
+          }`,
         { user: s.owner.name, csrf: s.csrf },
       ),
     );
@@ -236,7 +441,15 @@ export function adminPageRouter(deps: AppDeps): Router {
     if (!s) return;
     const account = await accountDetail(prisma, String(req.params.accountIdentifier));
     if (!account) {
-      res.status(404).type('html').send(page('Not found', html`<p class="error">There is no account ${req.params.accountIdentifier}.</p>`, { user: s.owner.name, csrf: s.csrf }));
+      res
+        .status(404)
+        .type('html')
+        .send(
+          page('Not found', html`<p class="error">There is no account ${req.params.accountIdentifier}.</p>`, {
+            user: s.owner.name,
+            csrf: s.csrf,
+          }),
+        );
       return;
     }
     res.type('html').send(
@@ -244,19 +457,64 @@ export function adminPageRouter(deps: AppDeps): Router {
         account.company.name,
         html`<h1>${account.company.name}</h1>
           <dl>
-            <dt>Account</dt><dd>${account.accountIdentifier}</dd><dt>Status</dt><dd>${statusBadge(account.status)} (provisioning ${account.provisioningStatus})</dd>
-            <dt>Edition</dt><dd>${account.editionCode} · ${account.pricingDuration ?? ''}</dd>
-            <dt>Seats</dt><dd id="seats">${account.seatsUsed} used / ${account.maxUsers ?? 'unlimited'}</dd>
-            <dt>Company</dt><dd>${account.company.uuid}</dd>
+            <dt>Account</dt>
+            <dd>${account.accountIdentifier}</dd>
+            <dt>Status</dt>
+            <dd>${statusBadge(account.status)} (provisioning ${account.provisioningStatus})</dd>
+            <dt>Edition</dt>
+            <dd>${account.editionCode} · ${account.pricingDuration ?? ''}</dd>
+            <dt>Seats</dt>
+            <dd id="seats">${account.seatsUsed} used / ${account.maxUsers ?? 'unlimited'}</dd>
+            <dt>Company</dt>
+            <dd>${account.company.uuid}</dd>
           </dl>
           <h2>Users</h2>
-          <table><thead><tr><th>Name</th><th>E-mail</th><th>Role</th><th>AppDirect uuid</th><th>Assigned</th></tr></thead><tbody>
-          ${account.users.map((u) => html`<tr><td>${u.name ?? ''}</td><td>${u.email}</td><td>${u.role}</td><td>${u.uuid}</td><td>${when(u.assignedAt)}</td></tr>`)}
-          </tbody></table>
+          <table>
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>E-mail</th>
+                <th>Role</th>
+                <th>AppDirect uuid</th>
+                <th>Assigned</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${account.users.map(
+                (u) =>
+                  html`<tr>
+                    <td>${u.name ?? ''}</td>
+                    <td>${u.email}</td>
+                    <td>${u.role}</td>
+                    <td>${u.uuid}</td>
+                    <td>${when(u.assignedAt)}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>
           <h2>Add-ons</h2>
-          ${account.addons.length ? html`<ul>${account.addons.map((a) => html`<li>${a.offeringCode} (${a.id}, ${a.status})</li>`)}</ul>` : html`<p>None.</p>`}
+          ${
+            account.addons.length
+              ? html`<ul>
+                  ${account.addons.map((a) => html`<li>${a.offeringCode} (${a.id}, ${a.status})</li>`)}
+                </ul>`
+              : html`<p>None.</p>`
+          }
           <h2>Latest events</h2>
-          <table><tbody>${account.events.map((e) => html`<tr><td>${when(e.receivedAt)}</td><td>${statusBadge(e.status)}</td><td>${e.type ?? ''}</td><td>${e.errorCode ?? ''}</td><td><a href="/admin/events/${e.token}">${e.token}</a></td></tr>`)}</tbody></table>`,
+          <table>
+            <tbody>
+              ${account.events.map(
+                (e) =>
+                  html`<tr>
+                    <td>${when(e.receivedAt)}</td>
+                    <td>${statusBadge(e.status)}</td>
+                    <td>${e.type ?? ''}</td>
+                    <td>${e.errorCode ?? ''}</td>
+                    <td><a href="/admin/events/${e.token}">${e.token}</a></td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`,
         { user: s.owner.name, csrf: s.csrf },
       ),
     );

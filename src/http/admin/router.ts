@@ -24,18 +24,27 @@ function queuesBoard(deps: AppDeps): Router {
   adapter.setBasePath('/admin/queues');
   const { events, results, hooks } = deps.producer;
   const readOnly = { readOnlyMode: true, allowRetries: false };
-  createBullBoard({ queues: [events, results, hooks].map((queue) => new BullMQAdapter(queue, readOnly)), serverAdapter: adapter });
+  createBullBoard({
+    queues: [events, results, hooks].map((queue) => new BullMQAdapter(queue, readOnly)),
+    serverAdapter: adapter,
+  });
   const router = Router();
   router.use((req: Request, res: Response, next: NextFunction) => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
-    const allowed = bearer ? tokenOwner(deps.config.adminTokens, bearer) !== null : pageSession(deps.config, req) !== null;
+    const allowed = bearer
+      ? tokenOwner(deps.config.adminTokens, bearer) !== null
+      : pageSession(deps.config, req) !== null;
     if (!allowed) {
       if (req.method === 'GET' && req.accepts('html')) return res.redirect(303, '/admin');
       throw new AppError('ADMIN_TOKEN_INVALID', {});
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       const allowed = 'GET, HEAD';
-      throw new AppError('METHOD_NOT_ALLOWED', { method: req.method, path: req.originalUrl.split('?')[0]!.slice(0, 200), allowed }, { headers: { Allow: allowed } });
+      throw new AppError(
+        'METHOD_NOT_ALLOWED',
+        { method: req.method, path: req.originalUrl.split('?')[0]!.slice(0, 200), allowed },
+        { headers: { Allow: allowed } },
+      );
     }
     next();
   });

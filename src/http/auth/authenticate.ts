@@ -45,14 +45,17 @@ export function authenticateAppDirect(config: Config, logger: Logger): RequestHa
   const challenge = schemes.map((scheme) => `${scheme} realm="appdirect"`).join(', ');
 
   if (names.length === 0) {
-    logger.error('no AppDirect credentials are configured: every notification is refused with 503 CALLBACK_NOT_CONFIGURED');
+    logger.error(
+      'no AppDirect credentials are configured: every notification is refused with 503 CALLBACK_NOT_CONFIGURED',
+    );
     return () => {
       throw new AppError('CALLBACK_NOT_CONFIGURED', {}, { headers: { 'Retry-After': '60' } });
     };
   }
   logger.info({ schemes }, 'AppDirect notifications accepted with these credential models');
 
-  const unauthorized = (code: Parameters<typeof failureError>[0], req: Request) => failureError(code, req, schemes, challenge);
+  const unauthorized = (code: Parameters<typeof failureError>[0], req: Request) =>
+    failureError(code, req, schemes, challenge);
   const guesses = new CredentialGuessLimiter(CALLBACK_GUESS_BUDGET);
 
   return (req: Request, res: Response, next: NextFunction) => {
@@ -60,16 +63,25 @@ export function authenticateAppDirect(config: Config, logger: Logger): RequestHa
     const guessable = /^(basic|bearer)\s/i.test(req.get('authorization') ?? '');
     if (guessable) guesses.gate(req);
     requestHost(req.host); // a Host no URL can be built from is a 400 before any strategy runs
-    const handle = authenticator.authenticate(names, { session: false }, (error: unknown, caller: CallerIdentity | false, info: unknown) => {
-      if (error) return next(error);
-      if (caller) {
-        res.locals.caller = caller;
-        return next();
-      }
-      if (guessable) guesses.recordFailure(req);
-      const failures = Array.isArray(info) ? info : [info];
-      next(unauthorized(failures.find((f): f is OAuth1Failure => typeof f === 'object' && f !== null && 'reason' in f), req));
-    });
+    const handle = authenticator.authenticate(
+      names,
+      { session: false },
+      (error: unknown, caller: CallerIdentity | false, info: unknown) => {
+        if (error) return next(error);
+        if (caller) {
+          res.locals.caller = caller;
+          return next();
+        }
+        if (guessable) guesses.recordFailure(req);
+        const failures = Array.isArray(info) ? info : [info];
+        next(
+          unauthorized(
+            failures.find((f): f is OAuth1Failure => typeof f === 'object' && f !== null && 'reason' in f),
+            req,
+          ),
+        );
+      },
+    );
     handle(req, res, next);
   };
 }
@@ -100,7 +112,11 @@ function failureError(oauth1: OAuth1Failure | undefined, req: Request, schemes: 
       case 'unknown_key':
         return new AppError('AUTH_UNKNOWN_KEY', { key: oauth1.key.slice(0, 100) }, { headers });
       case 'expired_timestamp':
-        return new AppError('AUTH_TIMESTAMP_EXPIRED', { skew: oauth1.skew, window: TIMESTAMP_WINDOW_SECONDS }, { headers });
+        return new AppError(
+          'AUTH_TIMESTAMP_EXPIRED',
+          { skew: oauth1.skew, window: TIMESTAMP_WINDOW_SECONDS },
+          { headers },
+        );
       case 'bad_signature':
         return new AppError('AUTH_BAD_SIGNATURE', {}, { headers });
     }
@@ -115,5 +131,9 @@ export function nonceReplayedError(config: Config): AppError {
     config.appdirect.basicUsername ? 'Basic' : null,
     config.appdirect.oauth2ClientId ? 'Bearer' : null,
   ].filter(Boolean);
-  return new AppError('AUTH_NONCE_REPLAYED', {}, { headers: { 'WWW-Authenticate': schemes.map((s) => `${s} realm="appdirect"`).join(', ') } });
+  return new AppError(
+    'AUTH_NONCE_REPLAYED',
+    {},
+    { headers: { 'WWW-Authenticate': schemes.map((s) => `${s} realm="appdirect"`).join(', ') } },
+  );
 }

@@ -22,7 +22,13 @@ export function callbackRouter(deps: AppDeps): Router {
       async (req, res) => {
         try {
           const receivedAt = Date.now();
-          const answer = await acceptor.accept({ eventUrl: req.query.eventUrl, ack: req.query.ack, nonce: callerOf(res).nonce, receivedAt, logger: req.log });
+          const answer = await acceptor.accept({
+            eventUrl: req.query.eventUrl,
+            ack: req.query.ack,
+            nonce: callerOf(res).nonce,
+            receivedAt,
+            logger: req.log,
+          });
           res.status(answer.status).json(answer.body);
           answer.afterAnswer?.();
         } catch (error) {

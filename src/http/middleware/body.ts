@@ -25,7 +25,11 @@ export function charsetOf(contentType: string | undefined): string | undefined {
     const at = parameter.indexOf('=');
     if (at < 0) continue;
     if (parameter.slice(0, at).trim().toLowerCase() !== 'charset') continue;
-    return parameter.slice(at + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    return parameter
+      .slice(at + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .toLowerCase();
   }
   return undefined;
 }
@@ -42,7 +46,10 @@ export function bodyEncoding(kind: BodyKind) {
       const encoding = header.trim().toLowerCase();
       const decoded = ENCODING_ALIASES.get(encoding) ?? encoding;
       if (!DECODED_ENCODINGS.has(decoded)) {
-        throw new AppError('UNSUPPORTED_CONTENT_ENCODING', { encoding: header.slice(0, 50), supported: [...DECODED_ENCODINGS].join(', ') });
+        throw new AppError('UNSUPPORTED_CONTENT_ENCODING', {
+          encoding: header.slice(0, 50),
+          supported: [...DECODED_ENCODINGS].join(', '),
+        });
       }
       req.headers['content-encoding'] = decoded;
     }

@@ -6,7 +6,8 @@ export const RETRY_AFTER_SECONDS = 5;
 
 /** RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400 (the server leaves this check to us, to answer it in JSON). */
 export function hostRequired(req: Request, _res: Response, next: NextFunction): void {
-  if (req.httpVersion === '1.1' && req.headers.host === undefined) throw new AppError('MALFORMED_REQUEST', { reason: 'the Host header is missing' });
+  if (req.httpVersion === '1.1' && req.headers.host === undefined)
+    throw new AppError('MALFORMED_REQUEST', { reason: 'the Host header is missing' });
   next();
 }
 
@@ -17,24 +18,35 @@ export function notFound(req: Request): never {
 
 /** Express's body parsers and friends signal client errors with these statuses. */
 function fromHttpError(error: unknown): AppError | null {
-  const status = (error as { status?: unknown; statusCode?: unknown }).status ?? (error as { statusCode?: unknown }).statusCode;
+  const status =
+    (error as { status?: unknown; statusCode?: unknown }).status ?? (error as { statusCode?: unknown }).statusCode;
   const type = (error as { type?: unknown }).type;
   // The router decoding a path segment with a broken percent-escape (e.g. /events/%E0%A4%A): no body involved.
-  if (error instanceof URIError) return new AppError('PARAMETER_INVALID', { name: 'path', reason: 'has a broken percent-escape' }, { cause: error });
+  if (error instanceof URIError)
+    return new AppError('PARAMETER_INVALID', { name: 'path', reason: 'has a broken percent-escape' }, { cause: error });
   if (type === 'charset.unsupported') {
     const charset = String((error as { charset?: unknown }).charset ?? '?').slice(0, 50);
     return new AppError('UNSUPPORTED_CHARSET', { charset, supported: 'utf-8' }, { cause: error });
   }
   if (type === 'encoding.unsupported') {
     const encoding = String((error as { encoding?: unknown }).encoding ?? '?').slice(0, 50);
-    return new AppError('UNSUPPORTED_CONTENT_ENCODING', { encoding, supported: 'identity, gzip, deflate, br' }, { cause: error });
+    return new AppError(
+      'UNSUPPORTED_CONTENT_ENCODING',
+      { encoding, supported: 'identity, gzip, deflate, br' },
+      { cause: error },
+    );
   }
   if (status === 413) {
     // body-parser reports the limit it enforced, in bytes.
     const limit = (error as { limit?: unknown }).limit;
-    return new AppError('PAYLOAD_TOO_LARGE', { limit: typeof limit === 'number' ? `${limit} bytes` : 'size limit' }, { cause: error });
+    return new AppError(
+      'PAYLOAD_TOO_LARGE',
+      { limit: typeof limit === 'number' ? `${limit} bytes` : 'size limit' },
+      { cause: error },
+    );
   }
-  if (status === 400 && typeof type === 'string') return new AppError('BODY_MALFORMED', { reason: 'malformed request' }, { cause: error });
+  if (status === 400 && typeof type === 'string')
+    return new AppError('BODY_MALFORMED', { reason: 'malformed request' }, { cause: error });
   if (status === 400) return new AppError('MALFORMED_REQUEST', { reason: 'malformed request' }, { cause: error });
   return null;
 }
@@ -47,7 +59,11 @@ export function appErrorOf(error: unknown, req: Request): AppError {
   if (error instanceof AppError) return error;
   if (isDatabaseUnavailable(error)) {
     req.log.error({ err: error }, 'database unavailable');
-    return new AppError('DEPENDENCY_UNAVAILABLE', { dependency: 'PostgreSQL' }, { headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) }, cause: error });
+    return new AppError(
+      'DEPENDENCY_UNAVAILABLE',
+      { dependency: 'PostgreSQL' },
+      { headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) }, cause: error },
+    );
   }
   const known = fromHttpError(error);
   if (known) return known;

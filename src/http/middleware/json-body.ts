@@ -17,7 +17,10 @@ export function jsonBody(limit = '100kb') {
       return next();
     }
     if (!req.is('application/json')) {
-      throw new AppError('UNSUPPORTED_MEDIA_TYPE', { expected: 'application/json', received: req.get('content-type') ?? 'none' });
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', {
+        expected: 'application/json',
+        received: req.get('content-type') ?? 'none',
+      });
     }
     encoding(req, res, () => undefined);
     parse(req, res, (error?: unknown) => {

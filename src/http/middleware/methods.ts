@@ -7,7 +7,11 @@ type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
  * Registers `handlers` on `path` and answers every other method with 405 and an
  * Allow header (HEAD comes with GET).
  */
-export function route(router: Router, path: string, handlers: Partial<Record<Method, RequestHandler | RequestHandler[]>>): void {
+export function route(
+  router: Router,
+  path: string,
+  handlers: Partial<Record<Method, RequestHandler | RequestHandler[]>>,
+): void {
   const chain = router.route(path);
   const allowed: string[] = [];
   for (const [method, handler] of Object.entries(handlers) as Array<[Method, RequestHandler | RequestHandler[]]>) {
@@ -17,6 +21,10 @@ export function route(router: Router, path: string, handlers: Partial<Record<Met
   }
   const allow = allowed.join(', ');
   chain.all((req) => {
-    throw new AppError('METHOD_NOT_ALLOWED', { method: req.method, path: req.path, allowed: allow }, { headers: { Allow: allow } });
+    throw new AppError(
+      'METHOD_NOT_ALLOWED',
+      { method: req.method, path: req.path, allowed: allow },
+      { headers: { Allow: allow } },
+    );
   });
 }

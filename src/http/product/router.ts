@@ -22,7 +22,8 @@ function requireProduct(tokens: readonly string[]) {
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? '';
     let valid = false;
     for (const token of tokens) valid = safeEqual(token, bearer) || valid;
-    if (!valid) throw new AppError('PRODUCT_TOKEN_INVALID', {}, { headers: { 'WWW-Authenticate': 'Bearer realm="product"' } });
+    if (!valid)
+      throw new AppError('PRODUCT_TOKEN_INVALID', {}, { headers: { 'WWW-Authenticate': 'Bearer realm="product"' } });
     next();
   };
 }
@@ -52,8 +53,12 @@ export function productRouter(deps: AppDeps): Router {
         const parsed = companyQuery.safeParse(req.query);
         if (!parsed.success) {
           const issue = parsed.error.issues[0]!;
-          const name = issue.code === 'unrecognized_keys' ? (issue.keys[0] ?? '?') : String(issue.path[0] ?? 'companyUuid');
-          throw new AppError('PARAMETER_INVALID', { name, reason: issue.code === 'unrecognized_keys' ? 'not a known parameter' : issue.message });
+          const name =
+            issue.code === 'unrecognized_keys' ? (issue.keys[0] ?? '?') : String(issue.path[0] ?? 'companyUuid');
+          throw new AppError('PARAMETER_INVALID', {
+            name,
+            reason: issue.code === 'unrecognized_keys' ? 'not a known parameter' : issue.message,
+          });
         }
         res.json({ items: await productAccountsOfCompany(prisma, parsed.data.companyUuid) });
       },
@@ -85,10 +90,17 @@ export function productRouter(deps: AppDeps): Router {
         const outcome = await completeProductDecision(prisma, token, decision);
         if (outcome === 'not_found') throw new AppError('PRODUCT_EVENT_NOT_FOUND', { token });
         if (outcome === 'not_awaiting') {
-          throw new AppError('DECISION_NOT_AWAITED', { token, reason: 'it was not answered pending, is finished, or was completed differently' });
+          throw new AppError('DECISION_NOT_AWAITED', {
+            token,
+            reason: 'it was not answered pending, is finished, or was completed differently',
+          });
         }
         // The event runs again now and applies the decision (its delayed job would otherwise wait its turn).
-        await producer.promoteEvent(token).catch((error: unknown) => logger.warn({ err: (error as Error).message, token }, 'could not wake the event; its delay will'));
+        await producer
+          .promoteEvent(token)
+          .catch((error: unknown) =>
+            logger.warn({ err: (error as Error).message, token }, 'could not wake the event; its delay will'),
+          );
         res.status(202).json({ eventToken: token, completion: outcome, decision });
       },
     ],

@@ -30,7 +30,8 @@ function clientCredentialsOf(req: Request): { id: string; secret: string } | nul
     }
   }
   const body = (req.body ?? {}) as Record<string, unknown>;
-  if (typeof body.client_id === 'string' && typeof body.client_secret === 'string') return { id: body.client_id, secret: body.client_secret };
+  if (typeof body.client_id === 'string' && typeof body.client_secret === 'string')
+    return { id: body.client_id, secret: body.client_secret };
   return null;
 }
 
@@ -76,7 +77,10 @@ export function oauth2TokenRouter(config: Config): Router {
         if (!clientId || !clientSecret) throw new AppError('OAUTH2_NOT_CONFIGURED', {});
         guesses.gate(req);
         if (!req.is('application/x-www-form-urlencoded')) {
-          throw new AppError('UNSUPPORTED_MEDIA_TYPE', { expected: 'application/x-www-form-urlencoded', received: req.get('content-type') ?? 'none' });
+          throw new AppError('UNSUPPORTED_MEDIA_TYPE', {
+            expected: 'application/x-www-form-urlencoded',
+            received: req.get('content-type') ?? 'none',
+          });
         }
         next();
       },
@@ -86,16 +90,19 @@ export function oauth2TokenRouter(config: Config): Router {
         req.body ??= {};
         // RFC 6749 §3.2: a parameter sent more than once is an invalid_request.
         for (const [name, value] of Object.entries(req.body as Record<string, unknown>)) {
-          if (typeof value !== 'string') throw new AppError('PARAMETER_INVALID', { name: name.slice(0, 50), reason: 'is repeated' });
+          if (typeof value !== 'string')
+            throw new AppError('PARAMETER_INVALID', { name: name.slice(0, 50), reason: 'is repeated' });
         }
         const client = clientCredentialsOf(req);
-        const valid = client !== null && [safeEqual(client.id, clientId!), safeEqual(client.secret, clientSecret!)].every(Boolean);
+        const valid =
+          client !== null && [safeEqual(client.id, clientId!), safeEqual(client.secret, clientSecret!)].every(Boolean);
         if (!valid) {
           guesses.recordFailure(req);
           throw new AppError('OAUTH2_INVALID_CLIENT', {}, { headers: { 'WWW-Authenticate': 'Basic realm="oauth2"' } });
         }
         const grantType = String((req.body as Record<string, unknown>).grant_type ?? '');
-        if (grantType !== 'client_credentials') throw new AppError('OAUTH2_UNSUPPORTED_GRANT', { grantType: grantType.slice(0, 50) });
+        if (grantType !== 'client_credentials')
+          throw new AppError('OAUTH2_UNSUPPORTED_GRANT', { grantType: grantType.slice(0, 50) });
         const token = issueBearerToken(clientId!, clientSecret!, config.oauth2TokenTtlSeconds);
         const scope = (req.body as Record<string, unknown>).scope;
         res.setHeader('Cache-Control', 'no-store');
