@@ -7,6 +7,12 @@
  *   events retry  <token> [--force]           --force: run it again although AppDirect received its failure (asks first)
  *   events retry  [filters] [--dry-run] [--force]   retry every retryable event matching the filters
  *   events cancel <token>
+  events calls  <token>
+  events resend-call <token> <callId>
+  events reask  <token>
+ *   events calls  <token>                     the event's calls to your product, with every attempt
+ *   events resend-call <token> <id>           send an owed notify call again (same webhook-id)
+ *   events reask  <token>                     ask the product again for the event's decision
  *   accounts show <accountIdentifier>
  *   accounts search <company name | company uuid | user e-mail>
  *
@@ -275,6 +281,26 @@ async function main(argv: string[]): Promise<void> {
         `\nresult delivery: ${event.resultDelivery.status}\n${table(event.resultDelivery.timeline, ['attempt', 'startedAt', 'httpStatus', 'error', 'durationMs'])}`,
       );
     }
+    const calls = await productCallsOf(options, argument);
+    if (calls.calls.length || calls.decisions.length) console.log(`\n${formatProductCalls(calls)}`);
+    return;
+  }
+  if (noun === 'events' && verb === 'calls' && argument) {
+    const calls = await productCallsOf(options, argument);
+    output(json, calls, () => formatProductCalls(calls) || 'no product calls');
+    return;
+  }
+  if (noun === 'events' && verb === 'resend-call' && argument && positionals[3]) {
+    const path = `/events/${encodeURIComponent(argument)}/product-calls/${encodeURIComponent(positionals[3])}/resend`;
+    const { json: answer } = await call(options, 'POST', path);
+    output(json, answer, () => `sending product call ${positionals[3]} of ${argument} again`);
+    return;
+  }
+  if (noun === 'events' && verb === 'reask' && argument) {
+    const { json: answer } = await call(options, 'POST', `/events/${encodeURIComponent(argument)}/product-calls/reask`);
+    output(json, answer, () =>
+      answer.reask === 'reasked' ? `asking the product again for ${argument}` : `running ${argument} again`,
+    );
     return;
   }
   if (noun === 'events' && verb === 'retry' && argument) {
@@ -406,3 +432,24 @@ main(argv).catch((error: unknown) => {
   else console.error(error instanceof CliError ? error.message : error);
   process.exit(failure.exitCode);
 });
+
+interface ProductCallsView {
+  calls: Array<Record<string, unknown> & { timeline: Array<Record<string, unknown>> }>;
+  decisions: Array<Record<string, unknown>>;
+}
+
+async function productCallsOf(options: Options, token: string): Promise<ProductCallsView> {
+  return (await call(options, 'GET', `/events/${encodeURIComponent(token)}/product-calls`))
+    .json as unknown as ProductCallsView;
+}
+
+/** The event's product calls for people: one block per call with its attempts, then the decisions asked. */
+function formatProductCalls(view: ProductCallsView): string {
+  const columns = ['at', 'requestId', 'transport', 'outcome', 'httpStatus', 'durationMs', 'error'];
+  const blocks = view.calls.map(
+    (c) =>
+      `product call ${c.id}: ${c.kind} (${c.mode}), ${c.done ? 'taken' : 'owed'}, ${c.attempts} attempt(s)${c.lastError ? `, last error: ${c.lastError}` : ''}\n${table(c.timeline, columns)}`,
+  );
+  if (view.decisions.length) blocks.push(`decisions asked\n${table(view.decisions, ['kind', ...columns])}`);
+  return blocks.join('\n\n');
+}

@@ -47,7 +47,7 @@ describe('GET /appdirect/events', () => {
       APPDIRECT_OAUTH2_CLIENT_ID: OAUTH2.id,
       APPDIRECT_OAUTH2_CLIENT_SECRET: OAUTH2.secret,
       APPDIRECT_MARKETPLACE_URLS: marketplace.origin,
-      SYNC_ANSWER_BUDGET_MS: '700',
+      SYNC_ANSWER_BUDGET_MS: '2000',
     });
     server = subject.app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
@@ -418,7 +418,7 @@ describe('GET /appdirect/events', () => {
 
     it('falls back to 202 when the inline fetch is slower than the deadline', async () => {
       const { token, eventUrl } = marketplace.addEvent(noticeEvent('acct-slow', 'DEACTIVATED'));
-      marketplace.fetchFaults.push({ delayMs: 1500, status: 200, times: 1 });
+      marketplace.fetchFaults.push({ delayMs: 3000, status: 200, times: 1 });
       const res = await notify(serviceUrl, eventUrl, oauth1);
       expect(res.status).toBe(202);
       const row = await subject.db.prisma.event.findUniqueOrThrow({ where: { token } });

@@ -3,7 +3,9 @@
  * marketplace, and the example product (examples/product) verifying every call with `standardwebhooks`.
  */
 import SwaggerParser from '@apidevtools/swagger-parser';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { startExampleProduct, type ExampleProduct } from '../../examples/product/app';
 import { orderEvent, assignEvent, person } from '../support/events';
 import { startScenario, type Scenario } from '../support/scenario';
@@ -345,6 +347,67 @@ describe('connecting the product over signed webhooks', () => {
       ['ops', 'product_calls.resend'],
       ['ops', 'product_calls.reask.reasked'],
     ]);
+  }, 60_000);
+
+  it('shows the calls on the admin page and in the CLI, and the page re-sends an owed call (audited)', async () => {
+    // A domain of its own: the example product refuses a second order for a domain it serves.
+    const existing = (await s.send(orderFor(`${randomUUID().slice(0, 8)}.example`))).accountIdentifier!;
+    expect(existing).toBeDefined();
+    product.failWith = 503;
+    const assigned = await s.send(assignEvent(existing));
+    const owed = await eventually(async () => {
+      const listed = await call(`/admin/api/events/${assigned.token}/product-calls`, { token: ADMIN });
+      return listed.body.calls[0]?.timeline.length > 0 ? listed.body.calls[0] : null;
+    });
+
+    // The page: log in, read the event, press Re-send (a CSRF-protected form).
+    const login = await fetch(`${s.serviceUrl}/admin/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: ADMIN }),
+      redirect: 'manual',
+    });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const html = await (await fetch(`${s.serviceUrl}/admin/events/${assigned.token}`, { headers: { cookie } })).text();
+    expect(html).toContain('Product calls');
+    expect(html).toContain(`call_${owed.id}`);
+    expect(html).toContain('503');
+    expect(html).toContain(`id="resend-${owed.id}"`);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+    product.failWith = null;
+    const resent = await fetch(`${s.serviceUrl}/admin/events/${assigned.token}/product-calls/${owed.id}/resend`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf }),
+      redirect: 'manual',
+    });
+    expect(resent.status).toBe(303);
+    expect(decodeURIComponent(resent.headers.get('location')!)).toContain('being sent again');
+    await eventually(async () => (await prisma().hookCall.findUniqueOrThrow({ where: { id: BigInt(owed.id) } })).done);
+    expect(
+      await prisma().auditLog.count({
+        where: { action: 'product_calls.resend', target: `${assigned.token}#${owed.id}` },
+      }),
+    ).toBe(1);
+
+    // The CLI: the same calls as the API under --json, and in `events show` for people.
+    const cli = (...args: string[]) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, ['bin/appdirect-provisioner-admin.cjs', ...args], {
+          cwd: path.resolve(__dirname, '..', '..'),
+          env: { ...process.env, ADMIN_URL: s.serviceUrl, ADMIN_TOKEN: `ops:${ADMIN}` },
+        });
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        child.on('exit', (code) => resolve({ code, out }));
+      });
+    const api = await call(`/admin/api/events/${assigned.token}/product-calls`, { token: ADMIN });
+    const asJson = await cli('events', 'calls', assigned.token, '--json');
+    expect(asJson.code).toBe(0);
+    expect(JSON.parse(asJson.out)).toEqual(api.body);
+    const shown = await cli('events', 'show', assigned.token);
+    expect(shown.out).toContain(`product call ${owed.id}: userAssigned (notify), taken`);
+    expect(shown.out).toContain(`call_${owed.id}`);
   }, 60_000);
 
   it('sends a call owed from before the contract (flat args) in the contract shape, rebuilt from its event', async () => {

@@ -15,7 +15,9 @@ import {
   retryPlanOf,
   type EventFilter,
   type EventStatusName,
+  writeAudit,
 } from '../../admin/events';
+import { productCallsOf, reaskProduct, resendProductCall } from '../../admin/product-calls';
 import { safeEqual } from '../../auth/constant-time';
 import { isUnfinished } from '../../inbox/statuses';
 import type { AppDeps } from '../deps';
@@ -197,7 +199,8 @@ export function adminPageRouter(deps: AppDeps): Router {
     const s = session(req, res);
     if (!s) return;
     const event = await eventDetail(prisma, String(req.params.token));
-    if (!event) {
+    const productCalls = event ? await productCallsOf(prisma, event.token) : null;
+    if (!event || !productCalls) {
       res
         .status(404)
         .type('html')
@@ -327,6 +330,7 @@ export function adminPageRouter(deps: AppDeps): Router {
                   </table>`
               : html``
           }
+          ${productCallsSection(event.token, productCalls, s.csrf)}
           <h2>Payload</h2>
           <pre>${JSON.stringify(event.payload, null, 2)}</pre>`,
         { user: s.owner.name, csrf: s.csrf },
@@ -388,6 +392,69 @@ export function adminPageRouter(deps: AppDeps): Router {
     });
   action('retry');
   action('cancel');
+
+  /** Re-send an owed notify call, or re-ask the product for the event's decision; audited like the API's. */
+  const productAction = (path: string, run: (token: string, req: Request) => Promise<string>) =>
+    router.post(`/events/:token/product-calls/${path}`, ...form, async (req, res) => {
+      const s = pageSession(config, req);
+      if (!s || !checkCsrf(req, s.csrf)) {
+        res
+          .status(403)
+          .type('html')
+          .send(
+            page(
+              'Refused',
+              html`<p class="error">The form was not sent from this admin page. Reload it and try again.</p>`,
+            ),
+          );
+        return;
+      }
+      const token = String(req.params.token);
+      if (!(await queuesReachable(deps))) {
+        res
+          .status(503)
+          .set('Retry-After', '5')
+          .type('html')
+          .send(
+            page(
+              'Try again',
+              html`<p class="error">Redis is not reachable, so nothing was changed. Try again in a few seconds.</p>`,
+            ),
+          );
+        return;
+      }
+      const message = await run(token, req);
+      res.redirect(303, `/admin/events/${encodeURIComponent(token)}?done=${encodeURIComponent(message)}`);
+    });
+  productAction(':id/resend', async (token, req) => {
+    const id = /^\d{1,19}$/.test(String(req.params.id)) ? BigInt(String(req.params.id)) : null;
+    if (id === null || !(await resendProductCall(prisma, producer, token, id)))
+      return 'That product call is not owed any more.';
+    const s = pageSession(config, req)!;
+    await writeAudit(prisma, {
+      actor: s.owner.name,
+      action: 'product_calls.resend',
+      target: `${token}#${id}`,
+      count: 1,
+      requestId: req.requestId,
+    });
+    return `Product call ${id} is being sent again (same webhook-id).`;
+  });
+  productAction('reask', async (token, req) => {
+    const outcome = await reaskProduct(prisma, producer, token);
+    if (!outcome) return 'This event is not waiting for the product, and cannot be run again.';
+    const s = pageSession(config, req)!;
+    await writeAudit(prisma, {
+      actor: s.owner.name,
+      action: `product_calls.reask.${outcome}`,
+      target: token,
+      count: 1,
+      requestId: req.requestId,
+    });
+    return outcome === 'reasked'
+      ? 'The product is being asked again.'
+      : 'The event is running again; the product will be asked.';
+  });
 
   router.get('/accounts', async (req, res) => {
     const s = session(req, res);
@@ -520,4 +587,58 @@ export function adminPageRouter(deps: AppDeps): Router {
     );
   });
   return router;
+}
+
+type ProductCalls = Awaited<ReturnType<typeof productCallsOf>>;
+type ProductAttempt = ProductCalls['decisions'][number];
+
+/** The event's calls to the vendor's product, each with its attempts, and the operator's two actions. */
+function productCallsSection(token: string, calls: ProductCalls, csrf: string) {
+  if (calls.calls.length === 0 && calls.decisions.length === 0) return html``;
+  const attemptsTable = (attempts: readonly Omit<ProductAttempt, 'kind'>[]) =>
+    html`<table>
+      <thead>
+        <tr>
+          <th>At</th>
+          <th>Request id</th>
+          <th>Transport</th>
+          <th>Outcome</th>
+          <th>HTTP</th>
+          <th>ms</th>
+          <th>Answer or error</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${attempts.map(
+          (a) =>
+            html`<tr>
+              <td>${when(a.at)}</td>
+              <td><code>${a.requestId}</code></td>
+              <td>${a.transport}</td>
+              <td>${a.outcome}</td>
+              <td>${a.httpStatus ?? ''}</td>
+              <td>${a.durationMs ?? ''}</td>
+              <td>${a.error ?? (a.answer === null || a.answer === undefined ? '' : JSON.stringify(a.answer))}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>`;
+  const post = (action: string, label: string, id: string) =>
+    html`<form class="inline" method="post" action="/admin/events/${token}/product-calls/${action}">
+      <input type="hidden" name="_csrf" value="${csrf}" /><button type="submit" id="${id}">${label}</button>
+    </form>`;
+  return html`<h2 id="product-calls">Product calls</h2>
+    ${calls.calls.map(
+      (call) =>
+        html`<h3>${call.kind} (${call.mode}) · ${call.done ? 'taken' : 'owed'} · ${call.attempts} attempt(s)</h3>
+          ${call.lastError ? html`<p class="error">${call.lastError}</p>` : html``}
+          ${!call.done && call.mode === 'notify' ? post(`${call.id}/resend`, 'Re-send', `resend-${call.id}`) : html``}
+          ${call.timeline.length ? attemptsTable(call.timeline) : html`<p>No attempt yet.</p>`}`,
+    )}
+    ${
+      calls.decisions.length
+        ? html`<h3>Decisions asked</h3>
+            ${post('reask', 'Re-ask the product', 'reask')} ${attemptsTable(calls.decisions)}`
+        : html``
+    }`;
 }
