@@ -338,36 +338,46 @@ export function adminPageRouter(deps: AppDeps): Router {
     );
   });
 
+  /**
+   * The session of a form POST that may change something: refused (403) unless sent from this page with its
+   * CSRF token, and (503) while Redis is down, before anything changes — as the admin API does.
+   */
+  const formSession = async (req: Request, res: Response) => {
+    const s = pageSession(config, req);
+    if (!s || !checkCsrf(req, s.csrf)) {
+      res
+        .status(403)
+        .type('html')
+        .send(
+          page(
+            'Refused',
+            html`<p class="error">The form was not sent from this admin page. Reload it and try again.</p>`,
+          ),
+        );
+      return null;
+    }
+    if (!(await queuesReachable(deps))) {
+      res
+        .status(503)
+        .set('Retry-After', '5')
+        .type('html')
+        .send(
+          page(
+            'Try again',
+            html`<p class="error">Redis is not reachable, so nothing was changed. Try again in a few seconds.</p>`,
+          ),
+        );
+      return null;
+    }
+    return s;
+  };
+
   const action = (name: 'retry' | 'cancel') =>
     router.post(`/events/:token/${name}`, ...form, async (req, res) => {
-      const s = pageSession(config, req);
-      if (!s || !checkCsrf(req, s.csrf)) {
-        res
-          .status(403)
-          .type('html')
-          .send(
-            page(
-              'Refused',
-              html`<p class="error">The form was not sent from this admin page. Reload it and try again.</p>`,
-            ),
-          );
-        return;
-      }
+      const s = await formSession(req, res);
+      if (!s) return;
       const token = String(req.params.token);
       const by = { actor: s.owner.name, requestId: req.requestId };
-      if (!(await queuesReachable(deps))) {
-        res
-          .status(503)
-          .set('Retry-After', '5')
-          .type('html')
-          .send(
-            page(
-              'Try again',
-              html`<p class="error">Redis is not reachable, so nothing was changed. Try again in a few seconds.</p>`,
-            ),
-          );
-        return;
-      }
       let message: string;
       if (name === 'retry') {
         const force = (req.body as { force?: unknown }).force === 'yes';
@@ -394,45 +404,20 @@ export function adminPageRouter(deps: AppDeps): Router {
   action('cancel');
 
   /** Re-send an owed notify call, or re-ask the product for the event's decision; audited like the API's. */
-  const productAction = (path: string, run: (token: string, req: Request) => Promise<string>) =>
+  const productAction = (path: string, run: (token: string, req: Request, actor: string) => Promise<string>) =>
     router.post(`/events/:token/product-calls/${path}`, ...form, async (req, res) => {
-      const s = pageSession(config, req);
-      if (!s || !checkCsrf(req, s.csrf)) {
-        res
-          .status(403)
-          .type('html')
-          .send(
-            page(
-              'Refused',
-              html`<p class="error">The form was not sent from this admin page. Reload it and try again.</p>`,
-            ),
-          );
-        return;
-      }
+      const s = await formSession(req, res);
+      if (!s) return;
       const token = String(req.params.token);
-      if (!(await queuesReachable(deps))) {
-        res
-          .status(503)
-          .set('Retry-After', '5')
-          .type('html')
-          .send(
-            page(
-              'Try again',
-              html`<p class="error">Redis is not reachable, so nothing was changed. Try again in a few seconds.</p>`,
-            ),
-          );
-        return;
-      }
-      const message = await run(token, req);
+      const message = await run(token, req, s.owner.name);
       res.redirect(303, `/admin/events/${encodeURIComponent(token)}?done=${encodeURIComponent(message)}`);
     });
-  productAction(':id/resend', async (token, req) => {
+  productAction(':id/resend', async (token, req, actor) => {
     const id = /^\d{1,19}$/.test(String(req.params.id)) ? BigInt(String(req.params.id)) : null;
     if (id === null || !(await resendProductCall(prisma, producer, token, id)))
       return 'That product call is not owed any more.';
-    const s = pageSession(config, req)!;
     await writeAudit(prisma, {
-      actor: s.owner.name,
+      actor,
       action: 'product_calls.resend',
       target: `${token}#${id}`,
       count: 1,
@@ -440,12 +425,11 @@ export function adminPageRouter(deps: AppDeps): Router {
     });
     return `Product call ${id} is being sent again (same webhook-id).`;
   });
-  productAction('reask', async (token, req) => {
+  productAction('reask', async (token, req, actor) => {
     const outcome = await reaskProduct(prisma, producer, token);
     if (!outcome) return 'This event is not waiting for the product, and cannot be run again.';
-    const s = pageSession(config, req)!;
     await writeAudit(prisma, {
-      actor: s.owner.name,
+      actor,
       action: `product_calls.reask.${outcome}`,
       target: token,
       count: 1,
