@@ -5,7 +5,7 @@
  */
 import type { PrismaClient } from '../db/client';
 import { forgetProductWait } from '../inbox/transitions';
-import { retryEvent, type RetryQueues } from './events';
+import { retryEvent, writeAudit, type Actor, type RetryQueues } from './events';
 
 export async function productCallsOf(prisma: PrismaClient, token: string) {
   const [calls, attempts] = await Promise.all([
@@ -43,35 +43,46 @@ export async function productCallsOf(prisma: PrismaClient, token: string) {
   };
 }
 
-/** Re-sends a notify call the product has not taken yet (now, same webhook-id). False: no such call owed. */
+/**
+ * Re-sends a notify call the product has not taken yet (now, same webhook-id), audited. `callId` is as given
+ * (a path parameter); false: not a call id, or no such call owed.
+ */
 export async function resendProductCall(
   prisma: PrismaClient,
   queues: { ensureHookJob(id: bigint): Promise<boolean> },
   token: string,
-  id: bigint,
+  callId: string,
+  by: Actor,
 ): Promise<boolean> {
+  if (!/^\d{1,19}$/.test(callId)) return false;
   const call = await prisma.hookCall.findFirst({
-    where: { id, eventToken: token, mode: 'notify', done: false },
+    where: { id: BigInt(callId), eventToken: token, mode: 'notify', done: false },
     select: { id: true },
   });
   if (!call) return false;
   await queues.ensureHookJob(call.id);
+  await writeAudit(prisma, { ...by, action: 'product_calls.resend', target: `${token}#${call.id}`, count: 1 });
   return true;
 }
 
 /**
- * Re-asks the product for the event's decision: a waiting event is asked again now, with a fresh deadline;
- * a failed one (answered PENDING, or refused) is run again from the start. Null: neither applies.
+ * Re-asks the product for the event's decision, audited: a waiting event is asked again now, with a fresh
+ * deadline; a failed one (answered PENDING, or refused) is run again from the start. Null: neither applies.
  */
 export async function reaskProduct(
   prisma: PrismaClient,
   queues: RetryQueues & { promoteEvent(token: string): Promise<void> },
   token: string,
+  by: Actor,
 ): Promise<'reasked' | 'rerun' | null> {
+  let outcome: 'reasked' | 'rerun' | null = null;
   if (await forgetProductWait(prisma, token)) {
     await queues.ensureEventJob(token);
     await queues.promoteEvent(token);
-    return 'reasked';
+    outcome = 'reasked';
+  } else if ((await retryEvent(prisma, queues, token)) === 'rerun') {
+    outcome = 'rerun';
   }
-  return (await retryEvent(prisma, queues, token)) === 'rerun' ? 'rerun' : null;
+  if (outcome) await writeAudit(prisma, { ...by, action: `product_calls.reask.${outcome}`, target: token, count: 1 });
+  return outcome;
 }

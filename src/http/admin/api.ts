@@ -8,7 +8,6 @@ import { accountDetail, searchAccounts } from '../../admin/accounts';
 import {
   bulkRetry,
   cancelEvent,
-  writeAudit,
   countRetryable,
   eventDetail,
   EVENT_STATUSES,
@@ -199,18 +198,12 @@ export function adminApiRouter(deps: AppDeps): Router {
       async (req, res) => {
         const token = String(req.params.token);
         await requireQueues(deps);
-        const id = /^\d{1,19}$/.test(String(req.params.id)) ? BigInt(String(req.params.id)) : null;
-        if (id === null || !(await resendProductCall(prisma, producer, token, id))) {
-          throw new AppError('PRODUCT_CALL_NOT_OWED', { token, id: String(req.params.id) });
+        const id = String(req.params.id);
+        const by = { actor: adminNameOf(res), requestId: req.requestId };
+        if (!(await resendProductCall(prisma, producer, token, id, by))) {
+          throw new AppError('PRODUCT_CALL_NOT_OWED', { token, id });
         }
-        await writeAudit(prisma, {
-          actor: adminNameOf(res),
-          action: 'product_calls.resend',
-          target: `${token}#${id}`,
-          count: 1,
-          requestId: req.requestId,
-        });
-        res.status(202).json({ token, id: String(id), resent: true });
+        res.status(202).json({ token, id, resent: true });
       },
     ],
   });
@@ -223,15 +216,11 @@ export function adminApiRouter(deps: AppDeps): Router {
       async (req, res) => {
         const token = String(req.params.token);
         await requireQueues(deps);
-        const outcome = await reaskProduct(prisma, producer, token);
-        if (!outcome) throw await refusal(token, 'EVENT_NOT_RETRYABLE');
-        await writeAudit(prisma, {
+        const outcome = await reaskProduct(prisma, producer, token, {
           actor: adminNameOf(res),
-          action: `product_calls.reask.${outcome}`,
-          target: token,
-          count: 1,
           requestId: req.requestId,
         });
+        if (!outcome) throw await refusal(token, 'EVENT_NOT_RETRYABLE');
         res.status(202).json({ token, reask: outcome });
       },
     ],

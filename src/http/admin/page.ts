@@ -15,7 +15,6 @@ import {
   retryPlanOf,
   type EventFilter,
   type EventStatusName,
-  writeAudit,
 } from '../../admin/events';
 import { productCallsOf, reaskProduct, resendProductCall } from '../../admin/product-calls';
 import { safeEqual } from '../../auth/constant-time';
@@ -413,28 +412,14 @@ export function adminPageRouter(deps: AppDeps): Router {
       res.redirect(303, `/admin/events/${encodeURIComponent(token)}?done=${encodeURIComponent(message)}`);
     });
   productAction(':id/resend', async (token, req, actor) => {
-    const id = /^\d{1,19}$/.test(String(req.params.id)) ? BigInt(String(req.params.id)) : null;
-    if (id === null || !(await resendProductCall(prisma, producer, token, id)))
+    const id = String(req.params.id);
+    if (!(await resendProductCall(prisma, producer, token, id, { actor, requestId: req.requestId })))
       return 'That product call is not owed any more.';
-    await writeAudit(prisma, {
-      actor,
-      action: 'product_calls.resend',
-      target: `${token}#${id}`,
-      count: 1,
-      requestId: req.requestId,
-    });
     return `Product call ${id} is being sent again (same webhook-id).`;
   });
   productAction('reask', async (token, req, actor) => {
-    const outcome = await reaskProduct(prisma, producer, token);
+    const outcome = await reaskProduct(prisma, producer, token, { actor, requestId: req.requestId });
     if (!outcome) return 'This event is not waiting for the product, and cannot be run again.';
-    await writeAudit(prisma, {
-      actor,
-      action: `product_calls.reask.${outcome}`,
-      target: token,
-      count: 1,
-      requestId: req.requestId,
-    });
     return outcome === 'reasked'
       ? 'The product is being asked again.'
       : 'The event is running again; the product will be asked.';
