@@ -57,7 +57,12 @@ export async function runHookCallsOfAccount(
  * attempt spent). Every attempt is recorded; throws when the product did not take the call, so the queue
  * retries it with the same idempotency key.
  */
-export async function runHookCall(deps: HookCallDeps, idOrCall: bigint | HookCallRecord): Promise<HookCallOutcome> {
+export async function runHookCall(
+  deps: HookCallDeps,
+  idOrCall: bigint | HookCallRecord,
+  /** earlierChecked: the caller just sent the account's previous call (no earlier one can be owed). */
+  options: { earlierChecked?: boolean } = {},
+): Promise<HookCallOutcome> {
   const call =
     typeof idOrCall === 'bigint'
       ? await deps.prisma.hookCall
@@ -66,7 +71,8 @@ export async function runHookCall(deps: HookCallDeps, idOrCall: bigint | HookCal
       : { ...idOrCall, done: false, mode: 'notify' };
   if (!call || call.done || call.mode !== 'notify' || !isHookKind(call.kind)) return 'skipped';
   const id = call.id;
-  if (call.accountId && (await earlierOwed(deps.prisma, call.accountId, id))) return 'waiting';
+  if (call.accountId && !options.earlierChecked && (await earlierOwed(deps.prisma, call.accountId, id)))
+    return 'waiting';
   const key = notifyKey(id);
   const base = {
     eventToken: call.eventToken,

@@ -28,6 +28,8 @@ export interface FinishedRows {
   readonly delivery: OwedDelivery | null;
   /** The account's next unfinished event after this one, seen under the account lock (null: none). */
   readonly nextOfAccount: string | null;
+  /** The account the event is filed under once finished (null: none, e.g. a ping). */
+  readonly accountId: string | null;
 }
 
 export interface AttemptInfo {
@@ -64,7 +66,12 @@ export async function finishEvent(
   event: { seq: bigint; token: string; marketplaceBaseUrl: string; development: boolean; consumerKey: string | null },
   outcome: FinalOutcome,
   attempt: AttemptInfo,
-  options: { answeredSynchronously: boolean; lastError?: string },
+  options: {
+    answeredSynchronously: boolean;
+    lastError?: string;
+    /** Counts the attempt here: the event was not claimed first (a group commit, src/inbox/group.ts). */
+    countsAttempt?: boolean;
+  },
 ): Promise<FinishedRows> {
   const { result } = outcome;
   const now = new Date();
@@ -88,6 +95,7 @@ export async function finishEvent(
       args: unknown;
       accountId: string | null;
       finished: bigint;
+      finishedAccountId: string | null;
       deliveryId: bigint | null;
       nextOfAccount: string | null;
     }>
@@ -101,6 +109,8 @@ export async function finishEvent(
         "pendingSince" = NULL,
         "lastError" = ${options.lastError ?? null},
         "accountId" = COALESCE(${outcome.accountId ?? null}, "accountId"),
+        attempts = attempts + ${options.countsAttempt ? 1 : 0},
+        "startedAt" = COALESCE("startedAt", ${attempt.startedAt}),
         "updatedAt" = ${now}
       WHERE seq = ${event.seq} AND status NOT IN (${FINAL_SQL})
       RETURNING seq, "accountId"
@@ -126,7 +136,7 @@ export async function finishEvent(
       FROM jsonb_array_elements(${JSON.stringify(hooks)}::jsonb) AS h
       RETURNING id, kind, mode, args, "accountId"
     )
-    SELECT hooks.id, hooks.kind, hooks.mode, hooks.args, hooks."accountId", (SELECT count(*) FROM finished) AS finished, (SELECT id FROM delivery) AS "deliveryId",
+    SELECT hooks.id, hooks.kind, hooks.mode, hooks.args, hooks."accountId", (SELECT count(*) FROM finished) AS finished, (SELECT "accountId" FROM finished) AS "finishedAccountId", (SELECT id FROM delivery) AS "deliveryId",
            (SELECT token FROM next_of_account) AS "nextOfAccount"
     FROM (SELECT 1) AS one LEFT JOIN hooks ON true`;
   if (Number(rows[0]?.finished ?? 0) === 0) {
@@ -146,5 +156,6 @@ export async function finishEvent(
         ? null
         : { id: deliveryId, resultUrl, body: result, attempts: 0, consumerKey: event.consumerKey },
     nextOfAccount: rows[0]?.nextOfAccount ?? null,
+    accountId: rows[0]?.finishedAccountId ?? null,
   };
 }

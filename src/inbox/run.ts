@@ -67,6 +67,8 @@ export type RunResult =
       delivery: OwedDelivery | null;
       /** The account's next unfinished event, when this run finished the event (undefined: not known). */
       nextOfAccount?: string | null;
+      /** The account the finished event is filed under (undefined: not known). */
+      accountId?: string | null;
       type?: string | null;
       alreadyFinished?: boolean;
     }
@@ -359,7 +361,7 @@ async function awaitProduct(
   return { kind: 'deferred', reason: 'product', retryInMs: Math.round(Math.min(backoff, left + 50)) };
 }
 
-function toFinal(outcome: Outcome, calls: readonly PlannedCall[], document: EventDocument): FinalOutcome {
+export function toFinal(outcome: Outcome, calls: readonly PlannedCall[], document: EventDocument): FinalOutcome {
   if (!outcome.success)
     return { result: resultOf(false, { errorCode: outcome.errorCode, message: outcome.message }), calls: [] };
   const isNewAccount = document.type === 'SUBSCRIPTION_ORDER' && !document.payload.account?.parentAccountIdentifier;

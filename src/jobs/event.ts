@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { describeFailure, EventNotFoundError, TransientEventError } from '../errors/internal';
+import { canGroup, runAccountGroup, type GroupRun } from '../inbox/group';
 import { giveUp, runEvent, type RunResult } from '../inbox/run';
 import { markWaiting, nextEventOfAccount, recordRetry } from '../inbox/transitions';
 import { QUEUES } from '../queue/names';
@@ -13,13 +14,15 @@ import type { RetryPolicies, RetryPolicy } from '../queue/policy';
 import type { TokenJob } from '../queue/producer';
 import type { JobContext, JobDefinition, JobOutcome } from '../queue/worker-loop';
 import type { JobDeps } from './deps';
-import { countSettled, followUps } from './follow-ups';
+import { countSettled, followUps, groupFollowUps } from './follow-ups';
 
 export const eventJobData = z.strictObject({ token: z.string().min(1).max(512) }) satisfies z.ZodType<TokenJob>;
 
 /** Draining one account goes on for at most this many events or this long, then hands over to the queue. */
 const DRAIN_MAX = 100;
 const DRAIN_MS = 5_000;
+/** The most events one group commit decides (the account lock is held that long; notices wait for it). */
+const GROUP_MAX = 50;
 
 export function eventJob(deps: JobDeps, policies: RetryPolicies): JobDefinition<TokenJob> {
   const policy = policies[QUEUES.events];
@@ -65,7 +68,7 @@ async function runEventJob(
   if (outcome.alreadyFinished) return; // finished elsewhere (drained, answered synchronously, cancelled)
   await followUps(deps, token, outcome);
   countSettled(deps, outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', attempt.startedAt);
-  await drainAccount(deps, token, outcome.nextOfAccount, context.workerId);
+  await drainAccount(deps, token, outcome, context.workerId);
 }
 
 /**
@@ -100,20 +103,42 @@ async function settleFailure(
  * Events of one account run one at a time, in order. When one finishes, this worker goes on with the
  * account's next waiting events itself (a burst of assignments to one company would otherwise pay a
  * queue round trip per event), up to DRAIN_MAX events or DRAIN_MS; then it wakes the next one's job.
- * The jobs of events drained here find them finished and end at once.
+ * Where it can, it decides them in groups of GROUP_MAX, each group in one transaction (group commit,
+ * src/inbox/group.ts); what a group cannot take runs one by one. The jobs of events drained here find
+ * them finished and end at once.
  */
 async function drainAccount(
   deps: JobDeps,
   token: string,
-  knownNext: string | null | undefined,
+  finished: { nextOfAccount?: string | null; accountId?: string | null },
   workerId: string,
 ): Promise<void> {
   const { prisma, producer, logger } = deps;
   let current = token;
   // The next event as the finishing statement saw it under the account lock (saves a query per event).
-  let upcoming = knownNext;
+  let upcoming = finished.nextOfAccount;
   const until = Date.now() + DRAIN_MS;
-  for (let drained = 0; drained < DRAIN_MAX && Date.now() < until; drained += 1) {
+  let drained = 0;
+  const groupable = canGroup(deps) && Boolean(finished.accountId);
+  let groupFailed = false;
+  let grouping = groupable;
+  while (drained < DRAIN_MAX && Date.now() < until) {
+    if (upcoming === null) return;
+    if (grouping && finished.accountId) {
+      const group = await drainGroup(deps, finished.accountId, Math.min(GROUP_MAX, DRAIN_MAX - drained), workerId);
+      if (group && group.finished.length > 0) {
+        drained += group.finished.length;
+        current = group.finished[group.finished.length - 1]!.token;
+        upcoming = group.nextOfAccount;
+        continue;
+      }
+      // The oldest waiting event is not one a group takes: one by one for it. A group that failed (rolled
+      // back) is not tried again in this drain.
+      grouping = false;
+      if (!group) groupFailed = true;
+      upcoming = group ? group.nextOfAccount : undefined;
+      continue;
+    }
     // Even one another worker holds: the account lock and the final-state check keep it applied once.
     const next = upcoming !== undefined ? upcoming : await nextEventOfAccount(prisma, current).catch(() => null);
     upcoming = undefined;
@@ -132,8 +157,11 @@ async function drainAccount(
     await producer.removeEventJob(next).catch(() => undefined);
     await followUps(deps, next, outcome);
     countSettled(deps, outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', startedAt);
+    drained += 1;
     current = next;
     upcoming = outcome.nextOfAccount;
+    // A one-by-one run got past what stopped the group (a fetch, a notice…): groups may take over again.
+    grouping = groupable && !groupFailed;
   }
   try {
     const next = upcoming !== undefined ? upcoming : await nextEventOfAccount(prisma, current);
@@ -144,4 +172,28 @@ async function drainAccount(
       'could not wake the next event of the account; its fallback delay will',
     );
   }
+}
+
+/**
+ * One group of the account's waiting events, committed together; then their own jobs are dropped, and
+ * their result POSTs (concurrently) and product calls (in order) made. Null when the group failed (rolled
+ * back: nothing of it happened; the caller goes on one by one).
+ */
+async function drainGroup(deps: JobDeps, accountId: string, max: number, workerId: string): Promise<GroupRun | null> {
+  let group: GroupRun;
+  try {
+    group = await runAccountGroup(deps, accountId, { workerId, max });
+  } catch (error) {
+    deps.logger.info(
+      { accountId, err: (error as Error).message },
+      'a group of the account could not be committed; going on one by one',
+    );
+    return null;
+  }
+  if (group.finished.length === 0) return group;
+  await Promise.all(group.finished.map(({ token }) => deps.producer.removeEventJob(token).catch(() => undefined)));
+  await groupFollowUps(deps, group.finished);
+  for (const { outcome, startedAt } of group.finished)
+    countSettled(deps, outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', startedAt);
+  return group;
 }

@@ -3,9 +3,11 @@
  * only what fails becomes a job of its own (results / hooks queues), retried with backoff. A crash in
  * between loses nothing: the rows are committed and the sweeper enqueues what is still owed.
  */
-import { runHookCallsOfAccount } from '../hooks/run';
+import type { HookCallRecord } from '../hooks/kinds';
+import { runHookCall, runHookCallsOfAccount } from '../hooks/run';
+import type { GroupedEvent } from '../inbox/group';
 import type { RunResult } from '../inbox/run';
-import { deliverResult } from '../report/deliver';
+import { deliverResult, type OwedDelivery } from '../report/deliver';
 import type { JobDeps } from './deps';
 
 export async function followUps(
@@ -13,17 +15,8 @@ export async function followUps(
   token: string,
   outcome: RunResult & { kind: 'finished' },
 ): Promise<void> {
-  const { producer, logger, metrics, config } = deps;
-  if (outcome.delivery) {
-    try {
-      const delivered = await deliverResult(deps, token, { isLastAttempt: false, owed: outcome.delivery });
-      if (delivered !== 'nothing_to_do') metrics?.deliveriesTotal.inc({ outcome: delivered });
-    } catch (error) {
-      metrics?.deliveriesTotal.inc({ outcome: 'retrying' });
-      await producer.enqueueResult(token, { delayMs: config.resultBackoffMs }).catch(() => undefined);
-      logger.info({ token, err: (error as Error).message }, 'result POST failed; retrying with backoff');
-    }
-  }
+  const { producer, logger } = deps;
+  if (outcome.delivery) await deliverFirst(deps, token, outcome.delivery);
   for (const call of outcome.hookCalls) {
     try {
       // Waiting for an earlier call of the account: its job (or the worker sending the earlier one) sends it.
@@ -35,6 +28,75 @@ export async function followUps(
         'provisioning hook failed; retrying with backoff',
       );
       await producer.enqueueHook(call.id).catch(() => undefined);
+    }
+  }
+}
+
+/**
+ * After a group commit (src/inbox/group.ts): the result POSTs of its events go out concurrently (at most
+ * DELIVERY_CONCURRENCY at a time; AppDirect does not need them in order), and their product calls in
+ * order, one after the other, as the account's calls always reach the product.
+ */
+export async function groupFollowUps(deps: JobDeps, finished: readonly GroupedEvent[]): Promise<void> {
+  const deliveries = finished.flatMap(({ token, outcome }) =>
+    outcome.delivery ? [{ token, owed: outcome.delivery }] : [],
+  );
+  const sendDeliveries = async () => {
+    let next = 0;
+    const lane = async () => {
+      while (next < deliveries.length) {
+        const { token, owed } = deliveries[next++]!;
+        await deliverFirst(deps, token, owed);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(DELIVERY_CONCURRENCY, deliveries.length) }, lane));
+  };
+  await Promise.all([
+    sendDeliveries(),
+    sendCallsInOrder(
+      deps,
+      finished.flatMap(({ outcome }) => outcome.hookCalls),
+    ),
+  ]);
+}
+
+const DELIVERY_CONCURRENCY = 8;
+
+/** The first attempt of a result POST; a failure becomes a results job, retried with backoff. */
+async function deliverFirst(deps: JobDeps, token: string, owed: OwedDelivery): Promise<void> {
+  const { producer, logger, metrics, config } = deps;
+  try {
+    const delivered = await deliverResult(deps, token, { isLastAttempt: false, owed });
+    if (delivered !== 'nothing_to_do') metrics?.deliveriesTotal.inc({ outcome: delivered });
+  } catch (error) {
+    metrics?.deliveriesTotal.inc({ outcome: 'retrying' });
+    await producer.enqueueResult(token, { delayMs: config.resultBackoffMs }).catch(() => undefined);
+    logger.info({ token, err: (error as Error).message }, 'result POST failed; retrying with backoff');
+  }
+}
+
+/**
+ * Calls written by one commit, in their order. Only the first needs the check for an earlier owed call of
+ * its account: each next one follows a call just taken. From the first that is not taken (waiting for an
+ * earlier call, or failed), the rest become jobs, which keep the order.
+ */
+async function sendCallsInOrder(deps: JobDeps, calls: readonly HookCallRecord[]): Promise<void> {
+  for (const [index, call] of calls.entries()) {
+    let outcome: 'done' | 'skipped' | 'waiting' | 'failed';
+    try {
+      outcome = await runHookCall(deps, call, {
+        earlierChecked: index > 0 && calls[index - 1]!.accountId === call.accountId,
+      });
+    } catch (error) {
+      deps.logger.warn(
+        { hookCallId: call.id.toString(), err: (error as Error).message },
+        'provisioning hook failed; retrying with backoff',
+      );
+      outcome = 'failed';
+    }
+    if (outcome === 'waiting' || outcome === 'failed') {
+      for (const rest of calls.slice(index)) await deps.producer.enqueueHook(rest.id).catch(() => undefined);
+      return;
     }
   }
 }
