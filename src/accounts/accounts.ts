@@ -3,6 +3,7 @@
  * module (with users.ts and addons.ts for seats, users and add-ons) writes the account store.
  */
 import { columns, Prisma, type Account } from '../db/client';
+import type { Sql } from '../db/sql';
 import { isLive, type AccountStatusName } from './lifecycle';
 
 const ACCOUNT_COLUMNS = columns(Prisma.AccountScalarFieldEnum);
@@ -11,14 +12,11 @@ const ACCOUNT_COLUMNS = columns(Prisma.AccountScalarFieldEnum);
  * The account, row-locked until the transaction ends (FOR UPDATE): seat counts and status checks that
  * follow cannot race another transaction on it, in this process or any other.
  */
-export async function lockAccount(
-  tx: Prisma.TransactionClient,
-  accountId: string | undefined,
-): Promise<Account | null> {
+export async function lockAccount(sql: Sql, accountId: string | undefined): Promise<Account | null> {
   if (!accountId) return null;
-  const [account] = await tx.$queryRaw<
-    Account[]
-  >`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ${accountId} FOR UPDATE`;
+  const [account] = await sql<Account>(
+    Prisma.sql`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ${accountId} FOR UPDATE`,
+  );
   return account ?? null;
 }
 
@@ -126,20 +124,16 @@ export async function setAccountStatus(
 }
 
 export async function updateCompany(
-  tx: Prisma.TransactionClient,
+  sql: Sql,
   account: Account,
   company: { name: string; email?: string; phoneNumber?: string; website?: string; country?: string },
 ): Promise<void> {
-  await tx.account.update({
-    where: { id: account.id },
-    data: {
-      companyName: company.name,
-      companyEmail: company.email ?? account.companyEmail,
-      companyPhone: company.phoneNumber ?? account.companyPhone,
-      companyWebsite: company.website ?? account.companyWebsite,
-      companyCountry: company.country ?? account.companyCountry,
-    },
-  });
+  await sql(Prisma.sql`
+    UPDATE accounts SET "companyName" = ${company.name}, "companyEmail" = ${company.email ?? account.companyEmail},
+      "companyPhone" = ${company.phoneNumber ?? account.companyPhone},
+      "companyWebsite" = ${company.website ?? account.companyWebsite},
+      "companyCountry" = ${company.country ?? account.companyCountry}, "updatedAt" = ${new Date()}
+    WHERE id = ${account.id}`);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { Prisma, PrismaClient } from '../generated/prisma/client';
 import { parseDatabaseUrl } from './url';
 
@@ -53,15 +54,29 @@ export function createPrisma(
 ): PrismaClient {
   const target = parseDatabaseUrl(databaseUrl);
   const prepared = options.preparedStatements !== false && target.preparedStatements !== false;
-  const adapter = new PrismaPg(
-    { ...target.pool, max: options.poolSize ?? target.connectionLimit ?? 10 },
-    {
-      ...(target.schema ? { schema: target.schema } : {}),
-      ...(prepared ? { statementNameGenerator: preparedStatementNames() } : {}),
-    },
-  );
-  return new PrismaClient({ adapter });
+  // One pool, shared: Prisma's client and the plain-SQL hot path (src/db/sql.ts) take their connections
+  // from it, so DATABASE_POOL_SIZE bounds both. Prisma ends it on $disconnect.
+  const pool = new pg.Pool({ ...target.pool, max: options.poolSize ?? target.connectionLimit ?? 10 });
+  const adapter = new PrismaPg(pool, {
+    ...(target.schema ? { schema: target.schema } : {}),
+    ...(prepared ? { statementNameGenerator: preparedStatementNames() } : {}),
+    disposeExternalPool: true,
+  });
+  const prisma = new PrismaClient({ adapter });
+  sqlPools.set(prisma, { pool, preparedStatements: prepared });
+  return prisma;
 }
+
+/** The `pg` pool under a client createPrisma made, and whether statements may be prepared on it. */
+export interface SqlPool {
+  readonly pool: pg.Pool;
+  readonly preparedStatements: boolean;
+}
+
+const sqlPools = new WeakMap<PrismaClient, SqlPool>();
+
+/** The pool under `prisma` (undefined for a client createPrisma did not make). */
+export const sqlPoolOf = (prisma: PrismaClient): SqlPool | undefined => sqlPools.get(prisma);
 
 /** True when `error` means PostgreSQL could not be reached (as opposed to a bad query). */
 export function isDatabaseUnavailable(error: unknown): boolean {

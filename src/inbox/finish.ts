@@ -4,7 +4,8 @@
  * work done. The one statement also writes the delivery and hook-call rows (owned by report/ and
  * hooks/): one round trip, and they can never exist without the final state or the other way round.
  */
-import type { Prisma } from '../db/client';
+import { Prisma } from '../db/client';
+import type { Sql } from '../db/sql';
 import type { EventErrorCode } from '../errors/catalogue';
 import { EventFinishedElsewhereError } from '../errors/internal';
 import type { PlannedCall } from '../hooks/decide';
@@ -62,7 +63,7 @@ export function resultOf(
  * the delivery it wrote, for the caller to start right after commit.
  */
 export async function finishEvent(
-  tx: Prisma.TransactionClient,
+  sql: Sql,
   event: { seq: bigint; token: string; marketplaceBaseUrl: string; development: boolean; consumerKey: string | null },
   outcome: FinalOutcome,
   attempt: AttemptInfo,
@@ -87,19 +88,17 @@ export async function finishEvent(
   }));
   // One statement (one round trip) writes the final state, the result owed, the attempt and the hook calls.
   const resultUrl = resultUrlFor(event.marketplaceBaseUrl, event.token);
-  const rows = await tx.$queryRaw<
-    Array<{
-      id: bigint | null;
-      kind: string | null;
-      mode: string | null;
-      args: unknown;
-      accountId: string | null;
-      finished: bigint;
-      finishedAccountId: string | null;
-      deliveryId: bigint | null;
-      nextOfAccount: string | null;
-    }>
-  >`
+  const rows = await sql<{
+    id: bigint | null;
+    kind: string | null;
+    mode: string | null;
+    args: unknown;
+    accountId: string | null;
+    finished: bigint;
+    finishedAccountId: string | null;
+    deliveryId: bigint | null;
+    nextOfAccount: string | null;
+  }>(Prisma.sql`
     WITH finished AS (
       UPDATE events SET
         status = ${status}::"EventStatus",
@@ -138,7 +137,7 @@ export async function finishEvent(
     )
     SELECT hooks.id, hooks.kind, hooks.mode, hooks.args, hooks."accountId", (SELECT count(*) FROM finished) AS finished, (SELECT "accountId" FROM finished) AS "finishedAccountId", (SELECT id FROM delivery) AS "deliveryId",
            (SELECT token FROM next_of_account) AS "nextOfAccount"
-    FROM (SELECT 1) AS one LEFT JOIN hooks ON true`;
+    FROM (SELECT 1) AS one LEFT JOIN hooks ON true`);
   if (Number(rows[0]?.finished ?? 0) === 0) {
     // An operator cancelled it meanwhile: throwing rolls the whole transaction (the apply too) back.
     throw new EventFinishedElsewhereError(event.token);

@@ -12,16 +12,21 @@
  * left to the one-by-one run (src/jobs/event.ts). A product that decides any call kind (PRODUCT_DECIDE) is
  * asked under the account lock per event, so no group is formed at all then.
  *
+ * The group runs on a `pg` connection of its own, in plain SQL (src/db/sql.ts): only event types whose apply
+ * function is plain SQL (SQL_APPLY_BY_TYPE: user assignments, unassignments, updates — the bulk of any
+ * burst) are grouped; the group stops before any other type.
+ *
  * Anything thrown rolls the whole group back: nothing of it is kept, and the caller goes on one by one.
  */
-import { columns, Prisma, type Event } from '../db/client';
-import { APPLY_BY_TYPE } from '../events/apply';
+import { columns, Prisma, type Event, type PrismaClient } from '../db/client';
+import { inPgTransaction, pooledSql, type Sql } from '../db/sql';
+import { SQL_APPLY_BY_TYPE } from '../events/apply';
 import { isPingTest, parseEventDocument } from '../events/schema';
 import { notifyCalls } from '../hooks/decide';
 import { finishEvent, type AttemptInfo } from './finish';
 import type { RunDeps, RunResult } from './run';
 import { toFinal } from './run';
-import { UNFINISHED_SQL } from './statuses';
+import { isFinal, UNFINISHED_SQL } from './statuses';
 
 /** Every column of an event row, qualified for the candidates' SELECT. */
 const EVENT_COLUMNS = columns(Prisma.EventScalarFieldEnum);
@@ -54,57 +59,76 @@ export async function runAccountGroup(
   options: { workerId: string; max: number },
 ): Promise<GroupRun> {
   if (!canGroup(deps)) throw new Error('runAccountGroup: the product decides call kinds; run events one by one');
-  return deps.prisma.$transaction(
-    async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`account:${accountId}`}, 0))`;
-      // The candidates, row-locked: a job of one of them claiming it meanwhile waits for this commit and then
-      // finds it finished; an operator's cancel likewise.
-      const candidates = await tx.$queryRaw<Array<Event & { provisioning: string | null }>>`
+  return inPgTransaction(deps.prisma, async (sql: Sql) => {
+    await sql(Prisma.sql`SELECT pg_advisory_xact_lock(hashtextextended(${`account:${accountId}`}, 0))`);
+    // The candidates, row-locked: a job of one of them claiming it meanwhile waits for this commit and then
+    // finds it finished; an operator's cancel likewise.
+    const candidates = await sql<Event & { provisioning: string | null }>(Prisma.sql`
         SELECT ${EVENT_COLUMNS},
                (SELECT a."provisioningStatus"::text FROM accounts a WHERE a.id = ${accountId}) AS provisioning
         FROM events
         WHERE "accountId" = ${accountId} AND status IN (${UNFINISHED_SQL})
         ORDER BY seq LIMIT ${options.max + 1}
-        FOR UPDATE OF events`;
-      const finished: GroupedEvent[] = [];
-      let nextOfAccount: string | null = candidates[0]?.token ?? null;
-      if (candidates[0]?.provisioning === 'pending') return { finished, nextOfAccount };
-      for (const event of candidates.slice(0, options.max)) {
-        const groupable = groupableDocument(event);
-        if (!groupable) break;
-        const { document, apply } = groupable;
-        const startedAt = new Date();
-        const attempt: AttemptInfo = { workerId: options.workerId, attempt: event.attempts + 1, startedAt };
-        const outcome = await apply({
-          tx,
-          token: event.token,
-          eventSeq: event.seq,
-          document,
-          development: event.development,
-          accountStatusAtArrival: event.accountStatusAtArrival,
-        });
-        const source = {
-          token: event.token,
-          development: event.development,
-          marketplaceBaseUrl: event.marketplaceBaseUrl,
-          receivedAt: event.receivedAt,
-        };
-        const final = toFinal(outcome, notifyCalls(deps.product, source, outcome), document);
-        const rows = await finishEvent(tx, event, final, attempt, {
-          answeredSynchronously: false,
-          countsAttempt: true,
-        });
-        finished.push({
-          token: event.token,
-          startedAt,
-          outcome: { kind: 'finished', result: final.result, ...rows, type: document.type },
-        });
-        nextOfAccount = rows.nextOfAccount;
-      }
-      return { finished, nextOfAccount };
-    },
-    { timeout: 15_000, maxWait: 10_000 },
+        FOR UPDATE OF events`);
+    const finished: GroupedEvent[] = [];
+    let nextOfAccount: string | null = candidates[0]?.token ?? null;
+    if (candidates[0]?.provisioning === 'pending') return { finished, nextOfAccount };
+    for (const event of candidates.slice(0, options.max)) {
+      const groupable = groupableDocument(event);
+      if (!groupable) break;
+      const { document, apply } = groupable;
+      const startedAt = new Date();
+      const attempt: AttemptInfo = { workerId: options.workerId, attempt: event.attempts + 1, startedAt };
+      const outcome = await apply({
+        sql,
+        token: event.token,
+        eventSeq: event.seq,
+        document,
+        development: event.development,
+        accountStatusAtArrival: event.accountStatusAtArrival,
+      });
+      const source = {
+        token: event.token,
+        development: event.development,
+        marketplaceBaseUrl: event.marketplaceBaseUrl,
+        receivedAt: event.receivedAt,
+      };
+      const final = toFinal(outcome, notifyCalls(deps.product, source, outcome), document);
+      const rows = await finishEvent(sql, event, final, attempt, {
+        answeredSynchronously: false,
+        countsAttempt: true,
+      });
+      finished.push({
+        token: event.token,
+        startedAt,
+        outcome: { kind: 'finished', result: final.result, ...rows, type: document.type },
+      });
+      nextOfAccount = rows.nextOfAccount;
+    }
+    return { finished, nextOfAccount };
+  });
+}
+
+/**
+ * The account of an event a group could take (stored document, a type groups take, unfinished): its
+ * account id; 'finished' when it is already final; undefined otherwise (unknown too: the caller decides).
+ */
+export async function groupCandidate(
+  prisma: PrismaClient,
+  token: string,
+): Promise<{ accountId: string } | 'finished' | undefined> {
+  const [event] = await pooledSql(prisma)<{
+    accountId: string | null;
+    status: string;
+    stored: boolean;
+    type: string | null;
+  }>(
+    Prisma.sql`SELECT "accountId", status::text AS status, payload IS NOT NULL AS stored, type FROM events WHERE token = ${token}`,
   );
+  if (!event) return undefined;
+  if (isFinal(event.status)) return 'finished';
+  if (!event.accountId || !event.stored || !event.type || !SQL_APPLY_BY_TYPE.has(event.type)) return undefined;
+  return { accountId: event.accountId };
 }
 
 /** The event's stored document and its apply function, when a one-by-one run would simply apply it. */
@@ -113,6 +137,6 @@ function groupableDocument(event: Event) {
   if (isPingTest(event.payload)) return null;
   const parsed = parseEventDocument(event.payload);
   if ('problems' in parsed || parsed.document.type === NOTICE) return null;
-  const apply = APPLY_BY_TYPE.get(parsed.document.type);
+  const apply = SQL_APPLY_BY_TYPE.get(parsed.document.type);
   return apply ? { document: parsed.document, apply } : null;
 }

@@ -9,6 +9,7 @@
  */
 import type { Config } from '../config';
 import { isTransientDatabaseError, type Event, type Prisma, type PrismaClient } from '../db/client';
+import { prismaSql } from '../db/sql';
 import { EVENT_ERROR_CODES, type EventErrorCode } from '../errors/catalogue';
 import {
   DeadlineExceededError,
@@ -196,12 +197,15 @@ export async function runEvent(deps: RunDeps, token: string, options: RunOptions
               result: resultOf(false, { errorCode: 'PENDING', message: EVENT_ERROR_CODES.PENDING.userMessage }),
               calls: [],
             };
-            const rows = await finishEvent(tx, event, outcome, attempt, { answeredSynchronously: noResultPost });
+            const rows = await finishEvent(prismaSql(tx), event, outcome, attempt, {
+              answeredSynchronously: noResultPost,
+            });
             return { kind: 'finished', result: outcome.result, ...rows, type: document.type } as const;
           }
         }
         const outcome = await apply({
           tx,
+          sql: prismaSql(tx),
           token,
           eventSeq: event.seq,
           document,
@@ -228,7 +232,7 @@ export async function runEvent(deps: RunDeps, token: string, options: RunOptions
             )
           : { outcome, calls: notifyCalls(deps.product, source, outcome) };
         const final = toFinal(planned.outcome, planned.calls, document);
-        const rows = await finishEvent(tx, event, final, attempt, { answeredSynchronously: noResultPost });
+        const rows = await finishEvent(prismaSql(tx), event, final, attempt, { answeredSynchronously: noResultPost });
         return { kind: 'finished', result: final.result, ...rows, type: document.type } as const;
       },
       budget === undefined
@@ -400,7 +404,7 @@ async function finishWithoutApply(
         delivery: null,
       } as const;
     }
-    const rows = await finishEvent(tx, event, { result, calls: [] }, attempt, {
+    const rows = await finishEvent(prismaSql(tx), event, { result, calls: [] }, attempt, {
       answeredSynchronously: noResultPost,
       lastError,
     });

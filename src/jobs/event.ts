@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { describeFailure, EventNotFoundError, TransientEventError } from '../errors/internal';
-import { canGroup, runAccountGroup, type GroupRun } from '../inbox/group';
+import { canGroup, groupCandidate, runAccountGroup, type GroupRun } from '../inbox/group';
 import { giveUp, runEvent, type RunResult } from '../inbox/run';
 import { markWaiting, nextEventOfAccount, recordRetry } from '../inbox/transitions';
 import { QUEUES } from '../queue/names';
@@ -41,6 +41,7 @@ async function runEventJob(
   token: string,
   context: JobContext,
 ): Promise<JobOutcome> {
+  if (canGroup(deps) && (await runAsGroup(deps, token, context.workerId))) return;
   const attempt = { workerId: context.workerId, attempt: context.attempt, startedAt: new Date() };
   let outcome: RunResult;
   try {
@@ -69,6 +70,23 @@ async function runEventJob(
   await followUps(deps, token, outcome);
   countSettled(deps, outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', attempt.startedAt);
   await drainAccount(deps, token, outcome, context.workerId);
+}
+
+/**
+ * The job's event decided in a group commit with its account's other waiting events (src/inbox/group.ts),
+ * when its document is stored and its type is one groups take; then the account is drained. False when
+ * the group did not take it (another type, a document still to fetch, an earlier event a group cannot
+ * take…): the one-by-one run decides it, and waits when it must. True also when the event is already
+ * finished (drained by another worker): nothing is left to do.
+ */
+async function runAsGroup(deps: JobDeps, token: string, workerId: string): Promise<boolean> {
+  const event = await groupCandidate(deps.prisma, token).catch(() => undefined);
+  if (event === undefined) return false;
+  if (event === 'finished') return true;
+  const group = await drainGroup(deps, event.accountId, GROUP_MAX, workerId);
+  if (!group || !group.finished.some((finished) => finished.token === token)) return false;
+  await drainAccount(deps, token, { nextOfAccount: group.nextOfAccount, accountId: event.accountId }, workerId);
+  return true;
 }
 
 /**

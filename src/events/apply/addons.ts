@@ -30,7 +30,7 @@ async function parentAccount(
 ): Promise<Account | Outcome> {
   if (!accountId)
     return fail('INVALID_RESPONSE', 'The event names no subscription (payload.account.accountIdentifier).');
-  const account = await lockAccount(ctx.tx, accountId);
+  const account = await lockAccount(ctx.sql, accountId);
   if (!account) return fail('ACCOUNT_NOT_FOUND');
   const allowed = decideFor(ctx, account, action);
   return allowed.allowed ? account : fail(allowed.code, allowed.message);
@@ -156,7 +156,7 @@ export async function addonBind(ctx: ApplyContext): Promise<Outcome> {
   const existing = await findBinding(tx, bindingId);
   if (existing && existing.addonInstanceId !== addon.id)
     return fail('FORBIDDEN', `Binding ${bindingId} belongs to another add-on.`);
-  const user = document.payload.user ? await upsertUser(tx, document.payload.user) : null;
+  const user = document.payload.user ? await upsertUser(ctx.sql, document.payload.user) : null;
   await bindAddon(tx, { id: bindingId, addonInstanceId: addon.id, userId: user?.id ?? null });
   return ok('Add-on bound.', {
     accountIdentifier: bindingId,

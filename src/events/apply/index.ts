@@ -1,5 +1,5 @@
 import { addonBind, addonCancel, addonChange, addonOrder, addonUnbind } from './addons';
-import type { ApplyFunction } from './outcome';
+import type { ApplyFunction, SqlApplyFunction } from './outcome';
 import { subscriptionCancel, subscriptionChange, subscriptionNotice, subscriptionOrder } from './subscription';
 import { userAssignment, userUnassignment, userUpdated } from './users';
 
@@ -22,4 +22,14 @@ export const APPLY_BY_TYPE: ReadonlyMap<string, ApplyFunction> = new Map([
   ['ADDON_CANCEL', addonCancel],
   ['ADDON_BIND', addonBind],
   ['ADDON_UNBIND', addonUnbind],
+]);
+
+/**
+ * The event types whose apply function is plain SQL only (SqlApplyContext): a group commit on `pg`
+ * (src/inbox/group.ts) takes these; any other type is applied one by one, through Prisma.
+ */
+export const SQL_APPLY_BY_TYPE: ReadonlyMap<string, SqlApplyFunction> = new Map([
+  ['USER_ASSIGNMENT', userAssignment],
+  ['USER_UNASSIGNMENT', userUnassignment],
+  ['USER_UPDATED', userUpdated],
 ]);

@@ -8,6 +8,7 @@ import {
   type LifecycleDecision,
 } from '../../accounts/lifecycle';
 import type { Account, Prisma } from '../../db/client';
+import type { Sql } from '../../db/sql';
 import { EVENT_ERROR_CODES, type EventErrorCode } from '../../errors/catalogue';
 import type { HookKind } from '../../hooks/kinds';
 import type { EventDocument } from '../schema';
@@ -25,8 +26,17 @@ export type Outcome =
   | { success: true; accountIdentifier?: string; userIdentifier?: string; message: string; hooks: HookIntent[] }
   | { success: false; errorCode: EventErrorCode; message: string; hooks: [] };
 
-export interface ApplyContext {
+/** What an apply function works with. `sql` runs plain SQL in the same transaction as `tx`. */
+export interface ApplyContext extends SqlApplyContext {
   readonly tx: Prisma.TransactionClient;
+}
+
+/**
+ * The context of an apply function written in plain SQL only: it can run inside a group commit on `pg`
+ * (src/inbox/group.ts), where there is no Prisma transaction.
+ */
+export interface SqlApplyContext {
+  readonly sql: Sql;
   readonly token: string;
   /** The event's arrival order (events.seq). */
   readonly eventSeq: bigint;
@@ -41,7 +51,7 @@ export interface ApplyContext {
  * on its current state; any other on the state it had when the event arrived (see accountStatusAtArrival).
  */
 export function decideFor(
-  ctx: ApplyContext,
+  ctx: SqlApplyContext,
   account: Pick<Account, 'status'>,
   action: AccountAction,
 ): LifecycleDecision {
@@ -49,6 +59,7 @@ export function decideFor(
 }
 
 export type ApplyFunction = (ctx: ApplyContext) => Promise<Outcome>;
+export type SqlApplyFunction = (ctx: SqlApplyContext) => Promise<Outcome>;
 
 export function ok(
   message: string,

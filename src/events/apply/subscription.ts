@@ -38,7 +38,7 @@ export async function subscriptionOrder(ctx: ApplyContext): Promise<Outcome> {
   const live = await findLiveAccountOfCompany(tx, company.uuid, applicationUuid);
   if (live) return ok('This company already has an account; returning it.', { accountIdentifier: live.id });
 
-  const creator = await upsertUser(tx, document.creator);
+  const creator = await upsertUser(ctx.sql, document.creator);
   if (await ownsProductForAnotherCompany(tx, creator.id, company.uuid, applicationUuid)) {
     return fail(
       'USER_ALREADY_EXISTS',
@@ -98,14 +98,14 @@ export async function subscriptionOrder(ctx: ApplyContext): Promise<Outcome> {
  */
 export async function subscriptionChange(ctx: ApplyContext): Promise<Outcome> {
   const { tx, document } = ctx;
-  const account = await lockAccount(tx, document.payload.account?.accountIdentifier);
+  const account = await lockAccount(ctx.sql, document.payload.account?.accountIdentifier);
   if (!account) return fail('ACCOUNT_NOT_FOUND');
   const allowed = decideFor(ctx, account, 'change');
   if (!allowed.allowed) return fail(allowed.code, allowed.message);
   const order = document.payload.order;
   const stated = seatLimitOf(order);
   const maxUsers = stated === undefined ? account.maxUsers : stated;
-  const used = await seatsUsed(tx, account.id);
+  const used = await seatsUsed(ctx.sql, account.id);
   if (maxUsers !== null && used > maxUsers) {
     const excess = used - maxUsers;
     return fail(
@@ -147,7 +147,7 @@ export async function subscriptionCancel(ctx: ApplyContext): Promise<Outcome> {
   const identifier = document.payload.account?.accountIdentifier;
   const addonOutcome = await cancelAddonIfAddon(ctx, identifier);
   if (addonOutcome) return addonOutcome;
-  const account = await lockAccount(tx, identifier);
+  const account = await lockAccount(ctx.sql, identifier);
   if (!account) return fail('ACCOUNT_NOT_FOUND');
   const move = decideFor(ctx, account, 'cancel');
   if (!move.allowed) return fail(move.code, move.message);
@@ -167,7 +167,7 @@ const NOTICE_EFFECT: ReadonlyMap<string, { action: AccountAction; hook: HookKind
 
 export async function subscriptionNotice(ctx: ApplyContext): Promise<Outcome> {
   const { tx, document } = ctx;
-  const account = await lockAccount(tx, document.payload.account?.accountIdentifier);
+  const account = await lockAccount(ctx.sql, document.payload.account?.accountIdentifier);
   if (!account) return fail('ACCOUNT_NOT_FOUND');
   const noticeType = document.payload.notice?.type ?? '';
   if (noticeType === 'UPCOMING_INVOICE') return ok('Upcoming invoice noted.');

@@ -1,27 +1,27 @@
 /** USER_ASSIGNMENT / USER_UNASSIGNMENT / USER_UPDATED. */
 import { lockAccount, updateCompany } from '../../accounts/accounts';
 import { assignSeat, findSeat, findUser, removeSeat, seatsUsed, upsertUser } from '../../accounts/users';
-import { decideFor, fail, ok, personArgs, type ApplyContext, type Outcome } from './outcome';
+import { decideFor, fail, ok, personArgs, type SqlApplyContext, type Outcome } from './outcome';
 
-export async function userAssignment(ctx: ApplyContext): Promise<Outcome> {
-  const { tx, document } = ctx;
-  const account = await lockAccount(tx, document.payload.account?.accountIdentifier);
+export async function userAssignment(ctx: SqlApplyContext): Promise<Outcome> {
+  const { sql, document } = ctx;
+  const account = await lockAccount(sql, document.payload.account?.accountIdentifier);
   if (!account) return fail('ACCOUNT_NOT_FOUND');
   const person = document.payload.user;
   if (!person) return fail('INVALID_RESPONSE', 'The assignment carries no user (payload.user).');
   const allowed = decideFor(ctx, account, 'assignUser');
   if (!allowed.allowed) return fail(allowed.code, allowed.message);
-  const user = await upsertUser(tx, person);
-  if (await findSeat(tx, account.id, user.id))
+  const user = await upsertUser(sql, person);
+  if (await findSeat(sql, account.id, user.id))
     return fail('USER_ALREADY_EXISTS', 'This user is already assigned to the subscription.');
   // The account row is locked (lockAccount), so this count cannot race a concurrent assignment.
-  if (account.maxUsers !== null && (await seatsUsed(tx, account.id)) >= account.maxUsers) {
+  if (account.maxUsers !== null && (await seatsUsed(sql, account.id)) >= account.maxUsers) {
     return fail(
       'MAX_USERS_REACHED',
       `All ${account.maxUsers} seats are taken; buy more seats or unassign a user first.`,
     );
   }
-  await assignSeat(tx, account.id, user.id);
+  await assignSeat(sql, account.id, user.id);
   return ok('User assigned.', {
     userIdentifier: person.uuid,
     hooks: [
@@ -34,19 +34,19 @@ export async function userAssignment(ctx: ApplyContext): Promise<Outcome> {
   });
 }
 
-export async function userUnassignment(ctx: ApplyContext): Promise<Outcome> {
-  const { tx, document } = ctx;
-  const account = await lockAccount(tx, document.payload.account?.accountIdentifier);
+export async function userUnassignment(ctx: SqlApplyContext): Promise<Outcome> {
+  const { sql, document } = ctx;
+  const account = await lockAccount(sql, document.payload.account?.accountIdentifier);
   if (!account) return fail('ACCOUNT_NOT_FOUND');
   const person = document.payload.user;
   if (!person) return fail('INVALID_RESPONSE', 'The unassignment carries no user (payload.user).');
   const allowed = decideFor(ctx, account, 'unassignUser');
   if (!allowed.allowed) return fail(allowed.code, allowed.message);
-  const user = await findUser(tx, person.uuid);
-  const seat = user ? await findSeat(tx, account.id, user.id) : null;
+  const user = await findUser(sql, person.uuid);
+  const seat = user ? await findSeat(sql, account.id, user.id) : null;
   if (!user || !seat) return fail('USER_NOT_FOUND');
   if (seat.role === 'owner') return fail('UNAUTHORIZED');
-  await removeSeat(tx, account.id, user.id);
+  await removeSeat(sql, account.id, user.id);
   return ok('User unassigned.', {
     userIdentifier: person.uuid,
     hooks: [
@@ -65,18 +65,18 @@ export async function userUnassignment(ctx: ApplyContext): Promise<Outcome> {
  * assignment starts from the latest details) and the update is a success: refusing it would show the
  * marketplace a failure for a change that concerns nothing we hold.
  */
-export async function userUpdated(ctx: ApplyContext): Promise<Outcome> {
-  const { tx, document } = ctx;
+export async function userUpdated(ctx: SqlApplyContext): Promise<Outcome> {
+  const { sql, document } = ctx;
   const { user: person, company, account: accountRef } = document.payload;
-  const account = accountRef?.accountIdentifier ? await lockAccount(tx, accountRef.accountIdentifier) : null;
+  const account = accountRef?.accountIdentifier ? await lockAccount(sql, accountRef.accountIdentifier) : null;
   if (accountRef?.accountIdentifier && !account) return fail('ACCOUNT_NOT_FOUND');
   if (account) {
     const allowed = decideFor(ctx, account, 'updateUser');
     if (!allowed.allowed) return fail(allowed.code, allowed.message);
   }
-  const known = person ? (await findUser(tx, person.uuid)) !== null : true;
-  if (person) await upsertUser(tx, person);
-  if (company && account) await updateCompany(tx, account, company);
+  const known = person ? (await findUser(sql, person.uuid)) !== null : true;
+  if (person) await upsertUser(sql, person);
+  if (company && account) await updateCompany(sql, account, company);
   return ok(known ? 'Details updated.' : 'Details recorded (the user holds no seat here).', {
     userIdentifier: person?.uuid,
     hooks: [

@@ -1,0 +1,123 @@
+/**
+ * Plain SQL for the hot path (issue 13): a statement sent through Prisma's client costs the worker about
+ * four times the CPU of the same statement sent by `pg` itself (`npm run bench:statements`), and an event
+ * is a dozen statements. Prisma stays the schema and migration owner and the client for admin and cold
+ * paths; the statements an event's group commit sends (src/inbox/group.ts) go through a `Sql` runner.
+ *
+ * A `Sql` runs a `Prisma.sql` template — the same text and values either way — on one of two things:
+ *  - a Prisma transaction (`prismaSql(tx)`): what the one-by-one path uses, unchanged in cost;
+ *  - a `pg` connection in a transaction of its own (`inPgTransaction`): named prepared statements, values
+ *    and results converted the way Prisma converts them (timestamps are UTC wall time in `timestamp`
+ *    columns, int8 is BigInt), so code written against one runs the same against the other.
+ */
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import type { Prisma, PrismaClient } from './client';
+import { sqlPoolOf } from './client';
+
+/** Runs one statement; its rows. */
+export type Sql = <T = Record<string, unknown>>(query: Prisma.Sql) => Promise<T[]>;
+
+/** A Prisma transaction as a `Sql`. */
+export const prismaSql =
+  (tx: Prisma.TransactionClient): Sql =>
+  <T>(query: Prisma.Sql) =>
+    tx.$queryRaw<T[]>(query);
+
+const TIMESTAMP = 1114;
+const INT8 = 20;
+
+/** Results as Prisma's raw queries give them: `timestamp` is UTC wall time, int8 a BigInt. */
+const resultTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === TIMESTAMP) return (text: string) => new Date(`${text.replace(' ', 'T')}Z`);
+    if (oid === INT8) return (text: string) => BigInt(text);
+    return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid);
+  }) as typeof pg.types.getTypeParser,
+};
+
+/** Values as Prisma sends them: a Date is its UTC wall time, a BigInt its decimal text. */
+function toParameter(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
+const names = new Map<string, string>();
+/** One name per statement text (the application's own texts: a bounded set), distinct from Prisma's. */
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    if (names.size >= 500) return '';
+    name = `adp_sql_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
+/** A `pg` connection as a `Sql`. */
+function pgSql(client: pg.PoolClient, prepared: boolean): Sql {
+  return async <T>(query: Prisma.Sql) => {
+    const result = await client.query({
+      text: query.text,
+      values: query.values.map(toParameter),
+      types: resultTypes,
+      ...(prepared ? { name: statementName(query.text) || undefined } : {}),
+    });
+    return result.rows as T[];
+  };
+}
+
+/**
+ * Statements outside any transaction, each on a connection the pool lends for it (autocommit): for
+ * single-statement reads and writes of the hot path. Falls back to Prisma's raw query when `prisma` has
+ * no pool of its own.
+ */
+export function pooledSql(prisma: PrismaClient): Sql {
+  const pool = sqlPoolOf(prisma);
+  if (!pool) return <T>(query: Prisma.Sql) => prisma.$queryRaw<T[]>(query);
+  return async <T>(query: Prisma.Sql) => {
+    const result = await pool.pool.query({
+      text: query.text,
+      values: query.values.map(toParameter),
+      types: resultTypes,
+      ...(pool.preparedStatements ? { name: statementName(query.text) || undefined } : {}),
+    });
+    return result.rows as T[];
+  };
+}
+
+/** Whether `prisma` has a pool the plain-SQL path can use (every client createPrisma made has). */
+export const hasSqlPool = (prisma: PrismaClient): boolean => sqlPoolOf(prisma) !== undefined;
+
+/**
+ * Runs `work` in a transaction of its own on a connection from `prisma`'s pool: committed when it
+ * returns, rolled back when it throws (the error is rethrown). `statementTimeoutMs` bounds every statement.
+ */
+export async function inPgTransaction<T>(
+  prisma: PrismaClient,
+  work: (sql: Sql) => Promise<T>,
+  options: { statementTimeoutMs?: number } = {},
+): Promise<T> {
+  const pool = sqlPoolOf(prisma);
+  if (!pool) throw new Error('inPgTransaction: this Prisma client was not made by createPrisma');
+  const client = await pool.pool.connect();
+  let broken: unknown;
+  try {
+    await client.query('BEGIN');
+    if (options.statementTimeoutMs !== undefined)
+      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(options.statementTimeoutMs))}`);
+    const value = await work(pgSql(client, pool.preparedStatements));
+    await client.query('COMMIT');
+    return value;
+  } catch (error) {
+    broken = await client.query('ROLLBACK').then(
+      () => undefined,
+      (rollbackError: unknown) => rollbackError,
+    );
+    throw error;
+  } finally {
+    // A connection whose rollback failed is not given back to the pool.
+    client.release(broken instanceof Error ? broken : undefined);
+  }
+}

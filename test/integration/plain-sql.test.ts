@@ -1,0 +1,67 @@
+/**
+ * src/db/sql.ts: the same `Prisma.sql` statement gives the same values through Prisma's transaction and
+ * through `pg` directly (timestamps as UTC wall time whatever the process's time zone, int8 as BigInt,
+ * jsonb parsed), a pg transaction commits or rolls back as a whole, and the pool is Prisma's own.
+ */
+import { Prisma } from '../../src/db/client';
+import { inPgTransaction, pooledSql, prismaSql, type Sql } from '../../src/db/sql';
+import { sqlPoolOf } from '../../src/db/client';
+import { createTestDatabase, type TestDatabase } from '../support/infra';
+
+describe('plain SQL on pg (src/db/sql.ts)', () => {
+  let db: TestDatabase;
+  const zone = process.env.TZ;
+  beforeAll(async () => {
+    // A process far from UTC: `pg`'s own parser would read a `timestamp` column as local time.
+    process.env.TZ = 'America/Los_Angeles';
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    process.env.TZ = zone;
+    if (zone === undefined) delete process.env.TZ;
+    await db.drop();
+  });
+
+  const at = new Date('2026-12-02T23:30:00.123Z');
+  const insertUser = (sql: Sql, uuid: string) =>
+    sql(Prisma.sql`INSERT INTO users (id, uuid, email, attributes, "createdAt", "updatedAt")
+                   VALUES (${uuid}, ${uuid}, 'x@example.com', ${JSON.stringify({ a: [1, 'b'] })}::jsonb, ${at}, ${at})`);
+  const readBack = (sql: Sql, uuid: string) =>
+    sql<{ createdAt: Date; attributes: unknown; big: bigint }>(
+      Prisma.sql`SELECT "createdAt", attributes, ${9007199254740993n}::int8 AS big FROM users WHERE uuid = ${uuid}`,
+    );
+
+  it('writes and reads the values Prisma writes and reads', async () => {
+    await inPgTransaction(db.prisma, (sql) => insertUser(sql, 'via-pg'));
+    await db.prisma.$transaction((tx) => insertUser(prismaSql(tx), 'via-prisma'));
+    for (const uuid of ['via-pg', 'via-prisma']) {
+      const viaPrisma = await db.prisma.$transaction((tx) => readBack(prismaSql(tx), uuid));
+      const viaPg = await inPgTransaction(db.prisma, (sql) => readBack(sql, uuid));
+      const viaPool = await readBack(pooledSql(db.prisma), uuid);
+      expect(viaPrisma).toEqual([{ createdAt: at, attributes: { a: [1, 'b'] }, big: 9007199254740993n }]);
+      expect(viaPg).toEqual(viaPrisma);
+      expect(viaPool).toEqual(viaPrisma);
+    }
+    const model = await db.prisma.user.findUniqueOrThrow({ where: { uuid: 'via-pg' } });
+    expect(model.createdAt).toEqual(at);
+  });
+
+  it('rolls the whole transaction back when the work throws, and gives the connection back', async () => {
+    await expect(
+      inPgTransaction(db.prisma, async (sql) => {
+        await insertUser(sql, 'rolled-back');
+        throw new Error('no');
+      }),
+    ).rejects.toThrow('no');
+    expect(await db.prisma.user.count({ where: { uuid: 'rolled-back' } })).toBe(0);
+    const pool = sqlPoolOf(db.prisma)!;
+    expect(pool.pool.totalCount - pool.pool.idleCount).toBe(0);
+  });
+
+  it('takes its connections from the pool Prisma uses (DATABASE_POOL_SIZE bounds both)', async () => {
+    const pool = sqlPoolOf(db.prisma)!;
+    expect(pool.pool.options.max).toBe(5);
+    await db.prisma.user.count();
+    expect(pool.pool.totalCount).toBeGreaterThan(0);
+  });
+});
