@@ -3,6 +3,8 @@
  * through `pg` directly (timestamps as UTC wall time whatever the process's time zone, int8 as BigInt,
  * jsonb parsed), a pg transaction commits or rolls back as a whole, and the pool is Prisma's own.
  */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { Prisma } from '../../src/db/client';
 import { inPgTransaction, pooledSql, prismaSql, type Sql } from '../../src/db/sql';
 import { sqlPoolOf } from '../../src/db/client';
@@ -10,15 +12,10 @@ import { createTestDatabase, type TestDatabase } from '../support/infra';
 
 describe('plain SQL on pg (src/db/sql.ts)', () => {
   let db: TestDatabase;
-  const zone = process.env.TZ;
   beforeAll(async () => {
-    // A process far from UTC: `pg`'s own parser would read a `timestamp` column as local time.
-    process.env.TZ = 'America/Los_Angeles';
     db = await createTestDatabase();
   });
   afterAll(async () => {
-    process.env.TZ = zone;
-    if (zone === undefined) delete process.env.TZ;
     await db.drop();
   });
 
@@ -44,6 +41,27 @@ describe('plain SQL on pg (src/db/sql.ts)', () => {
     }
     const model = await db.prisma.user.findUniqueOrThrow({ where: { uuid: 'via-pg' } });
     expect(model.createdAt).toEqual(at);
+  });
+
+  it('reads timestamps as UTC wall time in a process whose time zone is not UTC', () => {
+    // `pg`'s own parser reads a `timestamp` column as local time. Jest's sandbox cannot change the zone of its
+    // own process: a child process runs in Los Angeles' zone.
+    const script = `
+      const { createPrisma, Prisma } = require('./src/db/client');
+      const { inPgTransaction } = require('./src/db/sql');
+      const prisma = createPrisma(process.env.DB_URL, { poolSize: 1 });
+      inPgTransaction(prisma, (sql) => sql(Prisma.sql\`SELECT "createdAt" FROM users WHERE uuid = 'via-pg'\`))
+        .then((rows) => { console.log(JSON.stringify({ at: rows[0].createdAt.toISOString(), offset: new Date().getTimezoneOffset() })); return prisma.$disconnect(); });`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: path.resolve(__dirname, '../..'),
+      env: { ...process.env, TZ: 'America/Los_Angeles', DB_URL: db.url },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(child.stderr).toBe('');
+    const read = JSON.parse(child.stdout.trim()) as { at: string; offset: number };
+    expect(read.offset).not.toBe(0); // really another zone
+    expect(read.at).toBe(at.toISOString());
   });
 
   it('rolls the whole transaction back when the work throws, and gives the connection back', async () => {
