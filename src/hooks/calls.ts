@@ -2,7 +2,8 @@
  * Calls as the contract defines them, built from what an apply function asked to tell the product, and the
  * record of every attempt to make one (product_call_attempts).
  */
-import type { Prisma, PrismaClient } from '../db/client';
+import { Prisma, type PrismaClient } from '../db/client';
+import { pooledSql } from '../db/sql';
 import { CALL_SCHEMAS, CONTRACT_VERSION, type CallMode, type ProductCall } from './contract';
 import type { HookKind } from './kinds';
 import type { CallRecord } from './product';
@@ -54,6 +55,32 @@ export interface AttemptRecord {
   readonly idempotencyKey: string;
   readonly transport: string;
   readonly record: CallRecord;
+}
+
+/**
+ * The attempt that completed a notify call, and the call marked done (with the product's answer, when it
+ * gave one), in one statement outside any transaction.
+ */
+export async function recordedAndDone(
+  prisma: PrismaClient,
+  attempt: AttemptRecord,
+  hookCallId: bigint,
+  answer: Prisma.InputJsonValue | undefined,
+): Promise<boolean> {
+  const { record } = attempt;
+  const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+  await pooledSql(prisma)(Prisma.sql`
+    WITH attempt AS (
+      INSERT INTO product_call_attempts ("eventToken", "hookCallId", kind, mode, "idempotencyKey", transport, outcome,
+                                         "httpStatus", "durationMs", answer, error)
+      VALUES (${attempt.eventToken}, ${hookCallId}, ${attempt.kind}, ${attempt.mode}, ${attempt.idempotencyKey},
+              ${attempt.transport}, ${record.outcome}, ${record.httpStatus ?? null}, ${Math.round(record.durationMs)},
+              ${json(record.answer)}::jsonb, ${record.error?.slice(0, 2000) ?? null})
+    )
+    UPDATE hook_calls SET done = true, "doneAt" = ${new Date()}, attempts = attempts + 1, "lastError" = NULL,
+                          answer = COALESCE(${json(answer)}::jsonb, answer)
+    WHERE id = ${hookCallId}`);
+  return true;
 }
 
 /** Keeps one attempt for operators. Never fails the caller: a lost attempt record must not fail the call. */

@@ -1,11 +1,12 @@
 import { markProvisioned, markProvisioningFailed } from '../accounts/accounts';
-import type { Prisma, PrismaClient } from '../db/client';
+import { Prisma, type PrismaClient } from '../db/client';
+import { pooledSql } from '../db/sql';
 import type { Logger } from '../logging/logger';
-import { buildCall, notifyKey, recordAttempt } from './calls';
+import { buildCall, notifyKey, recordAttempt, recordedAndDone } from './calls';
 import { CALL_SCHEMAS, type ProductCall } from './contract';
 import { ProductCallFailure } from './failure';
 import { isHookKind, type HookCallRecord, type HookKind } from './kinds';
-import type { ProductConnection } from './product';
+import type { CallRecord, ProductConnection } from './product';
 
 export interface HookCallDeps {
   readonly prisma: PrismaClient;
@@ -37,15 +38,11 @@ export async function runHookCallsOfAccount(
   if (!accountId) return outcome;
   let after = firstId;
   for (let sent = 0; sent < DRAIN_MAX; sent += 1) {
-    const next = await deps.prisma.hookCall.findFirst({
-      where: { accountId, done: false, mode: 'notify', id: { gt: after } },
-      orderBy: { id: 'asc' },
-      select: { id: true },
-    });
-    if (!next) break;
-    const drained = await runHookCall(deps, next.id).catch(() => 'failed' as const);
+    const next = await nextOwed(deps.prisma, accountId, after);
+    if (next === null) break;
+    const drained = await runHookCall(deps, next, { earlierChecked: true }).catch(() => 'failed' as const);
     if (drained !== 'done' && drained !== 'skipped') break;
-    after = next.id;
+    after = next;
   }
   return outcome;
 }
@@ -83,10 +80,10 @@ export async function runHookCall(
     transport: deps.product.transport.name,
   };
   let answer: unknown;
+  let record: CallRecord;
   try {
-    const record = await deps.product.notify(await callOf(deps.prisma, { ...call, kind: call.kind }), key);
+    record = await deps.product.notify(await callOf(deps.prisma, { ...call, kind: call.kind }), key);
     answer = record.answer;
-    await recordAttempt(deps.prisma, { ...base, record });
   } catch (error) {
     const failure =
       error instanceof ProductCallFailure ? error : new ProductCallFailure(String((error as Error)?.message ?? error));
@@ -105,9 +102,15 @@ export async function runHookCall(
     });
   const accountId = call.kind === 'accountCreated' ? call.accountId : null;
   if (!accountId) {
-    await markDone(deps.prisma);
+    // The attempt's record and the call done, in one statement; if that fails, the call is still marked done.
+    const recorded = await recordedAndDone(deps.prisma, { ...base, record }, id, stored).catch(() => false);
+    if (!recorded) {
+      await recordAttempt(deps.prisma, { ...base, record });
+      await markDone(deps.prisma);
+    }
     return 'done';
   }
+  await recordAttempt(deps.prisma, { ...base, record });
   // The account's later events wait until it is provisioned (see runEvent): both facts commit together.
   await deps.prisma.$transaction(async (tx) => {
     await markDone(tx);
@@ -145,11 +148,17 @@ async function callOf(
 }
 
 async function earlierOwed(prisma: PrismaClient, accountId: string, id: bigint): Promise<boolean> {
-  const earlier = await prisma.hookCall.findFirst({
-    where: { accountId, done: false, mode: 'notify', id: { lt: id } },
-    select: { id: true },
-  });
-  return earlier !== null;
+  const earlier = await pooledSql(prisma)(Prisma.sql`
+    SELECT id FROM hook_calls WHERE "accountId" = ${accountId} AND done = false AND mode = 'notify' AND id < ${id} LIMIT 1`);
+  return earlier.length > 0;
+}
+
+/** The account's next owed notify call after `after`, in order (null: none). */
+async function nextOwed(prisma: PrismaClient, accountId: string, after: bigint): Promise<bigint | null> {
+  const [next] = await pooledSql(prisma)<{ id: bigint }>(Prisma.sql`
+    SELECT id FROM hook_calls WHERE "accountId" = ${accountId} AND done = false AND mode = 'notify' AND id > ${after}
+    ORDER BY id LIMIT 1`);
+  return next?.id ?? null;
 }
 
 /** The call will not be retried any more: an account it was creating is marked failed. */

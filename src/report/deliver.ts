@@ -5,7 +5,8 @@
  * for more than 24 h); other 4xx stop and mark the delivery failed.
  */
 import type { Config } from '../config';
-import { isDatabaseUnavailable, type PrismaClient } from '../db/client';
+import { isDatabaseUnavailable, Prisma, type PrismaClient } from '../db/client';
+import { pooledSql } from '../db/sql';
 import type { MarketplaceClient, ResultBody } from '../marketplace/client';
 import { DeliveryRetryError, describeFailure, MarketplaceError } from '../errors/internal';
 
@@ -70,7 +71,9 @@ export async function deliverResult(
   const finalStatus = failure === null ? 'delivered' : permanent || options.isLastAttempt ? 'failed' : 'pending';
   const error = failure ? describeFailure(failure) : null;
   const now = new Date();
-  const record = () => deps.prisma.$executeRaw`
+  // Outside any transaction, on pg directly (src/db/sql.ts): one statement per attempt, on the hot path.
+  const record = () =>
+    pooledSql(deps.prisma)(Prisma.sql`
     WITH attempt AS (
       INSERT INTO result_delivery_attempts ("deliveryId", attempt, "httpStatus", error, "startedAt", "durationMs")
       VALUES (${delivery.id}, ${delivery.attempts + 1}, ${httpStatus}, ${error}, ${startedAt}, ${now.getTime() - startedAt.getTime()})
@@ -81,7 +84,7 @@ export async function deliverResult(
       "lastError" = ${error},
       "deliveredAt" = ${failure === null ? now : null},
       "updatedAt" = ${now}
-    WHERE id = ${delivery.id}`;
+    WHERE id = ${delivery.id}`);
   if (failure === null) {
     // AppDirect has the result. Losing that fact now (database away) would send it twice, so
     // keep trying to record it rather than letting the POST be retried.
