@@ -97,14 +97,23 @@ export const hasSqlPool = (prisma: PrismaClient): boolean => sqlPoolOf(prisma) !
 export async function inPgTransaction<T>(
   prisma: PrismaClient,
   work: (sql: Sql) => Promise<T>,
-  options: { statementTimeoutMs?: number } = {},
+  options: {
+    statementTimeoutMs?: number;
+    /** Takes this advisory lock (pg_advisory_xact_lock on its 64-bit hash) in the same round trip as BEGIN. */
+    lockKey?: string;
+  } = {},
 ): Promise<T> {
   const pool = sqlPoolOf(prisma);
   if (!pool) throw new Error('inPgTransaction: this Prisma client was not made by createPrisma');
   const client = await pool.pool.connect();
   let broken: unknown;
   try {
-    await client.query('BEGIN');
+    // The simple-query protocol runs both statements in one round trip (the key is a literal, escaped).
+    await client.query(
+      options.lockKey === undefined
+        ? 'BEGIN'
+        : `BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(options.lockKey)}, 0))`,
+    );
     if (options.statementTimeoutMs !== undefined)
       await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(options.statementTimeoutMs))}`);
     const value = await work(pgSql(client, pool.preparedStatements));

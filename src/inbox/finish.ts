@@ -31,6 +31,8 @@ export interface FinishedRows {
   readonly nextOfAccount: string | null;
   /** The account the event is filed under once finished (null: none, e.g. a ping). */
   readonly accountId: string | null;
+  /** Whether the account had notify calls not yet taken before this event's (they go first). */
+  readonly callsOwedBefore: boolean;
 }
 
 export interface AttemptInfo {
@@ -98,6 +100,7 @@ export async function finishEvent(
     finishedAccountId: string | null;
     deliveryId: bigint | null;
     nextOfAccount: string | null;
+    callsOwedBefore: boolean | null;
   }>(Prisma.sql`
     WITH finished AS (
       UPDATE events SET
@@ -136,7 +139,9 @@ export async function finishEvent(
       RETURNING id, kind, mode, args, "accountId"
     )
     SELECT hooks.id, hooks.kind, hooks.mode, hooks.args, hooks."accountId", (SELECT count(*) FROM finished) AS finished, (SELECT "accountId" FROM finished) AS "finishedAccountId", (SELECT id FROM delivery) AS "deliveryId",
-           (SELECT token FROM next_of_account) AS "nextOfAccount"
+           (SELECT token FROM next_of_account) AS "nextOfAccount",
+           EXISTS (SELECT 1 FROM hook_calls o JOIN finished f ON o."accountId" = f."accountId"
+                   WHERE o.done = false AND o.mode = 'notify') AS "callsOwedBefore"
     FROM (SELECT 1) AS one LEFT JOIN hooks ON true`);
   if (Number(rows[0]?.finished ?? 0) === 0) {
     // An operator cancelled it meanwhile: throwing rolls the whole transaction (the apply too) back.
@@ -156,5 +161,7 @@ export async function finishEvent(
         : { id: deliveryId, resultUrl, body: result, attempts: 0, consumerKey: event.consumerKey },
     nextOfAccount: rows[0]?.nextOfAccount ?? null,
     accountId: rows[0]?.finishedAccountId ?? null,
+    // The statement's snapshot does not see the calls it inserts itself: these are the earlier ones.
+    callsOwedBefore: rows[0]?.callsOwedBefore !== false,
   };
 }

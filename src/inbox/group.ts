@@ -59,54 +59,58 @@ export async function runAccountGroup(
   options: { workerId: string; max: number },
 ): Promise<GroupRun> {
   if (!canGroup(deps)) throw new Error('runAccountGroup: the product decides call kinds; run events one by one');
-  return inPgTransaction(deps.prisma, async (sql: Sql) => {
-    await sql(Prisma.sql`SELECT pg_advisory_xact_lock(hashtextextended(${`account:${accountId}`}, 0))`);
-    // The candidates, row-locked: a job of one of them claiming it meanwhile waits for this commit and then
-    // finds it finished; an operator's cancel likewise.
-    const candidates = await sql<Event & { provisioning: string | null }>(Prisma.sql`
+  // The account lock is the one a one-by-one run takes (src/inbox/run.ts), in the round trip of BEGIN.
+  return inPgTransaction(
+    deps.prisma,
+    async (sql: Sql) => {
+      // The candidates, row-locked: a job of one of them claiming it meanwhile waits for this commit and then
+      // finds it finished; an operator's cancel likewise.
+      const candidates = await sql<Event & { provisioning: string | null }>(Prisma.sql`
         SELECT ${EVENT_COLUMNS},
                (SELECT a."provisioningStatus"::text FROM accounts a WHERE a.id = ${accountId}) AS provisioning
         FROM events
         WHERE "accountId" = ${accountId} AND status IN (${UNFINISHED_SQL})
         ORDER BY seq LIMIT ${options.max + 1}
         FOR UPDATE OF events`);
-    const finished: GroupedEvent[] = [];
-    let nextOfAccount: string | null = candidates[0]?.token ?? null;
-    if (candidates[0]?.provisioning === 'pending') return { finished, nextOfAccount };
-    for (const event of candidates.slice(0, options.max)) {
-      const groupable = groupableDocument(event);
-      if (!groupable) break;
-      const { document, apply } = groupable;
-      const startedAt = new Date();
-      const attempt: AttemptInfo = { workerId: options.workerId, attempt: event.attempts + 1, startedAt };
-      const outcome = await apply({
-        sql,
-        token: event.token,
-        eventSeq: event.seq,
-        document,
-        development: event.development,
-        accountStatusAtArrival: event.accountStatusAtArrival,
-      });
-      const source = {
-        token: event.token,
-        development: event.development,
-        marketplaceBaseUrl: event.marketplaceBaseUrl,
-        receivedAt: event.receivedAt,
-      };
-      const final = toFinal(outcome, notifyCalls(deps.product, source, outcome), document);
-      const rows = await finishEvent(sql, event, final, attempt, {
-        answeredSynchronously: false,
-        countsAttempt: true,
-      });
-      finished.push({
-        token: event.token,
-        startedAt,
-        outcome: { kind: 'finished', result: final.result, ...rows, type: document.type },
-      });
-      nextOfAccount = rows.nextOfAccount;
-    }
-    return { finished, nextOfAccount };
-  });
+      const finished: GroupedEvent[] = [];
+      let nextOfAccount: string | null = candidates[0]?.token ?? null;
+      if (candidates[0]?.provisioning === 'pending') return { finished, nextOfAccount };
+      for (const event of candidates.slice(0, options.max)) {
+        const groupable = groupableDocument(event);
+        if (!groupable) break;
+        const { document, apply } = groupable;
+        const startedAt = new Date();
+        const attempt: AttemptInfo = { workerId: options.workerId, attempt: event.attempts + 1, startedAt };
+        const outcome = await apply({
+          sql,
+          token: event.token,
+          eventSeq: event.seq,
+          document,
+          development: event.development,
+          accountStatusAtArrival: event.accountStatusAtArrival,
+        });
+        const source = {
+          token: event.token,
+          development: event.development,
+          marketplaceBaseUrl: event.marketplaceBaseUrl,
+          receivedAt: event.receivedAt,
+        };
+        const final = toFinal(outcome, notifyCalls(deps.product, source, outcome), document);
+        const rows = await finishEvent(sql, event, final, attempt, {
+          answeredSynchronously: false,
+          countsAttempt: true,
+        });
+        finished.push({
+          token: event.token,
+          startedAt,
+          outcome: { kind: 'finished', result: final.result, ...rows, type: document.type },
+        });
+        nextOfAccount = rows.nextOfAccount;
+      }
+      return { finished, nextOfAccount };
+    },
+    { lockKey: `account:${accountId}` },
+  );
 }
 
 /**

@@ -80,12 +80,18 @@ async function deliverFirst(deps: JobDeps, token: string, owed: OwedDelivery): P
  * its account: each next one follows a call just taken. From the first that is not taken (waiting for an
  * earlier call, or failed), the rest become jobs, which keep the order.
  */
-async function sendCallsInOrder(deps: JobDeps, calls: readonly HookCallRecord[]): Promise<void> {
+async function sendCallsInOrder(
+  deps: JobDeps,
+  calls: readonly HookCallRecord[],
+  /** The account that had no call owed before these (its first call needs no check). */
+  noneOwedBefore?: string,
+): Promise<void> {
   for (const [index, call] of calls.entries()) {
+    const first = index === 0 && call.accountId !== null && call.accountId === noneOwedBefore;
     let outcome: 'done' | 'skipped' | 'waiting' | 'failed';
     try {
       outcome = await runHookCall(deps, call, {
-        earlierChecked: index > 0 && calls[index - 1]!.accountId === call.accountId,
+        earlierChecked: first || (index > 0 && calls[index - 1]!.accountId === call.accountId),
       });
     } catch (error) {
       deps.logger.warn(

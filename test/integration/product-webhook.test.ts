@@ -374,7 +374,8 @@ describe('connecting the product over signed webhooks', () => {
     expect(html).toContain('503');
     expect(html).toContain(`id="resend-${owed.id}"`);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
-    product.failWith = null;
+    // The product keeps failing until the re-send is accepted: its own retries (50 ms backoff) cannot take the
+    // call first and leave nothing to re-send.
     const resent = await fetch(`${s.serviceUrl}/admin/events/${assigned.token}/product-calls/${owed.id}/resend`, {
       method: 'POST',
       headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
@@ -383,6 +384,7 @@ describe('connecting the product over signed webhooks', () => {
     });
     expect(resent.status).toBe(303);
     expect(decodeURIComponent(resent.headers.get('location')!)).toContain('being sent again');
+    product.failWith = null;
     await eventually(async () => (await prisma().hookCall.findUniqueOrThrow({ where: { id: BigInt(owed.id) } })).done);
     expect(
       await prisma().auditLog.count({
