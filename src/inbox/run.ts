@@ -70,6 +70,8 @@ export type RunResult =
       nextOfAccount?: string | null;
       /** The account the finished event is filed under (undefined: not known). */
       accountId?: string | null;
+      /** Whether the account had product calls owed before this event's (undefined: not known). */
+      callsOwedBefore?: boolean;
       type?: string | null;
       alreadyFinished?: boolean;
     }

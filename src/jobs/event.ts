@@ -83,9 +83,20 @@ async function runAsGroup(deps: JobDeps, token: string, workerId: string): Promi
   const event = await groupCandidate(deps.prisma, token).catch(() => undefined);
   if (event === undefined) return false;
   if (event === 'finished') return true;
-  const group = await drainGroup(deps, event.accountId, GROUP_MAX, workerId);
-  if (!group || !group.finished.some((finished) => finished.token === token)) return false;
-  await drainAccount(deps, token, { nextOfAccount: group.nextOfAccount, accountId: event.accountId }, workerId);
+  const committed = await drainGroup(deps, event.accountId, GROUP_MAX, workerId, Promise.resolve());
+  if (!committed) return false;
+  const { group, followUps: sending } = committed;
+  if (!group.finished.some((finished) => finished.token === token)) {
+    await sending;
+    return false;
+  }
+  await drainAccount(
+    deps,
+    token,
+    { nextOfAccount: group.nextOfAccount, accountId: event.accountId },
+    workerId,
+    sending,
+  );
   return true;
 }
 
@@ -122,16 +133,20 @@ async function settleFailure(
  * account's next waiting events itself (a burst of assignments to one company would otherwise pay a
  * queue round trip per event), up to DRAIN_MAX events or DRAIN_MS; then it wakes the next one's job.
  * Where it can, it decides them in groups of GROUP_MAX, each group in one transaction (group commit,
- * src/inbox/group.ts); what a group cannot take runs one by one. The jobs of events drained here find
- * them finished and end at once.
+ * src/inbox/group.ts), and the next group commits while the previous one's result POSTs and product
+ * calls are being sent (calls stay in order: a group's are sent once the previous group's are). What a
+ * group cannot take runs one by one. The jobs of events drained here find them finished and end at once.
  */
 async function drainAccount(
   deps: JobDeps,
   token: string,
   finished: { nextOfAccount?: string | null; accountId?: string | null },
   workerId: string,
+  /** Follow-ups of a group the caller committed, still being sent. */
+  sending: Promise<void> = Promise.resolve(),
 ): Promise<void> {
   const { prisma, producer, logger } = deps;
+  let inFlight = sending;
   let current = token;
   // The next event as the finishing statement saw it under the account lock (saves a query per event).
   let upcoming = finished.nextOfAccount;
@@ -140,64 +155,80 @@ async function drainAccount(
   const groupable = canGroup(deps) && Boolean(finished.accountId);
   let groupFailed = false;
   let grouping = groupable;
-  while (drained < DRAIN_MAX && Date.now() < until) {
-    if (upcoming === null) return;
-    if (grouping && finished.accountId) {
-      const group = await drainGroup(deps, finished.accountId, Math.min(GROUP_MAX, DRAIN_MAX - drained), workerId);
-      if (group && group.finished.length > 0) {
-        drained += group.finished.length;
-        current = group.finished[group.finished.length - 1]!.token;
-        upcoming = group.nextOfAccount;
+  try {
+    while (drained < DRAIN_MAX && Date.now() < until) {
+      if (upcoming === null) return;
+      if (grouping && finished.accountId) {
+        const max = Math.min(GROUP_MAX, DRAIN_MAX - drained);
+        const committed = await drainGroup(deps, finished.accountId, max, workerId, inFlight);
+        if (committed && committed.group.finished.length > 0) {
+          inFlight = committed.followUps;
+          const { group } = committed;
+          drained += group.finished.length;
+          current = group.finished[group.finished.length - 1]!.token;
+          upcoming = group.nextOfAccount;
+          continue;
+        }
+        // The oldest waiting event is not one a group takes: one by one for it. A group that failed (rolled
+        // back) is not tried again in this drain.
+        grouping = false;
+        if (!committed) groupFailed = true;
+        upcoming = committed ? committed.group.nextOfAccount : undefined;
         continue;
       }
-      // The oldest waiting event is not one a group takes: one by one for it. A group that failed (rolled
-      // back) is not tried again in this drain.
-      grouping = false;
-      if (!group) groupFailed = true;
-      upcoming = group ? group.nextOfAccount : undefined;
-      continue;
+      // One by one: what groups sent goes first (product calls in order).
+      await inFlight;
+      // Even one another worker holds: the account lock and the final-state check keep it applied once.
+      const next = upcoming !== undefined ? upcoming : await nextEventOfAccount(prisma, current).catch(() => null);
+      upcoming = undefined;
+      if (!next) return;
+      const startedAt = new Date();
+      let outcome: RunResult;
+      try {
+        outcome = await runEvent(deps, next, { workerId, synchronous: false });
+      } catch {
+        break; // its own job retries it with backoff
+      }
+      if (outcome.kind !== 'finished') break;
+      // Finished elsewhere: another worker is going through this account (its job got there first); leave it to it.
+      if (outcome.alreadyFinished) return;
+      // Its own job has nothing left to do: drop it unless a worker already holds it.
+      await producer.removeEventJob(next).catch(() => undefined);
+      await followUps(deps, next, outcome);
+      countSettled(deps, outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', startedAt);
+      drained += 1;
+      current = next;
+      upcoming = outcome.nextOfAccount;
+      // A one-by-one run got past what stopped the group (a fetch, a notice…): groups may take over again.
+      grouping = groupable && !groupFailed;
     }
-    // Even one another worker holds: the account lock and the final-state check keep it applied once.
-    const next = upcoming !== undefined ? upcoming : await nextEventOfAccount(prisma, current).catch(() => null);
-    upcoming = undefined;
-    if (!next) return;
-    const startedAt = new Date();
-    let outcome: RunResult;
     try {
-      outcome = await runEvent(deps, next, { workerId, synchronous: false });
-    } catch {
-      break; // its own job retries it with backoff
+      const next = upcoming !== undefined ? upcoming : await nextEventOfAccount(prisma, current);
+      if (next) await producer.promoteEvent(next);
+    } catch (error) {
+      logger.warn(
+        { err: (error as Error).message, token: current },
+        'could not wake the next event of the account; its fallback delay will',
+      );
     }
-    if (outcome.kind !== 'finished') break;
-    // Finished elsewhere: another worker is going through this account (its job got there first); leave it to it.
-    if (outcome.alreadyFinished) return;
-    // Its own job has nothing left to do: drop it unless a worker already holds it.
-    await producer.removeEventJob(next).catch(() => undefined);
-    await followUps(deps, next, outcome);
-    countSettled(deps, outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', startedAt);
-    drained += 1;
-    current = next;
-    upcoming = outcome.nextOfAccount;
-    // A one-by-one run got past what stopped the group (a fetch, a notice…): groups may take over again.
-    grouping = groupable && !groupFailed;
-  }
-  try {
-    const next = upcoming !== undefined ? upcoming : await nextEventOfAccount(prisma, current);
-    if (next) await producer.promoteEvent(next);
-  } catch (error) {
-    logger.warn(
-      { err: (error as Error).message, token: current },
-      'could not wake the next event of the account; its fallback delay will',
-    );
+  } finally {
+    await inFlight;
   }
 }
 
 /**
- * One group of the account's waiting events, committed together; then their own jobs are dropped, and
- * their result POSTs (concurrently) and product calls (in order) made. Null when the group failed (rolled
- * back: nothing of it happened; the caller goes on one by one).
+ * One group of the account's waiting events, committed together; their own jobs dropped. Its follow-ups —
+ * result POSTs (concurrently) and product calls (in order, after `previous`, the previous group's) — are
+ * started, not awaited: `followUps` settles when they are done (it never rejects). Null when the group
+ * failed (rolled back: nothing of it happened; the caller goes on one by one).
  */
-async function drainGroup(deps: JobDeps, accountId: string, max: number, workerId: string): Promise<GroupRun | null> {
+async function drainGroup(
+  deps: JobDeps,
+  accountId: string,
+  max: number,
+  workerId: string,
+  previous: Promise<void>,
+): Promise<{ group: GroupRun; followUps: Promise<void> } | null> {
   let group: GroupRun;
   try {
     group = await runAccountGroup(deps, accountId, { workerId, max });
@@ -208,10 +239,18 @@ async function drainGroup(deps: JobDeps, accountId: string, max: number, workerI
     );
     return null;
   }
-  if (group.finished.length === 0) return group;
+  if (group.finished.length === 0) return { group, followUps: previous };
   await Promise.all(group.finished.map(({ token }) => deps.producer.removeEventJob(token).catch(() => undefined)));
-  await groupFollowUps(deps, group.finished);
-  for (const { outcome, startedAt } of group.finished)
-    countSettled(deps, outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', startedAt);
-  return group;
+  const followUps = groupFollowUps(deps, group.finished, previous)
+    .catch((error: unknown) =>
+      deps.logger.warn(
+        { accountId, err: (error as Error).message },
+        "a group's follow-ups failed; the sweeper has them",
+      ),
+    )
+    .then(() => {
+      for (const { outcome, startedAt } of group.finished)
+        countSettled(deps, outcome.type ?? null, outcome.result.errorCode ?? 'SUCCESS', startedAt);
+    });
+  return { group, followUps };
 }

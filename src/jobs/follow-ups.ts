@@ -37,7 +37,12 @@ export async function followUps(
  * DELIVERY_CONCURRENCY at a time; AppDirect does not need them in order), and their product calls in
  * order, one after the other, as the account's calls always reach the product.
  */
-export async function groupFollowUps(deps: JobDeps, finished: readonly GroupedEvent[]): Promise<void> {
+export async function groupFollowUps(
+  deps: JobDeps,
+  finished: readonly GroupedEvent[],
+  /** The previous group's follow-ups: this group's product calls are sent after that group's. */
+  previous: Promise<void> = Promise.resolve(),
+): Promise<void> {
   const deliveries = finished.flatMap(({ token, outcome }) =>
     outcome.delivery ? [{ token, owed: outcome.delivery }] : [],
   );
@@ -51,13 +56,12 @@ export async function groupFollowUps(deps: JobDeps, finished: readonly GroupedEv
     };
     await Promise.all(Array.from({ length: Math.min(DELIVERY_CONCURRENCY, deliveries.length) }, lane));
   };
-  await Promise.all([
-    sendDeliveries(),
-    sendCallsInOrder(
-      deps,
-      finished.flatMap(({ outcome }) => outcome.hookCalls),
-    ),
-  ]);
+  // Whether a call of the account was owed before the first event of the group that made calls.
+  const firstWithCalls = finished.find(({ outcome }) => outcome.hookCalls.length > 0)?.outcome;
+  const noneOwedBefore =
+    firstWithCalls?.callsOwedBefore === false ? (firstWithCalls.accountId ?? undefined) : undefined;
+  const calls = finished.flatMap(({ outcome }) => outcome.hookCalls);
+  await Promise.all([sendDeliveries(), previous.then(() => sendCallsInOrder(deps, calls, noneOwedBefore))]);
 }
 
 const DELIVERY_CONCURRENCY = 8;

@@ -1,6 +1,6 @@
 /** USER_ASSIGNMENT / USER_UNASSIGNMENT / USER_UPDATED. */
 import { lockAccount, updateCompany } from '../../accounts/accounts';
-import { assignSeat, findSeat, findUser, removeSeat, seatsUsed, upsertUser } from '../../accounts/users';
+import { findSeat, findUser, removeSeat, takeSeat, upsertUser } from '../../accounts/users';
 import { decideFor, fail, ok, personArgs, type SqlApplyContext, type Outcome } from './outcome';
 
 export async function userAssignment(ctx: SqlApplyContext): Promise<Outcome> {
@@ -11,17 +11,16 @@ export async function userAssignment(ctx: SqlApplyContext): Promise<Outcome> {
   if (!person) return fail('INVALID_RESPONSE', 'The assignment carries no user (payload.user).');
   const allowed = decideFor(ctx, account, 'assignUser');
   if (!allowed.allowed) return fail(allowed.code, allowed.message);
-  const user = await upsertUser(sql, person);
-  if (await findSeat(sql, account.id, user.id))
+  // Upsert the user, check the seat and the limit, take the seat: one round trip (takeSeat).
+  const taking = await takeSeat(sql, account.id, person, account.maxUsers);
+  if (taking === 'already_assigned')
     return fail('USER_ALREADY_EXISTS', 'This user is already assigned to the subscription.');
-  // The account row is locked (lockAccount), so this count cannot race a concurrent assignment.
-  if (account.maxUsers !== null && (await seatsUsed(sql, account.id)) >= account.maxUsers) {
+  if (taking === 'no_seat_left') {
     return fail(
       'MAX_USERS_REACHED',
       `All ${account.maxUsers} seats are taken; buy more seats or unassign a user first.`,
     );
   }
-  await assignSeat(sql, account.id, user.id);
   return ok('User assigned.', {
     userIdentifier: person.uuid,
     hooks: [
