@@ -99,29 +99,21 @@ export async function inPgTransaction<T>(
   work: (sql: Sql) => Promise<T>,
   options: {
     statementTimeoutMs?: number;
-    /** Takes this advisory lock (on its 64-bit hash, till the end of the transaction) in BEGIN's round trip. */
+    /** Takes this advisory lock (pg_advisory_xact_lock on its 64-bit hash) in the same round trip as BEGIN. */
     lockKey?: string;
-    /** With lockKey: do not wait for the lock; when another transaction holds it, return LOCK_BUSY at once. */
-    tryLock?: boolean;
   } = {},
-): Promise<T | typeof LOCK_BUSY> {
+): Promise<T> {
   const pool = sqlPoolOf(prisma);
   if (!pool) throw new Error('inPgTransaction: this Prisma client was not made by createPrisma');
   const client = await pool.pool.connect();
   let broken: unknown;
   try {
-    if (options.lockKey === undefined) await client.query('BEGIN');
-    else {
-      // The simple-query protocol runs both statements in one round trip (the key is a literal, escaped).
-      const lock = options.tryLock ? 'pg_try_advisory_xact_lock' : 'pg_advisory_xact_lock';
-      const results = (await client.query(
-        `BEGIN; SELECT ${lock}(hashtextextended(${client.escapeLiteral(options.lockKey)}, 0)) AS locked`,
-      )) as unknown as Array<{ rows: Array<{ locked: unknown }> }>;
-      if (options.tryLock && results[1]?.rows[0]?.locked !== true) {
-        await client.query('ROLLBACK');
-        return LOCK_BUSY;
-      }
-    }
+    // The simple-query protocol runs both statements in one round trip (the key is a literal, escaped).
+    await client.query(
+      options.lockKey === undefined
+        ? 'BEGIN'
+        : `BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(options.lockKey)}, 0))`,
+    );
     if (options.statementTimeoutMs !== undefined)
       await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(options.statementTimeoutMs))}`);
     const value = await work(pgSql(client, pool.preparedStatements));
@@ -138,6 +130,3 @@ export async function inPgTransaction<T>(
     client.release(broken instanceof Error ? broken : undefined);
   }
 }
-
-/** What inPgTransaction returns when `tryLock` found the lock held by another transaction. */
-export const LOCK_BUSY: unique symbol = Symbol('lock busy');

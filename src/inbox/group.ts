@@ -19,7 +19,7 @@
  * Anything thrown rolls the whole group back: nothing of it is kept, and the caller goes on one by one.
  */
 import { columns, Prisma, type Event, type PrismaClient } from '../db/client';
-import { inPgTransaction, LOCK_BUSY, pooledSql, type Sql } from '../db/sql';
+import { inPgTransaction, pooledSql, type Sql } from '../db/sql';
 import { SQL_APPLY_BY_TYPE } from '../events/apply';
 import { isPingTest, parseEventDocument } from '../events/schema';
 import { notifyCalls } from '../hooks/decide';
@@ -51,18 +51,16 @@ export const canGroup = (deps: Pick<RunDeps, 'product'>): boolean => deps.produc
 
 /**
  * Decides up to `max` of the account's unfinished events, oldest first, in one transaction. Returns the
- * events finished (possibly none: the oldest one is not groupable) and the account's next unfinished event;
- * with `ifLockFree`, 'busy' at once when another transaction holds the account lock (a worker is already
- * going through the account).
+ * events finished (possibly none: the oldest one is not groupable) and the account's next unfinished event.
  */
 export async function runAccountGroup(
   deps: RunDeps,
   accountId: string,
-  options: { workerId: string; max: number; ifLockFree?: boolean },
-): Promise<GroupRun | 'busy'> {
+  options: { workerId: string; max: number },
+): Promise<GroupRun> {
   if (!canGroup(deps)) throw new Error('runAccountGroup: the product decides call kinds; run events one by one');
   // The account lock is the one a one-by-one run takes (src/inbox/run.ts), in the round trip of BEGIN.
-  const run = await inPgTransaction(
+  return inPgTransaction(
     deps.prisma,
     async (sql: Sql) => {
       // The candidates, row-locked: a job of one of them claiming it meanwhile waits for this commit and then
@@ -111,9 +109,8 @@ export async function runAccountGroup(
       }
       return { finished, nextOfAccount };
     },
-    { lockKey: `account:${accountId}`, tryLock: options.ifLockFree === true },
+    { lockKey: `account:${accountId}` },
   );
-  return run === LOCK_BUSY ? 'busy' : run;
 }
 
 /**

@@ -23,8 +23,6 @@ const DRAIN_MAX = 100;
 const DRAIN_MS = 5_000;
 /** The most events one group commit decides (the account lock is held that long; notices wait for it). */
 const GROUP_MAX = 50;
-/** A job whose account another worker is going through looks again after this long (that worker drops it first). */
-const BUSY_ACCOUNT_RETRY_MS = 1000;
 
 export function eventJob(deps: JobDeps, policies: RetryPolicies): JobDefinition<TokenJob> {
   const policy = policies[QUEUES.events];
@@ -43,12 +41,7 @@ async function runEventJob(
   token: string,
   context: JobContext,
 ): Promise<JobOutcome> {
-  if (canGroup(deps)) {
-    const grouped = await runAsGroup(deps, token, context.workerId);
-    if (grouped === 'done') return;
-    // Another worker is going through the account and takes this event too (its job is then dropped).
-    if (grouped === 'busy') return { retryInMs: BUSY_ACCOUNT_RETRY_MS };
-  }
+  if (canGroup(deps) && (await runAsGroup(deps, token, context.workerId))) return;
   const attempt = { workerId: context.workerId, attempt: context.attempt, startedAt: new Date() };
   let outcome: RunResult;
   try {
@@ -86,17 +79,16 @@ async function runEventJob(
  * take…): the one-by-one run decides it, and waits when it must. True also when the event is already
  * finished (drained by another worker): nothing is left to do.
  */
-async function runAsGroup(deps: JobDeps, token: string, workerId: string): Promise<'done' | 'not_taken' | 'busy'> {
+async function runAsGroup(deps: JobDeps, token: string, workerId: string): Promise<boolean> {
   const event = await groupCandidate(deps.prisma, token).catch(() => undefined);
-  if (event === undefined) return 'not_taken';
-  if (event === 'finished') return 'done';
+  if (event === undefined) return false;
+  if (event === 'finished') return true;
   const committed = await drainGroup(deps, event.accountId, GROUP_MAX, workerId, Promise.resolve());
-  if (committed === 'busy') return 'busy';
-  if (!committed) return 'not_taken';
+  if (!committed) return false;
   const { group, followUps: sending } = committed;
   if (!group.finished.some((finished) => finished.token === token)) {
     await sending;
-    return 'not_taken';
+    return false;
   }
   await drainAccount(
     deps,
@@ -105,7 +97,7 @@ async function runAsGroup(deps: JobDeps, token: string, workerId: string): Promi
     workerId,
     sending,
   );
-  return 'done';
+  return true;
 }
 
 /**
@@ -169,8 +161,6 @@ async function drainAccount(
       if (grouping && finished.accountId) {
         const max = Math.min(GROUP_MAX, DRAIN_MAX - drained);
         const committed = await drainGroup(deps, finished.accountId, max, workerId, inFlight);
-        // Another worker is going through the account: it goes on (and wakes the next event when it stops).
-        if (committed === 'busy') return;
         if (committed && committed.group.finished.length > 0) {
           inFlight = committed.followUps;
           const { group } = committed;
@@ -238,13 +228,10 @@ async function drainGroup(
   max: number,
   workerId: string,
   previous: Promise<void>,
-): Promise<{ group: GroupRun; followUps: Promise<void> } | 'busy' | null> {
+): Promise<{ group: GroupRun; followUps: Promise<void> } | null> {
   let group: GroupRun;
   try {
-    // Only when no one else holds the account: waiting for the lock would hold a connection for nothing.
-    const run = await runAccountGroup(deps, accountId, { workerId, max, ifLockFree: true });
-    if (run === 'busy') return 'busy';
-    group = run;
+    group = await runAccountGroup(deps, accountId, { workerId, max });
   } catch (error) {
     deps.logger.info(
       { accountId, err: (error as Error).message },

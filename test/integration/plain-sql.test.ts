@@ -6,8 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Prisma } from '../../src/db/client';
-import pg from 'pg';
-import { inPgTransaction, LOCK_BUSY, pooledSql, prismaSql, type Sql } from '../../src/db/sql';
+import { inPgTransaction, pooledSql, prismaSql, type Sql } from '../../src/db/sql';
 import { sqlPoolOf } from '../../src/db/client';
 import { createTestDatabase, type TestDatabase } from '../support/infra';
 
@@ -63,27 +62,6 @@ describe('plain SQL on pg (src/db/sql.ts)', () => {
     const read = JSON.parse(child.stdout.trim()) as { at: string; offset: number };
     expect(read.offset).not.toBe(0); // really another zone
     expect(read.at).toBe(at.toISOString());
-  });
-
-  it('takes the advisory lock in BEGIN, and with tryLock answers LOCK_BUSY at once while another holds it', async () => {
-    const other = new pg.Client({ connectionString: db.url });
-    await other.connect();
-    try {
-      await other.query('BEGIN');
-      await other.query(`SELECT pg_advisory_xact_lock(hashtextextended('account:busy', 0))`);
-      const ran = jest.fn(async () => 'ran');
-      expect(await inPgTransaction(db.prisma, ran, { lockKey: 'account:busy', tryLock: true })).toBe(LOCK_BUSY);
-      expect(ran).not.toHaveBeenCalled();
-      // Without tryLock it waits for the lock, then runs.
-      const waiting = inPgTransaction(db.prisma, ran, { lockKey: 'account:busy' });
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(ran).not.toHaveBeenCalled();
-      await other.query('COMMIT');
-      expect(await waiting).toBe('ran');
-      expect(await inPgTransaction(db.prisma, ran, { lockKey: 'account:busy', tryLock: true })).toBe('ran');
-    } finally {
-      await other.end();
-    }
   });
 
   it('rolls the whole transaction back when the work throws, and gives the connection back', async () => {
