@@ -8,6 +8,8 @@ import { runMain, saveResult, startApi, startInfra, table } from './support';
 
 const EVENTS = Number(process.env.BENCH_STORED_EVENTS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+/** Requests per filter before measuring (the API process's JIT, its first connections and prepared statements). */
+const WARMUP_RUNS = Number(process.env.BENCH_WARMUP_RUNS ?? 5);
 const TOKEN = 'bench-admin-token-0123456789abcdef012345';
 
 async function seed(url: string): Promise<void> {
@@ -61,13 +63,19 @@ async function main(): Promise<void> {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     const rows: Array<Record<string, string | number>> = [];
+    const list = (q: string) =>
+      fetch(`${api.url}/admin/api/events?${q}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    for (const [, query] of CASES) {
+      const q = query.replace('FROM', encodeURIComponent(from)).replace('TO', encodeURIComponent(to));
+      for (let i = 0; i < WARMUP_RUNS; i += 1) await (await list(q)).arrayBuffer();
+    }
     for (const [name, query, sqlTail] of CASES) {
       const q = query.replace('FROM', encodeURIComponent(from)).replace('TO', encodeURIComponent(to));
       const times: number[] = [];
       let count = 0;
       for (let i = 0; i < RUNS; i += 1) {
         const started = performance.now();
-        const res = await fetch(`${api.url}/admin/api/events?${q}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        const res = await list(q);
         const body = (await res.json()) as { items: unknown[] };
         times.push(performance.now() - started);
         count = body.items.length;
@@ -87,7 +95,9 @@ async function main(): Promise<void> {
     }
     await client.end();
     await api.stop();
-    console.log(`admin listing with ${EVENTS} stored events, ${RUNS} requests per filter (HTTP, one API process)`);
+    console.log(
+      `admin listing with ${EVENTS} stored events, ${RUNS} requests per filter after ${WARMUP_RUNS} warm-up requests each (HTTP, one API process)`,
+    );
     console.log(table(rows));
     console.log(`wrote ${saveResult('admin-list', { storedEvents: EVENTS, runs: RUNS, rows })}`);
   } finally {
