@@ -24,11 +24,10 @@ import { SQL_APPLY_BY_TYPE } from '../events/apply';
 import { isPingTest, parseEventDocument } from '../events/schema';
 import { notifyCalls } from '../hooks/decide';
 import { finishEvent, type AttemptInfo } from './finish';
-import type { RunDeps, RunResult } from './run';
-import { toFinal } from './run';
+import { toFinal, type RunDeps, type RunResult } from './run';
 import { isFinal, UNFINISHED_SQL } from './statuses';
 
-/** Every column of an event row, qualified for the candidates' SELECT. */
+/** Every column of an event row, named (a prepared statement must not change its result's shape). */
 const EVENT_COLUMNS = columns(Prisma.EventScalarFieldEnum);
 
 const NOTICE = 'SUBSCRIPTION_NOTICE';
