@@ -95,10 +95,12 @@ describe('worker processes', () => {
     );
     const slowUser = person({ email: 'slow@customer.example' });
     const { token } = await s.post(assignEvent(accountId, slowUser));
+    // The worker is mid-apply: its seat INSERT sleeps in the trigger (a text match on pg_stat_activity.query would
+    // also match this query itself).
     await eventually(async () => {
       const rows = await s.subject.db.prisma.$queryRaw<
         Array<{ n: bigint }>
-      >`SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE '%INSERT INTO "public"."seats"%' AND state = 'active'`;
+      >`SELECT count(*) AS n FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND state = 'active' AND wait_event = 'PgSleep'`;
       return rows[0]!.n > 0n;
     });
     victim.child.kill('SIGKILL');
