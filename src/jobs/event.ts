@@ -240,6 +240,7 @@ async function drainGroup(
     return null;
   }
   if (group.finished.length === 0) return { group, followUps: previous };
+  deps.metrics?.groupCommitEvents.observe(group.finished.length);
   await Promise.all(group.finished.map(({ token }) => deps.producer.removeEventJob(token).catch(() => undefined)));
   const followUps = groupFollowUps(deps, group.finished, previous)
     .catch((error: unknown) =>

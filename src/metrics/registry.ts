@@ -15,6 +15,7 @@ export interface ProcessMetrics {
   readonly eventSeconds: Histogram<'type'>;
   readonly lastConsumed: Gauge;
   readonly deliveriesTotal: Counter<'outcome'>;
+  readonly groupCommitEvents: Histogram;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpSeconds: Histogram<'method' | 'route'>;
 }
@@ -47,6 +48,12 @@ export function createProcessMetrics(component: string): ProcessMetrics {
       name: 'appdirect_result_deliveries_total',
       help: 'Result POST attempts, by outcome (delivered, retrying, rejected).',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    groupCommitEvents: new Histogram({
+      name: 'appdirect_group_commit_events',
+      help: "Events decided per group commit (one transaction for an account's waiting events).",
+      buckets: [1, 2, 5, 10, 20, 50],
       registers: [registry],
     }),
     httpRequests: new Counter({

@@ -73,6 +73,13 @@ describe('worker processes', () => {
     expect(processedBy.size).toBe(2);
     // A job whose event the other process had drained meanwhile ends without counting it again.
     expect(await assignmentsCounted(metricsPorts)).toBe(200);
+    // The burst was decided in group commits (src/inbox/group.ts), not one transaction per event.
+    let grouped = 0;
+    for (const port of metricsPorts) {
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+      grouped += Number(/^appdirect_group_commit_events_sum(?:\{[^}]*\})? (\d+)$/m.exec(text)?.[1] ?? 0);
+    }
+    expect(grouped).toBeGreaterThan(0);
   }, 90_000);
 
   it('applies and reports once an event whose worker was killed with SIGKILL mid-apply', async () => {

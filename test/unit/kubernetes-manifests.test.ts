@@ -155,7 +155,7 @@ describe('Kubernetes manifests', () => {
   });
 
   it('configures only variables the service (or Node) reads, and takes secrets from a Secret by reference', () => {
-    const RUNTIME_VARIABLES = ['NODE_OPTIONS', 'MALLOC_ARENA_MAX'];
+    const RUNTIME_VARIABLES = ['NODE_OPTIONS'];
     const known = new Set(Object.keys(envSchema.shape));
     for (const key of Object.keys(named('ConfigMap', 'appdirect-provisioner')!.data)) expect(known).toContain(key);
     for (const key of Object.keys(named('ConfigMap', 'appdirect-provisioner')!.data))
@@ -167,7 +167,7 @@ describe('Kubernetes manifests', () => {
           { configMapRef: { name: 'appdirect-provisioner' } },
           { secretRef: { name: 'appdirect-provisioner' } },
         ]);
-        // Besides the service's own: what Node and the C library read (the worker's memory settings).
+        // Besides the service's own: what Node reads (the worker's memory settings).
         for (const variable of container.env ?? [])
           expect(known.has(variable.name.replace(/_FILE$/, '')) || RUNTIME_VARIABLES.includes(variable.name)).toBe(
             true,
