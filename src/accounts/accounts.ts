@@ -20,6 +20,27 @@ export async function lockAccount(sql: Sql, accountId: string | undefined): Prom
   return account ?? null;
 }
 
+/**
+ * The accounts one transaction has locked, each read once: a group commit (src/inbox/group.ts) decides many
+ * user events of one account, and a user event never changes the account row — except a company update,
+ * which forgets it (`forget`), so the next event reads it again. Locked rows cannot change under it.
+ */
+export class LockedAccounts {
+  private readonly rows = new Map<string, Account | null>();
+
+  constructor(private readonly sql: Sql) {}
+
+  async lock(accountId: string | undefined): Promise<Account | null> {
+    if (!accountId) return null;
+    if (!this.rows.has(accountId)) this.rows.set(accountId, await lockAccount(this.sql, accountId));
+    return this.rows.get(accountId) ?? null;
+  }
+
+  forget(accountId: string): void {
+    this.rows.delete(accountId);
+  }
+}
+
 /** The company's live (active or suspended) account for the product, if it has one. */
 export function findLiveAccountOfCompany(
   tx: Prisma.TransactionClient,

@@ -18,6 +18,7 @@
  *
  * Anything thrown rolls the whole group back: nothing of it is kept, and the caller goes on one by one.
  */
+import { LockedAccounts } from '../accounts/accounts';
 import { columns, Prisma, type Event, type PrismaClient } from '../db/client';
 import { inPgTransaction, pooledSql, type Sql } from '../db/sql';
 import { SQL_APPLY_BY_TYPE } from '../events/apply';
@@ -74,6 +75,8 @@ export async function runAccountGroup(
       const finished: GroupedEvent[] = [];
       let nextOfAccount: string | null = candidates[0]?.token ?? null;
       if (candidates[0]?.provisioning === 'pending') return { finished, nextOfAccount };
+      // The account row is locked and read once for the whole group (user events do not change it).
+      const lockedAccounts = new LockedAccounts(sql);
       for (const event of candidates.slice(0, options.max)) {
         const groupable = groupableDocument(event);
         if (!groupable) break;
@@ -82,6 +85,7 @@ export async function runAccountGroup(
         const attempt: AttemptInfo = { workerId: options.workerId, attempt: event.attempts + 1, startedAt };
         const outcome = await apply({
           sql,
+          lockedAccounts,
           token: event.token,
           eventSeq: event.seq,
           document,

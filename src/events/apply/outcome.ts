@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { statusForEvent } from '../../accounts/accounts';
+import { lockAccount, statusForEvent, type LockedAccounts } from '../../accounts/accounts';
 import {
   decide,
   movesStatus,
@@ -37,6 +37,8 @@ export interface ApplyContext extends SqlApplyContext {
  */
 export interface SqlApplyContext {
   readonly sql: Sql;
+  /** Accounts this transaction has locked, read once (a group commit); unset: lock and read each time. */
+  readonly lockedAccounts?: LockedAccounts;
   readonly token: string;
   /** The event's arrival order (events.seq). */
   readonly eventSeq: bigint;
@@ -57,6 +59,10 @@ export function decideFor(
 ): LifecycleDecision {
   return decide(action, movesStatus(action) ? account.status : statusForEvent(account, ctx.accountStatusAtArrival));
 }
+
+/** The account the event names, row-locked (read once per transaction when the context keeps them). */
+export const lockedAccount = (ctx: SqlApplyContext, accountId: string | undefined): Promise<Account | null> =>
+  ctx.lockedAccounts ? ctx.lockedAccounts.lock(accountId) : lockAccount(ctx.sql, accountId);
 
 export type ApplyFunction = (ctx: ApplyContext) => Promise<Outcome>;
 export type SqlApplyFunction = (ctx: SqlApplyContext) => Promise<Outcome>;

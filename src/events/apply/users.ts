@@ -1,11 +1,11 @@
 /** USER_ASSIGNMENT / USER_UNASSIGNMENT / USER_UPDATED. */
-import { lockAccount, updateCompany } from '../../accounts/accounts';
+import { updateCompany } from '../../accounts/accounts';
 import { findSeat, findUser, removeSeat, takeSeat, upsertUser } from '../../accounts/users';
-import { decideFor, fail, ok, personArgs, type SqlApplyContext, type Outcome } from './outcome';
+import { decideFor, fail, lockedAccount, ok, personArgs, type SqlApplyContext, type Outcome } from './outcome';
 
 export async function userAssignment(ctx: SqlApplyContext): Promise<Outcome> {
   const { sql, document } = ctx;
-  const account = await lockAccount(sql, document.payload.account?.accountIdentifier);
+  const account = await lockedAccount(ctx, document.payload.account?.accountIdentifier);
   if (!account) return fail('ACCOUNT_NOT_FOUND');
   const person = document.payload.user;
   if (!person) return fail('INVALID_RESPONSE', 'The assignment carries no user (payload.user).');
@@ -35,7 +35,7 @@ export async function userAssignment(ctx: SqlApplyContext): Promise<Outcome> {
 
 export async function userUnassignment(ctx: SqlApplyContext): Promise<Outcome> {
   const { sql, document } = ctx;
-  const account = await lockAccount(sql, document.payload.account?.accountIdentifier);
+  const account = await lockedAccount(ctx, document.payload.account?.accountIdentifier);
   if (!account) return fail('ACCOUNT_NOT_FOUND');
   const person = document.payload.user;
   if (!person) return fail('INVALID_RESPONSE', 'The unassignment carries no user (payload.user).');
@@ -67,7 +67,7 @@ export async function userUnassignment(ctx: SqlApplyContext): Promise<Outcome> {
 export async function userUpdated(ctx: SqlApplyContext): Promise<Outcome> {
   const { sql, document } = ctx;
   const { user: person, company, account: accountRef } = document.payload;
-  const account = accountRef?.accountIdentifier ? await lockAccount(sql, accountRef.accountIdentifier) : null;
+  const account = accountRef?.accountIdentifier ? await lockedAccount(ctx, accountRef.accountIdentifier) : null;
   if (accountRef?.accountIdentifier && !account) return fail('ACCOUNT_NOT_FOUND');
   if (account) {
     const allowed = decideFor(ctx, account, 'updateUser');
@@ -75,7 +75,10 @@ export async function userUpdated(ctx: SqlApplyContext): Promise<Outcome> {
   }
   const known = person ? (await findUser(sql, person.uuid)) !== null : true;
   if (person) await upsertUser(sql, person);
-  if (company && account) await updateCompany(sql, account, company);
+  if (company && account) {
+    await updateCompany(sql, account, company);
+    ctx.lockedAccounts?.forget(account.id);
+  }
   return ok(known ? 'Details updated.' : 'Details recorded (the user holds no seat here).', {
     userIdentifier: person?.uuid,
     hooks: [
