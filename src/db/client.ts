@@ -14,7 +14,7 @@ export type { Event, Account, User, Seat, AddonInstance, AddonBinding } from '..
  * every execution again. The texts are the application's own (values are parameters), so there are
  * a few hundred at most. An empty name means unnamed to `pg`.
  */
-export function preparedStatementNames(limit = 500): (query: { sql: string }) => string {
+export function preparedStatementNames(limit = 500, prefix = 'adp_'): (query: { sql: string }) => string {
   const names = new Map<string, string>();
   return ({ sql }) => {
     let name = names.get(sql);
@@ -22,7 +22,7 @@ export function preparedStatementNames(limit = 500): (query: { sql: string }) =>
       // Beyond `limit` distinct texts a statement runs unnamed (parsed each time), so neither this map
       // nor each connection's prepared statements can grow without bound.
       if (names.size >= limit) return '';
-      name = `adp_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+      name = `${prefix}${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
       names.set(sql, name);
     }
     return name;

@@ -10,10 +10,9 @@
  *    and results converted the way Prisma converts them (timestamps are UTC wall time in `timestamp`
  *    columns, int8 is BigInt), so code written against one runs the same against the other.
  */
-import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Prisma, PrismaClient } from './client';
-import { sqlPoolOf } from './client';
+import { preparedStatementNames, sqlPoolOf } from './client';
 
 /** Runs one statement; its rows. */
 export type Sql = <T = Record<string, unknown>>(query: Prisma.Sql) => Promise<T[]>;
@@ -43,29 +42,20 @@ function toParameter(value: unknown): unknown {
   return value;
 }
 
-const names = new Map<string, string>();
-/** One name per statement text (the application's own texts: a bounded set), distinct from Prisma's. */
-function statementName(text: string): string {
-  let name = names.get(text);
-  if (name === undefined) {
-    if (names.size >= 500) return '';
-    name = `adp_sql_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
-    names.set(text, name);
-  }
-  return name;
-}
+/** Statement names of their own (`adp_sql_…`), so they never meet a name Prisma's adapter prepared. */
+const statementName = preparedStatementNames(500, 'adp_sql_');
+
+/** The `pg` query for a template: converted values, Prisma's result types, a name when preparing. */
+const queryConfig = (query: Prisma.Sql, prepared: boolean): pg.QueryConfig & { types: typeof resultTypes } => ({
+  text: query.text,
+  values: query.values.map(toParameter),
+  types: resultTypes,
+  ...(prepared ? { name: statementName({ sql: query.text }) || undefined } : {}),
+});
 
 /** A `pg` connection as a `Sql`. */
 function pgSql(client: pg.PoolClient, prepared: boolean): Sql {
-  return async <T>(query: Prisma.Sql) => {
-    const result = await client.query({
-      text: query.text,
-      values: query.values.map(toParameter),
-      types: resultTypes,
-      ...(prepared ? { name: statementName(query.text) || undefined } : {}),
-    });
-    return result.rows as T[];
-  };
+  return async <T>(query: Prisma.Sql) => (await client.query(queryConfig(query, prepared))).rows as T[];
 }
 
 /**
@@ -76,29 +66,18 @@ function pgSql(client: pg.PoolClient, prepared: boolean): Sql {
 export function pooledSql(prisma: PrismaClient): Sql {
   const pool = sqlPoolOf(prisma);
   if (!pool) return <T>(query: Prisma.Sql) => prisma.$queryRaw<T[]>(query);
-  return async <T>(query: Prisma.Sql) => {
-    const result = await pool.pool.query({
-      text: query.text,
-      values: query.values.map(toParameter),
-      types: resultTypes,
-      ...(pool.preparedStatements ? { name: statementName(query.text) || undefined } : {}),
-    });
-    return result.rows as T[];
-  };
+  return async <T>(query: Prisma.Sql) =>
+    (await pool.pool.query(queryConfig(query, pool.preparedStatements))).rows as T[];
 }
-
-/** Whether `prisma` has a pool the plain-SQL path can use (every client createPrisma made has). */
-export const hasSqlPool = (prisma: PrismaClient): boolean => sqlPoolOf(prisma) !== undefined;
 
 /**
  * Runs `work` in a transaction of its own on a connection from `prisma`'s pool: committed when it
- * returns, rolled back when it throws (the error is rethrown). `statementTimeoutMs` bounds every statement.
+ * returns, rolled back when it throws (the error is rethrown).
  */
 export async function inPgTransaction<T>(
   prisma: PrismaClient,
   work: (sql: Sql) => Promise<T>,
   options: {
-    statementTimeoutMs?: number;
     /** Takes this advisory lock (pg_advisory_xact_lock on its 64-bit hash) in the same round trip as BEGIN. */
     lockKey?: string;
   } = {},
@@ -114,8 +93,6 @@ export async function inPgTransaction<T>(
         ? 'BEGIN'
         : `BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(options.lockKey)}, 0))`,
     );
-    if (options.statementTimeoutMs !== undefined)
-      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(options.statementTimeoutMs))}`);
     const value = await work(pgSql(client, pool.preparedStatements));
     await client.query('COMMIT');
     return value;

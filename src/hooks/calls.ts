@@ -57,53 +57,36 @@ export interface AttemptRecord {
   readonly record: CallRecord;
 }
 
+const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+
+/** The INSERT of one attempt row (alone in recordAttempt, or inside recordedAndDone's statement). */
+function attemptInsert(attempt: AttemptRecord): Prisma.Sql {
+  const { record } = attempt;
+  return Prisma.sql`
+    INSERT INTO product_call_attempts ("eventToken", "hookCallId", kind, mode, "idempotencyKey", transport, outcome,
+                                       "httpStatus", "durationMs", answer, error)
+    VALUES (${attempt.eventToken}, ${attempt.hookCallId ?? null}, ${attempt.kind}, ${attempt.mode},
+            ${attempt.idempotencyKey}, ${attempt.transport}, ${record.outcome}, ${record.httpStatus ?? null},
+            ${Math.round(record.durationMs)}, ${json(record.answer)}::jsonb, ${record.error?.slice(0, 2000) ?? null})`;
+}
+
 /**
  * The attempt that completed a notify call, and the call marked done (with the product's answer, when it
  * gave one), in one statement outside any transaction.
  */
 export async function recordedAndDone(
   prisma: PrismaClient,
-  attempt: AttemptRecord,
-  hookCallId: bigint,
+  attempt: AttemptRecord & { readonly hookCallId: bigint },
   answer: Prisma.InputJsonValue | undefined,
-): Promise<boolean> {
-  const { record } = attempt;
-  const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+): Promise<void> {
   await pooledSql(prisma)(Prisma.sql`
-    WITH attempt AS (
-      INSERT INTO product_call_attempts ("eventToken", "hookCallId", kind, mode, "idempotencyKey", transport, outcome,
-                                         "httpStatus", "durationMs", answer, error)
-      VALUES (${attempt.eventToken}, ${hookCallId}, ${attempt.kind}, ${attempt.mode}, ${attempt.idempotencyKey},
-              ${attempt.transport}, ${record.outcome}, ${record.httpStatus ?? null}, ${Math.round(record.durationMs)},
-              ${json(record.answer)}::jsonb, ${record.error?.slice(0, 2000) ?? null})
-    )
+    WITH attempt AS (${attemptInsert(attempt)})
     UPDATE hook_calls SET done = true, "doneAt" = ${new Date()}, attempts = attempts + 1, "lastError" = NULL,
                           answer = COALESCE(${json(answer)}::jsonb, answer)
-    WHERE id = ${hookCallId}`);
-  return true;
+    WHERE id = ${attempt.hookCallId}`);
 }
 
 /** Keeps one attempt for operators. Never fails the caller: a lost attempt record must not fail the call. */
 export async function recordAttempt(prisma: PrismaClient, attempt: AttemptRecord): Promise<void> {
-  const { record } = attempt;
-  await prisma.productCallAttempt
-    .create({
-      data: {
-        eventToken: attempt.eventToken,
-        hookCallId: attempt.hookCallId ?? null,
-        kind: attempt.kind,
-        mode: attempt.mode,
-        idempotencyKey: attempt.idempotencyKey,
-        transport: attempt.transport,
-        outcome: record.outcome,
-        httpStatus: record.httpStatus ?? null,
-        durationMs: Math.round(record.durationMs),
-        answer:
-          record.answer === undefined
-            ? undefined
-            : (JSON.parse(JSON.stringify(record.answer)) as Prisma.InputJsonValue),
-        error: record.error?.slice(0, 2000) ?? null,
-      },
-    })
-    .catch(() => undefined);
+  await pooledSql(prisma)(attemptInsert(attempt)).catch(() => undefined);
 }

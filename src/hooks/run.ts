@@ -103,8 +103,9 @@ export async function runHookCall(
   const accountId = call.kind === 'accountCreated' ? call.accountId : null;
   if (!accountId) {
     // The attempt's record and the call done, in one statement; if that fails, the call is still marked done.
-    const recorded = await recordedAndDone(deps.prisma, { ...base, record }, id, stored).catch(() => false);
-    if (!recorded) {
+    try {
+      await recordedAndDone(deps.prisma, { ...base, record }, stored);
+    } catch {
       await recordAttempt(deps.prisma, { ...base, record });
       await markDone(deps.prisma);
     }

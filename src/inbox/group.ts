@@ -19,7 +19,7 @@
  * Anything thrown rolls the whole group back: nothing of it is kept, and the caller goes on one by one.
  */
 import { LockedAccounts } from '../accounts/accounts';
-import { columns, Prisma, type Event, type PrismaClient } from '../db/client';
+import { Prisma, type Event, type PrismaClient } from '../db/client';
 import { inPgTransaction, pooledSql, type Sql } from '../db/sql';
 import { SQL_APPLY_BY_TYPE } from '../events/apply';
 import { isPingTest, parseEventDocument } from '../events/schema';
@@ -27,9 +27,7 @@ import { notifyCalls } from '../hooks/decide';
 import { finishEvent, type AttemptInfo } from './finish';
 import { toFinal, type RunDeps, type RunResult } from './run';
 import { isFinal, UNFINISHED_SQL } from './statuses';
-
-/** Every column of an event row, named (a prepared statement must not change its result's shape). */
-const EVENT_COLUMNS = columns(Prisma.EventScalarFieldEnum);
+import { EVENT_COLUMNS } from './transitions';
 
 const NOTICE = 'SUBSCRIPTION_NOTICE';
 

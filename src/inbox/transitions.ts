@@ -9,8 +9,8 @@ import type { ResultBody } from '../marketplace/client';
 import { resultUrlFor } from '../marketplace/event-url';
 import { FINAL_SQL, UNFINISHED_SQL, UNFINISHED_STATUSES, isFinal } from './statuses';
 
-/** Every column of an event row, for RETURNING (see `columns`). */
-const EVENT_COLUMNS = columns(Prisma.EventScalarFieldEnum);
+/** Every column of an event row, for RETURNING and SELECT (see `columns`). */
+export const EVENT_COLUMNS = columns(Prisma.EventScalarFieldEnum);
 
 /**
  * Claims the event for a run in one statement: only an unfinished event moves to `processing`, its

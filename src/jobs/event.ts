@@ -152,15 +152,16 @@ async function drainAccount(
   let upcoming = finished.nextOfAccount;
   const until = Date.now() + DRAIN_MS;
   let drained = 0;
-  const groupable = canGroup(deps) && Boolean(finished.accountId);
+  // The account groups may take (none when this process does not group, or the account is not known).
+  const groupAccount = canGroup(deps) ? (finished.accountId ?? null) : null;
   let groupFailed = false;
-  let grouping = groupable;
+  let grouping = groupAccount !== null;
   try {
     while (drained < DRAIN_MAX && Date.now() < until) {
       if (upcoming === null) return;
-      if (grouping && finished.accountId) {
+      if (grouping && groupAccount !== null) {
         const max = Math.min(GROUP_MAX, DRAIN_MAX - drained);
-        const committed = await drainGroup(deps, finished.accountId, max, workerId, inFlight);
+        const committed = await drainGroup(deps, groupAccount, max, workerId, inFlight);
         if (committed && committed.group.finished.length > 0) {
           inFlight = committed.followUps;
           const { group } = committed;
@@ -200,7 +201,7 @@ async function drainAccount(
       current = next;
       upcoming = outcome.nextOfAccount;
       // A one-by-one run got past what stopped the group (a fetch, a notice…): groups may take over again.
-      grouping = groupable && !groupFailed;
+      grouping = groupAccount !== null && !groupFailed;
     }
     try {
       const next = upcoming !== undefined ? upcoming : await nextEventOfAccount(prisma, current);

@@ -41,7 +41,7 @@ export async function groupFollowUps(
   deps: JobDeps,
   finished: readonly GroupedEvent[],
   /** The previous group's follow-ups: this group's product calls are sent after that group's. */
-  previous: Promise<void> = Promise.resolve(),
+  previous: Promise<void>,
 ): Promise<void> {
   const deliveries = finished.flatMap(({ token, outcome }) =>
     outcome.delivery ? [{ token, owed: outcome.delivery }] : [],
