@@ -37,7 +37,8 @@ export const HTTP_ERRORS = {
     status: 404,
     group: 'Request',
     message: 'There is no {method} {path} on this service.',
-    action: 'Check the URL against the README; the AppDirect callback is GET /appdirect/events?eventUrl={eventUrl}.',
+    action:
+      'Check the URL against the README, "HTTP endpoints"; the AppDirect callback is GET /appdirect/events?eventUrl={eventUrl}.',
   },
   METHOD_NOT_ALLOWED: {
     status: 405,
@@ -121,7 +122,8 @@ export const HTTP_ERRORS = {
     status: 401,
     group: 'Authentication',
     message: 'The request carries no credentials; this endpoint accepts {schemes}.',
-    action: 'Configure the credentials in AppDirect (README, "AppDirect settings") so every notification carries them.',
+    action:
+      'Configure the credentials in AppDirect (README, "Connecting AppDirect") so every notification carries them.',
   },
   AUTH_MALFORMED: {
     status: 401,
@@ -140,7 +142,7 @@ export const HTTP_ERRORS = {
     group: 'Authentication',
     message: 'The OAuth signature does not match the request.',
     action:
-      "Check the consumer secret, and that the URL AppDirect calls is this service's public URL (behind a proxy, set TRUST_PROXY=true).",
+      'Check the consumer secret, and that the URL AppDirect calls is this service\'s public URL: behind a reverse proxy, set TRUST_PROXY=1 (one load balancer) or the proxies\' addresses, e.g. TRUST_PROXY=10.0.0.0/8 (README, "Connecting AppDirect").',
   },
   AUTH_TIMESTAMP_EXPIRED: {
     status: 401,
@@ -190,7 +192,7 @@ export const HTTP_ERRORS = {
     group: 'Callback',
     message: 'No AppDirect credentials are configured, so this service accepts no notification.',
     action:
-      'Set APPDIRECT_BASIC_USERNAME/_PASSWORD, APPDIRECT_OAUTH2_CLIENT_ID/_SECRET or APPDIRECT_CONSUMER_KEY/_SECRET, and APPDIRECT_MARKETPLACE_URLS.',
+      'Set APPDIRECT_BASIC_USERNAME/_PASSWORD, APPDIRECT_OAUTH2_CLIENT_ID/_SECRET or APPDIRECT_CONSUMER_KEY/_SECRET, and APPDIRECT_MARKETPLACE_URLS (README, "Connecting AppDirect").',
   },
   ADMIN_TOKEN_INVALID: {
     status: 401,
@@ -240,7 +242,7 @@ export const HTTP_ERRORS = {
     status: 403,
     group: 'Admin',
     message: 'The admin interface is disabled because ADMIN_TOKEN is not configured.',
-    action: 'Set ADMIN_TOKEN (see the README) and restart the API.',
+    action: 'Set ADMIN_TOKEN (README, "Configuration") and restart the API.',
   },
   PRODUCT_CALL_NOT_OWED: {
     status: 409,
