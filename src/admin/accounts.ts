@@ -1,5 +1,6 @@
 /** The account store as operators see it. */
 import type { PrismaClient } from '../db/client';
+import { likeLiteral } from './like';
 
 export async function accountDetail(prisma: PrismaClient, accountIdentifier: string) {
   const account = await prisma.account.findUnique({
@@ -52,15 +53,20 @@ export async function accountDetail(prisma: PrismaClient, accountIdentifier: str
   };
 }
 
-/** Accounts whose company name contains `search`, whose company uuid is `search`, or with a user of that e-mail. */
+/**
+ * Accounts whose company name contains `search`, whose company uuid or identifier is `search`, or with a
+ * user of that e-mail (case ignored), matched as written: `%`, `_` and `\` are characters, not patterns.
+ */
 export async function searchAccounts(prisma: PrismaClient, search: string, limit = 50) {
+  // Case-insensitive matches are ILIKE in Prisma (`equals` too), hence the escaping.
+  const literal = likeLiteral(search);
   const accounts = await prisma.account.findMany({
     where: {
       OR: [
-        { companyName: { contains: search, mode: 'insensitive' } },
+        { companyName: { contains: literal, mode: 'insensitive' } },
         { companyUuid: search },
         { id: search },
-        { seats: { some: { user: { email: { equals: search, mode: 'insensitive' } } } } },
+        { seats: { some: { user: { email: { equals: literal, mode: 'insensitive' } } } } },
       ],
     },
     orderBy: { createdAt: 'desc' },

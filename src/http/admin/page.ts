@@ -47,17 +47,31 @@ export function loginPage(res: Response, error?: string): void {
     );
 }
 
-function filterFrom(query: Request['query']): EventFilter {
-  // Filters PostgreSQL could not compare (NUL, lone surrogates, very long) are dropped, not sent to a query.
-  const usable = (value: unknown): value is string =>
-    typeof value === 'string' && value !== '' && value.length <= 200 && !unsafeTextReason(value);
-  const text = (name: string) => (usable(query[name]) ? query[name] : undefined);
-  const status = text('status');
+/**
+ * The list's filters as typed. A value PostgreSQL cannot compare (NUL, a lone surrogate, over 200
+ * characters) can match no event: it is reported and the list is empty, never dropped (that would list
+ * every event under a filter that matches none).
+ */
+function filterFrom(query: Request['query']): { filter: EventFilter; unusable: string[] } {
+  const unusable: string[] = [];
+  const text = (name: string, label: string): string | undefined => {
+    const value = query[name];
+    if (typeof value !== 'string' || value === '') return undefined;
+    const reason = value.length > 200 ? 'is longer than 200 characters' : unsafeTextReason(value);
+    if (reason) unusable.push(`The ${label} filter ${reason}: no event can match it.`);
+    return value;
+  };
+  const status = text('status', 'status');
+  if (status !== undefined && !EVENT_STATUSES.includes(status as EventStatusName))
+    unusable.push(`There is no status '${status}'.`);
   return {
-    status: EVENT_STATUSES.includes(status as EventStatusName) ? (status as EventStatusName) : undefined,
-    type: text('type'),
-    accountIdentifier: text('accountIdentifier'),
-    errorCode: text('errorCode'),
+    filter: {
+      status: status as EventStatusName | undefined,
+      type: text('type', 'type'),
+      accountIdentifier: text('accountIdentifier', 'account'),
+      errorCode: text('errorCode', 'error code'),
+    },
+    unusable,
   };
 }
 
@@ -130,12 +144,14 @@ export function adminPageRouter(deps: AppDeps): Router {
   router.get('/events', async (req, res) => {
     const s = session(req, res);
     if (!s) return;
-    const filter = filterFrom(req.query);
+    const { filter, unusable } = filterFrom(req.query);
+    const none = { items: [] };
     // Failed events first, then the rest, newest first within each.
-    const failed = filter.status
-      ? { items: [] }
-      : await listEvents(prisma, { ...filter, status: 'failed' }, { limit: 50 });
-    const rest = await listEvents(prisma, filter, { limit: 100 });
+    const failed =
+      filter.status || unusable.length
+        ? none
+        : await listEvents(prisma, { ...filter, status: 'failed' }, { limit: 50 });
+    const rest = unusable.length ? none : await listEvents(prisma, filter, { limit: 100 });
     const items = [...failed.items, ...rest.items.filter((item) => filter.status || item.status !== 'failed')].slice(
       0,
       100,
@@ -146,6 +162,7 @@ export function adminPageRouter(deps: AppDeps): Router {
       page(
         'Events',
         html`<h1>Events</h1>
+          ${unusable.map((problem) => html`<p class="error">${problem}</p>`)}
           <form method="get" action="/admin/events">
             <select name="status">
               <option value="">any status</option>
@@ -428,13 +445,15 @@ export function adminPageRouter(deps: AppDeps): Router {
   router.get('/accounts', async (req, res) => {
     const s = session(req, res);
     if (!s) return;
-    const typed = typeof req.query.search === 'string' ? req.query.search.trim() : '';
-    const search = typed.length <= 200 && !unsafeTextReason(typed) ? typed : '';
-    const items = search ? await searchAccounts(prisma, search) : [];
+    const search = typeof req.query.search === 'string' ? req.query.search.trim() : '';
+    // Text PostgreSQL cannot compare matches no account: said, not searched.
+    const unusable = search.length > 200 ? 'is longer than 200 characters' : unsafeTextReason(search);
+    const items = search && !unusable ? await searchAccounts(prisma, search) : [];
     res.type('html').send(
       page(
         'Accounts',
         html`<h1>Accounts</h1>
+          ${unusable ? html`<p class="error">The search ${unusable}: no account can match it.</p>` : html``}
           <form method="get" action="/admin/accounts">
             <input name="search" placeholder="company name, company uuid or user e-mail" size="40" value="${search}" />
             <button type="submit">Search</button>
