@@ -29,7 +29,7 @@ async function insertEvents(client: pg.Client, first: number, last: number, ago:
            (ARRAY['SUBSCRIPTION_ORDER','SUBSCRIPTION_CHANGE','USER_ASSIGNMENT','USER_UNASSIGNMENT'])[1 + i % 4], 'acct-' || (i % 5000),
            CASE WHEN i % 97 = 0 THEN 'TRANSPORT_ERROR' WHEN i % 89 = 0 THEN 'OPERATION_CANCELLED' WHEN i % 13 = 0 THEN 'MAX_USERS_REACHED' END,
            1, f - make_interval(secs => 0.2 + (i % 20) * 0.05), f, f
-    FROM generate_series(${first}, ${last}) AS i, LATERAL (SELECT (now() AT TIME ZONE 'UTC') - (${ago}) AS f) AS finished`);
+    FROM generate_series(${first}, ${last}) AS i, LATERAL (SELECT now() - (${ago}) AS f) AS finished`);
   await client.query(`
     INSERT INTO result_deliveries ("eventSeq", "resultUrl", body, status, attempts, "createdAt", "deliveredAt", "updatedAt")
     SELECT seq, 'https://m.example/r', '{"success":true}', 'delivered', 1, "finishedAt", "finishedAt" + interval '1 second', "finishedAt"

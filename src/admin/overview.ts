@@ -111,9 +111,8 @@ export function windowBounds(
   return { fromMs: toMs - ms, toMs, bucketMs, buckets: ms / bucketMs };
 }
 
-// Timestamps are passed as epoch milliseconds and turned into UTC `timestamp` in SQL: the columns are
-// `timestamp(3)` holding UTC, whatever the session's TimeZone.
-const at = (ms: number) => Prisma.sql`(to_timestamp(${ms}::float8 / 1000) AT TIME ZONE 'UTC')`;
+// Instants are passed as epoch milliseconds and compared as timestamptz, as the columns are.
+const at = (ms: number) => Prisma.sql`to_timestamp(${ms}::float8 / 1000)`;
 
 interface OutcomeRow {
   bucket: number | null;

@@ -168,10 +168,10 @@ async function withEngine<T>(
   }
 }
 
-/** Applies every migration not yet applied; returns the names it applied. */
-export async function applyMigrations(databaseUrl: string): Promise<string[]> {
+/** Applies every migration (of `dir`: the project's by default) not yet applied; returns the names it applied. */
+export async function applyMigrations(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<string[]> {
   return withEngine(databaseUrl, async (engine) => {
-    const output = await engine.applyMigrations({ migrationsList: loadMigrationList(), filters: NO_FILTERS });
+    const output = await engine.applyMigrations({ migrationsList: loadMigrationList(dir), filters: NO_FILTERS });
     return output.appliedMigrationNames;
   });
 }

@@ -7,8 +7,8 @@
  * A `Sql` runs a `Prisma.sql` template — the same text and values either way — on one of two things:
  *  - a Prisma transaction (`prismaSql(tx)`): what the one-by-one path uses, unchanged in cost;
  *  - a `pg` connection in a transaction of its own (`inPgTransaction`): named prepared statements, values
- *    and results converted the way Prisma converts them (timestamps are UTC wall time in `timestamp`
- *    columns, int8 is BigInt), so code written against one runs the same against the other.
+ *    and results converted the way Prisma converts them (a Date is an instant, int8 is BigInt), so code
+ *    written against one runs the same against the other.
  */
 import pg from 'pg';
 import type { Prisma, PrismaClient } from './client';
@@ -26,7 +26,11 @@ export const prismaSql =
 const TIMESTAMP = 1114;
 const INT8 = 20;
 
-/** Results as Prisma's raw queries give them: `timestamp` is UTC wall time, int8 a BigInt. */
+/**
+ * Results as Prisma's raw queries give them: int8 a BigInt; timestamptz (every column) an instant, pg's own
+ * parser. A bare `timestamp` (an expression, not a column) is a UTC wall time, as every session runs in UTC
+ * (src/db/url.ts), never this process's local time.
+ */
 const resultTypes = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
     if (oid === TIMESTAMP) return (text: string) => new Date(`${text.replace(' ', 'T')}Z`);
@@ -35,7 +39,7 @@ const resultTypes = {
   }) as typeof pg.types.getTypeParser,
 };
 
-/** Values as Prisma sends them: a Date is its UTC wall time, a BigInt its decimal text. */
+/** Values as Prisma sends them: a Date is its instant (ISO, with its `Z`), a BigInt its decimal text. */
 function toParameter(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'bigint') return value.toString();

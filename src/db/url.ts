@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import type { PoolConfig } from 'pg';
+import type { ClientBase, PoolConfig } from 'pg';
 
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 const SSL_MODES: readonly SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -113,6 +113,17 @@ function tlsFor(mode: SslMode | undefined, params: URLSearchParams, host: string
   }
 }
 
+/**
+ * Every session of the service runs in UTC, whatever the server's, database's or role's TimeZone. The columns are
+ * timestamptz (instants), but Prisma's pg adapter sends a Date as a wall time without an offset and reads a
+ * timestamptz by relabelling its offset as UTC (prisma/orm#26786, #28629): both are right only in a UTC session.
+ * A SET (not the startup packet's `options`, which PgBouncer drops) is tracked by PgBouncer and re-applied to
+ * whichever server connection a pooled client gets.
+ */
+async function inUtc(client: ClientBase): Promise<void> {
+  await client.query("SET TIME ZONE 'UTC'");
+}
+
 /** Reads a `postgresql://` URL the way libpq would; throws DatabaseUrlError naming what is wrong. */
 export function parseDatabaseUrl(raw: string): DatabaseTarget {
   let url: URL;
@@ -155,6 +166,7 @@ export function parseDatabaseUrl(raw: string): DatabaseTarget {
 
   const ssl = tlsFor(sslMode, params, host);
   const pool: PoolConfig = {
+    onConnect: inUtc,
     host,
     port,
     user,

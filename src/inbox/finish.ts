@@ -134,7 +134,7 @@ export async function finishEvent(
     ), hooks AS (
       INSERT INTO hook_calls ("accountId", "eventToken", kind, mode, args, answer, development, done, "doneAt", attempts)
       SELECT h->>'accountId', ${event.token}, h->>'kind', h->>'mode', h->'args', NULLIF(h->'answer', 'null'::jsonb), ${event.development},
-             h->>'mode' = 'decide', CASE WHEN h->>'mode' = 'decide' THEN ${now}::timestamp END, (h->>'mode' = 'decide')::int
+             h->>'mode' = 'decide', CASE WHEN h->>'mode' = 'decide' THEN ${now}::timestamptz END, (h->>'mode' = 'decide')::int
       FROM jsonb_array_elements(${JSON.stringify(hooks)}::jsonb) AS h
       RETURNING id, kind, mode, args, "accountId"
     )

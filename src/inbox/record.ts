@@ -193,10 +193,11 @@ export async function recordNonce(prisma: PrismaClient, nonce: NonceRecord): Pro
   if (inserted === 0) throw new NonceReplayedError();
 }
 
-/** Deletes nonces older than the timestamp window can accept; returns how many. */
+/**
+ * Deletes nonces older than the timestamp window can accept; returns how many. Their age is measured on the
+ * clock that stamped them (the database's `now()`), so it is one clock whatever the hosts' clocks say.
+ */
 export async function purgeExpiredNonces(prisma: PrismaClient, olderThanSeconds = 900): Promise<number> {
-  const { count } = await prisma.oAuthNonce.deleteMany({
-    where: { seenAt: { lt: new Date(Date.now() - olderThanSeconds * 1000) } },
-  });
-  return count;
+  return prisma.$executeRaw`
+    DELETE FROM oauth_nonces WHERE "seenAt" < now() - make_interval(secs => ${olderThanSeconds}::float8)`;
 }

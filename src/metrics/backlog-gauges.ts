@@ -87,7 +87,7 @@ export function registerBacklogGauges(registry: Registry, deps: BacklogGaugeDeps
       this.reset();
       const rows = await deps.prisma.$queryRaw<Array<{ queue: string; workers: bigint }>>`
         SELECT q AS queue, count(*) AS workers FROM worker_heartbeats, jsonb_object_keys(queues) AS q
-        WHERE "lastSeenAt" >= (now() AT TIME ZONE 'UTC') - make_interval(secs => ${HEARTBEAT_STALE_MS / 1000})
+        WHERE "lastSeenAt" >= now() - make_interval(secs => ${HEARTBEAT_STALE_MS / 1000})
           AND "stoppedAt" IS NULL
         GROUP BY q`.catch(() => null);
       if (!rows) return;

@@ -36,7 +36,7 @@ const hooks: ProvisioningHooks = {
 async function seedHistory(prisma: PrismaClient): Promise<void> {
   await prisma.$executeRaw`
     WITH history AS (
-      SELECT i, (now() AT TIME ZONE 'UTC') - make_interval(mins => 3 * i + 2) AS finished_at
+      SELECT i, now() - make_interval(mins => 3 * i + 2) AS finished_at
       FROM generate_series(1, 450) AS i
     ), inserted AS (
       INSERT INTO events (token, "eventUrl", "marketplaceBaseUrl", status, type, "errorCode", "receivedAt", "finishedAt", "updatedAt")
@@ -51,7 +51,7 @@ async function seedHistory(prisma: PrismaClient): Promise<void> {
     )
     INSERT INTO result_deliveries ("eventSeq", "resultUrl", body, status, attempts, "createdAt", "deliveredAt", "updatedAt")
     SELECT seq, 'https://marketplace.example/result', '{"success":true}', 'delivered', 1, "finishedAt",
-           "finishedAt" + CASE WHEN "finishedAt" BETWEEN (now() AT TIME ZONE 'UTC') - interval '10 hours' AND (now() AT TIME ZONE 'UTC') - interval '9 hours'
+           "finishedAt" + CASE WHEN "finishedAt" BETWEEN now() - interval '10 hours' AND now() - interval '9 hours'
                                THEN interval '40 minutes' ELSE interval '1 second' END,
            "finishedAt"
     FROM inserted`;

@@ -217,6 +217,17 @@ describeIfPostgres('PostgreSQL with TLS only and a least-privilege app role', ()
         // 10 seats, the owner holds one: exact under concurrency through the pooler (row locks inside transactions).
         expect(assigned.filter((r) => r.success).length).toBe(9);
         expect(assigned.filter((r) => r.errorCode === 'MAX_USERS_REACHED').length).toBe(3);
+        // One clock through the pooler: every pooled session runs in UTC (PgBouncer re-applies the SET to
+        // whichever server connection it hands out), so the server's own zone never leaks into a timestamp.
+        const zones = await Promise.all(
+          Array.from({ length: 16 }, () => database.prisma.$queryRaw<Array<{ TimeZone: string }>>`SHOW TimeZone`),
+        );
+        expect(new Set(zones.map((rows) => rows[0]!.TimeZone))).toEqual(new Set(['UTC']));
+        const stamped = await database.prisma.event.findMany({ select: { receivedAt: true, finishedAt: true } });
+        const off = stamped.flatMap(({ receivedAt, finishedAt }) =>
+          [receivedAt, finishedAt].filter((at) => at !== null && Math.abs(at.getTime() - Date.now()) > 120_000),
+        );
+        expect(off).toEqual([]);
       } finally {
         await s.close();
       }

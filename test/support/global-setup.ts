@@ -13,6 +13,8 @@ import { startEmbeddedPostgres, type RunningService } from '../../src/runtime/em
 import { startRedisServer } from '../../src/runtime/redis-server';
 
 export const TEMPLATE_DATABASE = 'app_template';
+/** TimeZone of the test PostgreSQL server (TEST_POSTGRES_TIMEZONE overrides it). */
+const TEST_SERVER_TIMEZONE = process.env.TEST_POSTGRES_TIMEZONE ?? 'Pacific/Kiritimati';
 
 declare global {
   // Shared between globalSetup and globalTeardown, which Jest runs in one process.
@@ -43,6 +45,10 @@ async function setUp(root: string, started: RunningService[]): Promise<void> {
 
   const admin = new pg.Client({ connectionString: postgres.url });
   await admin.connect();
+  // The server's time zone is far from UTC (+14 h), so a timestamp written in one zone and read in another
+  // shows at once in any test (test/integration/clock.test.ts also runs -8 h databases).
+  await admin.query(`ALTER SYSTEM SET timezone = ${admin.escapeLiteral(TEST_SERVER_TIMEZONE)}`);
+  await admin.query('SELECT pg_reload_conf()');
   await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE}`);
   await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
   await admin.end();

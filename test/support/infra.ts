@@ -26,12 +26,17 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh database cloned from the migrated template, with a Prisma client on it. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh database cloned from the migrated template, with a Prisma client on it. `timezone`: the database's
+ * own TimeZone setting (every session on it starts in that zone), instead of the test server's.
+ */
+export async function createTestDatabase(options: { timezone?: string } = {}): Promise<TestDatabase> {
   const name = uniqueName('t');
   const admin = new pg.Client({ connectionString: postgresUrl() });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+  if (options.timezone)
+    await admin.query(`ALTER DATABASE ${name} SET timezone = ${admin.escapeLiteral(options.timezone)}`);
   await admin.end();
   const url = postgresUrl().replace(/\/postgres$/, `/${name}`);
   const prisma = createPrisma(url, { poolSize: 5 });

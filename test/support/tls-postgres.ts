@@ -196,6 +196,8 @@ export async function startTlsPostgres(): Promise<TlsPostgres> {
       'fsync = off',
       'max_connections = 60',
       "password_encryption = 'scram-sha-256'",
+      // A managed server set to local time (-8 h; the suite's own server runs at +14 h).
+      "timezone = 'America/Los_Angeles'",
       '',
     ].join('\n'),
   );
