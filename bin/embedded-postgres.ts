@@ -6,6 +6,8 @@
  * Usage: embedded-postgres.ts <dataDir> <port>. Prints `ready <port>` when it
  * accepts connections; SIGTERM/SIGINT stop the server and exit.
  */
+// First: on an unsupported Node.js, one line and exit 1 before anything else loads.
+import '../src/runtime/refuse-unsupported-node';
 import { existsSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 import path from 'node:path';

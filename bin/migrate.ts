@@ -6,6 +6,8 @@
  * With DATABASE_URL unset, the embedded PostgreSQL under DATA_DIR is started for
  * the duration of the command.
  */
+// First: on an unsupported Node.js, one line and exit 1 before anything else loads.
+import '../src/runtime/refuse-unsupported-node';
 import { loadConfig } from '../src/config';
 import { applyMigrations, createMigration, diffMigrationsToSchema } from '../src/db/migrations';
 import { databaseRefusalReason } from '../src/db/reason';

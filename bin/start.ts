@@ -6,6 +6,8 @@
  * worker processes, print the URLs. On Ctrl-C / SIGTERM it stops, in order, the
  * API, the workers, Redis and PostgreSQL (only what it started), within 10 s.
  */
+// First: on an unsupported Node.js, one line and exit 1 before anything else loads.
+import '../src/runtime/refuse-unsupported-node';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ConfigError, loadConfig, type Config } from '../src/config';
 import { applyMigrations } from '../src/db/migrations';

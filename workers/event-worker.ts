@@ -4,6 +4,8 @@
  * sweeps stranded work, and stops cleanly on SIGTERM (in-flight jobs finish;
  * anything cut short is taken over by another worker as a stalled job).
  */
+// First: on an unsupported Node.js, one line and exit 1 before anything else loads.
+import '../src/runtime/refuse-unsupported-node';
 import { hostname } from 'node:os';
 import { loadConfig } from '../src/config';
 import { createPrisma } from '../src/db/client';

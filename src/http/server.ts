@@ -3,6 +3,8 @@
  * DATABASE_URL and REDIS_URL, which must be set (`npm start` sets them when it
  * runs the embedded servers).
  */
+// First: on an unsupported Node.js, one line and exit 1 before anything else loads.
+import '../runtime/refuse-unsupported-node';
 import { loadConfig } from '../config';
 import { createPrisma } from '../db/client';
 import { migrationNames } from '../db/migrations';
