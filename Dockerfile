@@ -26,8 +26,11 @@ COPY bin ./bin
 RUN npm run build && npm pack --pack-destination /build/pack
 
 FROM ${NODE_IMAGE} AS runtime
+# HOST: the API listens on every interface of the container (Docker and Kubernetes route to its address);
+# the service's own default is loopback.
 ENV NODE_ENV=production \
-    NODE_OPTIONS=--enable-source-maps
+    NODE_OPTIONS=--enable-source-maps \
+    HOST=0.0.0.0
 WORKDIR /app
 # The packed project (dist/, prisma/migrations, package.json) and the lock file, then production
 # dependencies only. No install scripts: nothing at run time needs one (the client is compiled in dist/).

@@ -13,6 +13,7 @@ import { ConfigError, loadConfig, type Config } from '../src/config';
 import { applyMigrations } from '../src/db/migrations';
 import { createLogger, type Logger } from '../src/logging/logger';
 import { entryPoint, PACKAGE_ROOT } from '../src/package-root';
+import { startBanner } from '../src/runtime/banner';
 import { stopChild } from '../src/runtime/child';
 import { startEmbeddedPostgres, type RunningService } from '../src/runtime/embedded-postgres';
 import { RedisNotInstalledError, startRedisServer } from '../src/runtime/redis-server';
@@ -133,22 +134,7 @@ async function main(): Promise<void> {
     supervisor.add(`worker-${i}`, 'workers/event-worker', { METRICS_PORT: String(config.port + i) });
   }
 
-  const base = `http://127.0.0.1:${config.port}`;
-  process.stdout.write(
-    [
-      '',
-      `  appdirect-provisioner is starting (${config.workers} worker process(es), concurrency ${config.workerConcurrency} each)`,
-      `  API            ${base}`,
-      `  Health         ${base}/status`,
-      `  Metrics        ${base}/metrics (API), http://127.0.0.1:${config.port + 1}/metrics … (workers)`,
-      `  Admin          ${base}/admin${config.adminTokens.length ? '' : '   (disabled: ADMIN_TOKEN not set)'}`,
-      `  AppDirect URL  https://<your-host>/appdirect/events?eventUrl={eventUrl}`,
-      `  Data           ${config.dataDir}`,
-      '  Press Ctrl-C to stop.',
-      '',
-      '',
-    ].join('\n'),
-  );
+  process.stdout.write(startBanner(config));
 
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals) => {

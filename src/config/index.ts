@@ -8,6 +8,8 @@ import { productConfig, productEnvProblems, type ProductConfig } from './product
 /** Typed, frozen configuration, parsed once at start-up and passed down explicitly. */
 export interface Config {
   readonly port: number;
+  /** Address the API listens on (HOST): loopback by default; 0.0.0.0 in the image and the manifests. */
+  readonly host: string;
   readonly dataDir: string;
   /** Unset: `npm start` runs an embedded PostgreSQL under dataDir. */
   readonly databaseUrl: string | undefined;
@@ -121,6 +123,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   const e = parsed.data;
   return Object.freeze({
     port: e.PORT,
+    host: e.HOST,
     dataDir: path.resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS,

@@ -73,6 +73,15 @@ export function trustProxySetting(value: string): TrustProxy | `!${string}` {
  */
 export const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Address the API listens on: loopback unless set (0.0.0.0 in a container, where the platform routes to it). */
+  HOST: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .refine(
+      (host) => isIP(host) !== 0,
+      'must be an IP address such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)',
+    ),
   DATA_DIR: z.string().min(1).default('.data'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_PREPARED_STATEMENTS: z

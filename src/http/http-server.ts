@@ -7,10 +7,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import { AppError, errorBody } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
+import type { ListenOptions } from '../runtime/listen-address';
 
 /** What a parser error code means, in words a client can act on (no parser internals). */
 const PARSER_REASONS: ReadonlyArray<readonly [RegExp, string]> = [
@@ -99,4 +101,28 @@ export function createHttpServer(app: Express, logger: Logger): http.Server {
     socket.end(rawErrorResponse(error));
   });
   return server;
+}
+
+/**
+ * Starts `server` listening on exactly `options.host` (never Node's default of every interface) and
+ * resolves with the address it is bound to; a port in use or an address this machine does not have
+ * rejects with a sentence instead of crashing the process with an 'error' event.
+ */
+export function listen(server: http.Server, options: ListenOptions): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      const why =
+        error.code === 'EADDRINUSE'
+          ? 'the port is in use (set PORT to a free one)'
+          : error.code === 'EADDRNOTAVAIL'
+            ? 'this machine has no such address (set HOST to one of its addresses, 127.0.0.1 or 0.0.0.0)'
+            : error.message;
+      reject(new Error(`cannot listen on ${options.host}:${options.port}: ${why}`));
+    };
+    server.once('error', onError);
+    server.listen({ host: options.host, port: options.port }, () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    });
+  });
 }

@@ -22,7 +22,8 @@ import { exitWithProblem, onShutdown } from '../runtime/shutdown';
 import { productCallObserver, registerProductBacklog } from '../hooks/metrics';
 import { connectProduct } from '../hooks/product';
 import { buildApp } from './app';
-import { createHttpServer } from './http-server';
+import { apiListenOptions, describeListening } from '../runtime/listen-address';
+import { createHttpServer, listen } from './http-server';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -74,9 +75,7 @@ async function main(): Promise<void> {
     );
   }, 60_000);
   purge.unref();
-  const server = createHttpServer(app, logger).listen(config.port, () => {
-    logger.info({ port: config.port }, `API listening on http://127.0.0.1:${config.port}`);
-  });
+  const server = createHttpServer(app, logger);
   server.keepAliveTimeout = 65_000;
   onShutdown(
     logger,
@@ -95,6 +94,9 @@ async function main(): Promise<void> {
     ],
     8_000,
   );
+  // HOST decides who can connect (loopback unless set); the log says the address really bound.
+  const { address, port } = await listen(server, apiListenOptions(config));
+  logger.info({ host: address, port }, `API listening on ${describeListening({ host: address, port })}`);
 }
 
 main().catch(exitWithProblem);
