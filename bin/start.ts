@@ -15,6 +15,7 @@ import { createLogger, type Logger } from '../src/logging/logger';
 import { entryPoint, PACKAGE_ROOT } from '../src/package-root';
 import { startBanner } from '../src/runtime/banner';
 import { stopChild } from '../src/runtime/child';
+import { embeddedPostgresDir } from '../src/runtime/embedded-data';
 import { startEmbeddedPostgres, type RunningService } from '../src/runtime/embedded-postgres';
 import { RedisNotInstalledError, startRedisServer } from '../src/runtime/redis-server';
 
@@ -134,7 +135,9 @@ async function main(): Promise<void> {
     supervisor.add(`worker-${i}`, 'workers/event-worker', { METRICS_PORT: String(config.port + i) });
   }
 
-  process.stdout.write(startBanner(config));
+  process.stdout.write(
+    startBanner(config, { postgresDataDir: config.databaseUrl ? undefined : embeddedPostgresDir(config.dataDir) }),
+  );
 
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals) => {

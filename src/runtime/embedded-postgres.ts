@@ -4,7 +4,7 @@ import path from 'node:path';
 import { detachHandles, stopChild } from './child';
 import { findFreePort } from './ports';
 import { entryPoint } from '../package-root';
-import { reachableDataDir } from './postgres-reach';
+import { embeddedPostgresDir } from './embedded-data';
 
 export interface RunningService {
   readonly url: string;
@@ -38,7 +38,7 @@ export async function startEmbeddedPostgres(
   options: { timeoutMs?: number; port?: number } = {},
 ): Promise<RunningService> {
   // As root, PostgreSQL runs as the `postgres` user: a data folder that user cannot reach moves to a shared one.
-  const databaseDir = reachableDataDir(path.join(path.resolve(dataDir), 'postgres'));
+  const databaseDir = embeddedPostgresDir(dataDir);
   const url = (port: number) => `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`;
   const reused = runningPort(databaseDir);
   if (reused !== null) return { url: url(reused), stop: async () => undefined };

@@ -53,10 +53,15 @@ export function reachableCopyOfBinaries(pkg: { name: string; dir: string; versio
   return target;
 }
 
+/** The shared folder that holds `databaseDir`'s data when PostgreSQL's user cannot reach it (one per path). */
+export function sharedDataDir(databaseDir: string): string {
+  const key = createHash('sha256').update(path.resolve(databaseDir)).digest('hex').slice(0, 16);
+  return path.join(SHARED_DATA_ROOT, `postgres-${key}`);
+}
+
 /** The data folder to use for `databaseDir`: itself when PostgreSQL's user reaches it, else a shared one. */
 export function reachableDataDir(databaseDir: string): string {
   if (!runningAsRoot() || reachableByOthers(path.dirname(databaseDir))) return databaseDir;
-  const key = createHash('sha256').update(path.resolve(databaseDir)).digest('hex').slice(0, 16);
   mkdirSync(SHARED_DATA_ROOT, { recursive: true, mode: 0o755 });
-  return path.join(SHARED_DATA_ROOT, `postgres-${key}`);
+  return sharedDataDir(databaseDir);
 }

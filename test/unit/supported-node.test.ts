@@ -8,6 +8,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const ENTRY_POINTS = [
   'bin/start.ts',
   'bin/migrate.ts',
+  'bin/data-remove.ts',
   'bin/embedded-postgres.ts',
   'src/http/server.ts',
   'workers/event-worker.ts',
