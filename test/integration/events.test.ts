@@ -134,7 +134,12 @@ describe('applying events', () => {
       expect(result).toMatchObject({
         success: false,
         errorCode: 'FORBIDDEN',
-        message: '3 users are assigned but the new plan has 1 seats: unassign 2 user(s) first.',
+        message: '3 users are assigned but the new plan has 1 seat: unassign 2 users first.',
+      });
+      const { accountId: second } = await order(5);
+      await s.send(assignEvent(second));
+      expect(await s.send(changeEvent(second, 1))).toMatchObject({
+        message: '2 users are assigned but the new plan has 1 seat: unassign 1 user first.',
       });
     });
 
@@ -191,6 +196,15 @@ describe('applying events', () => {
         errorCode: 'USER_ALREADY_EXISTS',
       });
       expect(await s.send(assignEvent(accountId))).toMatchObject({ success: false, errorCode: 'MAX_USERS_REACHED' });
+    });
+
+    it('says a one-seat subscription has its only seat taken, not "all 1 seats"', async () => {
+      const { accountId } = await order(1);
+      expect(await s.send(assignEvent(accountId))).toMatchObject({
+        success: false,
+        errorCode: 'MAX_USERS_REACHED',
+        message: 'The only seat of this subscription is taken; buy more seats or unassign a user first.',
+      });
     });
 
     it('keys users by AppDirect uuid, not e-mail', async () => {

@@ -108,9 +108,11 @@ export async function subscriptionChange(ctx: ApplyContext): Promise<Outcome> {
   const used = await seatsUsed(ctx.sql, account.id);
   if (maxUsers !== null && used > maxUsers) {
     const excess = used - maxUsers;
+    const counted = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
     return fail(
       'FORBIDDEN',
-      `${used} users are assigned but the new plan has ${maxUsers} seats: unassign ${excess} user(s) first.`,
+      `${counted(used, 'user')} ${used === 1 ? 'is' : 'are'} assigned but the new plan has ${counted(maxUsers, 'seat')}: ` +
+        `unassign ${counted(excess, 'user')} first.`,
     );
   }
   const editionCode = order?.editionCode ?? account.editionCode;

@@ -16,10 +16,9 @@ export async function userAssignment(ctx: SqlApplyContext): Promise<Outcome> {
   if (taking === 'already_assigned')
     return fail('USER_ALREADY_EXISTS', 'This user is already assigned to the subscription.');
   if (taking === 'no_seat_left') {
-    return fail(
-      'MAX_USERS_REACHED',
-      `All ${account.maxUsers} seats are taken; buy more seats or unassign a user first.`,
-    );
+    const taken =
+      account.maxUsers === 1 ? 'The only seat of this subscription is' : `All ${account.maxUsers} seats are`;
+    return fail('MAX_USERS_REACHED', `${taken} taken; buy more seats or unassign a user first.`);
   }
   return ok('User assigned.', {
     userIdentifier: person.uuid,
