@@ -3,8 +3,9 @@
  * tables and read and write them? A least-privilege role that was never granted them would otherwise
  * only show up as every event failing; here it is one message naming the GRANTs to run.
  */
+import { isDatabaseUnavailable } from './failures';
 import pg from 'pg';
-import { isDatabaseUnavailable } from './client';
+
 import { databaseRefusalReason } from './reason';
 import { parseDatabaseUrl } from './url';
 

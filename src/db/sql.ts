@@ -89,6 +89,13 @@ export async function inPgTransaction<T>(
   const pool = sqlPoolOf(prisma);
   if (!pool) throw new Error('inPgTransaction: this Prisma client was not made by createPrisma');
   const client = await pool.pool.connect();
+  // A connection the server closes while it is lent out fails its query and also emits 'error', which would
+  // end the process without a listener (the pool listens only while the connection is idle).
+  let lost: Error | undefined;
+  const onLost = (error: Error) => {
+    lost = error;
+  };
+  client.on('error', onLost);
   let broken: unknown;
   try {
     // The simple-query protocol runs both statements in one round trip (the key is a literal, escaped).
@@ -107,7 +114,9 @@ export async function inPgTransaction<T>(
     );
     throw error;
   } finally {
-    // A connection whose rollback failed is not given back to the pool.
-    client.release(broken instanceof Error ? broken : undefined);
+    client.removeListener('error', onLost);
+    // A connection that was lost, or whose rollback failed, is not given back to the pool.
+    const unusable = lost ?? (broken instanceof Error ? broken : undefined);
+    client.release(unusable);
   }
 }

@@ -14,10 +14,11 @@
  * The inbox row is committed before anything is enqueued, so a Redis outage still answers 202 and the
  * sweeper enqueues later. The HTTP layer (src/http/callback) maps the answer onto the response.
  */
+import { isTransientDatabaseError } from '../db/failures';
 import type { ProductConnection } from '../hooks/product';
 import { provisioningStatusOf } from '../accounts/accounts';
 import type { Config } from '../config';
-import { isTransientDatabaseError, type PrismaClient } from '../db/client';
+import { type PrismaClient } from '../db/client';
 import { AppError } from '../errors/app-error';
 import { DeadlineExceededError, describeFailure, TransientEventError } from '../errors/internal';
 import { isPingTest, unstorableReason } from '../events/schema';
@@ -109,7 +110,19 @@ export class NotificationAcceptor {
       return { status: 202, body: accepted };
     }
     // The common path: one UPDATE (shared with concurrent requests) stores the document and marks the row queued.
-    await this.documents.store(event.seq, document, { queued: true });
+    try {
+      await this.documents.store(event.seq, document, { queued: true });
+    } catch (error) {
+      if (!isTransientDatabaseError(error)) throw error;
+      // The notification is recorded (committed before the fetch): the worker fetches the event again, so
+      // a database blip here is no reason to make AppDirect notify again.
+      notification.logger.warn(
+        { err: (error as Error).message, token: event.token },
+        'could not store the fetched event; the worker fetches it again',
+      );
+      await this.enqueue(event, notification.logger);
+      return { status: 202, body: accepted };
+    }
     return this.answerLater(event, notification.logger);
   }
 
@@ -279,7 +292,8 @@ export class NotificationAcceptor {
         { err: (error as Error).message, token: event.token },
         'could not enqueue; the event is safe in the inbox and the sweeper will enqueue it',
       );
-      if (alreadyMarked) await markNotQueued(prisma, event.seq);
+      // A row left `queued` without a job is found by the sweeper too, only later: putting it back is a speed-up.
+      if (alreadyMarked) await markNotQueued(prisma, event.seq).catch(() => undefined);
     }
   }
 }

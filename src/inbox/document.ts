@@ -2,7 +2,8 @@
  * Keeping a fetched event document on its inbox row, with the fields the admin
  * views filter on (type, flag, account, company).
  */
-import { isDatabaseUnavailable, Prisma, type PrismaClient } from '../db/client';
+import { isDatabaseUnavailable } from '../db/failures';
+import { Prisma, type PrismaClient } from '../db/client';
 import { MicroBatch } from '../runtime/micro-batch';
 
 export interface DocumentOptions {

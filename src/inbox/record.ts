@@ -3,7 +3,8 @@
  * notification finds the existing row. The OAuth 1.0a nonce, when there is one,
  * is written in the same statement, so a replay is refused and leaves nothing behind.
  */
-import { isDatabaseUnavailable, type Event, type PrismaClient } from '../db/client';
+import { isDatabaseUnavailable } from '../db/failures';
+import { type Event, type PrismaClient } from '../db/client';
 import { NonceReplayedError } from '../errors/internal';
 import { MicroBatch } from '../runtime/micro-batch';
 

@@ -7,8 +7,9 @@
  * can never be applied (INVALID_RESPONSE). Faults a later attempt may get past throw TransientEventError;
  * anything else thrown is a defect the job reports as UNKNOWN_ERROR at once (src/jobs/event.ts).
  */
+import { classifyDatabaseError, isTransientDatabaseError } from '../db/failures';
 import type { Config } from '../config';
-import { isTransientDatabaseError, type Event, type Prisma, type PrismaClient } from '../db/client';
+import { type Event, type Prisma, type PrismaClient } from '../db/client';
 import { prismaSql } from '../db/sql';
 import { EVENT_ERROR_CODES, type EventErrorCode } from '../errors/catalogue';
 import {
@@ -258,7 +259,10 @@ export async function runEvent(deps: RunDeps, token: string, options: RunOptions
         alreadyFinished: true,
       };
     }
-    if (options.deadlineAt !== undefined && (isTimeout(error) || Date.now() >= options.deadlineAt)) {
+    if (
+      options.deadlineAt !== undefined &&
+      (classifyDatabaseError(error) === 'timeout' || Date.now() >= options.deadlineAt)
+    ) {
       throw new DeadlineExceededError(`the account or the database did not answer in time: ${lastLine(error)}`, {
         cause: error,
       });
@@ -296,14 +300,6 @@ const lastLine = (error: unknown): string =>
   String((error as Error)?.message ?? error)
     .split('\n')
     .slice(-1)[0] ?? '';
-
-/** A bounded wait gave up: PostgreSQL's lock or statement timeout, or Prisma's transaction timeouts. */
-function isTimeout(error: unknown): boolean {
-  const text = `${(error as { code?: unknown })?.code ?? ''} ${(error as Error)?.message ?? ''}`;
-  return /55P03|57014|P2028|lock timeout|statement timeout|Transaction already closed|Unable to start a transaction/i.test(
-    text,
-  );
-}
 
 /** Serialises work on one account (or, for a new order, on one company + application). */
 function lockKeyFor(accountId: string | null, document: EventDocument): string | null {

@@ -48,6 +48,9 @@ async function runEventJob(
     outcome = await runEvent(deps, token, { workerId: context.workerId, synchronous: false });
   } catch (error) {
     if (error instanceof EventNotFoundError) throw error; // no event to settle: the job fails for good
+    // PostgreSQL away: nothing can be recorded now, and the event has not failed; the worker loop runs the job
+    // again once the database may be back, without spending an attempt.
+    if (policy.isOutage(error)) throw error;
     const final = await settleFailure(deps, policy, token, error, attempt, context);
     if (!final) throw error; // BullMQ retries it with the events backoff
     return;

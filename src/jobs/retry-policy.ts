@@ -3,6 +3,7 @@
  * worth another attempt. The producer (attempts, backoff name) and the worker loop (backoff, transient
  * or not) are both given `retryPolicies(config)`, so this file is the one place to change a policy.
  */
+import { isDatabaseUnavailable, isTransientDatabaseError } from '../db/failures';
 import { DeliveryRetryError, TransientEventError } from '../errors/internal';
 import { QUEUES } from '../queue/names';
 import type { RetryPolicies, RetryPolicy } from '../queue/policy';
@@ -41,6 +42,12 @@ export interface RetrySettings {
   readonly product?: { readonly notifyMaxAttempts: number; readonly notifyBackoffMs: number };
 }
 
+/**
+ * Every kind: PostgreSQL away (unreachable, restarting, its connections dropped) is an outage, not the job's
+ * failure: the job waits for it without spending an attempt (src/queue/worker-loop.ts), so no event is ever
+ * reported failed because the database was away when its attempts ran out. A deadlock, a serialization
+ * failure or a lock or pool timeout is transient: retried with the kind's backoff, spending an attempt.
+ */
 const policy = (
   attempts: number,
   baseMs: number,
@@ -49,7 +56,8 @@ const policy = (
 ): RetryPolicy => ({
   attempts,
   delayMs: (attemptsMade) => backoffDelay(attemptsMade, baseMs, capMs),
-  isTransient,
+  isTransient: (error) => isTransient(error) || isTransientDatabaseError(error),
+  isOutage: isDatabaseUnavailable,
 });
 
 export function retryPolicies(settings: RetrySettings): RetryPolicies {

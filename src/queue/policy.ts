@@ -12,6 +12,12 @@ export interface RetryPolicy {
   delayMs(attemptsMade: number): number;
   /** Whether a later attempt may succeed; anything else fails the job at once. */
   isTransient(error: unknown): boolean;
+  /**
+   * Whether the failure says nothing about the job itself: something every job needs is away (PostgreSQL
+   * unreachable, restarting, refusing connections). Such a job runs again once it may be back, without
+   * spending an attempt, however long the outage lasts.
+   */
+  isOutage(error: unknown): boolean;
 }
 
 export type RetryPolicies = Readonly<Record<QueueName, RetryPolicy>>;

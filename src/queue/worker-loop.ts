@@ -90,6 +90,7 @@ function startWorker<T>(
   activity: ActivityTracker,
 ): Worker {
   const { policy } = definition;
+  const outage = new OutageBackoff();
   const processJob = async (job: Job, lockToken?: string): Promise<void> => {
     const parsed = definition.data.safeParse(job.data);
     if (!parsed.success)
@@ -105,7 +106,12 @@ function startWorker<T>(
     let outcome: JobOutcome;
     try {
       outcome = await definition.run(parsed.data, context);
+      outage.over();
     } catch (error) {
+      if (policy.isOutage(error)) {
+        await job.moveToDelayed(Date.now() + outage.nextDelayMs(), lockToken);
+        throw new DelayedError();
+      }
       if (policy.isTransient(error)) throw error; // BullMQ retries it after policy.delayMs
       throw new UnrecoverableError((error as Error).message);
     }
@@ -153,4 +159,29 @@ function startWorker<T>(
     );
   });
   return worker;
+}
+
+/**
+ * How long jobs wait while an outage lasts (RetryPolicy.isOutage): 250 ms after the first job that met it,
+ * doubling with each further one up to 15 s (±25 %), back to the start once a job runs through. Per worker,
+ * not per job: during an outage every job of the queue meets it, so the backlog is not re-run in a tight loop.
+ */
+export class OutageBackoff {
+  private streak = 0;
+
+  constructor(
+    private readonly firstMs = 250,
+    private readonly capMs = 15_000,
+    private readonly random = Math.random,
+  ) {}
+
+  nextDelayMs(): number {
+    const delay = Math.min(this.firstMs * 2 ** this.streak, this.capMs);
+    this.streak = Math.min(this.streak + 1, 30);
+    return Math.round(delay * (0.75 + this.random() * 0.5));
+  }
+
+  over(): void {
+    this.streak = 0;
+  }
 }

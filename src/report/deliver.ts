@@ -4,8 +4,9 @@
  * recorded. Network errors, 5xx and 429 are retried (the caller's queue backs off
  * for more than 24 h); other 4xx stop and mark the delivery failed.
  */
+import { isDatabaseUnavailable } from '../db/failures';
 import type { Config } from '../config';
-import { isDatabaseUnavailable, Prisma, type PrismaClient } from '../db/client';
+import { Prisma, type PrismaClient } from '../db/client';
 import { pooledSql } from '../db/sql';
 import type { MarketplaceClient, ResultBody } from '../marketplace/client';
 import { DeliveryRetryError, describeFailure, MarketplaceError } from '../errors/internal';

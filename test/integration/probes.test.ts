@@ -103,7 +103,7 @@ describe('worker probes', () => {
       queue: QUEUES.hooks,
       data: z.object({ hookCallId: z.string() }),
       concurrency: 1,
-      policy: { attempts: 1, delayMs: () => 1000, isTransient: () => false },
+      policy: { attempts: 1, delayMs: () => 1000, isTransient: () => false, isOutage: () => false },
       run: () => (releasing ? Promise.resolve() : new Promise<void>((resolve) => held.push(resolve))),
     };
     const connection = createWorkerConnection(process.env.TEST_REDIS_URL!);

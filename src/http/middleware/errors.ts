@@ -1,5 +1,6 @@
+import { isDatabaseUnavailable } from '../../db/failures';
 import type { NextFunction, Request, Response } from 'express';
-import { isDatabaseUnavailable } from '../../db/client';
+
 import { AppError, errorBody } from '../../errors/app-error';
 
 export const RETRY_AFTER_SECONDS = 5;
