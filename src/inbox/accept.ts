@@ -30,7 +30,7 @@ import type { Producer } from '../queue/producer';
 import { DocumentWriter } from './document';
 import { resultOf } from './finish';
 import { NotificationRecorder, recordNonce, type InboxRow, type NonceRecord } from './record';
-import { giveUp, runEvent, type RunResult } from './run';
+import { ANSWER_RESERVE_MS, giveUp, runEvent, type RunResult } from './run';
 import { isFinal } from './statuses';
 import { markNotQueued, markQueued, recordRetry } from './transitions';
 
@@ -64,8 +64,6 @@ export interface Answer {
 const accepted: Answer['body'] = { success: true };
 /** How often a notice checks whether its account's provisioning has finished. */
 const PROVISIONING_POLL_MS = 25;
-/** Of the budget, what the inline fetch leaves for applying a notice (at most a quarter of the budget). */
-const APPLY_RESERVE_MS = 750;
 
 export class NotificationAcceptor {
   private readonly recorder: NotificationRecorder;
@@ -259,7 +257,11 @@ export class NotificationAcceptor {
     }
   }
 
-  /** Fetches the event within the answer's budget (less the time a notice needs to be applied); null when it could not. */
+  /**
+   * Fetches the event within the answer's budget, less only the time it takes to answer: the fetch may use
+   * whatever the apply does not need. A notice fetched too late to apply in time is still answered 200 (PENDING,
+   * applied right after); null when the event could not be fetched in time (its type is unknown: 202).
+   */
   private async fetchInline(
     eventUrl: string,
     consumerKey: string | null,
@@ -268,7 +270,7 @@ export class NotificationAcceptor {
   ): Promise<unknown> {
     const { config, marketplace } = this.deps;
     const consumer = consumerKey ? config.appdirect.consumerCredentials.find((c) => c.key === consumerKey) : undefined;
-    const timeoutMs = deadlineAt - Math.min(APPLY_RESERVE_MS, config.syncAnswerBudgetMs / 4) - Date.now();
+    const timeoutMs = deadlineAt - ANSWER_RESERVE_MS - Date.now();
     if (timeoutMs <= 0) return null;
     try {
       return await marketplace.fetchEvent(eventUrl, { timeoutMs, consumer });

@@ -81,8 +81,11 @@ export type RunResult =
 /** Fallback only: the event it waits for promotes it when it finishes (see src/jobs/event.ts). */
 const ORDERING_RETRY_MS = 1000;
 const PENDING_RETRY_MS = 2000;
-/** Time the synchronous path keeps for itself after the last wait (finishing and answering). */
-const ANSWER_RESERVE_MS = 150;
+/**
+ * Time the synchronous path keeps for itself after the last wait: finishing, or recording that the notice is
+ * answered PENDING, and answering (measured 10-60 ms on a loaded 2-core machine; docs/benchmarks.md).
+ */
+export const ANSWER_RESERVE_MS = 150;
 
 const NOTICE = 'SUBSCRIPTION_NOTICE';
 

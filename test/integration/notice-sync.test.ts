@@ -174,3 +174,55 @@ describe('SUBSCRIPTION_NOTICE within the synchronous budget', () => {
     expect(await status(accountId)).toBe('active');
   });
 });
+
+describe('SUBSCRIPTION_NOTICE with the default budget (AppDirect waits 5 s)', () => {
+  let s: Scenario;
+  /** What AppDirect gives a synchronous answer. */
+  const APPDIRECT_WAITS_MS = 5000;
+  beforeAll(async () => {
+    s = await startScenario({});
+  });
+  afterAll(() => s.close());
+
+  const newAccount = async () => (await s.send(orderEvent({ seats: 3 }))).accountIdentifier!;
+
+  it('answers a notice whose fetch takes 3 s with its result, 200, in time', async () => {
+    const accountId = await newAccount();
+    s.marketplace.fetchFaults.push({ delayMs: 3000, times: 1 });
+    const { answer, elapsedMs } = await timedNotice(s, accountId, 'DEACTIVATED');
+    expect(answer).toEqual({ status: 200, body: { success: true, message: 'Subscription suspended.' } });
+    expect(elapsedMs).toBeGreaterThanOrEqual(3000);
+    expect(elapsedMs).toBeLessThan(APPDIRECT_WAITS_MS);
+  });
+
+  it('answers 200 PENDING in time when a 3 s fetch leaves too little time to apply, and applies the notice right after', async () => {
+    const accountId = await newAccount();
+    s.marketplace.fetchFaults.push({ delayMs: 3000, times: 1 });
+    // The account is busy past the budget (another transaction holds its lock).
+    const holder = new pg.Client({ connectionString: s.subject.db.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`account:${accountId}`]);
+      const { answer, elapsedMs } = await timedNotice(s, accountId, 'DEACTIVATED');
+      expect(answer).toMatchObject({ status: 200, body: { success: false, errorCode: 'PENDING' } });
+      expect(elapsedMs).toBeLessThan(APPDIRECT_WAITS_MS);
+      await holder.query('COMMIT');
+    } finally {
+      await holder.end();
+    }
+    await eventually(
+      async () =>
+        (await s.subject.db.prisma.account.findUniqueOrThrow({ where: { id: accountId } })).status === 'suspended',
+      20_000,
+    );
+  });
+
+  it('answers 202 in time when the event cannot be fetched within the budget (its type is unknown)', async () => {
+    const accountId = await newAccount();
+    s.marketplace.fetchFaults.push({ delayMs: 6000, times: 1 });
+    const { answer, elapsedMs } = await timedNotice(s, accountId, 'DEACTIVATED');
+    expect(answer).toEqual({ status: 202, body: { success: true } });
+    expect(elapsedMs).toBeLessThan(APPDIRECT_WAITS_MS);
+  });
+});
