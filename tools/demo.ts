@@ -2,147 +2,41 @@
  * `npm run demo`: a realistic day of AppDirect traffic against the service,
  * printed event by event with the outcome AppDirect receives.
  *
- * Starts a fake marketplace on loopback and, unless DEMO_SERVICE_URL is given,
- * the service itself (`npm start` with DATA_DIR=.data/demo), configured to trust
- * that marketplace. To drive your own running `npm start` instead, start the demo
- * once to see the settings it prints, start the service with them, then run
- * DEMO_SERVICE_URL=http://127.0.0.1:3000 npm run demo.
+ * Starts a fake marketplace and the example product (examples/product) on loopback and, unless
+ * DEMO_SERVICE_URL is given, the service itself (`npm start` with DATA_DIR=.data/demo) with the settings
+ * of tools/demo/settings.ts. The demo prints those settings as a command: start your own service with them,
+ * then `DEMO_SERVICE_URL=http://127.0.0.1:3000 npm run demo` plays the same day against it (README, "Tests,
+ * demo and benchmarks").
  *
- * The service it starts is connected to the example product (examples/product) over signed webhooks: the
- * product decides every new account (its own tenant ids, a refusal for a domain it already serves, the
- * ENTERPRISE edition completed asynchronously) and is notified of the rest; its tenants are printed at the end.
+ * The product decides every new account (its own tenant ids, a refusal for a domain it already serves, the
+ * ENTERPRISE edition completed asynchronously through the product API) and is notified of the rest; at the
+ * end its tenants are printed beside the service's accounts, then where the admin page is and how to log in.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { stopChild } from '../src/runtime/child';
 import { findFreePort } from '../src/runtime/ports';
 import { startExampleProduct, type ExampleProduct } from '../examples/product/app';
+import { DAY } from './demo/day';
+import {
+  BASIC,
+  CLIENT,
+  DEMO_PORTS,
+  PRODUCT_API_TOKEN,
+  PRODUCT_SECRET,
+  serviceSettings,
+  settingsCommand,
+} from './demo/settings';
+import { serviceAccount, tenantDifferences, tenantLine } from './demo/tenants';
 import { FakeMarketplace } from './fake-marketplace/server';
 import { notify, type NotifyAuth } from './fake-marketplace/notify';
 
-const BASIC = { username: 'demo-appdirect', password: 'demo-password' };
-const CLIENT = { id: 'demo-vendor-client', secret: 'demo-vendor-secret' };
-const MARKETPLACE_PORT = Number(process.env.DEMO_MARKETPLACE_PORT ?? 8765);
-const PRODUCT_SECRET = `whsec_${Buffer.from('demo-product-webhook-secret-32-bytes').toString('base64')}`;
-const PRODUCT_API_TOKEN = 'demo-product-api-token';
 const isTty = process.stdout.isTTY;
-
-interface Step {
-  readonly label: string;
-  readonly document: Record<string, unknown> | ((ids: Record<string, string>) => Record<string, unknown>);
-  /** Stores the accountIdentifier of the answer under this name. */
-  readonly remember?: string;
-}
-
-// Fresh ids every run, so a second demo on the same DATA_DIR tells the same story.
-const uuid = () => randomUUID();
-const user = (first: string, company: string) => ({
-  uuid: uuid(),
-  email: `${first.toLowerCase()}@${company}.example`,
-  firstName: first,
-  lastName: 'Example',
-});
-const order = (
-  company: string,
-  seats: number | null,
-  creator: Record<string, unknown>,
-  extra: Record<string, unknown> = {},
-) => ({
-  type: 'SUBSCRIPTION_ORDER',
-  applicationUuid: 'demo-application',
-  creator,
-  payload: {
-    company: { uuid: uuid(), name: company, country: 'US' },
-    order: {
-      editionCode: 'PRO',
-      pricingDuration: 'MONTHLY',
-      items: seats === null ? [] : [{ unit: 'USER', quantity: seats }],
-    },
-  },
-  ...extra,
-});
-const on =
-  (type: string, account: string, payload: Record<string, unknown> = {}) =>
-  (ids: Record<string, string>) => ({
-    type,
-    creator: user('Admin', 'acme'),
-    payload: { account: { accountIdentifier: ids[account] ?? account, status: 'ACTIVE' }, ...payload },
-  });
-
-const acmeOwner = user('Dana', 'acme');
-const globexOwner = user('Hank', 'globex');
-const pat = user('Pat', 'acme');
-const sam = user('Sam', 'acme');
-const lee = user('Lee', 'acme');
-
-const DAY: Step[] = [
-  { label: 'ping test (flag STATELESS)', document: order('Ping Co', 1, user('Ping', 'ping'), { flag: 'STATELESS' }) },
-  { label: 'Acme buys 3 seats', document: order('Acme Corp', 3, acmeOwner), remember: 'acme' },
-  { label: 'Globex buys (no seat limit)', document: order('Globex', null, globexOwner), remember: 'globex' },
-  { label: 'Initech buys, owner at acme.example', document: order('Initech', 5, user('Milton', 'acme')) },
-  {
-    label: 'Umbrella buys ENTERPRISE (async)',
-    document: {
-      ...order('Umbrella', 20, user('Alice', 'umbrella')),
-      payload: {
-        company: { uuid: uuid(), name: 'Umbrella', country: 'US' },
-        order: { editionCode: 'ENTERPRISE', pricingDuration: 'YEARLY', items: [{ unit: 'USER', quantity: 20 }] },
-      },
-    },
-  },
-  {
-    label: 'Acme orders again (same company)',
-    document: (ids) => ({
-      ...order('Acme Corp', 3, acmeOwner),
-      payload: { ...order('Acme Corp', 3, acmeOwner).payload, company: { uuid: ids.acmeCompany, name: 'Acme Corp' } },
-    }),
-  },
-  { label: 'assign Pat to Acme', document: on('USER_ASSIGNMENT', 'acme', { user: pat }) },
-  { label: 'assign Sam to Acme', document: on('USER_ASSIGNMENT', 'acme', { user: sam }) },
-  { label: 'assign Lee to Acme (4th seat of 3)', document: on('USER_ASSIGNMENT', 'acme', { user: lee }) },
-  { label: 'assign Pat to Acme again', document: on('USER_ASSIGNMENT', 'acme', { user: pat }) },
-  {
-    label: 'Acme upgrades to 10 seats',
-    document: on('SUBSCRIPTION_CHANGE', 'acme', {
-      order: { editionCode: 'ENTERPRISE', pricingDuration: 'YEARLY', items: [{ unit: 'USER', quantity: 10 }] },
-    }),
-  },
-  { label: 'assign Lee to Acme', document: on('USER_ASSIGNMENT', 'acme', { user: lee }) },
-  {
-    label: 'Acme downgrades to 1 seat',
-    document: on('SUBSCRIPTION_CHANGE', 'acme', {
-      order: { editionCode: 'PRO', items: [{ unit: 'USER', quantity: 1 }] },
-    }),
-  },
-  { label: 'unassign the owner of Acme', document: on('USER_UNASSIGNMENT', 'acme', { user: acmeOwner }) },
-  { label: 'unassign Sam from Acme', document: on('USER_UNASSIGNMENT', 'acme', { user: sam }) },
-  { label: 'unassign Sam again', document: on('USER_UNASSIGNMENT', 'acme', { user: sam }) },
-  {
-    label: 'Pat changes e-mail',
-    document: on('USER_UPDATED', 'acme', { user: { ...pat, email: 'pat.new@acme.example' } }),
-  },
-  {
-    label: 'Globex is suspended (unpaid)',
-    document: on('SUBSCRIPTION_NOTICE', 'globex', { notice: { type: 'DEACTIVATED' } }),
-  },
-  {
-    label: 'assign a user to suspended Globex',
-    document: on('USER_ASSIGNMENT', 'globex', { user: user('Ivy', 'globex') }),
-  },
-  {
-    label: 'Globex is reactivated',
-    document: on('SUBSCRIPTION_NOTICE', 'globex', { notice: { type: 'REACTIVATED' } }),
-  },
-  { label: 'assign Ivy to Globex', document: on('USER_ASSIGNMENT', 'globex', { user: user('Ivy', 'globex') }) },
-  {
-    label: 'event for an unknown account',
-    document: on('USER_ASSIGNMENT', 'acct-does-not-exist', { user: user('Zed', 'nowhere') }),
-  },
-  { label: 'an event type we do not handle', document: on('ACCOUNT_SYNC', 'globex') },
-  { label: 'Globex cancels', document: on('SUBSCRIPTION_CANCEL', 'globex') },
-  { label: 'Globex cancels again', document: on('SUBSCRIPTION_CANCEL', 'globex') },
-];
+const ownServiceUrl = process.env.DEMO_SERVICE_URL;
+const ROOT = path.resolve(__dirname, '..');
+const DATA_DIR = process.env.DATA_DIR ?? path.join(ROOT, '.data', 'demo');
+const shownDataDir = path.relative(ROOT, DATA_DIR) || DATA_DIR;
 
 function progress(text: string): void {
   if (isTty) process.stdout.write(`\r\x1b[2K${text}`);
@@ -161,127 +55,193 @@ async function waitForStatus(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url}/status did not answer 200 within ${timeoutMs} ms`);
 }
 
+/**
+ * Starts one of the demo's servers on its fixed port. Against your own service that port is in its
+ * settings, so a busy one is an error; a service the demo starts itself is told whatever port was free.
+ */
+async function onDemoPort<T>(what: string, variable: string, port: number, start: (port?: number) => Promise<T>) {
+  try {
+    return await start(port);
+  } catch (error) {
+    if (ownServiceUrl)
+      throw new Error(
+        `the ${what} cannot listen on port ${port} (${(error as Error).message}): free it, or set ${variable} and start your service with the settings printed for it`,
+        { cause: error },
+      );
+    return start(undefined);
+  }
+}
+
 async function startService(
-  marketplaceOrigin: string,
-  product: ExampleProduct,
-): Promise<{ url: string; child: ChildProcess }> {
+  settings: Record<string, string>,
+  adminToken: string,
+): Promise<{ child: ChildProcess; url: string }> {
   const port = await findFreePort();
-  const root = path.resolve(__dirname, '..');
   const child = spawn(
     process.execPath,
     ['--experimental-wasm-modules', '--disable-warning=ExperimentalWarning', '--import', 'tsx', 'bin/start.ts'],
     {
-      cwd: root,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        DATA_DIR: process.env.DATA_DIR ?? path.join(root, '.data', 'demo'),
-        LOG_LEVEL: 'warn',
-        APPDIRECT_BASIC_USERNAME: BASIC.username,
-        APPDIRECT_BASIC_PASSWORD: BASIC.password,
-        APPDIRECT_CLIENT_ID: CLIENT.id,
-        APPDIRECT_CLIENT_SECRET: CLIENT.secret,
-        APPDIRECT_MARKETPLACE_URLS: marketplaceOrigin,
-        RESULT_BACKOFF_MS: '200',
-        PRODUCT_WEBHOOK_URL: product.url,
-        PRODUCT_WEBHOOK_SECRETS: PRODUCT_SECRET,
-        PRODUCT_WEBHOOK_ALLOW_PRIVATE: 'true',
-        PRODUCT_DECIDE: 'accountCreated',
-        PRODUCT_API_TOKENS: PRODUCT_API_TOKEN,
-      },
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port), DATA_DIR, LOG_LEVEL: 'warn', ...settings, ADMIN_TOKEN: adminToken },
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
-  return { url: `http://127.0.0.1:${port}`, child };
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+/** Plays the day: each event notified as AppDirect does, its outcome printed as AppDirect receives it. */
+async function playTheDay(serviceUrl: string, marketplace: FakeMarketplace): Promise<Map<string, number>> {
+  const auth: NotifyAuth = { type: 'basic', ...BASIC };
+  const ids: Record<string, string> = {};
+  const tally = new Map<string, number>();
+
+  // AppDirect's periodic liveness probe; it also shows at once whether the service trusts the demo.
+  const probe = await notify(serviceUrl, marketplace.eventUrl('dummyOrder'), auth);
+  if (probe.status !== 200)
+    throw new Error(
+      `the service answered the liveness probe ${probe.status} ${JSON.stringify(probe.body)}: start it with the settings printed above`,
+    );
+  console.log(`${'probe dummyOrder'.padEnd(44)} HTTP ${probe.status}  ${JSON.stringify(probe.body)}`);
+
+  for (const [index, step] of DAY.entries()) {
+    const document = typeof step.document === 'function' ? step.document(ids) : step.document;
+    const { token, eventUrl } = marketplace.addEvent(document);
+    if (step.remember)
+      ids[`${step.remember}Company`] = (document.payload as { company: { uuid: string } }).company.uuid;
+    const answer = await notify(serviceUrl, eventUrl, auth);
+    let result = answer.body;
+    let how = 'sync 200';
+    if (answer.status === 202) {
+      how = 'async 202';
+      const started = Date.now();
+      while (marketplace.resultsFor(token).length === 0) {
+        progress(
+          `[${index + 1}/${DAY.length}] ${step.label}: waiting for the result POST (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+        );
+        if (Date.now() - started > 60_000) throw new Error(`no result for ${step.label} after 60 s`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      result = marketplace.resultsFor(token)[0]!.body;
+    } else if (answer.status !== 200) {
+      throw new Error(`${step.label}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
+    }
+    if (step.remember && typeof result.accountIdentifier === 'string') ids[step.remember] = result.accountIdentifier;
+    const code = result.success ? 'SUCCESS' : String(result.errorCode);
+    tally.set(code, (tally.get(code) ?? 0) + 1);
+    progress('');
+    const detail = result.accountIdentifier ? ` ${result.accountIdentifier}` : '';
+    console.log(
+      `${`${String(index + 1).padStart(2)}. ${step.label}`.padEnd(44)} ${how.padEnd(9)} ${code}${detail}  ${result.message ?? ''}`,
+    );
+  }
+  return tally;
+}
+
+/** The product's tenants beside the service's accounts; notify calls go out after each result, so wait for the last. */
+async function showTenants(product: ExampleProduct, serviceUrl: string): Promise<void> {
+  for (let seen = -1, waited = 0; seen !== product.calls.length && waited < 10_000; waited += 1000) {
+    seen = product.calls.length;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  if (product.calls.length === 0) {
+    console.log('\nThe example product received no call: start the service with the PRODUCT_* settings printed above.');
+    return;
+  }
+  console.log('\nTenants in the example product (examples/product), as it heard of them over signed webhooks:');
+  const differences: string[] = [];
+  for (const tenant of product.tenants.values()) {
+    console.log(tenantLine(tenant));
+    differences.push(...tenantDifferences(tenant, await serviceAccount(serviceUrl, PRODUCT_API_TOKEN, tenant.id)));
+  }
+  console.log(
+    differences.length === 0
+      ? "They match the service's accounts (GET /product/api/accounts/<id>)."
+      : `They differ from the service's accounts:\n${differences.map((line) => `  ${line}`).join('\n')}`,
+  );
+}
+
+/** Where your own service's admin page is, or that it is off (it answers 403 ADMIN_DISABLED without ADMIN_TOKEN). */
+async function ownAdminPage(serviceUrl: string): Promise<string> {
+  const answer = await fetch(`${serviceUrl}/admin/api/overview`, { headers: { accept: 'application/json' } })
+    .then(async (response) => (await response.json()) as { code?: string })
+    .catch(() => ({ code: undefined }));
+  return answer.code === 'ADMIN_DISABLED'
+    ? `The admin page of your service (${serviceUrl}/admin) is off: start it with ADMIN_TOKEN set (README, "Configuration") to look at the day there.`
+    : `Admin page: ${serviceUrl}/admin (log in with one of your service's ADMIN_TOKEN tokens).`;
 }
 
 async function main(): Promise<void> {
-  const marketplace = await new FakeMarketplace({ client: CLIENT })
-    .start(MARKETPLACE_PORT)
-    .catch(() => new FakeMarketplace({ client: CLIENT }).start());
-  const product = await startExampleProduct({
-    secret: PRODUCT_SECRET,
-    asyncEditions: ['ENTERPRISE'],
-    completeAfterMs: 1500,
-  });
-  let service: { url: string; child: ChildProcess | null };
-  if (process.env.DEMO_SERVICE_URL) {
-    service = { url: process.env.DEMO_SERVICE_URL, child: null };
+  const marketplace = await onDemoPort('fake marketplace', 'DEMO_MARKETPLACE_PORT', DEMO_PORTS.marketplace, (port) =>
+    new FakeMarketplace({ client: CLIENT }).start(port),
+  );
+  const product = await onDemoPort('example product', 'DEMO_PRODUCT_PORT', DEMO_PORTS.product, (port) =>
+    startExampleProduct({ secret: PRODUCT_SECRET, asyncEditions: ['ENTERPRISE'], completeAfterMs: 1500, port }),
+  );
+  const settings = serviceSettings(marketplace.origin, product.url);
+  const adminToken = randomBytes(24).toString('hex');
+  let child: ChildProcess | null = null;
+  let serviceUrl: string;
+  if (ownServiceUrl) {
+    console.log(`Playing the demo against ${ownServiceUrl}, started with these settings:`);
+    serviceUrl = ownServiceUrl;
   } else {
-    console.log(`Starting the service (DATA_DIR=.data/demo) against a fake marketplace at ${marketplace.origin}…`);
-    service = await startService(marketplace.origin, product);
-    product.productApi = { url: service.url, token: PRODUCT_API_TOKEN };
+    console.log(`Starting the service (DATA_DIR=${shownDataDir}) with the demo's settings:`);
+    ({ child, url: serviceUrl } = await startService(settings, adminToken));
   }
+  product.productApi = { url: serviceUrl, token: PRODUCT_API_TOKEN };
   console.log(
     [
+      settingsCommand(settings),
       '',
-      `Service: ${service.url}   Fake marketplace: ${marketplace.origin}`,
-      `(the service trusts it with APPDIRECT_MARKETPLACE_URLS=${marketplace.origin} APPDIRECT_BASIC_USERNAME=${BASIC.username}`,
-      ` APPDIRECT_BASIC_PASSWORD=${BASIC.password} APPDIRECT_CLIENT_ID=${CLIENT.id} APPDIRECT_CLIENT_SECRET=${CLIENT.secret})`,
+      `To play the demo against your own service: start it as above (ports ${DEMO_PORTS.marketplace} and ${DEMO_PORTS.product}`,
+      'are the fake marketplace and the example product the demo starts), then',
+      '  DEMO_SERVICE_URL=http://127.0.0.1:3000 npm run demo',
+      '',
+      `Service: ${serviceUrl}   Fake marketplace: ${marketplace.origin}   Example product: ${product.url}`,
       '',
     ].join('\n'),
   );
   const stop = async () => {
-    if (service.child) await stopChild(service.child, 12_000);
+    if (child) await stopChild(child, 12_000);
     await marketplace.stop();
     await product.close();
   };
   try {
-    await waitForStatus(service.url, 90_000);
-    const auth: NotifyAuth = { type: 'basic', ...BASIC };
-    const ids: Record<string, string> = {};
-    const tally = new Map<string, number>();
-
-    // AppDirect's periodic liveness probe.
-    const probe = await notify(service.url, marketplace.eventUrl('dummyOrder'), auth);
-    console.log(`${'probe dummyOrder'.padEnd(44)} HTTP ${probe.status}  ${JSON.stringify(probe.body)}`);
-
-    for (const [index, step] of DAY.entries()) {
-      const document = typeof step.document === 'function' ? step.document(ids) : step.document;
-      const { token, eventUrl } = marketplace.addEvent(document);
-      if (step.remember)
-        ids[`${step.remember}Company`] = (document.payload as { company: { uuid: string } }).company.uuid;
-      const answer = await notify(service.url, eventUrl, auth);
-      let result = answer.body;
-      let how = 'sync 200';
-      if (answer.status === 202) {
-        how = 'async 202';
-        const started = Date.now();
-        while (marketplace.resultsFor(token).length === 0) {
-          progress(
-            `[${index + 1}/${DAY.length}] ${step.label}: waiting for the result POST (${((Date.now() - started) / 1000).toFixed(1)} s)`,
-          );
-          if (Date.now() - started > 60_000) throw new Error(`no result for ${step.label} after 60 s`);
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-        result = marketplace.resultsFor(token)[0]!.body;
-      } else if (answer.status !== 200) {
-        throw new Error(`${step.label}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
-      }
-      if (step.remember && typeof result.accountIdentifier === 'string') ids[step.remember] = result.accountIdentifier;
-      const code = result.success ? 'SUCCESS' : String(result.errorCode);
-      tally.set(code, (tally.get(code) ?? 0) + 1);
-      progress('');
-      const detail = result.accountIdentifier ? ` ${result.accountIdentifier}` : '';
-      console.log(
-        `${`${String(index + 1).padStart(2)}. ${step.label}`.padEnd(44)} ${how.padEnd(9)} ${code}${detail}  ${result.message ?? ''}`,
-      );
-    }
+    await waitForStatus(serviceUrl, 90_000);
+    const tally = await playTheDay(serviceUrl, marketplace);
     console.log(
       `\n${DAY.length} events: ${[...tally.entries()].map(([code, count]) => `${count} ${code}`).join(', ')}`,
     );
-    if (service.child) {
-      // Notify calls go out after each result: let the last ones arrive (no new call for 1 s, at most 10 s).
-      for (let seen = -1, waited = 0; seen !== product.calls.length && waited < 10_000; waited += 1000) {
-        seen = product.calls.length;
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
-      console.log('\nTenants in the example product (examples/product), as it heard of them over signed webhooks:');
-      for (const tenant of product.tenants.values()) {
-        console.log(
-          `  ${tenant.id.padEnd(10)} ${tenant.companyName.padEnd(12)} ${tenant.edition.padEnd(11)} ${tenant.status.padEnd(10)} ${[...tenant.users].join(', ')}`,
-        );
-      }
+    await showTenants(product, serviceUrl);
+    if (!child) {
+      console.log(`\n${await ownAdminPage(serviceUrl)}`);
+      return;
+    }
+    if (isTty && process.stdin.isTTY) {
+      console.log(
+        [
+          '',
+          `Admin page: ${serviceUrl}/admin`,
+          `  log in with the token ${adminToken}`,
+          `The service keeps running for you to look around; Ctrl-C stops it (its data stays in ${shownDataDir}:`,
+          `npm run data:remove -- ${shownDataDir} deletes it).`,
+        ].join('\n'),
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+      progress('');
+    } else {
+      console.log(
+        [
+          '',
+          `The demo's data stays in ${shownDataDir}. To see it on the admin page, start the service on it:`,
+          `  DATA_DIR=${shownDataDir} ADMIN_TOKEN=${adminToken} npm start`,
+          'then open http://127.0.0.1:3000/admin and log in with that token',
+          `(npm run data:remove -- ${shownDataDir} deletes the data).`,
+        ].join('\n'),
+      );
     }
   } finally {
     await stop();

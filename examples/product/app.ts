@@ -8,7 +8,10 @@
  *   USER_ALREADY_EXISTS when the domain already has a tenant; an edition in `asyncEditions` is answered
  *   `pending` and completed a moment later through the product API; any other is accepted with the
  *   product's own tenant id as the accountIdentifier.
- * - Every other call is recorded (notify mode: the answer's body does not matter, only the 2xx).
+ * - Every other call kind updates the tenant (notify mode: the answer's body does not matter, only the 2xx):
+ *   users assigned and unassigned, a user's new e-mail (users are known by their AppDirect uuid), plan
+ *   changes, suspension, reactivation, cancellation, closure, add-ons. The switch names every kind, so a new
+ *   kind in the contract does not compile until the product says what it does with it.
  */
 import express, { type Request, type Response } from 'express';
 import { randomBytes } from 'node:crypto';
@@ -33,8 +36,13 @@ export interface Tenant {
   readonly id: string;
   readonly domain: string;
   readonly companyName: string;
-  readonly edition: string;
+  edition: string;
+  /** Seat limit; null: unlimited. */
+  maxUsers: number | null;
+  /** The e-mail addresses of the tenant's users. */
   readonly users: Set<string>;
+  /** Add-on instance id -> offering code. */
+  readonly addons: Map<string, string>;
   status: 'active' | 'suspended' | 'cancelled' | 'closed';
 }
 
@@ -72,6 +80,22 @@ export async function startExampleProduct(options: ExampleProductOptions): Promi
     close: async () => undefined,
   };
   const mutable = product as { -readonly [K in keyof ExampleProduct]: ExampleProduct[K] };
+  /** AppDirect user uuid -> the e-mail this product knows the user by (to apply a change of e-mail). */
+  const emailOf = new Map<string, string>();
+  const rememberUser = (user: { uuid: string; email: string }) => emailOf.set(user.uuid, user.email);
+  const tenantOf = (accountIdentifier: string | null) =>
+    accountIdentifier === null ? undefined : product.tenants.get(accountIdentifier);
+
+  /** A user's new e-mail, in every tenant that has the user (the call names one account, or none). */
+  const updateUser = (user: { uuid: string; email: string }): void => {
+    const previous = emailOf.get(user.uuid);
+    rememberUser(user);
+    if (previous === undefined || previous === user.email) return;
+    for (const tenant of product.tenants.values()) {
+      if (!tenant.users.delete(previous)) continue;
+      tenant.users.add(user.email);
+    }
+  };
 
   /** What the product does with a call the first time it sees it. */
   const handle = (call: ProductCall): { status: number; body: unknown } => {
@@ -98,11 +122,34 @@ export async function startExampleProduct(options: ExampleProductOptions): Promi
           message: `Workspace ${tenant.id} is ready.`,
         });
       }
+      case 'accountChanged': {
+        const tenant = tenantOf(call.data.accountIdentifier);
+        if (tenant) {
+          tenant.edition = call.data.editionCode;
+          tenant.maxUsers = call.data.maxUsers;
+        }
+        break;
+      }
       case 'userAssigned':
-        product.tenants.get(call.data.accountIdentifier)?.users.add(call.data.user.email);
+        rememberUser(call.data.user);
+        tenantOf(call.data.accountIdentifier)?.users.add(call.data.user.email);
         break;
       case 'userUnassigned':
-        product.tenants.get(call.data.accountIdentifier)?.users.delete(call.data.user.email);
+        tenantOf(call.data.accountIdentifier)?.users.delete(emailOf.get(call.data.user.uuid) ?? call.data.user.email);
+        break;
+      case 'userUpdated':
+        if (call.data.user) updateUser(call.data.user);
+        break;
+      case 'addonOrdered':
+        tenantOf(call.data.accountIdentifier)?.addons.set(call.data.addonInstanceId, call.data.offeringCode);
+        break;
+      case 'addonCancelled':
+        tenantOf(call.data.accountIdentifier)?.addons.delete(call.data.addonInstanceId);
+        break;
+      case 'addonChanged':
+      case 'addonBound':
+      case 'addonUnbound':
+        // This product sells no per-user add-on and nothing of an add-on's own changes: taken, nothing to do.
         break;
       case 'accountSuspended':
       case 'accountReactivated':
@@ -118,8 +165,10 @@ export async function startExampleProduct(options: ExampleProductOptions): Promi
         if (tenant) tenant.status = status[call.type];
         break;
       }
-      default:
-        break;
+      default: {
+        const unhandled: never = call;
+        throw new Error(`no handling for ${(unhandled as ProductCall).type}`);
+      }
     }
     // A decide call of a kind this product does not judge is accepted; a notify call's body is ignored.
     return call.mode === 'decide' ? decide({ decision: 'accept' }) : { status: 204, body: undefined };
@@ -134,9 +183,12 @@ export async function startExampleProduct(options: ExampleProductOptions): Promi
       domain: domainOf(call.data.owner.email),
       companyName: call.data.company.name,
       edition: call.data.editionCode,
+      maxUsers: call.data.maxUsers,
       users: new Set([call.data.owner.email]),
+      addons: new Map(),
       status: 'active',
     };
+    rememberUser(call.data.owner);
     product.tenants.set(tenant.id, tenant);
     return tenant;
   };
@@ -184,8 +236,11 @@ export async function startExampleProduct(options: ExampleProductOptions): Promi
     res.status(answer.status).json(answer.body);
   });
 
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(options.port ?? 0, '127.0.0.1', () => resolve(listening));
+  const server: Server = await new Promise((resolve, reject) => {
+    // Express 5 passes a listen error (a port in use) to this callback.
+    const listening = app.listen(options.port ?? 0, '127.0.0.1', (error?: Error) =>
+      error ? reject(error) : resolve(listening),
+    );
   });
   mutable.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/appdirect`;
   mutable.close = () =>
