@@ -83,3 +83,14 @@ export async function searchAccounts(prisma: PrismaClient, search: string, limit
     maxUsers: a.maxUsers,
   }));
 }
+
+/**
+ * Which of `ids` are in the account store. An event may name an account we do not have (AppDirect's
+ * ACCOUNT_NOT_FOUND): pages link only to accounts that exist.
+ */
+export async function knownAccounts(prisma: PrismaClient, ids: ReadonlyArray<string | null>): Promise<Set<string>> {
+  const wanted = [...new Set(ids.filter((id): id is string => id !== null))];
+  if (wanted.length === 0) return new Set();
+  const rows = await prisma.account.findMany({ where: { id: { in: wanted } }, select: { id: true } });
+  return new Set(rows.map((row) => row.id));
+}

@@ -4,8 +4,8 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
-import { orderEvent } from '../support/events';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { assignEvent, orderEvent } from '../support/events';
 import { startScenario, type Scenario } from '../support/scenario';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -39,6 +39,16 @@ describeWithBrowser('admin page in Chromium', () => {
     await browser?.close();
     await s.close();
   });
+
+  const loggedIn = async (): Promise<Page> => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${s.serviceUrl}/admin`);
+    await page.fill('input[name=token]', TOKEN);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('h1:text("Overview")');
+    return page;
+  };
 
   it('logs in, finds a failed event, retries it and sees it succeed', async () => {
     s.marketplace.fetchFaults.push({ status: 503, times: 4 });
@@ -112,4 +122,55 @@ describeWithBrowser('admin page in Chromium', () => {
     );
     expect(status).toBe(403);
   });
+
+  it('says what is true of an event: an unknown account as text, why its type is unknown', async () => {
+    s.marketplace.fetchFaults.push({ status: 503, times: 4 });
+    const unfetched = await s.send(orderEvent());
+    expect(unfetched.errorCode).toBe('TRANSPORT_ERROR');
+    const orphan = await s.send(assignEvent('acct-nobody-knows'));
+    expect(orphan.errorCode).toBe('ACCOUNT_NOT_FOUND');
+    const known = await s.send(orderEvent({ seats: 2 }));
+
+    const page = await loggedIn();
+    await page.goto(`${s.serviceUrl}/admin/events/${unfetched.token}`);
+    const type = await page.locator('#type').innerText();
+    expect(type).not.toContain('not fetched yet');
+    expect(type).toContain('could not be fetched');
+
+    await page.goto(`${s.serviceUrl}/admin/events/${orphan.token}`);
+    expect(await page.locator('#account').innerText()).toContain('acct-nobody-knows');
+    expect(await page.locator('#account a').count()).toBe(0);
+    expect(await page.locator('#account').innerText()).toContain('not in the account store');
+
+    await page.goto(`${s.serviceUrl}/admin/events`);
+    const orphanRow = page.locator(`#events tr[data-token="${orphan.token}"]`);
+    expect(await orphanRow.locator('td', { hasText: 'acct-nobody-knows' }).count()).toBe(1);
+    expect(await orphanRow.locator('a[href^="/admin/accounts/"]').count()).toBe(0);
+    const knownRow = page.locator(`#events tr[data-token="${known.token}"]`);
+    await knownRow.locator(`a[href="/admin/accounts/${known.accountIdentifier}"]`).click();
+    await page.waitForSelector('#seats');
+  }, 60_000);
+
+  it('serves bull-board with nothing from the internet and a link back to the admin page', async () => {
+    const page = await loggedIn();
+    const external: string[] = [];
+    const errors: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.protocol.startsWith('http') && url.origin !== new URL(s.serviceUrl).origin) external.push(request.url());
+    });
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    await page.goto(`${s.serviceUrl}/admin/queues/`);
+    await page.getByText('events', { exact: true }).first().waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(external).toEqual([]);
+    expect(errors).toEqual([]);
+    const back = page.locator('a[href="/admin"]').first();
+    await back.waitFor();
+    await page.screenshot({ path: path.join(__dirname, '..', '..', 'test-results', 'admin-queues.png') });
+    await back.click();
+    await page.waitForSelector('h1:text("Overview")');
+  }, 60_000);
 });

@@ -34,11 +34,19 @@ const plotHeight = HEIGHT - PAD.top - PAD.bottom;
 
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(n < 10 ? 2 : 1));
 
-/** A readable maximum for the y axis (1, 2, 5 × 10^n). */
-function niceMax(max: number): number {
-  if (max <= 0) return 1;
-  const power = 10 ** Math.floor(Math.log10(max));
-  return [1, 2, 5, 10].map((m) => m * power).find((candidate) => candidate >= max) ?? 10 * power;
+/**
+ * The y axis's grid values, from 0 to a readable top at or above `max`: about four steps of 1, 2 or 5 ×
+ * 10^n. A count axis (`wholeNumbers`) steps by at least 1, so no tick reads "12.5 events".
+ */
+export function gridValues(max: number, wholeNumbers: boolean): number[] {
+  if (max <= 0) return [0, 1];
+  const rough = max / 4;
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const nice = [1, 2, 5, 10].map((m) => m * power).find((candidate) => candidate >= rough) ?? 10 * power;
+  const step = wholeNumbers ? Math.max(1, Math.round(nice)) : nice;
+  const steps = Math.ceil(max / step - 1e-9);
+  // Multiplying (not adding) keeps 0.1-steps free of accumulated rounding.
+  return Array.from({ length: steps + 1 }, (_, index) => Number((index * step).toPrecision(12)));
 }
 
 function patternDefs(id: string, series: readonly SeriesStyle[]): string {
@@ -76,11 +84,12 @@ function marker(shape: LineSeries['marker'], x: number, y: number, color: string
     : `<rect x="${x - 3.5}" y="${y - 3.5}" width="7" height="7" fill="${color}"/>`;
 }
 
-function axes(max: number, unit: string, ticks: ReadonlyArray<{ x: number; text: string }>): string {
-  const grid = [0, 0.25, 0.5, 0.75, 1]
-    .map((f) => {
-      const y = PAD.top + plotHeight * (1 - f);
-      return `<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y}" y2="${y}" stroke="#e3e6eb"/><text class="axis" x="${PAD.left - 6}" y="${y + 4}" text-anchor="end">${fmt(max * f)}</text>`;
+function axes(grid: readonly number[], unit: string, ticks: ReadonlyArray<{ x: number; text: string }>): string {
+  const top = grid.at(-1)!;
+  const lines = grid
+    .map((value) => {
+      const y = PAD.top + plotHeight * (1 - value / top);
+      return `<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y}" y2="${y}" stroke="#e3e6eb"/><text class="axis" x="${PAD.left - 6}" y="${y + 4}" text-anchor="end">${fmt(value)}</text>`;
     })
     .join('');
   const xTicks = ticks
@@ -89,7 +98,7 @@ function axes(max: number, unit: string, ticks: ReadonlyArray<{ x: number; text:
         `<text class="axis" x="${t.x}" y="${HEIGHT - PAD.bottom + 16}" text-anchor="middle">${escapeHtml(t.text)}</text>`,
     )
     .join('');
-  return `${grid}<text class="axis" x="${PAD.left - 6}" y="${PAD.top - 8}" text-anchor="end">${escapeHtml(unit)}</text>${xTicks}`;
+  return `${lines}<text class="axis" x="${PAD.left - 6}" y="${PAD.top - 8}" text-anchor="end">${escapeHtml(unit)}</text>${xTicks}`;
 }
 
 /** The read-out line shown while an interval is hovered or focused (one per interval, all in one place). */
@@ -99,7 +108,7 @@ function describe(label: string, parts: ReadonlyArray<[string, string]>): string
   return `${label}: ${parts.map(([name, value]) => `${name} ${value}`).join(', ')}`;
 }
 
-/** Stacked bars, one per interval, one segment per series. */
+/** Stacked bars of counts, one per interval, one segment per series (the axis ticks whole numbers). */
 export function stackedBarChart(
   id: string,
   title: string,
@@ -109,7 +118,8 @@ export function stackedBarChart(
   note = '',
 ): Raw {
   const totals = intervals.map((interval) => series.reduce((sum, s) => sum + (interval.values[s.key] ?? 0), 0));
-  const max = niceMax(Math.max(0, ...totals));
+  const grid = gridValues(Math.max(0, ...totals), true);
+  const max = grid.at(-1)!;
   const slot = plotWidth / Math.max(1, intervals.length);
   const barWidth = Math.max(2, slot * 0.72);
   const ticks: Array<{ x: number; text: string }> = [];
@@ -138,7 +148,7 @@ export function stackedBarChart(
     id,
     title,
     legend(id, series),
-    `<defs>${patternDefs(id, series)}</defs>${axes(max, unit, ticks)}${bars}`,
+    `<defs>${patternDefs(id, series)}</defs>${axes(grid, unit, ticks)}${bars}`,
     note,
   );
 }
@@ -152,7 +162,8 @@ export function lineChart(
   unit: string,
 ): Raw {
   const all = intervals.flatMap((interval) => series.map((s) => interval.values[s.key] ?? 0));
-  const max = niceMax(Math.max(0, ...all.filter((v): v is number => v !== null)));
+  const grid = gridValues(Math.max(0, ...all.filter((v): v is number => v !== null)), false);
+  const max = grid.at(-1)!;
   const slot = plotWidth / Math.max(1, intervals.length);
   const xOf = (index: number) => PAD.left + index * slot + slot / 2;
   const yOf = (value: number) => PAD.top + plotHeight * (1 - value / max);
@@ -184,7 +195,7 @@ export function lineChart(
       return `<g class="bar" tabindex="0" role="img" aria-label="${escapeHtml(text)}"><title>${escapeHtml(text)}</title><rect class="hit" x="${PAD.left + index * slot}" y="${PAD.top}" width="${slot}" height="${plotHeight}"/>${markers}${readout(text)}</g>`;
     })
     .join('');
-  return chartFrame(id, title, legend(id, series, true), `${axes(max, unit, ticks)}${paths}${points}`);
+  return chartFrame(id, title, legend(id, series, true), `${axes(grid, unit, ticks)}${paths}${points}`);
 }
 
 function chartFrame(id: string, title: string, legendHtml: string, body: string, note = ''): Raw {

@@ -43,6 +43,7 @@ const STYLE = `
   .error { background: #fde2e1; border: 1px solid #f4b4b0; padding: 8px 12px; margin-bottom: 16px; }
   dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; background: #fff; padding: 12px; border: 1px solid #e3e6eb; }
   dt { color: #5b6476; }
+  .muted { color: #5b6476; }
 `;
 
 export function page(title: string, body: Raw, options: { user?: string; csrf?: string } = {}): string {
@@ -64,3 +65,11 @@ export function page(title: string, body: Raw, options: { user?: string; csrf?: 
 export const statusBadge = (status: string) => html`<span class="status ${status}">${status}</span>`;
 export const when = (date: Date | string | null | undefined) =>
   date ? new Date(date).toISOString().replace('T', ' ').slice(0, 19) : '';
+
+/** An account identifier: a link to its page when the account is in the store, else the text and why. */
+export const accountRef = (accountIdentifier: string | null, known: ReadonlySet<string>) =>
+  accountIdentifier === null
+    ? html``
+    : known.has(accountIdentifier)
+      ? html`<a href="/admin/accounts/${accountIdentifier}">${accountIdentifier}</a>`
+      : html`${accountIdentifier} <span class="muted">(not in the account store)</span>`;

@@ -5,6 +5,7 @@
 import { Router, type Request, type Response } from 'express';
 import { FAILURE_CODES, type Overview, type OverviewBucket } from '../../admin/overview';
 import { buildOverview } from '../../admin/overview';
+import { knownAccounts } from '../../admin/accounts';
 import {
   DELIVERY_STATES,
   HOOK_STATES,
@@ -16,7 +17,7 @@ import {
 import type { AppDeps } from '../deps';
 import { pageSession } from './auth';
 import { CHART_STYLE, lineChart, stackedBarChart, type LineSeries, type SeriesStyle } from './charts';
-import { html, page, raw, statusBadge, when, type Raw } from './html';
+import { accountRef, html, page, raw, statusBadge, when, type Raw } from './html';
 import { overviewSources } from './overview-api';
 import { loginPage } from './page';
 
@@ -371,6 +372,10 @@ export function overviewPageRouter(deps: AppDeps): Router {
     if (!s) return;
     const state: HookState = HOOK_STATES.find((name) => name === req.query.state) ?? 'failing';
     const items = await listHookCalls(deps.prisma, state);
+    const accounts = await knownAccounts(
+      deps.prisma,
+      items.map((item) => item.accountIdentifier),
+    );
     const tab = (name: HookState) =>
       html`<a href="/admin/hooks?state=${name}" ${name === state ? raw('aria-current="page"') : ''}
         >${name.replace('_', ' ')}</a
@@ -399,9 +404,7 @@ export function overviewPageRouter(deps: AppDeps): Router {
                 (h) =>
                   html`<tr data-id="${h.id}">
                     <td>${h.kind}</td>
-                    <td>
-                      ${h.accountIdentifier ? html`<a href="/admin/accounts/${h.accountIdentifier}">${h.accountIdentifier}</a>` : ''}
-                    </td>
+                    <td>${accountRef(h.accountIdentifier, accounts)}</td>
                     <td><a href="/admin/events/${h.eventToken}">${h.eventToken}</a></td>
                     <td>${h.attempts}</td>
                     <td>${h.lastError ?? ''}</td>

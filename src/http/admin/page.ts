@@ -5,7 +5,7 @@
  * Retry / Cancel buttons (CSRF-protected forms), and account pages.
  */
 import express, { Router, type Request, type Response } from 'express';
-import { accountDetail, searchAccounts } from '../../admin/accounts';
+import { accountDetail, knownAccounts, searchAccounts } from '../../admin/accounts';
 import {
   cancelEvent,
   eventDetail,
@@ -24,7 +24,7 @@ import { pathText, unsafeTextReason } from '../input';
 import { bodyEncoding } from '../middleware/body';
 import { rateLimit } from '../middleware/rate-limit';
 import { openSession, pageSession, SESSION_COOKIE, tokenOwner } from './auth';
-import { html, page, raw, statusBadge, when } from './html';
+import { accountRef, html, page, raw, statusBadge, when } from './html';
 
 const form = [bodyEncoding('form'), express.urlencoded({ extended: false, limit: '4kb' })];
 
@@ -73,6 +73,16 @@ function filterFrom(query: Request['query']): { filter: EventFilter; unusable: s
     },
     unusable,
   };
+}
+
+/** The event's type as fetched, or why it is not known (an event finishes without one when its fetch failed). */
+function typeText(event: { type: string | null; status: string; errorCode: string | null }): string {
+  if (event.type) return event.type;
+  if (isUnfinished(event.status)) return 'not known yet: the event has not been fetched';
+  if (event.errorCode === 'TRANSPORT_ERROR') return "unknown: the event's document could not be fetched";
+  if (event.errorCode === 'INVALID_RESPONSE') return "unknown: the event's document could not be read";
+  if (event.status === 'cancelled') return 'unknown: cancelled before the event was fetched';
+  return "unknown: the event's document was not fetched";
 }
 
 /** Asked before an event whose failure AppDirect already received is run again (it gets a second result). */
@@ -156,6 +166,10 @@ export function adminPageRouter(deps: AppDeps): Router {
       0,
       100,
     );
+    const accounts = await knownAccounts(
+      prisma,
+      items.map((item) => item.accountIdentifier),
+    );
     const option = (value: string) =>
       html`<option value="${value}" ${filter.status === value ? raw('selected') : ''}>${value}</option>`;
     res.type('html').send(
@@ -195,9 +209,7 @@ export function adminPageRouter(deps: AppDeps): Router {
                     <td>${statusBadge(e.status)}</td>
                     <td>${e.type ?? ''}</td>
                     <td>${e.errorCode ?? ''}</td>
-                    <td>
-                      ${e.accountIdentifier ? html`<a href="/admin/accounts/${e.accountIdentifier}">${e.accountIdentifier}</a>` : ''}
-                    </td>
+                    <td>${accountRef(e.accountIdentifier, accounts)}</td>
                     <td>${e.companyName ?? ''}</td>
                     <td>${e.attempts}</td>
                     <td><a href="/admin/events/${e.token}">${e.token}</a></td>
@@ -228,6 +240,7 @@ export function adminPageRouter(deps: AppDeps): Router {
         );
       return;
     }
+    const accounts = await knownAccounts(prisma, [event.accountIdentifier]);
     const done = typeof req.query.done === 'string' ? req.query.done : '';
     const button = (action: 'retry' | 'cancel', label: string) =>
       html`<form class="inline" method="post" action="/admin/events/${event.token}/${action}">
@@ -247,11 +260,9 @@ export function adminPageRouter(deps: AppDeps): Router {
             <dt>Status</dt>
             <dd id="status">${statusBadge(event.status)}</dd>
             <dt>Type</dt>
-            <dd>${event.type ?? '(not fetched yet)'}${event.flag ? ` · ${event.flag}` : ''}</dd>
+            <dd id="type">${typeText(event)}${event.flag ? ` · ${event.flag}` : ''}</dd>
             <dt>Account</dt>
-            <dd>
-              ${event.accountIdentifier ? html`<a href="/admin/accounts/${event.accountIdentifier}">${event.accountIdentifier}</a>` : ''}
-            </dd>
+            <dd id="account">${accountRef(event.accountIdentifier, accounts)}</dd>
             <dt>Result</dt>
             <dd><code>${JSON.stringify(event.result ?? null)}</code></dd>
             <dt>Last error</dt>

@@ -9,11 +9,36 @@ import { ExpressAdapter } from '@bull-board/express';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { AppError } from '../../errors/app-error';
 import type { AppDeps } from '../deps';
+import { fullPathOf } from '../middleware/request-context';
 import { adminApiRouter } from './api';
 import { pageSession, tokenOwner } from './auth';
 import { overviewApiRouter } from './overview-api';
 import { overviewPageRouter } from './overview-page';
 import { adminPageRouter } from './page';
+
+/** bull-board's page links Google's web fonts; its styles fall back to the system's sans-serif without them. */
+const EXTERNAL_FONTS = /<link[^>]*href="https:\/\/fonts\.(?:googleapis|gstatic)\.com[^>]*>/g;
+
+/** Always in view (bull-board's own "misc links" hide in its user menu), outside the board's React root. */
+const BACK_LINK =
+  '<a id="back-to-admin" href="/admin" style="position:fixed;right:16px;bottom:16px;z-index:1000;padding:6px 12px;' +
+  'background:#1d2330;color:#fff;border-radius:4px;font:13px system-ui,sans-serif;text-decoration:none">' +
+  '&larr; Admin page</a>';
+
+/**
+ * bull-board's page as this service serves it: without its links to web fonts on the internet (an admin
+ * page loads offline and sends nothing to third parties), and with a link back to the admin page.
+ */
+function boardPage(_req: Request, res: Response, next: NextFunction): void {
+  const send = res.send.bind(res);
+  res.send = ((body?: unknown) =>
+    send(
+      typeof body === 'string' && body.includes('</body>')
+        ? body.replace(EXTERNAL_FONTS, '').replace('</body>', `${BACK_LINK}</body>`)
+        : body,
+    )) as Response['send'];
+  next();
+}
 
 /**
  * bull-board: a page session (or admin bearer token), read-only. Retrying, removing or promoting jobs
@@ -27,8 +52,15 @@ function queuesBoard(deps: AppDeps): Router {
   createBullBoard({
     queues: [events, results, hooks].map((queue) => new BullMQAdapter(queue, readOnly)),
     serverAdapter: adapter,
+    options: {
+      uiConfig: {
+        boardTitle: 'appdirect queues',
+        miscLinks: [{ text: 'Back to the admin page', url: '/admin' }],
+      },
+    },
   });
   const router = Router();
+  router.use(boardPage);
   router.use((req: Request, res: Response, next: NextFunction) => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
     const allowed = bearer
@@ -42,7 +74,7 @@ function queuesBoard(deps: AppDeps): Router {
       const allowed = 'GET, HEAD';
       throw new AppError(
         'METHOD_NOT_ALLOWED',
-        { method: req.method, path: req.originalUrl.split('?')[0]!.slice(0, 200), allowed },
+        { method: req.method, path: fullPathOf(req).slice(0, 200), allowed },
         { headers: { Allow: allowed } },
       );
     }

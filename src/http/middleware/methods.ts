@@ -1,5 +1,6 @@
 import type { RequestHandler, Router } from 'express';
 import { AppError } from '../../errors/app-error';
+import { fullPathOf } from './request-context';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -23,7 +24,7 @@ export function route(
   chain.all((req) => {
     throw new AppError(
       'METHOD_NOT_ALLOWED',
-      { method: req.method, path: req.path, allowed: allow },
+      { method: req.method, path: fullPathOf(req).slice(0, 200), allowed: allow },
       { headers: { Allow: allow } },
     );
   });

@@ -17,6 +17,13 @@ declare global {
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /**
+ * The request's full path without its query string. `req.path` is relative to the router that runs
+ * (`/events` inside the router mounted at /admin/api), and by the time a response finishes it is whichever
+ * router answered; every log line and error message names the request by this instead.
+ */
+export const fullPathOf = (req: Request): string => req.originalUrl.split('?')[0]!;
+
+/**
  * Gives every request an id (the caller's X-Request-Id when it is safe to echo,
  * else a new UUID), a child logger carrying it, and one access-log line.
  */
@@ -31,7 +38,12 @@ export function requestContext(logger: Logger) {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
       req.log[level](
-        { method: req.method, path: req.path, status: res.statusCode, durationMs: Math.round(durationMs * 10) / 10 },
+        {
+          method: req.method,
+          path: fullPathOf(req),
+          status: res.statusCode,
+          durationMs: Math.round(durationMs * 10) / 10,
+        },
         'request finished',
       );
     });
