@@ -1,4 +1,4 @@
-import { markProvisioned, markProvisioningFailed } from '../accounts/accounts';
+import { markProvisioned } from '../accounts/accounts';
 import { Prisma, type PrismaClient } from '../db/client';
 import { pooledSql } from '../db/sql';
 import type { Logger } from '../logging/logger';
@@ -160,10 +160,4 @@ async function nextOwed(prisma: PrismaClient, accountId: string, after: bigint):
     SELECT id FROM hook_calls WHERE "accountId" = ${accountId} AND done = false AND mode = 'notify' AND id > ${after}
     ORDER BY id LIMIT 1`);
   return next?.id ?? null;
-}
-
-/** The call will not be retried any more: an account it was creating is marked failed. */
-export async function abandonHookCall(prisma: PrismaClient, id: bigint): Promise<void> {
-  const call = await prisma.hookCall.findUnique({ where: { id } });
-  if (call?.kind === 'accountCreated' && call.accountId) await markProvisioningFailed(prisma, call.accountId);
 }

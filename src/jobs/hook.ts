@@ -1,10 +1,12 @@
 /**
  * The hooks queue: a job carries a hook_calls id; running it calls the vendor's provisioning hook
- * (src/hooks/run.ts). Failures are retried with the hooks policy; after the last attempt an account the
- * hook was creating is marked failed, so its waiting events report PENDING.
+ * (src/hooks/run.ts). Failures are retried with the hooks policy; after a job's last attempt the call is
+ * still owed, and the sweeper starts a new job for it: a notify call is retried until the product takes it.
+ * Meanwhile an account whose `accountCreated` is owed stays `pending`, so its later events keep waiting (and
+ * are answered PENDING after PENDING_WAIT_MS): the product never hears of a user before its tenant.
  */
 import { z } from 'zod';
-import { abandonHookCall, runHookCallsOfAccount } from '../hooks/run';
+import { runHookCallsOfAccount } from '../hooks/run';
 import { QUEUES } from '../queue/names';
 import type { RetryPolicies } from '../queue/policy';
 import type { HookJob } from '../queue/producer';
@@ -23,14 +25,9 @@ export function hookJob(deps: JobDeps, policies: RetryPolicies): JobDefinition<H
     concurrency: 4,
     policy: policies[QUEUES.hooks],
     run: async ({ hookCallId }, context) => {
-      const id = BigInt(hookCallId);
-      try {
-        // An earlier call of the account is still owed: wait for it without spending an attempt.
-        if ((await runHookCallsOfAccount(deps, id)) === 'waiting') return { retryInMs: WAIT_FOR_EARLIER_MS };
-      } catch (error) {
-        if (context.isLastAttempt) await abandonHookCall(deps.prisma, id);
-        throw error;
-      }
+      // An earlier call of the account is still owed: wait for it without spending an attempt.
+      if ((await runHookCallsOfAccount(deps, BigInt(hookCallId))) === 'waiting')
+        return { retryInMs: WAIT_FOR_EARLIER_MS };
     },
   };
 }
