@@ -192,11 +192,6 @@ export async function markProvisioned(db: Prisma.TransactionClient, accountId: s
   await db.$executeRaw`UPDATE accounts SET "provisioningStatus" = 'done', "updatedAt" = now() WHERE id = ${accountId}`;
 }
 
-/** Provisioning was given up: the account's waiting events report PENDING. */
-export async function markProvisioningFailed(db: Prisma.TransactionClient, accountId: string): Promise<void> {
-  await db.account.update({ where: { id: accountId }, data: { provisioningStatus: 'failed' } });
-}
-
 /** The account's provisioning status (null: no such account). */
 export async function provisioningStatusOf(db: Prisma.TransactionClient, accountId: string): Promise<string | null> {
   const account = await db.account.findUnique({ where: { id: accountId }, select: { provisioningStatus: true } });
