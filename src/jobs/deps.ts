@@ -10,7 +10,10 @@ import type { Producer } from '../queue/producer';
 export interface JobDeps {
   readonly prisma: PrismaClient;
   readonly marketplace: MarketplaceClient;
-  readonly config: Pick<Config, 'appdirect' | 'pendingWaitMs' | 'resultBackoffMs' | 'workerConcurrency'>;
+  readonly config: Pick<
+    Config,
+    'appdirect' | 'pendingWaitMs' | 'resultBackoffMs' | 'resultMaxAttempts' | 'workerConcurrency'
+  >;
   readonly logger: Logger;
   readonly producer: Producer;
   /** The vendor's product (decide calls inside the event's run, notify calls after commit). */

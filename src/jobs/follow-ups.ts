@@ -66,15 +66,25 @@ export async function groupFollowUps(
 
 const DELIVERY_CONCURRENCY = 8;
 
-/** The first attempt of a result POST; a failure becomes a results job, retried with backoff. */
+/**
+ * The first attempt of a result POST; a failure becomes a results job with the rest of RESULT_MAX_ATTEMPTS
+ * (the attempts count every POST), retried with backoff.
+ */
 async function deliverFirst(deps: JobDeps, token: string, owed: OwedDelivery): Promise<void> {
   const { producer, logger, metrics, config } = deps;
+  const attemptsLeft = config.resultMaxAttempts - 1;
   try {
-    const delivered = await deliverResult(deps, token, { isLastAttempt: false, owed });
+    const delivered = await deliverResult(deps, token, { isLastAttempt: attemptsLeft <= 0, owed });
     if (delivered !== 'nothing_to_do') metrics?.deliveriesTotal.inc({ outcome: delivered });
   } catch (error) {
+    if (attemptsLeft <= 0) {
+      metrics?.deliveriesTotal.inc({ outcome: 'failed' });
+      return; // that was its only attempt: the delivery is failed (an operator can re-send it)
+    }
     metrics?.deliveriesTotal.inc({ outcome: 'retrying' });
-    await producer.enqueueResult(token, { delayMs: config.resultBackoffMs }).catch(() => undefined);
+    await producer
+      .enqueueResult(token, { delayMs: config.resultBackoffMs, attempts: attemptsLeft })
+      .catch(() => undefined);
     logger.info({ token, err: (error as Error).message }, 'result POST failed; retrying with backoff');
   }
 }

@@ -24,7 +24,7 @@ export function resultJob(deps: JobDeps, policies: RetryPolicies): JobDefinition
       try {
         outcome = await deliverResult(deps, token, { isLastAttempt: context.isLastAttempt });
       } catch (error) {
-        deps.metrics?.deliveriesTotal.inc({ outcome: 'retrying' });
+        deps.metrics?.deliveriesTotal.inc({ outcome: context.isLastAttempt ? 'failed' : 'retrying' });
         throw error; // a DeliveryRetryError: retried with the results backoff
       }
       if (outcome !== 'nothing_to_do') deps.metrics?.deliveriesTotal.inc({ outcome });

@@ -46,7 +46,7 @@ export function createProcessMetrics(component: string): ProcessMetrics {
     }),
     deliveriesTotal: new Counter({
       name: 'appdirect_result_deliveries_total',
-      help: 'Result POST attempts, by outcome (delivered, retrying, rejected).',
+      help: 'Result POST attempts, by outcome (delivered; retrying; rejected: a 4xx; failed: its last attempt failed).',
       labelNames: ['outcome'],
       registers: [registry],
     }),

@@ -52,11 +52,11 @@ export class Producer {
   }
 
   /** Retention, attempts and backoff of a job of `queue`; the worker loop implements the backoff of that name. */
-  private jobOptions(queue: QueueName, jobId: string, delayMs?: number): JobsOptions {
+  private jobOptions(queue: QueueName, jobId: string, delayMs?: number, attempts?: number): JobsOptions {
     return {
       ...RETENTION,
       jobId,
-      attempts: this.settings.policies[queue].attempts,
+      attempts: attempts ?? this.settings.policies[queue].attempts,
       backoff: { type: queue },
       delay: delayMs,
     };
@@ -75,8 +75,16 @@ export class Producer {
     await this.events.add('event', { token }, this.eventJobOptions(token, options.delayMs));
   }
 
-  async enqueueResult(token: string, options: { delayMs?: number } = {}): Promise<void> {
-    await this.results.add('result', { token }, this.jobOptions(QUEUES.results, jobIdForToken(token), options.delayMs));
+  /**
+   * Adds the result's job. `attempts`: what is left of the policy's attempts when some were made already (the
+   * first POST is made inline, right after commit: its job gets the rest).
+   */
+  async enqueueResult(token: string, options: { delayMs?: number; attempts?: number } = {}): Promise<void> {
+    await this.results.add(
+      'result',
+      { token },
+      this.jobOptions(QUEUES.results, jobIdForToken(token), options.delayMs, options.attempts),
+    );
   }
 
   async enqueueHook(hookCallId: bigint): Promise<void> {

@@ -50,3 +50,29 @@ describe('result delivery', () => {
     await eventually(async () => s.marketplace.resultsFor(result.token).length > before);
   });
 });
+
+describe('result delivery with RESULT_MAX_ATTEMPTS', () => {
+  let s: Scenario;
+  beforeAll(async () => {
+    s = await startScenario({ RESULT_MAX_ATTEMPTS: '3' });
+  });
+  afterAll(() => s.close());
+
+  it('POSTs a result at most RESULT_MAX_ATTEMPTS times in all, the first one inline included, then marks it failed', async () => {
+    s.marketplace.resultFaults.push({ status: 503, times: 10 });
+    const { token } = await s.post(orderEvent());
+    const delivery = await eventually(async () => {
+      const d = await s.subject.db.prisma.resultDelivery
+        .findFirst({ where: { event: { token } }, include: { attemptHistory: true } })
+        .catch(() => null);
+      return d?.status === 'failed' ? d : null;
+    });
+    expect(delivery.attemptHistory.map((attempt) => attempt.httpStatus)).toEqual([503, 503, 503]);
+    expect(delivery.attempts).toBe(3);
+    // Nothing more goes out once it is failed (an operator may re-send it).
+    const remaining = s.marketplace.resultFaults[0]!.times;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(s.marketplace.resultFaults[0]!.times).toBe(remaining);
+    expect(remaining).toBe(7);
+  });
+});
