@@ -25,7 +25,7 @@ async function insertEvents(client: pg.Client, first: number, last: number, ago:
   await client.query(`
     INSERT INTO events (seq, token, "eventUrl", "marketplaceBaseUrl", status, type, "accountId", "errorCode", attempts, "receivedAt", "finishedAt", "updatedAt")
     SELECT i, 'tok-' || i, 'https://m.example/api/integration/v1/events/tok-' || i, 'https://m.example',
-           (CASE WHEN i % 97 = 0 THEN 'failed' WHEN i % 89 = 0 THEN 'cancelled' WHEN i % 13 = 0 THEN 'failed' ELSE 'succeeded' END)::"EventStatus",
+           (CASE WHEN i % 97 = 0 THEN 'failed' WHEN i % 89 = 0 THEN 'cancelled' WHEN i % 13 = 0 THEN 'refused' ELSE 'succeeded' END)::"EventStatus",
            (ARRAY['SUBSCRIPTION_ORDER','SUBSCRIPTION_CHANGE','USER_ASSIGNMENT','USER_UNASSIGNMENT'])[1 + i % 4], 'acct-' || (i % 5000),
            CASE WHEN i % 97 = 0 THEN 'TRANSPORT_ERROR' WHEN i % 89 = 0 THEN 'OPERATION_CANCELLED' WHEN i % 13 = 0 THEN 'MAX_USERS_REACHED' END,
            1, f - make_interval(secs => 0.2 + (i % 20) * 0.05), f, f

@@ -50,11 +50,16 @@ export function formatOverview(answer: Record<string, unknown>, table: Table): s
     (b) =>
       b.succeeded +
       b.cancelled +
-      Object.values(b.business)
+      Object.values(b.refused)
         .concat(Object.values(b.failed))
         .reduce((x, y) => x + y, 0),
   );
-  const codes = { ...o.totals.business, ...o.totals.failed };
+  const byCode = (counts: Record<string, number>) =>
+    Object.keys(counts).length
+      ? ` (${Object.entries(counts)
+          .map(([c, n]) => `${c} ${n}`)
+          .join(', ')})`
+      : '';
   return [
     `overview, last ${o.window} (${o.from} – ${o.to})`,
     '',
@@ -62,12 +67,9 @@ export function formatOverview(answer: Record<string, unknown>, table: Table): s
     '',
     `now: received ${now.received}, queued ${now.queued}, processing ${now.processing}; ` +
       `oldest waiting: ${o.oldestWaiting ? `${o.oldestWaiting.token} (${o.oldestWaiting.status}, ${age(o.oldestWaiting.ageSeconds)})` : 'none'}`,
-    `finished in ${o.window}: succeeded ${finishedInWindow.succeeded}, failed ${finishedInWindow.failed}, cancelled ${finishedInWindow.cancelled}` +
-      (Object.keys(codes).length
-        ? ` (${Object.entries(codes)
-            .map(([c, n]) => `${c} ${n}`)
-            .join(', ')})`
-        : ''),
+    `finished in ${o.window}: succeeded ${finishedInWindow.succeeded}, ` +
+      `refused ${finishedInWindow.refused}${byCode(o.totals.refused)}, ` +
+      `failed ${finishedInWindow.failed}${byCode(o.totals.failed)}, cancelled ${finishedInWindow.cancelled}`,
     `receipt to result: median ${o.totals.p50Seconds ?? '-'} s, p95 ${o.totals.p95Seconds ?? '-'} s; results not delivered: ${results.pending + results.failed}`,
     `events per ${o.bucketSeconds / 60} min: |${sparkline(finished)}|`,
     '',

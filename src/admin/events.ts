@@ -5,7 +5,7 @@
 import type { Prisma, PrismaClient } from '../db/client';
 import { EVENT_ERROR_CODES } from '../errors/catalogue';
 import { resultOf } from '../inbox/finish';
-import { EVENT_STATUSES, type EventStatusName } from '../inbox/statuses';
+import { EVENT_STATUSES, UNSUCCESSFUL_STATUSES, type EventStatusName } from '../inbox/statuses';
 import { cancelEvent as cancelInboxEvent, reopenForRerun, type CancelOutcome } from '../inbox/transitions';
 
 export { EVENT_STATUSES, type EventStatusName, type CancelOutcome };
@@ -115,24 +115,26 @@ export async function eventDetail(prisma: PrismaClient, token: string) {
 
 export type RetryPlan = 'rerun' | 'resend_result';
 
+const unsuccessful = (status: string) => (UNSUCCESSFUL_STATUSES as readonly string[]).includes(status);
+
 /**
  * What a retry of this event would do: re-send only the result when its
  * delivery failed for good; run the event again (from the fetch) when it
- * failed; nothing otherwise.
+ * failed or was refused; nothing otherwise.
  */
 export function retryPlanOf(event: { status: string; delivery: { status: string } | null }): RetryPlan | null {
   if (event.delivery?.status === 'failed') return 'resend_result';
-  if (event.status === 'failed') return 'rerun';
+  if (unsuccessful(event.status)) return 'rerun';
   return null;
 }
 
 /**
- * AppDirect already has this event's failure: its result was delivered, or answered in the HTTP
- * response itself. Running it again sends a second, different result, so it needs `force`.
+ * AppDirect already has this event's answer (a failure or a refusal): its result was delivered, or
+ * answered in the HTTP response itself. Running it again sends a second, different result, so it needs `force`.
  */
 export function failureReported(event: { status: string; delivery: { status: string } | null }): boolean {
   return (
-    event.status === 'failed' && (event.delivery?.status === 'delivered' || event.delivery?.status === 'not_required')
+    unsuccessful(event.status) && (event.delivery?.status === 'delivered' || event.delivery?.status === 'not_required')
   );
 }
 
@@ -203,12 +205,17 @@ export async function retryEvent(
   return outcome;
 }
 
-/** Retryable events matching a filter: failed events, and events whose result delivery failed. */
+/** Retryable events matching a filter: failed and refused events, and events whose result delivery failed. */
 function retryableWhere(filter: EventFilter): Prisma.EventWhereInput {
   return {
     AND: [
       whereOf(filter),
-      { OR: [{ status: 'failed' }, { deliveries: { some: { status: 'failed', supersededAt: null } } }] },
+      {
+        OR: [
+          { status: { in: [...UNSUCCESSFUL_STATUSES] } },
+          { deliveries: { some: { status: 'failed', supersededAt: null } } },
+        ],
+      },
     ],
   };
 }

@@ -18,21 +18,16 @@ export const OVERVIEW_WINDOWS = {
 export type OverviewWindow = keyof typeof OVERVIEW_WINDOWS;
 export const OVERVIEW_WINDOW_NAMES = Object.keys(OVERVIEW_WINDOWS) as OverviewWindow[];
 
-/**
- * Codes meaning the service could not do the work (the fetch kept failing, an unexpected fault, an
- * event it could not read): an operator should look, and usually retry. Every other code is a business
- * answer (MAX_USERS_REACHED, …) that AppDirect shows its user.
- */
-export const FAILURE_CODES = ['TRANSPORT_ERROR', 'UNKNOWN_ERROR', 'INVALID_RESPONSE'] as const;
-const isFailureCode = (code: string): boolean => (FAILURE_CODES as readonly string[]).includes(code);
-
 export interface OverviewBucket {
   /** Start of the interval (ISO); it ends where the next one starts. */
   start: string;
   end: string;
-  /** Events finished in the interval: succeeded, business answers by code, failures by code, cancelled. */
+  /**
+   * Events finished in the interval by status: succeeded; refused (business answers AppDirect shows its
+   * user) and failed (the service could not do the work) by code; cancelled.
+   */
   succeeded: number;
-  business: Record<string, number>;
+  refused: Record<string, number>;
   failed: Record<string, number>;
   cancelled: number;
   /** Receipt to result (receivedAt -> finishedAt) of those events, seconds; null when none finished. */
@@ -64,11 +59,11 @@ export interface Overview {
   /** Unfinished events now (all of them), and events finished inside the window by final status. */
   statusCounts: {
     now: Record<(typeof UNFINISHED_STATUSES)[number], number>;
-    finishedInWindow: { succeeded: number; failed: number; cancelled: number };
+    finishedInWindow: { succeeded: number; refused: number; failed: number; cancelled: number };
   };
   oldestWaiting: { token: string; status: string; receivedAt: string; ageSeconds: number } | null;
   needsAction: {
-    /** Events finished in the window with a failure code (FAILURE_CODES), by code. */
+    /** Events that finished `failed` in the window (the catalogue's failure codes), by code. */
     failedEvents: { total: number; byCode: Record<string, number> };
     /** Results AppDirect has not received: failed for good, or pending (retrying: after a failed POST). */
     undeliveredResults: { failed: number; retrying: number; pending: number; oldestPendingAgeSeconds: number | null };
@@ -80,7 +75,7 @@ export interface Overview {
   workers: WorkerSeen[];
   totals: {
     succeeded: number;
-    business: Record<string, number>;
+    refused: Record<string, number>;
     failed: Record<string, number>;
     cancelled: number;
     p50Seconds: number | null;
@@ -324,7 +319,7 @@ export async function buildOverview(
     start: new Date(fromMs + index * bucketMs).toISOString(),
     end: new Date(fromMs + (index + 1) * bucketMs).toISOString(),
     succeeded: 0,
-    business: {},
+    refused: {},
     failed: {},
     cancelled: 0,
     p50Seconds: null,
@@ -333,7 +328,7 @@ export async function buildOverview(
   }));
   const totals: Overview['totals'] = {
     succeeded: 0,
-    business: {},
+    refused: {},
     failed: {},
     cancelled: 0,
     p50Seconds: null,
@@ -356,8 +351,8 @@ export async function buildOverview(
     for (const target of [bucket, totals]) {
       if (row.status === 'succeeded') target.succeeded += n;
       else if (row.status === 'cancelled') target.cancelled += n;
-      else if (isFailureCode(row.code ?? 'UNKNOWN_ERROR')) addTo(target.failed, row.code ?? 'UNKNOWN_ERROR', n);
-      else addTo(target.business, row.code ?? 'UNKNOWN_ERROR', n);
+      else if (row.status === 'refused') addTo(target.refused, row.code ?? 'UNKNOWN_ERROR', n);
+      else addTo(target.failed, row.code ?? 'UNKNOWN_ERROR', n);
     }
   }
   const sum = (record: Record<string, number>) => Object.values(record).reduce((a, b) => a + b, 0);
@@ -373,7 +368,8 @@ export async function buildOverview(
       now: unfinishedCounts(nowRows),
       finishedInWindow: {
         succeeded: totals.succeeded,
-        failed: failedTotal + sum(totals.business),
+        refused: sum(totals.refused),
+        failed: failedTotal,
         cancelled: totals.cancelled,
       },
     },

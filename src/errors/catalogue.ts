@@ -221,7 +221,8 @@ export const HTTP_ERRORS = {
   EVENT_NOT_RETRYABLE: {
     status: 409,
     group: 'Admin',
-    message: "Event '{token}' is {status}; only failed events, or events whose result delivery failed, can be retried.",
+    message:
+      "Event '{token}' is {status}; only failed or refused events, or events whose result delivery failed, can be retried.",
     action: 'Nothing to do for a succeeded event; an unfinished one is still being worked on (see its timeline).',
   },
   EVENT_RETRY_NEEDS_FORCE: {
@@ -335,6 +336,14 @@ export interface EventErrorEntry {
   readonly usedWhen: string;
   /** Default message shown to the marketplace user when nothing more specific is known. */
   readonly userMessage: string;
+  /**
+   * The status an event finishes with when this code is its answer. `refused`: a business answer AppDirect
+   * shows its user; final, nothing for an operator to do. `failed`: the service (or the product) could not
+   * do the work; an operator should look, and usually run the event again once the cause is fixed.
+   */
+  readonly eventStatus: 'refused' | 'failed';
+  /** Why this code is a refusal or a failure (docs/errors.md). */
+  readonly statusReason: string;
 }
 
 /**
@@ -347,77 +356,128 @@ export const EVENT_ERROR_CODES = {
     usedWhen:
       'SUBSCRIPTION_ORDER whose creator owns a live account of the same product (application) for another company; USER_ASSIGNMENT of a user who already holds a seat on the account. A company buying a second product is not refused.',
     userMessage: 'This user already has an account with us.',
+    eventStatus: 'refused',
+    statusReason: "The buyer's own situation; AppDirect shows it and offers to link the accounts.",
   },
   USER_NOT_FOUND: {
     appdirect: 'Unassigning a user the vendor does not know.',
     usedWhen:
       'USER_UNASSIGNMENT of a user with no seat on the account. (USER_UPDATED for a user we have never seen is recorded and answered success: the user holds no seat here.)',
     userMessage: 'This user was not found on the account.',
+    eventStatus: 'refused',
+    statusReason: 'The user to remove holds no seat here; there is nothing to repair.',
   },
   ACCOUNT_NOT_FOUND: {
     appdirect: 'Change, cancel or assign on an accountIdentifier the vendor does not know.',
     usedWhen:
       'Any event naming an accountIdentifier (or parentAccountIdentifier) that is not in the account store; an add-on order whose parent subscription belongs to another company.',
     userMessage: 'This subscription was not found on our side.',
+    eventStatus: 'refused',
+    statusReason:
+      'The answer is what the account store holds, and running the event again gives the same answer. Many at once suggest the store is out of step with AppDirect (a restore): the overview counts refusals by code.',
   },
   MAX_USERS_REACHED: {
     appdirect: 'Assignment beyond the number of seats bought.',
     usedWhen: 'USER_ASSIGNMENT when every seat of the account is taken (the owner holds one).',
     userMessage: 'Every seat of this subscription is taken; buy more seats or unassign a user first.',
+    eventStatus: 'refused',
+    statusReason: 'The customer buys more seats or unassigns a user; AppDirect tells them so.',
   },
   UNAUTHORIZED: {
     appdirect: 'An action the application does not allow, e.g. unassigning the creator.',
     usedWhen: 'USER_UNASSIGNMENT of the account owner.',
     userMessage: 'The owner of the subscription cannot be unassigned.',
+    eventStatus: 'refused',
+    statusReason: 'A rule of the application, working as intended.',
   },
   OPERATION_CANCELLED: {
     appdirect: 'The user interrupted the operation.',
     usedWhen: 'An operator cancelled the event from the admin API before it finished.',
     userMessage: 'The operation was cancelled by the vendor.',
+    eventStatus: 'refused',
+    statusReason: "An operator's or the product's decision (an operator's cancel finishes the event as cancelled).",
   },
   CONFIGURATION_ERROR: {
     appdirect: 'The vendor endpoint is not configured.',
     usedWhen: 'An event type this service does not handle (e.g. USER_SYNC, ACCOUNT_SYNC).',
     userMessage: 'This kind of change is not supported by the application.',
+    eventStatus: 'failed',
+    statusReason:
+      'An event type this installation does not handle: only an operator can change that (a newer version, a configuration), and AppDirect keeps sending such events.',
   },
   INVALID_RESPONSE: {
     appdirect: 'The vendor could not process the event fetched from AppDirect.',
     usedWhen:
       'The fetched event is not JSON, fails the event schema (fields named in the message; lengths, quantities and URLs are bounded), or holds what the store cannot keep (NUL characters, unpaired surrogates, nesting deeper than 32 levels): at the first attempt, never retried.',
     userMessage: 'The event could not be read by the application.',
+    eventStatus: 'failed',
+    statusReason:
+      'The service could not read what AppDirect sent: a fault on one side that an operator should report; the customer did nothing wrong.',
   },
   PENDING: {
     appdirect: 'The service is still being provisioned.',
     usedWhen:
       'An event for an account whose provisioning hook has not finished within the waiting budget; a SUBSCRIPTION_NOTICE that could not be applied within SYNC_ANSWER_BUDGET_MS (the change is still applied right after).',
     userMessage: 'The subscription is still being set up; try again in a few minutes.',
+    eventStatus: 'failed',
+    statusReason:
+      "The product did not finish or decide in the time allowed: the customer is told to try later, and an operator should look at the product's calls. (A SUBSCRIPTION_NOTICE answered PENDING for lack of time is applied right after and finishes with its own outcome.)",
   },
   FORBIDDEN: {
     appdirect: 'The operation is not allowed.',
     usedWhen:
       'An action the account\'s state does not allow (see "Subscription states" below); SUBSCRIPTION_CHANGE lowering seats below the users assigned; ADDON_BIND of a binding that belongs to another add-on.',
     userMessage: 'This operation is not allowed on the subscription in its current state.',
+    eventStatus: 'refused',
+    statusReason: "The subscription's state does not allow it; AppDirect shows why.",
   },
   BINDING_NOT_FOUND: {
     appdirect: 'The add-on binding cannot be found.',
     usedWhen:
       'ADDON_UNBIND naming a binding we do not have; an add-on change, cancel or bind naming an add-on that is not on the subscription named in the event, or was cancelled.',
     userMessage: 'This add-on binding was not found.',
+    eventStatus: 'refused',
+    statusReason: 'The add-on binding named is not there; there is nothing to repair.',
   },
   TRANSPORT_ERROR: {
     appdirect: 'Transport failure, e.g. an unreachable server.',
     usedWhen: 'The event could not be fetched from the marketplace after EVENT_MAX_ATTEMPTS attempts.',
     userMessage: 'The application could not reach the marketplace to read the event.',
+    eventStatus: 'failed',
+    statusReason:
+      'The event could not be fetched: the marketplace or the network was down; run it again once it is back.',
   },
   UNKNOWN_ERROR: {
     appdirect: 'None of the other codes apply.',
     usedWhen:
       'Applying the event kept failing with a transient fault after EVENT_MAX_ATTEMPTS attempts, or failed at once with a programming error (logged with its stack; operators can retry it).',
     userMessage: 'The application could not complete the operation; the vendor has been notified.',
+    eventStatus: 'failed',
+    statusReason:
+      'A fault the service could not get past (logged with its cause): an operator should look, fix and run it again.',
   },
 } as const satisfies Record<string, EventErrorEntry>;
 
 export type EventErrorCode = keyof typeof EVENT_ERROR_CODES;
+
+const codesFinishing = (status: EventErrorEntry['eventStatus']): EventErrorCode[] =>
+  (Object.entries(EVENT_ERROR_CODES) as Array<[EventErrorCode, EventErrorEntry]>)
+    .filter(([, entry]) => entry.eventStatus === status)
+    .map(([code]) => code);
+
+/** Codes meaning the service could not do the work: the event finishes `failed` and needs an operator. */
+export const FAILURE_CODES: readonly EventErrorCode[] = codesFinishing('failed');
+/** Business answers AppDirect shows its user: the event finishes `refused`, nothing for an operator to do. */
+export const REFUSAL_CODES: readonly EventErrorCode[] = codesFinishing('refused');
+
+/**
+ * The final status of an event answered `errorCode` (unsuccessfully). A code outside the catalogue is a
+ * failure: something answered what the service does not know, and an operator should look.
+ */
+export function unsuccessfulStatusOf(errorCode: string | null | undefined): EventErrorEntry['eventStatus'] {
+  const entry = errorCode ? (EVENT_ERROR_CODES as Record<string, EventErrorEntry | undefined>)[errorCode] : undefined;
+  return entry?.eventStatus ?? 'failed';
+}
 
 /** Fills `{name}` placeholders; unknown names are left as they are. */
 export function fillTemplate(template: string, params: Readonly<Record<string, string | number>>): string {

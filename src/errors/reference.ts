@@ -1,5 +1,5 @@
 import { ACCOUNT_STATUSES, lifecycleRules } from '../accounts/lifecycle';
-import { EVENT_ERROR_CODES, HTTP_ERRORS, type HttpErrorEntry } from './catalogue';
+import { EVENT_ERROR_CODES, HTTP_ERRORS, type EventErrorEntry, type HttpErrorEntry } from './catalogue';
 
 const GROUP_ORDER: ReadonlyArray<HttpErrorEntry['group']> = [
   'Request',
@@ -64,11 +64,18 @@ export function renderErrorReference(): string {
     '(`{"success":false,"errorCode":"...","message":"..."}`), as the synchronous answer or as the',
     'asynchronous result POST. AppDirect marks the subscription or assignment as failed and shows the message to the user.',
     '',
-    '| Code | AppDirect meaning | When this service reports it | Default message to the user |',
-    '|---|---|---|---|',
+    'Each code also decides the status the event finishes with here (the admin page, API and CLI show it):',
+    '`refused` for a business answer AppDirect shows its user (final; nothing for an operator to do), `failed`',
+    'when the service could not do the work (an operator should look, and usually run the event again once the',
+    'cause is fixed; the overview lists these under "Needs action").',
+    '',
+    '| Code | AppDirect meaning | When this service reports it | Default message to the user | Event status, and why |',
+    '|---|---|---|---|---|',
   );
-  for (const [code, entry] of Object.entries(EVENT_ERROR_CODES)) {
-    lines.push(`| \`${code}\` | ${cell(entry.appdirect)} | ${cell(entry.usedWhen)} | ${cell(entry.userMessage)} |`);
+  for (const [code, entry] of Object.entries(EVENT_ERROR_CODES) as Array<[string, EventErrorEntry]>) {
+    lines.push(
+      `| \`${code}\` | ${cell(entry.appdirect)} | ${cell(entry.usedWhen)} | ${cell(entry.userMessage)} | \`${entry.eventStatus}\`: ${cell(entry.statusReason)} |`,
+    );
   }
   lines.push('', ...renderSubscriptionStates(), '');
   return lines.join('\n');

@@ -13,7 +13,7 @@ import type { HookCallRecord } from '../hooks/kinds';
 import type { ResultBody } from '../marketplace/client';
 import { resultUrlFor } from '../marketplace/event-url';
 import type { OwedDelivery } from '../report/deliver';
-import { FINAL_SQL, UNFINISHED_SQL } from './statuses';
+import { FINAL_SQL, finalStatusOf, UNFINISHED_SQL } from './statuses';
 
 export interface FinalOutcome {
   readonly result: ResultBody;
@@ -78,7 +78,7 @@ export async function finishEvent(
 ): Promise<FinishedRows> {
   const { result } = outcome;
   const now = new Date();
-  const status = result.success ? 'succeeded' : 'failed';
+  const status = finalStatusOf(result);
   const attemptOutcome = result.success ? 'succeeded' : options.lastError ? 'failed' : 'business_error';
   const attemptError = options.lastError ?? (result.success ? null : (result.message ?? null));
   const hooks = outcome.calls.map((call) => ({

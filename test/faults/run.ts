@@ -182,7 +182,7 @@ async function verify(
   let stuck = tokens.length;
   while (Date.now() < deadline) {
     const { rows } = await client.query(
-      `SELECT count(*)::int AS n FROM events WHERE token = ANY($1) AND status NOT IN ('succeeded','failed','cancelled')`,
+      `SELECT count(*)::int AS n FROM events WHERE token = ANY($1) AND status NOT IN ('succeeded','refused','failed','cancelled')`,
       [tokens],
     );
     const resultsIn = tokens.filter((t) => stack.marketplace.resultsFor(t).length > 0).length;

@@ -41,7 +41,7 @@ async function seedHistory(prisma: PrismaClient): Promise<void> {
     ), inserted AS (
       INSERT INTO events (token, "eventUrl", "marketplaceBaseUrl", status, type, "errorCode", "receivedAt", "finishedAt", "updatedAt")
       SELECT 'history-' || i, 'https://marketplace.example/api/integration/v1/events/history-' || i, 'https://marketplace.example',
-             (CASE WHEN i % 23 = 0 THEN 'failed' WHEN i % 7 = 0 THEN 'failed' WHEN i % 11 = 0 THEN 'failed' ELSE 'succeeded' END)::"EventStatus",
+             (CASE WHEN i % 23 = 0 THEN 'failed' WHEN i % 7 = 0 THEN 'refused' WHEN i % 11 = 0 THEN 'refused' ELSE 'succeeded' END)::"EventStatus",
              'SUBSCRIPTION_ORDER',
              CASE WHEN i % 23 = 0 THEN 'TRANSPORT_ERROR' WHEN i % 7 = 0 THEN 'MAX_USERS_REACHED' WHEN i % 11 = 0 THEN 'USER_ALREADY_EXISTS' END,
              finished_at - make_interval(secs => 0.3 + (i % 13) * 0.12 + CASE WHEN i BETWEEN 180 AND 200 THEN 4 ELSE 0 END),
@@ -129,7 +129,9 @@ describeWithBrowser('admin overview page in Chromium', () => {
     }
     // Every outcome is told by a pattern and a label, not colour alone.
     const legend = await page.$$eval('#chart-outcomes .legend', (items) => items.map((item) => item.textContent));
-    expect(legend).toEqual(expect.arrayContaining(['success', 'MAX_USERS_REACHED', 'USER_ALREADY_EXISTS']));
+    expect(legend).toEqual(
+      expect.arrayContaining(['success', 'refused: MAX_USERS_REACHED', 'refused: USER_ALREADY_EXISTS']),
+    );
     expect(await page.locator('#chart-outcomes pattern').count()).toBe(legend.length);
 
     await page.click('#numbers summary');

@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { FAILURE_CODES } from '../../src/errors/catalogue';
 import { startTestApp, type TestApp } from '../support/app';
 import { startTestWorkers, eventually, type TestWorkers } from '../support/workers';
 
@@ -109,6 +110,18 @@ describe('monitoring: Grafana dashboard and Prometheus alerts', () => {
         'AppDirectNoWorkerConsuming',
       ]),
     );
+  });
+
+  it("count as failures exactly the catalogue's failure codes (refusals are business answers)", () => {
+    const rule = rules.groups.flatMap((g) => g.rules).find((r) => r.alert === 'AppDirectEventFailureRate')!;
+    const codes = /code=~"([^"]+)"/.exec(rule.expr)?.[1]?.split('|') ?? [];
+    expect(codes.sort()).toEqual([...FAILURE_CODES].sort());
+    const panel = dashboard.panels.find((p) => p.title === 'Events finished per second, by outcome code') as
+      { description?: string } | undefined;
+    for (const code of FAILURE_CODES) {
+      expect(panel?.description).toContain(code);
+      expect(rule.annotations?.description).toContain(code);
+    }
   });
 
   it('use only metrics the service exposes (API and worker /metrics)', async () => {

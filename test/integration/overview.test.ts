@@ -24,7 +24,7 @@ describe('overview', () => {
   const event = (
     now: number,
     fields: {
-      status: 'succeeded' | 'failed' | 'cancelled' | 'received' | 'queued' | 'processing';
+      status: 'succeeded' | 'refused' | 'failed' | 'cancelled' | 'received' | 'queued' | 'processing';
       errorCode?: string;
       finishedAgoMs?: number;
       tookMs?: number;
@@ -64,14 +64,14 @@ describe('overview', () => {
   it('counts events per interval by outcome, with median and p95 from receipt to result', async () => {
     const now = Date.now();
     const { fromMs, bucketMs } = windowBounds('24h', now);
-    // The interval 2 hours before the last one: four successes (1, 2, 3, 10 s), one business code, one failure.
+    // The interval 2 hours before the last one: four successes (1, 2, 3, 10 s), one refusal, one failure.
     const last = Math.floor((now - fromMs) / bucketMs);
     const inBucket = (index: number) => now - (fromMs + index * bucketMs + bucketMs / 2);
     const target = last - 4;
     for (const took of [1000, 2000, 3000, 10_000])
       await event(now, { status: 'succeeded', finishedAgoMs: inBucket(target), tookMs: took });
     await event(now, {
-      status: 'failed',
+      status: 'refused',
       errorCode: 'MAX_USERS_REACHED',
       finishedAgoMs: inBucket(target),
       tookMs: 2000,
@@ -87,7 +87,7 @@ describe('overview', () => {
     const bucket = overview.series[target]!;
     expect(bucket).toMatchObject({
       succeeded: 4,
-      business: { MAX_USERS_REACHED: 1 },
+      refused: { MAX_USERS_REACHED: 1 },
       failed: { TRANSPORT_ERROR: 1 },
       cancelled: 0,
     });
@@ -102,10 +102,10 @@ describe('overview', () => {
     expect(overview.totals).toMatchObject({
       succeeded: 4,
       cancelled: 1,
-      business: { MAX_USERS_REACHED: 1 },
+      refused: { MAX_USERS_REACHED: 1 },
       failed: { TRANSPORT_ERROR: 1 },
     });
-    expect(overview.statusCounts.finishedInWindow).toEqual({ succeeded: 4, failed: 2, cancelled: 1 });
+    expect(overview.statusCounts.finishedInWindow).toEqual({ succeeded: 4, refused: 1, failed: 1, cancelled: 1 });
     expect(overview.needsAction.failedEvents).toEqual({ total: 1, byCode: { TRANSPORT_ERROR: 1 } });
 
     // Over 7 days the event of 30 hours ago is in.

@@ -106,7 +106,7 @@ describe('connecting the product over signed webhooks', () => {
     });
     expect(await prisma().account.count({ where: { companyUuid } })).toBe(0);
     expect(await prisma().event.findUniqueOrThrow({ where: { token: refused.token } })).toMatchObject({
-      status: 'failed',
+      status: 'refused',
       errorCode: 'USER_ALREADY_EXISTS',
       accountId: null,
     });

@@ -35,6 +35,7 @@ const STYLE = `
   .status { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; background: #e3e6eb; }
   .status.failed { background: #fde2e1; color: #a1150f; } .status.succeeded { background: #dcf5e3; color: #12602c; }
   .status.cancelled { background: #fff1cc; color: #7a5200; }
+  .status.refused { background: #ece6f7; color: #4b2a86; }
   form.inline { display: inline; } button { padding: 6px 14px; border: 1px solid #3058d6; background: #3b66f0; color: #fff; border-radius: 4px; cursor: pointer; }
   button.secondary { background: #fff; color: #3058d6; }
   input, select { padding: 5px 8px; border: 1px solid #c4c9d4; border-radius: 4px; }

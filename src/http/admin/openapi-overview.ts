@@ -1,5 +1,6 @@
 /** The overview's part of the admin OpenAPI document (merged in openapi.ts). */
-import { FAILURE_CODES, OVERVIEW_WINDOW_NAMES } from '../../admin/overview';
+import { OVERVIEW_WINDOW_NAMES } from '../../admin/overview';
+import { FAILURE_CODES, REFUSAL_CODES } from '../../errors/catalogue';
 import { UNFINISHED_STATUSES } from '../../inbox/statuses';
 
 const count = { type: 'integer', minimum: 0 } as const;
@@ -21,8 +22,8 @@ export const overviewPaths = {
       summary: 'The state of the installation: in flight now, what needs action, workers, and the window by interval',
       description:
         'Counts of unfinished events are over all events; everything else covers the window (ending now, intervals ' +
-        `aligned on their size: 24h in 30-minute intervals, 7d in 4-hour ones). Failure codes: ${FAILURE_CODES.join(', ')}; ` +
-        'every other code is a business answer.',
+        `aligned on their size: 24h in 30-minute intervals, 7d in 4-hour ones). Events finish failed with ${FAILURE_CODES.join(', ')} ` +
+        `(the service could not do the work) and refused with ${REFUSAL_CODES.join(', ')} (business answers).`,
       parameters: [
         {
           name: 'window',
@@ -45,8 +46,11 @@ export const overviewPaths = {
 
 const outcomeFields = {
   succeeded: count,
-  business: countsByCode,
-  failed: countsByCode,
+  refused: {
+    ...countsByCode,
+    description: 'Events that finished refused (a business answer AppDirect shows its user), by code',
+  },
+  failed: { ...countsByCode, description: 'Events that finished failed (the service could not do the work), by code' },
   cancelled: count,
   p50Seconds: { ...secondsOrNull, description: 'Median time from receipt to result' },
   p95Seconds: { ...secondsOrNull, description: '95th percentile of the time from receipt to result' },
@@ -86,8 +90,8 @@ export const overviewSchemas = {
           },
           finishedInWindow: {
             type: 'object',
-            required: ['succeeded', 'failed', 'cancelled'],
-            properties: { succeeded: count, failed: count, cancelled: count },
+            required: ['succeeded', 'refused', 'failed', 'cancelled'],
+            properties: { succeeded: count, refused: count, failed: count, cancelled: count },
           },
         },
       },
@@ -107,6 +111,7 @@ export const overviewSchemas = {
         properties: {
           failedEvents: {
             type: 'object',
+            description: 'Events that finished failed in the window (refused ones need no action)',
             required: ['total', 'byCode'],
             properties: { total: count, byCode: countsByCode },
           },

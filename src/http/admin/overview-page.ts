@@ -3,7 +3,8 @@
  * "needs action" items link to that the event list does not cover (undelivered results, hook calls).
  */
 import { Router, type Request, type Response } from 'express';
-import { FAILURE_CODES, type Overview, type OverviewBucket } from '../../admin/overview';
+import { type Overview, type OverviewBucket } from '../../admin/overview';
+import { FAILURE_CODES } from '../../errors/catalogue';
 import { buildOverview } from '../../admin/overview';
 import { knownAccounts } from '../../admin/accounts';
 import {
@@ -30,7 +31,7 @@ export function age(totalSeconds: number): string {
   return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
 }
 
-const BUSINESS_STYLES: ReadonlyArray<Pick<SeriesStyle, 'color' | 'pattern'>> = [
+const REFUSAL_STYLES: ReadonlyArray<Pick<SeriesStyle, 'color' | 'pattern'>> = [
   { color: '#3b66f0', pattern: 'hatch' },
   { color: '#8a5cd1', pattern: 'dots' },
   { color: '#d98a00', pattern: 'vertical' },
@@ -38,12 +39,16 @@ const BUSINESS_STYLES: ReadonlyArray<Pick<SeriesStyle, 'color' | 'pattern'>> = [
   { color: '#a0527a', pattern: 'crosshatch' },
 ];
 
-/** success, each business code seen in the window, failed, cancelled: the order bars are stacked in. */
+/** success, each refusal code seen in the window, failed, cancelled: the order bars are stacked in. */
 function outcomeSeries(overview: Overview): SeriesStyle[] {
-  const codes = Object.keys(overview.totals.business).sort();
+  const codes = Object.keys(overview.totals.refused).sort();
   return [
     { key: 'succeeded', label: 'success', color: '#2e8b57', pattern: 'solid' },
-    ...codes.map((code, i) => ({ key: code, label: code, ...BUSINESS_STYLES[i % BUSINESS_STYLES.length]! })),
+    ...codes.map((code, i) => ({
+      key: code,
+      label: `refused: ${code}`,
+      ...REFUSAL_STYLES[i % REFUSAL_STYLES.length]!,
+    })),
     { key: 'failed', label: 'failed', color: '#b3261e', pattern: 'crosshatch' },
     { key: 'cancelled', label: 'cancelled', color: '#6b7280', pattern: 'dots' },
   ];
@@ -52,7 +57,7 @@ function outcomeSeries(overview: Overview): SeriesStyle[] {
 const sum = (record: Record<string, number>) => Object.values(record).reduce((a, b) => a + b, 0);
 
 function outcomeValues(bucket: OverviewBucket): Record<string, number> {
-  return { succeeded: bucket.succeeded, ...bucket.business, failed: sum(bucket.failed), cancelled: bucket.cancelled };
+  return { succeeded: bucket.succeeded, ...bucket.refused, failed: sum(bucket.failed), cancelled: bucket.cancelled };
 }
 
 const hhmm = (iso: string) => iso.slice(11, 16);
@@ -75,7 +80,7 @@ function charts(overview: Overview): Raw {
     overview.series.map((bucket, i) => ({ ...names[i]!, values: outcomeValues(bucket) })),
     series,
     'events',
-    `failed: ${FAILURE_CODES.join(', ')} (the service could not do it: look, fix, retry). Other codes are business answers AppDirect shows its user.`,
+    `failed: ${FAILURE_CODES.join(', ')} (the service could not do the work: look, fix, run again). Refused: business answers AppDirect shows its user (nothing to do).`,
   );
   const latencySeries: LineSeries[] = [
     { key: 'p50', label: 'median', color: '#3b66f0', pattern: 'solid', marker: 'circle', dash: '0' },
@@ -190,6 +195,7 @@ function nowSection(overview: Overview): Raw {
     <div class="counters">
       ${Object.entries(now).map(([status, n]) => counter(status, n, `/admin/events?status=${status}`))}
       ${counter(`succeeded (${overview.window})`, finishedInWindow.succeeded, '/admin/events?status=succeeded')}
+      ${counter(`refused (${overview.window})`, finishedInWindow.refused, '/admin/events?status=refused')}
       ${counter(`failed (${overview.window})`, finishedInWindow.failed, '/admin/events?status=failed')}
       ${counter(`cancelled (${overview.window})`, finishedInWindow.cancelled, '/admin/events?status=cancelled')}
     </div>
