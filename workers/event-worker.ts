@@ -52,7 +52,11 @@ async function main(): Promise<void> {
   const producer = new Producer(producerConnection, { prefix: config.queuePrefix, policies });
   const marketplace = new MarketplaceClient({ credentials: outboundCredentials(config) });
   const metrics = createProcessMetrics('worker');
-  const product = await connectProduct(config, logger, { observe: productCallObserver(metrics.registry) });
+  const product = await connectProduct(config, logger, {
+    observe: productCallObserver(metrics.registry),
+    // The producer profile: a breaker check must fail fast while Redis is away, not wait for it.
+    shared: { redis: producerConnection, prefix: config.queuePrefix, logger },
+  });
   const consumers = startJobWorkers(
     { prisma, marketplace, config, logger, producer, product, metrics },
     { connection, prefix: config.queuePrefix, workerId, lockMs: config.jobLockMs, policies },

@@ -6,6 +6,7 @@
  */
 import type { Config } from '../config';
 import type { Logger } from '../logging/logger';
+import type { SharedState } from '../queue/shared-state';
 import { readDecision, type CallMode, type Decision, type ProductCall } from './contract';
 import { ProductCallFailure } from './failure';
 import { implementsKind, loadHooks, moduleTransport, type ProvisioningHooks } from './index';
@@ -123,7 +124,12 @@ export function productConnection(
 export async function connectProduct(
   config: Pick<Config, 'product' | 'provisioningHooksModule'>,
   logger: Logger,
-  options: { hooks?: ProvisioningHooks; observe?: CallObserver } = {},
+  options: {
+    hooks?: ProvisioningHooks;
+    observe?: CallObserver;
+    /** Shares the webhook's circuit breaker with every other process (the API and workers pass theirs). */
+    shared?: SharedState;
+  } = {},
 ): Promise<ProductConnection> {
   const { product } = config;
   const settings: ProductSettings = {
@@ -137,6 +143,7 @@ export async function connectProduct(
       secrets: product.webhookSecrets,
       allowPrivateTargets: product.allowPrivateTargets,
       breaker: product.circuit,
+      shared: options.shared,
     });
     return productConnection(transport, settings, options.observe);
   }

@@ -4,14 +4,17 @@
  * every retry), `webhook-timestamp` (seconds) and `webhook-signature` (`v1,<base64 HMAC-SHA256>` of
  * `id.timestamp.body`, one per active secret, so a secret can be rotated with two active at once).
  *
- * A 2xx is taken; its body is the answer (JSON; required for a `decide` call). Anything else — no answer in
- * time, a non-2xx status, a body that is not JSON — is a ProductCallFailure with the reason kept. A circuit
- * breaker per endpoint fails calls at once while the product is down, so waiting on a dead endpoint does
- * not hold the workers' slots.
+ * A 2xx is taken; its body is the answer (JSON; required for a `decide` call, ignored by a `notify` call when
+ * it is not JSON). Anything else — no answer in time, a non-2xx status, a decide answer that is not JSON — is
+ * a ProductCallFailure with the reason kept. A circuit
+ * breaker per endpoint (./circuit-breaker.ts, shared by every process through Redis) fails calls at once
+ * while the product is down, so waiting on a dead endpoint does not hold the workers' slots.
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import type { SharedState } from '../queue/shared-state';
+import { circuitBreaker, type BreakerSettings } from './circuit-breaker';
 import type { ProductCall } from './contract';
 import { ProductCallFailure } from './failure';
 import type { ProductTransport, SendOptions } from './transport';
@@ -26,31 +29,26 @@ export interface WebhookSettings {
   /** Loopback and private addresses are refused unless allowed (a product on the same host or network). */
   readonly allowPrivateTargets: boolean;
   readonly breaker?: BreakerSettings;
-}
-
-export interface BreakerSettings {
-  /** Consecutive failures that open the circuit. */
-  readonly failures: number;
-  /** How long it stays open before one trial call is let through. */
-  readonly openMs: number;
+  /** Where the circuit breaker's state is shared with the other processes; without it, this process's own. */
+  readonly shared?: SharedState;
 }
 
 const DEFAULT_BREAKER: BreakerSettings = { failures: 5, openMs: 15_000 };
 
 export function webhookTransport(settings: WebhookSettings, now: () => number = Date.now): ProductTransport {
   const signers = settings.secrets.map((secret) => new Webhook(secret));
-  const breaker = new CircuitBreaker(settings.breaker ?? DEFAULT_BREAKER, now);
+  const breaker = circuitBreaker(settings.url, settings.breaker ?? DEFAULT_BREAKER, settings.shared, now);
   return {
     name: `webhook ${settings.url}`,
     async send(call: ProductCall, options: SendOptions): Promise<unknown> {
-      breaker.check();
+      await breaker.check();
       try {
         if (!settings.allowPrivateTargets) await assertPublicTarget(settings.url);
         const answer = await post(settings.url, signers, call, options);
-        breaker.succeeded();
+        await breaker.succeeded();
         return answer;
       } catch (error) {
-        breaker.failed();
+        await breaker.failed();
         if (error instanceof ProductCallFailure) throw error;
         throw new ProductCallFailure(`the product could not be reached: ${describe(error)}`, null, { cause: error });
       }
@@ -100,6 +98,8 @@ async function post(
   try {
     return JSON.parse(text) as unknown;
   } catch {
+    // A notify call is taken on any 2xx: its body is not read (a framework's HTML or text page is common).
+    if (call.mode === 'notify') return undefined;
     throw new ProductCallFailure(
       `HTTP ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`,
       response.status,
@@ -146,38 +146,4 @@ export function isPrivateAddress(address: string): boolean {
   }
   const v6 = address.toLowerCase();
   return v6 === '::' || v6 === '::1' || v6.startsWith('fc') || v6.startsWith('fd') || v6.startsWith('fe80');
-}
-
-/** Closed -> open after `failures` in a row -> one trial after `openMs` (half-open) -> closed on success. */
-export class CircuitBreaker {
-  private consecutiveFailures = 0;
-  private openUntil = 0;
-
-  constructor(
-    private readonly settings: BreakerSettings,
-    private readonly now: () => number,
-  ) {}
-
-  /** Throws while the circuit is open; lets one trial call through once the open period is over. */
-  check(): void {
-    if (this.consecutiveFailures < this.settings.failures) return;
-    const now = this.now();
-    if (now < this.openUntil) {
-      throw new ProductCallFailure(
-        `circuit open after ${this.consecutiveFailures} failures in a row; next trial in ${this.openUntil - now} ms`,
-      );
-    }
-    // Half-open: this call is the trial; the others wait for its outcome's next open period.
-    this.openUntil = now + this.settings.openMs;
-  }
-
-  succeeded(): void {
-    this.consecutiveFailures = 0;
-    this.openUntil = 0;
-  }
-
-  failed(): void {
-    this.consecutiveFailures += 1;
-    if (this.consecutiveFailures === this.settings.failures) this.openUntil = this.now() + this.settings.openMs;
-  }
 }

@@ -23,7 +23,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(httpMetrics(deps.metrics));
   app.use(healthRouter(deps));
   app.use(metricsRouter(deps.metrics.registry));
-  app.use(oauth2TokenRouter(deps.config));
+  app.use(oauth2TokenRouter(deps));
   app.use(callbackRouter(deps));
   app.use('/admin', adminRouter(deps));
   app.use('/product/api', productRouter(deps));

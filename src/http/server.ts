@@ -55,7 +55,10 @@ async function main(): Promise<void> {
     queues: Object.values(QUEUES),
     queueCounts: (name) => producer.countsOf(name),
   });
-  const product = await connectProduct(config, logger, { observe: productCallObserver(metrics.registry) });
+  const product = await connectProduct(config, logger, {
+    observe: productCallObserver(metrics.registry),
+    shared: { redis, prefix: config.queuePrefix, logger },
+  });
   registerProductBacklog(metrics.registry, prisma, product.transport.name);
   const app = buildApp({
     config,

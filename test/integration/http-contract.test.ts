@@ -170,7 +170,9 @@ describe('HTTP contract', () => {
 
   it('answers 429 with Retry-After past the rate limit', async () => {
     const limited = middlewareApp((a) =>
-      a.get('/limited', rateLimit({ limit: 2, windowMs: 60_000 }), (_req, res) => void res.json({})),
+      a.get('/limited', rateLimit(subject.deps, { name: 'contract', limit: 2, windowMs: 60_000 }), (_req, res) =>
+        res.json({}),
+      ),
     );
     await request(limited).get('/limited').expect(200);
     await request(limited).get('/limited').expect(200);

@@ -50,7 +50,8 @@ export async function startTestApp(
     queues: Object.values(QUEUES),
     queueCounts: (name) => producer.countsOf(name),
   });
-  const product = overrides.product ?? (await connectProduct(config, silentLogger, { hooks }));
+  const shared = { redis, prefix, logger: silentLogger };
+  const product = overrides.product ?? (await connectProduct(config, silentLogger, { hooks, shared }));
   const deps: AppDeps = {
     config,
     logger: silentLogger,

@@ -11,7 +11,8 @@ import { readDecision, type ProductCall } from '../../src/hooks/contract';
 import { ProductCallFailure } from '../../src/hooks/failure';
 import { productConnection } from '../../src/hooks/product';
 import { withGeneratedReference } from '../../src/hooks/reference';
-import { CircuitBreaker, isPrivateAddress, webhookTransport } from '../../src/hooks/webhook';
+import { CircuitBreaker } from '../../src/hooks/circuit-breaker';
+import { isPrivateAddress, webhookTransport } from '../../src/hooks/webhook';
 import { createLogger } from '../../src/logging/logger';
 
 const logger = createLogger('silent', 'test');

@@ -132,7 +132,7 @@ export function adminPageRouter(deps: AppDeps): Router {
   const checkCsrf = (req: Request, csrf: string) =>
     safeEqual(String((req.body as { _csrf?: unknown })._csrf ?? ''), csrf);
 
-  router.post('/login', rateLimit({ limit: 20, windowMs: 60_000 }), ...form, (req, res) => {
+  router.post('/login', rateLimit(deps, { name: 'admin-login', limit: 20, windowMs: 60_000 }), ...form, (req, res) => {
     const owner = tokenOwner(config.adminTokens, String((req.body as { token?: unknown }).token ?? ''));
     if (!owner) return loginPage(res, 'That token is not valid.');
     res.cookie(SESSION_COOKIE, openSession(owner), {

@@ -10,9 +10,8 @@ import { normalizeBaseUrl, type OAuth1Failure } from '../../auth/oauth1';
 import { TIMESTAMP_WINDOW_SECONDS } from '../../auth/oauth1';
 import type { Config } from '../../config';
 import { AppError } from '../../errors/app-error';
-import type { Logger } from '../../logging/logger';
 import { requestHost } from '../input';
-import { CredentialGuessLimiter } from '../middleware/rate-limit';
+import { CredentialGuessLimiter, type GuessTicket, type LimitDeps } from '../middleware/rate-limit';
 import { strategiesFor, type CallerIdentity } from './strategies';
 
 const SCHEME_OF_STRATEGY: Readonly<Record<string, string>> = {
@@ -36,7 +35,12 @@ export function callerOf(res: Response): CallerIdentity {
   return res.locals.caller as CallerIdentity;
 }
 
-export function authenticateAppDirect(config: Config, logger: Logger): RequestHandler {
+/**
+ * The callback's authentication middleware. `deps.redis` (producer profile) holds the guessing budget
+ * every API process shares (src/http/middleware/rate-limit.ts).
+ */
+export function authenticateAppDirect(deps: LimitDeps): RequestHandler {
+  const { config, logger } = deps;
   const authenticator = new passport.Passport();
   const strategies = strategiesFor(config, signedRequestOf);
   for (const [name, strategy] of strategies) authenticator.use(name, strategy);
@@ -56,13 +60,13 @@ export function authenticateAppDirect(config: Config, logger: Logger): RequestHa
 
   const unauthorized = (code: Parameters<typeof failureError>[0], req: Request) =>
     failureError(code, req, schemes, challenge);
-  const guesses = new CredentialGuessLimiter(CALLBACK_GUESS_BUDGET);
+  const guesses = new CredentialGuessLimiter(deps, CALLBACK_GUESS_BUDGET);
 
-  return (req: Request, res: Response, next: NextFunction) => {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    requestHost(req.host); // a Host no URL can be built from is a 400 before any strategy runs
     // A password or token can be guessed; an OAuth 1.0a signature cannot without the secret.
     const guessable = /^(basic|bearer)\s/i.test(req.get('authorization') ?? '');
-    if (guessable) guesses.gate(req);
-    requestHost(req.host); // a Host no URL can be built from is a 400 before any strategy runs
+    const guess: GuessTicket | null = guessable ? await guesses.take(req) : null;
     const handle = authenticator.authenticate(
       names,
       { session: false },
@@ -70,9 +74,10 @@ export function authenticateAppDirect(config: Config, logger: Logger): RequestHa
         if (error) return next(error);
         if (caller) {
           res.locals.caller = caller;
+          // Right credentials are no guess: give it back before going on (never fails: see SharedOrLocal).
+          if (guess) return void guess.giveBack().then(() => next());
           return next();
         }
-        if (guessable) guesses.recordFailure(req);
         const failures = Array.isArray(info) ? info : [info];
         next(
           unauthorized(
@@ -88,10 +93,16 @@ export function authenticateAppDirect(config: Config, logger: Logger): RequestHa
 
 /**
  * Failed Basic/Bearer attempts on the callback allowed per minute, per client and over all clients
- * together (address spraying buys nothing). AppDirect itself never fails, so it never meets the limit
- * unless someone is guessing at the same moment; OAuth 1.0a-signed notifications are not counted.
+ * together (address spraying buys nothing), over every API process together. AppDirect itself never
+ * fails, so it never meets the limit unless someone is guessing at the same moment; OAuth 1.0a-signed
+ * notifications are not counted.
  */
-export const CALLBACK_GUESS_BUDGET = { perClient: 20, overall: 200, windowMs: 60_000 } as const;
+export const CALLBACK_GUESS_BUDGET = {
+  name: 'callback-guesses',
+  perClient: 20,
+  overall: 200,
+  windowMs: 60_000,
+} as const;
 
 /** Picks the catalogue error from the scheme the caller used. */
 function failureError(oauth1: OAuth1Failure | undefined, req: Request, schemes: string[], challenge: string): AppError {

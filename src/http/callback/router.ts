@@ -18,7 +18,7 @@ export function callbackRouter(deps: AppDeps): Router {
   route(router, CALLBACK_PATH, {
     get: [
       produces('application/json'),
-      authenticateAppDirect(deps.config, deps.logger),
+      authenticateAppDirect(deps),
       async (req, res) => {
         try {
           const receivedAt = Date.now();

@@ -1,13 +1,24 @@
+/**
+ * Request limits shared by every API replica: counts live in Redis (rate-limiter-flexible's atomic
+ * fixed windows) under QUEUE_PREFIX, so N replicas allow what one does, not N times as much. When Redis
+ * cannot answer (down, or slower than SHARED_STATE_TIMEOUT_MS), each process counts in its own memory:
+ * the limit still holds per process, and AppDirect is never locked out because Redis is away (an attacker
+ * cannot take Redis down, an outage must not stop notifications that the inbox can take without Redis).
+ */
 import type { NextFunction, Request, Response } from 'express';
+import { RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../../errors/app-error';
+import { SharedOrLocal, sharedKey, type SharedState } from '../../queue/shared-state';
+import type { AppDeps } from '../deps';
 
 /** Clients tracked at once; beyond it new clients share one bucket, so address spraying cannot reset anyone. */
 const MAX_TRACKED_CLIENTS = 10_000;
 const OVERFLOW_KEY = '\u0000overflow';
 
 /**
- * Fixed windows per key, kept in this process's memory. When the table is full, expired windows are
- * dropped; if it is still full, new keys count in one shared overflow window (never a reset of all).
+ * Fixed windows per key, kept in this process's memory (the fallback while Redis is away). When the table
+ * is full, expired windows are dropped; if it is still full, new keys count in one shared overflow window
+ * (never a reset of all).
  */
 export class WindowCounter {
   private readonly windows = new Map<string, { start: number; count: number }>();
@@ -33,6 +44,12 @@ export class WindowCounter {
     return window.count;
   }
 
+  /** Takes back one hit of `key` in its current window (a request that turned out not to count). */
+  unhit(key: string, now = Date.now()): void {
+    const window = this.windows.get(key) ?? this.windows.get(OVERFLOW_KEY);
+    if (window && now - window.start < this.windowMs && window.count > 0) window.count -= 1;
+  }
+
   /** Hits in the current window of `key`, without counting one. */
   peek(key: string, now = Date.now()): number {
     const window = this.windows.get(key);
@@ -46,12 +63,85 @@ export class WindowCounter {
   }
 }
 
+/** Hits in a key's window and the seconds until that window ends. */
+export interface WindowCount {
+  readonly count: number;
+  readonly retryAfter: number;
+}
+
+/**
+ * Named fixed windows counted in Redis for every process of the deployment (`{prefix}:limit:<name>:<key>`),
+ * in this process's memory while Redis cannot answer.
+ */
+export class SharedWindows {
+  private readonly shared: RateLimiterRedis;
+  private readonly local: WindowCounter;
+  private readonly store: SharedOrLocal;
+
+  constructor(state: SharedState, name: string, windowMs: number) {
+    this.shared = new RateLimiterRedis({
+      storeClient: state.redis,
+      keyPrefix: sharedKey(state, 'limit', name),
+      points: Number.MAX_SAFE_INTEGER, // only counted here; the callers compare with their own limits
+      duration: Math.max(1, Math.round(windowMs / 1000)),
+      rejectIfRedisNotReady: true,
+    });
+    this.local = new WindowCounter(windowMs);
+    this.store = new SharedOrLocal(state, `${name} limit`);
+  }
+
+  private localCount(key: string, count: number): WindowCount {
+    return { count, retryAfter: this.local.retryAfter(key) };
+  }
+
+  /** Counts one hit for `key`. */
+  hit(key: string): Promise<WindowCount> {
+    return this.store.run(
+      async () => countOf(await this.shared.penalty(key, 1)),
+      () => this.localCount(key, this.local.hit(key)),
+    );
+  }
+
+  /** Takes back one hit of `key`. */
+  async unhit(key: string): Promise<void> {
+    await this.store.run(
+      async () => void (await this.shared.reward(key, 1)),
+      () => this.local.unhit(key),
+    );
+  }
+
+  /** Hits in the current window of `key`, without counting one. */
+  peek(key: string): Promise<WindowCount> {
+    return this.store.run(
+      async () => {
+        const res = await this.shared.get(key);
+        return res ? countOf(res) : { count: 0, retryAfter: 1 };
+      },
+      () => this.localCount(key, this.local.peek(key)),
+    );
+  }
+}
+
+const countOf = (res: RateLimiterRes): WindowCount => ({
+  count: res.consumedPoints,
+  retryAfter: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+});
+
+/** What the limits take from the application: its producer-profile Redis, the queue prefix, the logger. */
+export type LimitDeps = Pick<AppDeps, 'redis' | 'config' | 'logger'>;
+
+const sharedStateOf = (deps: LimitDeps): SharedState => ({
+  redis: deps.redis,
+  prefix: deps.config.queuePrefix,
+  logger: deps.logger,
+});
+
 export interface RateLimitOptions {
-  /** Requests allowed per client within `windowMs`. */
+  /** Names the counter in Redis; limits of different purposes need different names. */
+  readonly name: string;
+  /** Requests allowed per client within `windowMs`, over all API processes together. */
   readonly limit: number;
   readonly windowMs: number;
-  /** Which client a request belongs to; the remote address by default (see TRUST_PROXY). */
-  readonly key?: (req: Request) => string;
 }
 
 const clientOf = (req: Request) => req.ip ?? 'unknown';
@@ -60,42 +150,63 @@ const rateLimited = (retryAfter: number) =>
   new AppError('RATE_LIMITED', { retryAfter }, { headers: { 'Retry-After': String(retryAfter) } });
 
 /**
- * A fixed-window limiter kept in this process's memory: enough to blunt a
- * credential-guessing loop on one API process. 429 with Retry-After beyond the limit.
+ * A fixed-window limit per client (the remote address; see TRUST_PROXY) over all API processes: 429 with
+ * Retry-After beyond it.
  */
-export function rateLimit(options: RateLimitOptions) {
-  const counter = new WindowCounter(options.windowMs);
-  const keyOf = options.key ?? clientOf;
-  return (req: Request, _res: Response, next: NextFunction): void => {
-    const key = keyOf(req);
-    if (counter.hit(key) <= options.limit) return next();
-    throw rateLimited(counter.retryAfter(key));
+export function rateLimit(deps: LimitDeps, options: RateLimitOptions) {
+  const windows = new SharedWindows(sharedStateOf(deps), options.name, options.windowMs);
+  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
+    const { count, retryAfter } = await windows.hit(clientOf(req));
+    if (count > options.limit) throw rateLimited(retryAfter);
+    next();
   };
 }
 
+/** A guess taken from the budgets; give it back when the credentials turn out right. */
+export interface GuessTicket {
+  giveBack(): Promise<void>;
+}
+
+const EVERYONE = 'all';
+
 /**
- * Limits failed credential attempts: per client, and over all clients together, so spreading guesses
- * over many addresses does not buy more guesses. `gate` runs before credentials are checked (a client
- * over budget learns nothing about its guess); `recordFailure` after a refusal.
+ * Limits failed credential attempts over all API processes: per client, and over all clients together, so
+ * spreading guesses over many addresses (or replicas) does not buy more guesses. `take` counts the attempt
+ * before the credentials are checked (a client over budget learns nothing about its guess, and guesses sent
+ * all at once cannot pass a check that has not counted them yet); the ticket gives it back when they were
+ * right, so only failures stay counted.
  */
 export class CredentialGuessLimiter {
-  private readonly perClient: WindowCounter;
-  private readonly overall: WindowCounter;
+  private readonly perClient: SharedWindows;
+  private readonly overall: SharedWindows;
 
-  constructor(private readonly options: { perClient: number; overall: number; windowMs: number }) {
-    this.perClient = new WindowCounter(options.windowMs);
-    this.overall = new WindowCounter(options.windowMs);
+  constructor(
+    deps: LimitDeps,
+    private readonly options: { name: string; perClient: number; overall: number; windowMs: number },
+  ) {
+    const state = sharedStateOf(deps);
+    this.perClient = new SharedWindows(state, `${options.name}:client`, options.windowMs);
+    this.overall = new SharedWindows(state, `${options.name}:overall`, options.windowMs);
   }
 
-  /** Throws 429 when this client, or everyone together, has failed too often in the window. */
-  gate(req: Request): void {
+  /** Counts one attempt; throws 429 when this client, or everyone together, has no guesses left. */
+  async take(req: Request): Promise<GuessTicket> {
     const client = clientOf(req);
-    if (this.perClient.peek(client) >= this.options.perClient) throw rateLimited(this.perClient.retryAfter(client));
-    if (this.overall.peek('all') >= this.options.overall) throw rateLimited(this.overall.retryAfter('all'));
-  }
-
-  recordFailure(req: Request): void {
-    this.perClient.hit(clientOf(req));
-    this.overall.hit('all');
+    // Everyone's budget first, without counting: once it is spent, no per-client key is made for a new address.
+    const everyone = await this.overall.peek(EVERYONE);
+    if (everyone.count >= this.options.overall) throw rateLimited(everyone.retryAfter);
+    const own = await this.perClient.hit(client);
+    // A client over its own budget is refused without touching everyone's, so one client cannot spend it.
+    if (own.count > this.options.perClient) throw rateLimited(own.retryAfter);
+    const all = await this.overall.hit(EVERYONE);
+    if (all.count > this.options.overall) {
+      await this.perClient.unhit(client);
+      throw rateLimited(all.retryAfter);
+    }
+    return {
+      giveBack: async () => {
+        await Promise.all([this.perClient.unhit(client), this.overall.unhit(EVERYONE)]);
+      },
+    };
   }
 }

@@ -7,13 +7,12 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { issueBearerToken } from '../../auth/bearer-tokens';
 import { safeEqual } from '../../auth/constant-time';
-import type { Config } from '../../config';
 import { AppError } from '../../errors/app-error';
 import { bodyEncoding } from '../middleware/body';
 import { appErrorOf, sendError } from '../middleware/errors';
 import { route } from '../middleware/methods';
 import { produces } from '../middleware/negotiate';
-import { CredentialGuessLimiter, rateLimit } from '../middleware/rate-limit';
+import { CredentialGuessLimiter, rateLimit, type GuessTicket, type LimitDeps } from '../middleware/rate-limit';
 
 function clientCredentialsOf(req: Request): { id: string; secret: string } | null {
   const header = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(req.get('authorization') ?? '');
@@ -35,8 +34,8 @@ function clientCredentialsOf(req: Request): { id: string; secret: string } | nul
   return null;
 }
 
-/** Failed client authentications allowed per minute, per client and over all clients together. */
-export const GUESS_BUDGET = { perClient: 20, overall: 200, windowMs: 60_000 } as const;
+/** Failed client authentications allowed per minute, per client and over all clients together (every API process). */
+export const GUESS_BUDGET = { name: 'token-guesses', perClient: 20, overall: 200, windowMs: 60_000 } as const;
 
 /** RFC 6749 §5.2 `error` for a catalogue error of this endpoint. */
 function oauth2ErrorOf(error: AppError): string {
@@ -64,18 +63,20 @@ function oauth2Errors(error: unknown, req: Request, res: Response, _next: NextFu
   });
 }
 
-export function oauth2TokenRouter(config: Config): Router {
+export function oauth2TokenRouter(deps: LimitDeps): Router {
+  const { config } = deps;
   const router = Router();
   const { oauth2ClientId: clientId, oauth2ClientSecret: clientSecret } = config.appdirect;
   const form = express.urlencoded({ extended: false, limit: '4kb', type: () => true });
-  const guesses = new CredentialGuessLimiter(GUESS_BUDGET);
+  const guesses = new CredentialGuessLimiter(deps, GUESS_BUDGET);
   route(router, '/oauth2/token', {
     post: [
       produces('application/json'),
-      rateLimit({ limit: 60, windowMs: 60_000 }),
-      (req, _res, next) => {
+      rateLimit(deps, { name: 'token-requests', limit: 60, windowMs: 60_000 }),
+      async (req, res, next) => {
         if (!clientId || !clientSecret) throw new AppError('OAUTH2_NOT_CONFIGURED', {});
-        guesses.gate(req);
+        // Counted as a failure unless the client authenticates below.
+        res.locals.guess = await guesses.take(req);
         if (!req.is('application/x-www-form-urlencoded')) {
           throw new AppError('UNSUPPORTED_MEDIA_TYPE', {
             expected: 'application/x-www-form-urlencoded',
@@ -86,7 +87,7 @@ export function oauth2TokenRouter(config: Config): Router {
       },
       bodyEncoding('form'),
       form,
-      (req, res) => {
+      async (req, res) => {
         req.body ??= {};
         // RFC 6749 §3.2: a parameter sent more than once is an invalid_request.
         for (const [name, value] of Object.entries(req.body as Record<string, unknown>)) {
@@ -97,9 +98,9 @@ export function oauth2TokenRouter(config: Config): Router {
         const valid =
           client !== null && [safeEqual(client.id, clientId!), safeEqual(client.secret, clientSecret!)].every(Boolean);
         if (!valid) {
-          guesses.recordFailure(req);
           throw new AppError('OAUTH2_INVALID_CLIENT', {}, { headers: { 'WWW-Authenticate': 'Basic realm="oauth2"' } });
         }
+        await (res.locals.guess as GuessTicket).giveBack();
         const grantType = String((req.body as Record<string, unknown>).grant_type ?? '');
         if (grantType !== 'client_credentials')
           throw new AppError('OAUTH2_UNSUPPORTED_GRANT', { grantType: grantType.slice(0, 50) });
