@@ -297,7 +297,16 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (noun === 'events' && verb === 'reask' && argument) {
-    const { json: answer } = await call(options, 'POST', `/events/${encodeURIComponent(argument)}/product-calls/reask`);
+    const path = `/events/${encodeURIComponent(argument)}/product-calls/reask`;
+    let answer: Record<string, unknown>;
+    try {
+      ({ json: answer } = await call(options, 'POST', path));
+    } catch (error) {
+      if (!(error instanceof CliError) || error.code !== 'EVENT_RETRY_NEEDS_FORCE' || !values.force) throw error;
+      const question = `AppDirect already received the answer of ${argument}; running it again sends a second result.`;
+      if (!(await confirmed(question, values.yes ?? false))) throw new CliError('not re-asked', 'NOT_CONFIRMED');
+      ({ json: answer } = await call(options, 'POST', path, { force: true }));
+    }
     output(json, answer, () =>
       answer.reask === 'reasked' ? `asking the product again for ${argument}` : `running ${argument} again`,
     );

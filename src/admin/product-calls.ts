@@ -5,7 +5,9 @@
  */
 import type { PrismaClient } from '../db/client';
 import { forgetProductWait } from '../inbox/transitions';
-import { retryEvent, writeAudit, type Actor, type RetryQueues } from './events';
+import { writeAudit } from './audit';
+import { startAfterCommit, type ActionContext } from './context';
+import { enqueueRetry, lockEvent, reopenToRerun, type ActionOutcome } from './event-actions';
 
 export async function productCallsOf(prisma: PrismaClient, token: string) {
   const [calls, attempts] = await Promise.all([
@@ -43,46 +45,64 @@ export async function productCallsOf(prisma: PrismaClient, token: string) {
   };
 }
 
+/** Largest hook_calls.id (BIGINT): a longer number is no call of ours, not a query error. */
+const BIGINT_MAX = 9_223_372_036_854_775_807n;
+
 /**
- * Re-sends a notify call the product has not taken yet (now, same webhook-id), audited. `callId` is as given
- * (a path parameter); false: not a call id, or no such call owed.
+ * Re-sends now (same webhook-id) a notify call the product has not taken yet: the audit row commits while the
+ * call's row is locked and still owed, then its job is started, or moved ahead of its backoff. `callId` is as
+ * given (a path parameter); false (nothing changed): not a call id, or no such call owed.
  */
-export async function resendProductCall(
-  prisma: PrismaClient,
-  queues: { ensureHookJob(id: bigint): Promise<boolean> },
-  token: string,
-  callId: string,
-  by: Actor,
-): Promise<boolean> {
-  if (!/^\d{1,19}$/.test(callId)) return false;
-  const call = await prisma.hookCall.findFirst({
-    where: { id: BigInt(callId), eventToken: token, mode: 'notify', done: false },
-    select: { id: true },
+export async function resendProductCall(ctx: ActionContext, token: string, callId: string): Promise<boolean> {
+  if (!/^\d{1,19}$/.test(callId) || BigInt(callId) > BIGINT_MAX) return false;
+  const id = BigInt(callId);
+  const owed = await ctx.prisma.$transaction(async (tx) => {
+    const [call] = await tx.$queryRaw<Array<{ id: bigint }>>`
+      SELECT id FROM hook_calls
+      WHERE id = ${id} AND "eventToken" = ${token} AND mode = 'notify' AND done = false FOR UPDATE`;
+    if (!call) return false;
+    await writeAudit(tx, { ...ctx.by, action: 'product_calls.resend', target: `${token}#${id}`, count: 1 });
+    return true;
   });
-  if (!call) return false;
-  await queues.ensureHookJob(call.id);
-  await writeAudit(prisma, { ...by, action: 'product_calls.resend', target: `${token}#${call.id}`, count: 1 });
-  return true;
+  if (owed)
+    await startAfterCommit(ctx, token, async () => {
+      await ctx.queues.ensureHookJob(id);
+      await ctx.queues.promoteHook(id);
+    });
+  return owed;
 }
 
 /**
- * Re-asks the product for the event's decision, audited: a waiting event is asked again now, with a fresh
- * deadline; a failed one (answered PENDING, or refused) is run again from the start. Null: neither applies.
+ * Re-asks the product for the event's decision, audited in the transaction of the change: an event waiting
+ * for it is asked again now, with a fresh deadline ('reasked'); a failed or refused one (answered PENDING at
+ * its deadline, or refused) runs again from the start ('rerun', which needs `force` once AppDirect has its
+ * answer). Never anything else: a result whose delivery failed is re-sent by a retry, not a re-ask.
  */
 export async function reaskProduct(
-  prisma: PrismaClient,
-  queues: RetryQueues & { promoteEvent(token: string): Promise<void> },
+  ctx: ActionContext,
   token: string,
-  by: Actor,
-): Promise<'reasked' | 'rerun' | null> {
-  let outcome: 'reasked' | 'rerun' | null = null;
-  if (await forgetProductWait(prisma, token)) {
-    await queues.ensureEventJob(token);
-    await queues.promoteEvent(token);
-    outcome = 'reasked';
-  } else if ((await retryEvent(prisma, queues, token)) === 'rerun') {
-    outcome = 'rerun';
-  }
-  if (outcome) await writeAudit(prisma, { ...by, action: `product_calls.reask.${outcome}`, target: token, count: 1 });
+  options: { force?: boolean } = {},
+): Promise<ActionOutcome<'reasked' | 'rerun'>> {
+  const outcome = await ctx.prisma.$transaction(async (tx): Promise<ActionOutcome<'reasked' | 'rerun'>> => {
+    const event = await lockEvent(tx, token);
+    if (!event) return { refused: 'not_found' };
+    const chosen: ActionOutcome<'reasked' | 'rerun'> = (await forgetProductWait(tx, token))
+      ? { done: 'reasked', forced: false }
+      : await reopenToRerun(tx, event, options.force ?? false);
+    if ('done' in chosen)
+      await writeAudit(tx, {
+        ...ctx.by,
+        action: `product_calls.reask.${chosen.done}${chosen.forced ? '.forced' : ''}`,
+        target: token,
+        count: 1,
+      });
+    return chosen;
+  });
+  if ('done' in outcome)
+    await startAfterCommit(ctx, token, async () => {
+      if (outcome.done === 'rerun') return enqueueRetry(ctx.queues, token, 'rerun');
+      await ctx.queues.ensureEventJob(token);
+      await ctx.queues.promoteEvent(token);
+    });
   return outcome;
 }

@@ -233,6 +233,22 @@ export const HTTP_ERRORS = {
     action:
       'If AppDirect should get a second result, retry again with force set to true in the body (CLI: --force; the page asks to confirm).',
   },
+  EVENT_NOT_REASKABLE: {
+    status: 409,
+    group: 'Admin',
+    message:
+      "Event '{token}' is {status} and not waiting for a decision of the product; only an event waiting for one, or a failed or refused event (run again from the start), can be re-asked.",
+    action:
+      'See the event and its product calls (GET /admin/api/events/{token}/product-calls): a succeeded event needs nothing, an unfinished one is still being worked on.',
+  },
+  BULK_RETRY_INTERRUPTED: {
+    status: 500,
+    group: 'Admin',
+    message:
+      'The bulk retry stopped after {queued} of {matched} event(s) were queued: a later batch could not be committed.',
+    action:
+      'The queued events are being retried (each batch is audited with its change) and the others were not changed; send the same request again once the cause is fixed (the logs name it).',
+  },
   EVENT_NOT_CANCELLABLE: {
     status: 409,
     group: 'Admin',

@@ -196,9 +196,10 @@ export async function markAwaitingProduct(
 /**
  * An operator re-asks the product: an unfinished event waiting for its decision forgets the wait (and the
  * `pending` answer), so its next run asks again with a fresh deadline. False when the event is not waiting.
+ * `db` may be the operator's transaction (its audit row commits with the change).
  */
-export async function forgetProductWait(prisma: PrismaClient, token: string): Promise<boolean> {
-  const changed = await prisma.$executeRaw`
+export async function forgetProductWait(db: PrismaClient | Prisma.TransactionClient, token: string): Promise<boolean> {
+  const changed = await db.$executeRaw`
     UPDATE events SET "productDecision" = NULL, "pendingSince" = NULL, "updatedAt" = now()
     WHERE token = ${token} AND status IN (${UNFINISHED_SQL}) AND ("pendingSince" IS NOT NULL OR "productDecision" IS NOT NULL)`;
   return changed > 0;

@@ -122,6 +122,12 @@ export class Producer {
     if (job && (await job.isDelayed())) await job.promote().catch(() => undefined); // it may have just started
   }
 
+  /** Runs a hook call's job now if it waits for its backoff (an operator re-sends the call). */
+  async promoteHook(hookCallId: bigint): Promise<void> {
+    const job = await this.hooks.getJob(jobIdForHookCall(hookCallId));
+    if (job && (await job.isDelayed())) await job.promote().catch(() => undefined); // it may have just started
+  }
+
   /**
    * Makes sure a live job exists for the key: nothing when one is waiting,
    * delayed or active; otherwise (none, or a finished one still retained) a new

@@ -2,19 +2,12 @@
  * The admin JSON API under /admin/api (documented in openapi.ts, served at
  * /admin/api/openapi.json). Every state-changing call writes the audit log.
  */
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { accountDetail, searchAccounts } from '../../admin/accounts';
-import {
-  bulkRetry,
-  cancelEvent,
-  countRetryable,
-  eventDetail,
-  EVENT_STATUSES,
-  listEvents,
-  retryEvent,
-  type EventFilter,
-} from '../../admin/events';
+import type { ActionContext } from '../../admin/context';
+import { bulkRetry, cancelEvent, countRetryable, retryEvent, type ActionOutcome } from '../../admin/event-actions';
+import { eventDetail, EVENT_STATUSES, listEvents, type EventFilter } from '../../admin/events';
 import { productCallsOf, reaskProduct, resendProductCall } from '../../admin/product-calls';
 import { AppError } from '../../errors/app-error';
 import type { AppDeps } from '../deps';
@@ -50,8 +43,22 @@ export const bulkRetryBody = z.strictObject({
   max: z.number().int().min(1).max(100_000).default(10_000),
 });
 
-/** Retry of one event: `force` re-runs it even though AppDirect already received its failure. */
-const retryBody = z.strictObject({ force: z.boolean().default(false) });
+/** Retry or re-ask of one event: `force` runs it again even though AppDirect already received its answer. */
+const forceBody = z.strictObject({ force: z.boolean().default(false) });
+
+/**
+ * The answer to an action that did nothing: 404 for no such event, else the 409 that says why. `notApplicable`
+ * is the action's own refusal (it names the status the event was found in, under its lock).
+ */
+function refusalOf(
+  token: string,
+  outcome: Exclude<ActionOutcome<string>, { done: string }>,
+  notApplicable: 'EVENT_NOT_RETRYABLE' | 'EVENT_NOT_REASKABLE',
+): AppError {
+  if (outcome.refused === 'not_found') return new AppError('EVENT_NOT_FOUND', { token });
+  if (outcome.refused === 'needs_force') return new AppError('EVENT_RETRY_NEEDS_FORCE', { token });
+  return new AppError(notApplicable, { token, status: outcome.status });
+}
 
 /**
  * Admin actions change the database and then enqueue. With Redis away they would commit and then fail
@@ -75,10 +82,19 @@ export function adminApiRouter(deps: AppDeps): Router {
   const auth = requireAdmin(config);
   const json = produces('application/json');
   /** 404 when the event does not exist, else the 409 naming its current status. */
-  const refusal = async (token: string, code: 'EVENT_NOT_RETRYABLE' | 'EVENT_NOT_CANCELLABLE'): Promise<AppError> => {
+  const notCancellable = async (token: string): Promise<AppError> => {
     const event = await prisma.event.findUnique({ where: { token }, select: { status: true } });
-    return event ? new AppError(code, { token, status: event.status }) : new AppError('EVENT_NOT_FOUND', { token });
+    return event
+      ? new AppError('EVENT_NOT_CANCELLABLE', { token, status: event.status })
+      : new AppError('EVENT_NOT_FOUND', { token });
   };
+  /** The admin who asks, for the action's audit row, and the request's logger. */
+  const actionContext = (req: Request, res: Response): ActionContext => ({
+    prisma,
+    queues: producer,
+    by: { actor: adminNameOf(res), requestId: req.requestId },
+    logger: req.log,
+  });
   /** Bulk retries trickle in at this pace (per API call), so they cannot flood the workers. */
   const RETRY_PER_SECOND = 50;
 
@@ -117,10 +133,13 @@ export function adminApiRouter(deps: AppDeps): Router {
       async (req, res) => {
         const { dryRun, max, force, ...filter } = req.body as z.output<typeof bulkRetryBody>;
         if (!dryRun) await requireQueues(deps);
-        const by = { actor: adminNameOf(res), requestId: req.requestId };
         const outcome = dryRun
           ? { matched: await countRetryable(prisma, filter as EventFilter), queued: 0, needsForce: 0 }
-          : await bulkRetry(prisma, producer, filter as EventFilter, { perSecond: RETRY_PER_SECOND, max, force, by });
+          : await bulkRetry(actionContext(req, res), filter as EventFilter, {
+              perSecond: RETRY_PER_SECOND,
+              max,
+              force,
+            });
         res.status(dryRun ? 200 : 202).json({ dryRun, ...outcome, perSecond: RETRY_PER_SECOND });
       },
     ],
@@ -143,18 +162,14 @@ export function adminApiRouter(deps: AppDeps): Router {
       json,
       auth,
       jsonBody('1kb'),
-      validateBody(retryBody),
+      validateBody(forceBody),
       async (req, res) => {
         const token = String(req.params.token);
-        const { force } = req.body as z.output<typeof retryBody>;
+        const { force } = req.body as z.output<typeof forceBody>;
         await requireQueues(deps);
-        const plan = await retryEvent(prisma, producer, token, {
-          force,
-          by: { actor: adminNameOf(res), requestId: req.requestId },
-        });
-        if (plan === 'needs_force') throw new AppError('EVENT_RETRY_NEEDS_FORCE', { token });
-        if (!plan) throw await refusal(token, 'EVENT_NOT_RETRYABLE');
-        res.status(202).json({ token, retry: plan, ...(force && plan === 'rerun' ? { forced: true } : {}) });
+        const outcome = await retryEvent(actionContext(req, res), token, { force });
+        if (!('done' in outcome)) throw refusalOf(token, outcome, 'EVENT_NOT_RETRYABLE');
+        res.status(202).json({ token, retry: outcome.done, ...(outcome.forced ? { forced: true } : {}) });
       },
     ],
   });
@@ -167,11 +182,8 @@ export function adminApiRouter(deps: AppDeps): Router {
       async (req, res) => {
         const token = String(req.params.token);
         await requireQueues(deps);
-        const outcome = await cancelEvent(prisma, producer, token, {
-          actor: adminNameOf(res),
-          requestId: req.requestId,
-        });
-        if (outcome !== 'cancelled') throw await refusal(token, 'EVENT_NOT_CANCELLABLE');
+        const outcome = await cancelEvent(actionContext(req, res), token);
+        if (outcome !== 'cancelled') throw await notCancellable(token);
         res.status(202).json({ token, status: 'cancelled', reported: 'OPERATION_CANCELLED' });
       },
     ],
@@ -199,8 +211,7 @@ export function adminApiRouter(deps: AppDeps): Router {
         const token = String(req.params.token);
         await requireQueues(deps);
         const id = String(req.params.id);
-        const by = { actor: adminNameOf(res), requestId: req.requestId };
-        if (!(await resendProductCall(prisma, producer, token, id, by))) {
+        if (!(await resendProductCall(actionContext(req, res), token, id))) {
           throw new AppError('PRODUCT_CALL_NOT_OWED', { token, id });
         }
         res.status(202).json({ token, id, resent: true });
@@ -213,15 +224,14 @@ export function adminApiRouter(deps: AppDeps): Router {
       json,
       auth,
       jsonBody('1kb'),
+      validateBody(forceBody),
       async (req, res) => {
         const token = String(req.params.token);
+        const { force } = req.body as z.output<typeof forceBody>;
         await requireQueues(deps);
-        const outcome = await reaskProduct(prisma, producer, token, {
-          actor: adminNameOf(res),
-          requestId: req.requestId,
-        });
-        if (!outcome) throw await refusal(token, 'EVENT_NOT_RETRYABLE');
-        res.status(202).json({ token, reask: outcome });
+        const outcome = await reaskProduct(actionContext(req, res), token, { force });
+        if (!('done' in outcome)) throw refusalOf(token, outcome, 'EVENT_NOT_REASKABLE');
+        res.status(202).json({ token, reask: outcome.done, ...(outcome.forced ? { forced: true } : {}) });
       },
     ],
   });

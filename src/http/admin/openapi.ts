@@ -122,6 +122,9 @@ export const openApiDocument = {
           401: errorResponse('Missing or wrong admin token'),
           415: errorResponse('The body is not JSON'),
           422: errorResponse('Invalid fields (listed in details)'),
+          500: errorResponse(
+            'BULK_RETRY_INTERRUPTED: a later batch could not be committed; details say how many were queued (those run), the rest were not changed',
+          ),
         },
       },
     },
@@ -215,28 +218,58 @@ export const openApiDocument = {
       post: {
         summary: 'Re-send now a notify call the product has not taken (same webhook-id)',
         parameters: [tokenParameter, { name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: { 202: { description: 'Re-sent' }, 409: errorResponse('PRODUCT_CALL_NOT_OWED') },
+        responses: {
+          202: { description: 'Being sent now, ahead of its backoff (audited in the same transaction)' },
+          409: errorResponse('PRODUCT_CALL_NOT_OWED; nothing was changed'),
+        },
       },
     },
     '/events/{token}/product-calls/reask': {
       post: {
         summary:
-          'Ask the product again: a waiting event now, with a fresh deadline; a failed one (answered PENDING) runs again',
+          'Ask the product again: a waiting event now, with a fresh deadline (reasked); a failed or refused one runs again from the start (rerun). Never re-sends a result.',
         parameters: [tokenParameter],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                properties: {
+                  force: {
+                    type: 'boolean',
+                    default: false,
+                    description:
+                      'Run it again although AppDirect already received its answer (it gets a second result).',
+                  },
+                },
+              },
+            },
+          },
+        },
         responses: {
           202: {
-            description: 'Asked again',
+            description: 'What was done (audited in the same transaction)',
             content: {
               'application/json': {
                 schema: {
                   type: 'object',
-                  properties: { token: { type: 'string' }, reask: { enum: ['reasked', 'rerun'] } },
+                  required: ['token', 'reask'],
+                  properties: {
+                    token: { type: 'string' },
+                    reask: { enum: ['reasked', 'rerun'] },
+                    forced: { type: 'boolean' },
+                  },
                 },
               },
             },
           },
           404: errorResponse('No such event'),
-          409: errorResponse('Neither waiting for the product nor failed'),
+          409: errorResponse(
+            'Neither waiting for the product nor failed or refused (EVENT_NOT_REASKABLE), or AppDirect already received its answer and force is not set (EVENT_RETRY_NEEDS_FORCE); nothing was changed',
+          ),
+          503: errorResponse('Redis is unreachable; nothing was changed'),
         },
       },
     },

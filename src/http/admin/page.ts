@@ -6,16 +6,9 @@
  */
 import express, { Router, type Request, type Response } from 'express';
 import { accountDetail, knownAccounts, searchAccounts } from '../../admin/accounts';
-import {
-  cancelEvent,
-  eventDetail,
-  EVENT_STATUSES,
-  listEvents,
-  retryEvent,
-  retryPlanOf,
-  type EventFilter,
-  type EventStatusName,
-} from '../../admin/events';
+import type { ActionContext } from '../../admin/context';
+import { cancelEvent, retryEvent, retryPlanOf, type ActionOutcome } from '../../admin/event-actions';
+import { eventDetail, EVENT_STATUSES, listEvents, type EventFilter, type EventStatusName } from '../../admin/events';
 import { productCallsOf, reaskProduct, resendProductCall } from '../../admin/product-calls';
 import { safeEqual } from '../../auth/constant-time';
 import { isUnfinished } from '../../inbox/statuses';
@@ -85,14 +78,17 @@ function typeText(event: { type: string | null; status: string; errorCode: strin
   return "unknown: the event's document was not fetched";
 }
 
-/** Asked before an event whose failure AppDirect already received is run again (it gets a second result). */
-function confirmForcedRetry(token: string, csrf: string) {
+/**
+ * Asked before an event whose answer AppDirect already received runs again (it gets a second result).
+ * `action`: the form's path under the event (`retry`, `product-calls/reask`), posted again with force.
+ */
+function confirmForced(token: string, csrf: string, action: string) {
   return html`<h1>Run this event again?</h1>
     <p>
-      AppDirect has already received this event's failure. Running it again applies it once more and sends AppDirect a
+      AppDirect has already received this event's answer. Running it again applies it once more and sends AppDirect a
       second result; the earlier result and its delivery attempts are kept in the history.
     </p>
-    <form class="inline" method="post" action="/admin/events/${token}/retry">
+    <form class="inline" method="post" action="/admin/events/${token}/${action}">
       <input type="hidden" name="_csrf" value="${csrf}" /><input type="hidden" name="force" value="yes" /><button
         type="submit"
         id="confirm-retry"
@@ -101,6 +97,15 @@ function confirmForcedRetry(token: string, csrf: string) {
       </button>
     </form>
     <a href="/admin/events/${token}">Cancel</a>`;
+}
+
+/** What the page says after an action: what was done, or why nothing was (never both). */
+function notice(outcome: ActionOutcome<string>, done: Record<string, string>, notApplicable: string): string {
+  if ('done' in outcome)
+    return `${done[outcome.done] ?? outcome.done}${outcome.forced ? ' AppDirect will receive a second result.' : ''}`;
+  if (outcome.refused === 'not_found') return 'There is no such event; nothing was changed.';
+  if (outcome.refused === 'needs_force') return 'Nothing was changed.';
+  return `This event is ${outcome.status}: ${notApplicable} Nothing was changed.`;
 }
 
 /** Whether Redis answers (admin actions are refused before changing anything when it does not). */
@@ -399,58 +404,72 @@ export function adminPageRouter(deps: AppDeps): Router {
     return s;
   };
 
-  const action = (name: 'retry' | 'cancel') =>
-    router.post(`/events/:token/${name}`, ...form, async (req, res) => {
+  /**
+   * A form that changes something: the action runs with the admin's name for its audit row, then the event's
+   * page shows what it did. `run` answers the notice, or null when it asked for a confirmation instead.
+   */
+  const pageAction = (
+    path: string,
+    run: (context: ActionContext, req: Request, res: Response, csrf: string) => Promise<string | null>,
+  ) =>
+    router.post(`/events/:token/${path}`, ...form, async (req, res) => {
       const s = await formSession(req, res);
       if (!s) return;
+      const context: ActionContext = {
+        prisma,
+        queues: producer,
+        by: { actor: s.owner.name, requestId: req.requestId },
+        logger: req.log,
+      };
+      const message = await run(context, req, res, s.csrf);
+      if (message === null) return;
       const token = String(req.params.token);
-      const by = { actor: s.owner.name, requestId: req.requestId };
-      let message: string;
-      if (name === 'retry') {
-        const force = (req.body as { force?: unknown }).force === 'yes';
-        const plan = await retryEvent(prisma, producer, token, { force, by });
-        if (plan === 'needs_force') {
-          res
-            .type('html')
-            .send(page('Confirm retry', confirmForcedRetry(token, s.csrf), { user: s.owner.name, csrf: s.csrf }));
-          return;
-        }
-        message = plan
-          ? `Retry started (${plan === 'rerun' ? 'running the event again' : 're-sending the result'}).`
-          : 'This event is not in a retryable state.';
-      } else {
-        const outcome = await cancelEvent(prisma, producer, token, by);
-        message =
-          outcome === 'cancelled'
-            ? 'Cancelled; OPERATION_CANCELLED will be reported to AppDirect.'
-            : 'This event is already finished.';
-      }
       res.redirect(303, `/admin/events/${encodeURIComponent(token)}?done=${encodeURIComponent(message)}`);
     });
-  action('retry');
-  action('cancel');
+  /** The confirmation page for `action` of an event whose answer AppDirect already has; null for pageAction. */
+  const confirm = (req: Request, res: Response, csrf: string, action: string): null => {
+    const token = String(req.params.token);
+    const user = pageSession(config, req)!.owner.name;
+    res.type('html').send(page('Confirm', confirmForced(token, csrf, action), { user, csrf }));
+    return null;
+  };
+  const forced = (req: Request) => (req.body as { force?: unknown }).force === 'yes';
 
-  /** Re-send an owed notify call, or re-ask the product for the event's decision; audited like the API's. */
-  const productAction = (path: string, run: (token: string, req: Request, actor: string) => Promise<string>) =>
-    router.post(`/events/:token/product-calls/${path}`, ...form, async (req, res) => {
-      const s = await formSession(req, res);
-      if (!s) return;
-      const token = String(req.params.token);
-      const message = await run(token, req, s.owner.name);
-      res.redirect(303, `/admin/events/${encodeURIComponent(token)}?done=${encodeURIComponent(message)}`);
-    });
-  productAction(':id/resend', async (token, req, actor) => {
-    const id = String(req.params.id);
-    if (!(await resendProductCall(prisma, producer, token, id, { actor, requestId: req.requestId })))
-      return 'That product call is not owed any more.';
-    return `Product call ${id} is being sent again (same webhook-id).`;
+  pageAction('retry', async (context, req, res, csrf) => {
+    const outcome = await retryEvent(context, String(req.params.token), { force: forced(req) });
+    if ('refused' in outcome && outcome.refused === 'needs_force') return confirm(req, res, csrf, 'retry');
+    return notice(
+      outcome,
+      { rerun: 'Retry started: running the event again.', resend_result: 'Retry started: re-sending the result.' },
+      'nothing to retry.',
+    );
   });
-  productAction('reask', async (token, req, actor) => {
-    const outcome = await reaskProduct(prisma, producer, token, { actor, requestId: req.requestId });
-    if (!outcome) return 'This event is not waiting for the product, and cannot be run again.';
-    return outcome === 'reasked'
-      ? 'The product is being asked again.'
-      : 'The event is running again; the product will be asked.';
+  pageAction('cancel', async (context, req) => {
+    const outcome = await cancelEvent(context, String(req.params.token));
+    return outcome === 'cancelled'
+      ? 'Cancelled; OPERATION_CANCELLED will be reported to AppDirect.'
+      : outcome === 'not_found'
+        ? 'There is no such event; nothing was changed.'
+        : 'This event is already finished; nothing was changed.';
+  });
+  pageAction('product-calls/:id/resend', async (context, req) => {
+    const id = String(req.params.id);
+    if (!(await resendProductCall(context, String(req.params.token), id)))
+      return 'That product call is not owed any more; nothing was changed.';
+    return `Product call ${id} is being sent again now (same webhook-id).`;
+  });
+  pageAction('product-calls/reask', async (context, req, res, csrf) => {
+    const outcome = await reaskProduct(context, String(req.params.token), { force: forced(req) });
+    if ('refused' in outcome && outcome.refused === 'needs_force')
+      return confirm(req, res, csrf, 'product-calls/reask');
+    return notice(
+      outcome,
+      {
+        reasked: 'The product is being asked again, with a fresh deadline.',
+        rerun: 'The event is running again from the start; the product will be asked.',
+      },
+      'it is not waiting for the product, so there is nothing to re-ask.',
+    );
   });
 
   router.get('/accounts', async (req, res) => {
