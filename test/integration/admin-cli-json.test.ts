@@ -98,9 +98,10 @@ describe('appdirect-provisioner-admin', () => {
       error: { code: 'EVENT_NOT_FOUND', message: expect.stringContaining('no-such-token'), action: expect.any(String) },
     });
 
+    // A window the CLI does not know is a wrong command line (2), refused before asking the service.
     const window = await admin(s, 'overview', '--window', '1h', '--json');
-    expect(window.code).toBe(1);
-    expect(JSON.parse(window.err).error.code).toBe('PARAMETER_INVALID');
+    expect(window.code).toBe(2);
+    expect(JSON.parse(window.err).error.code).toBe('USAGE');
 
     const wrongToken = await admin(s, 'overview', '--json', '--token', 'wrong-token-wrong-token');
     expect(wrongToken.code).toBe(1);

@@ -63,7 +63,7 @@ describe('npm run admin', () => {
 
     const skipped = await admin(s, 'events', 'retry', '--error-code', 'TRANSPORT_ERROR');
     expect(skipped.out).toContain('retrying 0 event(s)');
-    expect(skipped.out).toContain('skipped 1 event(s) whose failure AppDirect already received');
+    expect(skipped.out).toContain('skipped 1 event(s) whose answer AppDirect already received');
     const bulk = await admin(s, 'events', 'retry', '--error-code', 'TRANSPORT_ERROR', '--force', '--yes');
     expect(bulk.out).toContain('retrying 1 event(s)');
     expect(bulk.out).toContain('all 1 retried event(s) finished');

@@ -3,7 +3,7 @@
  * action first, then what is in flight, the workers, the queues and the window's outcomes. Field names
  * are those of the OpenAPI schema `Overview`; `--json` prints the answer itself.
  */
-import type { Overview } from '../src/admin/overview';
+import type { Overview } from '../../src/admin/overview';
 
 type Table = (rows: Array<Record<string, unknown>>, columns: string[]) => string;
 
