@@ -1,6 +1,7 @@
 /**
  * Several processes, one budget: two API processes (two applications, each with its own Redis connection,
- * one queue prefix as in one deployment) share the credential-guessing limits, and two processes' product
+ * one queue prefix as in one deployment) share the credential-guessing limits (failures only: AppDirect's
+ * own bursts are never refused), and two processes' product
  * circuit breakers share one state. With Redis away (down, or stalled) each process counts on its own:
  * the limit still holds per process, AppDirect is let in, and product calls are still made.
  */
@@ -75,6 +76,24 @@ describe('credential guessing over two API processes', () => {
       expect((await notify(app, '203.0.113.50', BASIC.password)).status).toBe(400); // authenticated; eventUrl "x" is not a URL
     }
     expect((await notify(first.app, '203.0.113.50', 'wrong')).status).toBe(401);
+  });
+
+  it('lets AppDirect send many notifications at once from one address: only failures are counted', async () => {
+    const burst = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        notify(i % 2 === 0 ? first.app : second.app, '203.0.113.60', BASIC.password),
+      ),
+    );
+    expect(burst.map((res) => res.status)).toEqual(Array(60).fill(400)); // authenticated; eventUrl "x" is not a URL
+  });
+
+  it('answers at most 20 guesses of one client sent all at once, over both processes', async () => {
+    const burst = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => notify(i % 2 === 0 ? first.app : second.app, '203.0.113.61', `g-${i}`)),
+    );
+    const statuses = burst.map((res) => res.status);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(20);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(40);
   });
 });
 

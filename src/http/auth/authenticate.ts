@@ -11,7 +11,7 @@ import { TIMESTAMP_WINDOW_SECONDS } from '../../auth/oauth1';
 import type { Config } from '../../config';
 import { AppError } from '../../errors/app-error';
 import { requestHost } from '../input';
-import { CredentialGuessLimiter, type GuessTicket, type LimitDeps } from '../middleware/rate-limit';
+import { CredentialGuessLimiter, type LimitDeps } from '../middleware/rate-limit';
 import { strategiesFor, type CallerIdentity } from './strategies';
 
 const SCHEME_OF_STRATEGY: Readonly<Record<string, string>> = {
@@ -62,29 +62,31 @@ export function authenticateAppDirect(deps: LimitDeps): RequestHandler {
     failureError(code, req, schemes, challenge);
   const guesses = new CredentialGuessLimiter(deps, CALLBACK_GUESS_BUDGET);
 
-  return async (req: Request, res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, next: NextFunction) => {
     requestHost(req.host); // a Host no URL can be built from is a 400 before any strategy runs
     // A password or token can be guessed; an OAuth 1.0a signature cannot without the secret.
     const guessable = /^(basic|bearer)\s/i.test(req.get('authorization') ?? '');
-    const guess: GuessTicket | null = guessable ? await guesses.take(req) : null;
     const handle = authenticator.authenticate(
       names,
       { session: false },
       (error: unknown, caller: CallerIdentity | false, info: unknown) => {
         if (error) return next(error);
-        if (caller) {
-          res.locals.caller = caller;
-          // Right credentials are no guess: give it back before going on (never fails: see SharedOrLocal).
-          if (guess) return void guess.giveBack().then(() => next());
-          return next();
-        }
-        const failures = Array.isArray(info) ? info : [info];
-        next(
-          unauthorized(
-            failures.find((f): f is OAuth1Failure => typeof f === 'object' && f !== null && 'reason' in f),
-            req,
-          ),
-        );
+        const answer = () => {
+          if (caller) {
+            res.locals.caller = caller;
+            return next();
+          }
+          const failures = Array.isArray(info) ? info : [info];
+          next(
+            unauthorized(
+              failures.find((f): f is OAuth1Failure => typeof f === 'object' && f !== null && 'reason' in f),
+              req,
+            ),
+          );
+        };
+        // A guess is counted, or refused with 429 over budget, once its credentials are checked.
+        if (guessable) guesses.settle(req, Boolean(caller)).then(answer, next);
+        else answer();
       },
     );
     handle(req, res, next);

@@ -44,12 +44,6 @@ export class WindowCounter {
     return window.count;
   }
 
-  /** Takes back one hit of `key` in its current window (a request that turned out not to count). */
-  unhit(key: string, now = Date.now()): void {
-    const window = this.windows.get(key) ?? this.windows.get(OVERFLOW_KEY);
-    if (window && now - window.start < this.windowMs && window.count > 0) window.count -= 1;
-  }
-
   /** Hits in the current window of `key`, without counting one. */
   peek(key: string, now = Date.now()): number {
     const window = this.windows.get(key);
@@ -99,14 +93,6 @@ export class SharedWindows {
     return this.store.run(
       async () => countOf(await this.shared.penalty(key, 1)),
       () => this.localCount(key, this.local.hit(key)),
-    );
-  }
-
-  /** Takes back one hit of `key`. */
-  async unhit(key: string): Promise<void> {
-    await this.store.run(
-      async () => void (await this.shared.reward(key, 1)),
-      () => this.local.unhit(key),
     );
   }
 
@@ -162,19 +148,18 @@ export function rateLimit(deps: LimitDeps, options: RateLimitOptions) {
   };
 }
 
-/** A guess taken from the budgets; give it back when the credentials turn out right. */
-export interface GuessTicket {
-  giveBack(): Promise<void>;
-}
-
 const EVERYONE = 'all';
 
 /**
  * Limits failed credential attempts over all API processes: per client, and over all clients together, so
- * spreading guesses over many addresses (or replicas) does not buy more guesses. `take` counts the attempt
- * before the credentials are checked (a client over budget learns nothing about its guess, and guesses sent
- * all at once cannot pass a check that has not counted them yet); the ticket gives it back when they were
- * right, so only failures stay counted.
+ * spreading guesses over many addresses (or replicas) does not buy more guesses.
+ *
+ * `settle` runs once the credentials are checked (a cheap, constant-time comparison). A failure is counted
+ * by an atomic increment whose result decides between 401 and 429, so at most `perClient` failures of a
+ * client get an answer about their guess however many arrive at once, on however many replicas. Right
+ * credentials are compared with the failures counted so far and never counted themselves, so AppDirect may
+ * send any number of notifications at once. Over budget, right and wrong credentials alike get 429: a
+ * client over the limit learns nothing about its guess.
  */
 export class CredentialGuessLimiter {
   private readonly perClient: SharedWindows;
@@ -189,24 +174,22 @@ export class CredentialGuessLimiter {
     this.overall = new SharedWindows(state, `${options.name}:overall`, options.windowMs);
   }
 
-  /** Counts one attempt; throws 429 when this client, or everyone together, has no guesses left. */
-  async take(req: Request): Promise<GuessTicket> {
+  /** Throws 429 when this client, or everyone together, has no guesses left; counts the attempt if it failed. */
+  async settle(req: Request, credentialsRight: boolean): Promise<void> {
     const client = clientOf(req);
-    // Everyone's budget first, without counting: once it is spent, no per-client key is made for a new address.
+    if (credentialsRight) {
+      const [own, everyone] = await Promise.all([this.perClient.peek(client), this.overall.peek(EVERYONE)]);
+      if (own.count >= this.options.perClient) throw rateLimited(own.retryAfter);
+      if (everyone.count >= this.options.overall) throw rateLimited(everyone.retryAfter);
+      return;
+    }
+    // Everyone's budget first, without counting: once it is spent, no key is made for a new address.
     const everyone = await this.overall.peek(EVERYONE);
     if (everyone.count >= this.options.overall) throw rateLimited(everyone.retryAfter);
     const own = await this.perClient.hit(client);
     // A client over its own budget is refused without touching everyone's, so one client cannot spend it.
     if (own.count > this.options.perClient) throw rateLimited(own.retryAfter);
     const all = await this.overall.hit(EVERYONE);
-    if (all.count > this.options.overall) {
-      await this.perClient.unhit(client);
-      throw rateLimited(all.retryAfter);
-    }
-    return {
-      giveBack: async () => {
-        await Promise.all([this.perClient.unhit(client), this.overall.unhit(EVERYONE)]);
-      },
-    };
+    if (all.count > this.options.overall) throw rateLimited(all.retryAfter);
   }
 }

@@ -12,7 +12,7 @@ import { bodyEncoding } from '../middleware/body';
 import { appErrorOf, sendError } from '../middleware/errors';
 import { route } from '../middleware/methods';
 import { produces } from '../middleware/negotiate';
-import { CredentialGuessLimiter, rateLimit, type GuessTicket, type LimitDeps } from '../middleware/rate-limit';
+import { CredentialGuessLimiter, rateLimit, type LimitDeps } from '../middleware/rate-limit';
 
 function clientCredentialsOf(req: Request): { id: string; secret: string } | null {
   const header = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(req.get('authorization') ?? '');
@@ -73,10 +73,8 @@ export function oauth2TokenRouter(deps: LimitDeps): Router {
     post: [
       produces('application/json'),
       rateLimit(deps, { name: 'token-requests', limit: 60, windowMs: 60_000 }),
-      async (req, res, next) => {
+      (req, _res, next) => {
         if (!clientId || !clientSecret) throw new AppError('OAUTH2_NOT_CONFIGURED', {});
-        // Counted as a failure unless the client authenticates below.
-        res.locals.guess = await guesses.take(req);
         if (!req.is('application/x-www-form-urlencoded')) {
           throw new AppError('UNSUPPORTED_MEDIA_TYPE', {
             expected: 'application/x-www-form-urlencoded',
@@ -97,10 +95,10 @@ export function oauth2TokenRouter(deps: LimitDeps): Router {
         const client = clientCredentialsOf(req);
         const valid =
           client !== null && [safeEqual(client.id, clientId!), safeEqual(client.secret, clientSecret!)].every(Boolean);
+        await guesses.settle(req, valid);
         if (!valid) {
           throw new AppError('OAUTH2_INVALID_CLIENT', {}, { headers: { 'WWW-Authenticate': 'Basic realm="oauth2"' } });
         }
-        await (res.locals.guess as GuessTicket).giveBack();
         const grantType = String((req.body as Record<string, unknown>).grant_type ?? '');
         if (grantType !== 'client_credentials')
           throw new AppError('OAUTH2_UNSUPPORTED_GRANT', { grantType: grantType.slice(0, 50) });
