@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { loadConfig } from '../src/config';
 import { createPrisma } from '../src/db/client';
 import { migrationNames } from '../src/db/migrations';
+import type { PreflightReport } from '../src/health/preflight';
 import { workerProbes } from '../src/health/probes';
 import { productCallObserver } from '../src/hooks/metrics';
 import { connectProduct } from '../src/hooks/product';
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
   const prisma = createPrisma(config.databaseUrl, { poolSize, preparedStatements: config.databasePreparedStatements });
   const connection = createWorkerConnection(config.redis ?? config.redisUrl);
   const producerConnection = createProducerConnection(config.redis ?? config.redisUrl);
-  guardDependencies({
+  const preflight = guardDependencies({
     databaseUrl: config.databaseUrl,
     redis: [connection, producerConnection],
     redisTopology: config.redis?.topology ?? 'standalone',
@@ -61,8 +62,24 @@ async function main(): Promise<void> {
     { prisma, marketplace, config, logger, producer, product, metrics },
     { connection, prefix: config.queuePrefix, workerId, lockMs: config.jobLockMs, policies },
   );
+  // While the preflight finds PostgreSQL or Redis set up wrong, take no jobs: each would fail, or be lost by
+  // an evicting Redis. Jobs in hand finish; the queues resume by themselves once the problem is fixed.
+  let held = false;
+  const holdJobs = ({ problems }: PreflightReport) => {
+    const hold = problems.length > 0;
+    if (hold === held) return;
+    held = hold;
+    if (hold) logger.warn({ problems: problems.map((p) => p.code) }, 'taking no jobs until the set-up is fixed');
+    else logger.info('taking jobs again');
+    for (const worker of consumers.workers)
+      (hold ? worker.pause() : worker.resume()).catch((error: unknown) =>
+        logger.error({ err: (error as Error).message }, hold ? 'could not pause a queue' : 'could not resume a queue'),
+      );
+  };
+  preflight.onChange(holdJobs);
+  holdJobs(preflight.report()); // its first run may have finished already
   const probes = workerProbes({
-    health: { prisma, redis: producerConnection, expectedMigrations: migrationNames() },
+    health: { prisma, redis: producerConnection, expectedMigrations: migrationNames(), preflight },
     activity: () => consumers.activity.snapshot(),
     waitingJobs: async () => {
       const counts = await Promise.all(Object.values(QUEUES).map((name) => producer.countsOf(name)));
@@ -90,6 +107,7 @@ async function main(): Promise<void> {
     'worker started',
   );
   onShutdown(logger, [
+    ['preflight', async () => preflight.stop()],
     ['sweeper', () => sweeper.stop()],
     ['consumers', () => consumers.close()],
     ['producer', () => producer.close()],

@@ -1,21 +1,25 @@
 /**
- * Checked once when the API or a worker starts: can the app role (DATABASE_URL) reach the service's
- * tables and read and write them? A least-privilege role that was never granted them would otherwise
- * only show up as every event failing; here it is one message naming the GRANTs to run.
+ * Can the app role (DATABASE_URL) reach the service's tables and read and write them? Checked when the API
+ * or a worker starts and again every minute (src/health/preflight.ts): a least-privilege role that was
+ * never granted them, or whose grants were revoked, would otherwise only show up as every event failing;
+ * here it is one catalogue problem naming the GRANTs to run, on /status and in the log.
  */
-import { isDatabaseUnavailable } from './failures';
 import pg from 'pg';
-
+import { AppError } from '../errors/app-error';
+import { isDatabaseUnavailable } from './failures';
 import { databaseRefusalReason } from './reason';
 import { parseDatabaseUrl } from './url';
 
-/** The database cannot be used as configured; the message says what to do. Exit on it. */
+/** The database cannot be used as configured; `problem` is the catalogue's entry for it, saying what to do. */
 export class DatabasePreflightError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(readonly problem: AppError) {
+    super(`${problem.message} ${problem.action}`);
     this.name = 'DatabasePreflightError';
   }
 }
+
+const refused = (database: string, reason: string) =>
+  new DatabasePreflightError(new AppError('DATABASE_REFUSED', { database, reason: reason.replace(/\.$/, '') }));
 
 const grantsFor = (schema: string, role: string): string =>
   [
@@ -37,16 +41,18 @@ export async function preflightDatabase(databaseUrl: string): Promise<'ok' | 'un
     await client.connect();
   } catch (error) {
     const reason = databaseRefusalReason(error);
-    if (reason) throw new DatabasePreflightError(`DATABASE_URL (${target.display}): ${reason}`);
+    if (reason) throw refused(target.display, reason);
     if (isDatabaseUnavailable(error)) return 'unreachable';
-    throw new DatabasePreflightError(`DATABASE_URL (${target.display}): ${(error as Error).message}`);
+    throw refused(target.display, (error as Error).message);
   }
   try {
     // The search path only holds schemas the role may USE, so without USAGE the tables are "not found".
     const { rows } = await client.query<{ role: string; schema: string | null; hasEvents: boolean; missing: string[] }>(
       `SELECT current_user AS role, current_schema() AS schema, to_regclass('events') IS NOT NULL AS "hasEvents",
               array(SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() AND tablename <> '_prisma_migrations'
-                      AND NOT has_table_privilege(format('%I.%I', schemaname, tablename), 'SELECT, INSERT, UPDATE, DELETE')
+                      -- one privilege at a time: given a list, has_table_privilege is true when ANY of them is held
+                      AND NOT (SELECT bool_and(has_table_privilege(format('%I.%I', schemaname, tablename), p))
+                                 FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) AS p)
                     UNION ALL
                     SELECT sequencename::text FROM pg_sequences WHERE schemaname = current_schema()
                       AND NOT has_sequence_privilege(format('%I.%I', schemaname, sequencename), 'USAGE')
@@ -59,22 +65,30 @@ export async function preflightDatabase(databaseUrl: string): Promise<'ok' | 'un
     const schema = target.schema ?? row.schema ?? 'public';
     if (!row.hasEvents) {
       throw new DatabasePreflightError(
-        `DATABASE_URL (${target.display}): the role ${row.role} does not find the service's tables in its search_path` +
-          ` (schema ${row.schema ?? 'none it may use'}). Run the migrations (npm run db:migrate, with MIGRATION_DATABASE_URL for an owner role),` +
-          ` point the URL at their schema (schema=<name>), and let the role use it: ${grantsFor(schema, row.role)}`,
+        new AppError('DATABASE_TABLES_NOT_FOUND', {
+          database: target.display,
+          role: row.role,
+          schema: row.schema ?? 'none it may use',
+          grants: grantsFor(schema, row.role),
+        }),
       );
     }
     if (row.missing.length > 0) {
       throw new DatabasePreflightError(
-        `DATABASE_URL (${target.display}): the role ${row.role} may not use ${row.missing.join(', ')} in schema ${schema}.` +
-          ` As the owner run: ${grantsFor(schema, row.role)} (and ALTER DEFAULT PRIVILEGES, docs/deploy.md, so tables of later migrations are granted too)`,
+        new AppError('DATABASE_PRIVILEGES_MISSING', {
+          database: target.display,
+          role: row.role,
+          objects: row.missing.join(', '),
+          schema,
+          grants: grantsFor(schema, row.role),
+        }),
       );
     }
     return 'ok';
   } catch (error) {
     if (error instanceof DatabasePreflightError) throw error;
     const reason = databaseRefusalReason(error);
-    if (reason) throw new DatabasePreflightError(`DATABASE_URL (${target.display}): ${reason}`);
+    if (reason) throw refused(target.display, reason);
     throw error;
   } finally {
     await client.end().catch(() => undefined);

@@ -319,6 +319,70 @@ export const HTTP_ERRORS = {
     action:
       'Load balancers and Kubernetes send traffic to other instances until /readyz answers 200; operators: GET /status with an admin token for the details.',
   },
+  DEPENDENCY_MISCONFIGURED: {
+    status: 503,
+    group: 'Server',
+    message: '{dependency} is set up in a way this service cannot work with ({problems}).',
+    action:
+      'Operators: the log and GET /status with an admin token give each problem and what to do (codes below); the check runs again every minute and whenever Redis reconnects, and clears by itself once the set-up is fixed.',
+  },
+  REDIS_EVICTION_POLICY: {
+    status: 503,
+    group: 'Server',
+    message:
+      'Redis {server} has maxmemory-policy {policy}: it may evict queue keys (jobs, locks) under memory pressure.',
+    action: 'Set maxmemory-policy noeviction (on a managed service: in its parameter group or configuration).',
+  },
+  REDIS_CLUSTER_NODE_AS_SERVER: {
+    status: 503,
+    group: 'Server',
+    message:
+      'Redis {server} is a node of a Redis Cluster, but the service was configured for a single server: commands for other slots would answer MOVED and the queues would not run.',
+    action:
+      'Set REDIS_CLUSTER_NODES to some or all nodes of the cluster, as host:port separated by commas (docs/deploy.md, "Redis: one server, Sentinel or Cluster").',
+  },
+  REDIS_NOT_A_CLUSTER: {
+    status: 503,
+    group: 'Server',
+    message: 'REDIS_CLUSTER_NODES is set, but Redis has no cluster mode (cluster support disabled).',
+    action: 'Unset REDIS_CLUSTER_NODES for a single server (docs/deploy.md, "Redis: one server, Sentinel or Cluster").',
+  },
+  REDIS_IS_SENTINEL: {
+    status: 503,
+    group: 'Server',
+    message: 'Redis {server} is a Sentinel, not a data server.',
+    action:
+      'Set REDIS_SENTINELS to the sentinels (host:port separated by commas) and REDIS_SENTINEL_NAME to the name of the primary they watch (docs/deploy.md, "Redis: one server, Sentinel or Cluster").',
+  },
+  REDIS_INFO_REFUSED: {
+    status: 503,
+    group: 'Server',
+    message: 'Redis {server} refuses INFO to this user ({reason}).',
+    action:
+      "Allow INFO in the user's ACL (+info): the service checks the server's set-up with it, and BullMQ needs it.",
+  },
+  DATABASE_REFUSED: {
+    status: 503,
+    group: 'Server',
+    message: 'DATABASE_URL ({database}): {reason}.',
+    action:
+      'Fix the URL or the server as the message says (docs/deploy.md, "Managed PostgreSQL and Redis"); the service connects again by itself.',
+  },
+  DATABASE_TABLES_NOT_FOUND: {
+    status: 503,
+    group: 'Server',
+    message:
+      "DATABASE_URL ({database}): the role {role} does not find the service's tables in its search_path (schema {schema}).",
+    action:
+      'Run the migrations (npm run db:migrate, with MIGRATION_DATABASE_URL for an owner role), point the URL at their schema (schema=<name>), and let the role use it: {grants}',
+  },
+  DATABASE_PRIVILEGES_MISSING: {
+    status: 503,
+    group: 'Server',
+    message: 'DATABASE_URL ({database}): the role {role} may not use {objects} in schema {schema}.',
+    action:
+      'As the owner run: {grants} (and ALTER DEFAULT PRIVILEGES, docs/deploy.md, "PostgreSQL: an owner role for migrations, DML only for the service", so tables of later migrations are granted too).',
+  },
   WORKER_STALLED: {
     status: 503,
     group: 'Server',

@@ -1,6 +1,7 @@
 import type { RedisConnection } from '../queue/connection';
 import type { PrismaClient } from '../db/client';
 import { describeDatabaseError } from '../db/reason';
+import type { Preflight, PreflightProblem } from './preflight';
 
 export interface CheckResult {
   readonly ok: boolean;
@@ -8,9 +9,17 @@ export interface CheckResult {
   readonly error?: string;
 }
 
+/** The preflight as a check: `problems` in the catalogue's words (admins only; others see their codes). */
+export type PreflightCheck = CheckResult & { checkedAt: string | null; problems: readonly PreflightProblem[] };
+
 export interface HealthReport {
   readonly ok: boolean;
-  readonly checks: { postgres: CheckResult; redis: CheckResult; migrations: CheckResult & { pending?: string[] } };
+  readonly checks: {
+    postgres: CheckResult;
+    redis: CheckResult;
+    migrations: CheckResult & { pending?: string[] };
+    preflight: PreflightCheck;
+  };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -39,12 +48,26 @@ export async function appliedMigrationNames(prisma: PrismaClient): Promise<strin
   return rows.map((row) => row.migration_name);
 }
 
+/** The preflight's standing answer (it runs on its own schedule: reading it costs nothing). */
+function preflightCheck(preflight: Pick<Preflight, 'report'> | undefined): PreflightCheck {
+  if (!preflight) return { ok: true, latencyMs: 0, checkedAt: null, problems: [] };
+  const { checkedAt, durationMs, problems } = preflight.report();
+  const error = problems.map((problem) => `${problem.message} ${problem.action}`).join(' ');
+  return { ok: problems.length === 0, latencyMs: durationMs, checkedAt, problems, ...(error ? { error } : {}) };
+}
+
 /**
  * Asks PostgreSQL and Redis whether they answer and whether every migration in
- * `expectedMigrations` has been applied. Each check is bounded by `timeoutMs`.
+ * `expectedMigrations` has been applied, each bounded by `timeoutMs`, and adds the preflight's
+ * standing problems (set-up the service cannot work with; none when no preflight is given).
  */
 export async function checkHealth(
-  deps: { prisma: PrismaClient; redis: RedisConnection; expectedMigrations: readonly string[] },
+  deps: {
+    prisma: PrismaClient;
+    redis: RedisConnection;
+    expectedMigrations: readonly string[];
+    preflight?: Pick<Preflight, 'report'>;
+  },
   timeoutMs = 1500,
 ): Promise<HealthReport> {
   let pending: string[] | undefined;
@@ -58,5 +81,9 @@ export async function checkHealth(
     }),
   ]);
   const migrationsResult = pending && pending.length > 0 ? { ...migrations, pending } : migrations;
-  return { ok: postgres.ok && redis.ok && migrations.ok, checks: { postgres, redis, migrations: migrationsResult } };
+  const preflight = preflightCheck(deps.preflight);
+  return {
+    ok: postgres.ok && redis.ok && migrations.ok && preflight.ok,
+    checks: { postgres, redis, migrations: migrationsResult, preflight },
+  };
 }

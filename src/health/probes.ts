@@ -8,12 +8,17 @@
  * - Readiness: this process can do its work now. The API needs PostgreSQL and every migration applied; it
  *   does not need Redis, because a notification is committed to PostgreSQL first and the workers' sweeper
  *   enqueues it once Redis is back. A worker needs PostgreSQL and Redis.
+ * - Set-up problems the preflight finds (./preflight.ts: grants, eviction policy, topology) fail readiness
+ *   where they stop the process's work — the API's for PostgreSQL (it could not record notifications), a
+ *   worker's for either (it takes no jobs meanwhile) — and never liveness: a restart does not change a
+ *   server's set-up, and a process that keeps running keeps the problem on /status and clears it by itself
+ *   once it is fixed, where a restart loop would only hide it.
  */
 import { randomUUID } from 'node:crypto';
 import { AppError, errorBody } from '../errors/app-error';
 import type { ActivitySnapshot } from '../queue/activity';
 import { checkHealth, type HealthReport } from './checks';
-import { failing, publicChecks } from './status';
+import { failing, misconfigured, publicChecks } from './status';
 
 type HealthDeps = Parameters<typeof checkHealth>[0];
 
@@ -21,21 +26,38 @@ export interface Readiness {
   readonly ready: boolean;
   /** The failing checks that make it unready, by human name. */
   readonly blocking: string[];
+  /** Set-up problems that make it unready: the dependencies and the problems' codes. */
+  readonly misconfigured: ReturnType<typeof misconfigured>;
   readonly report: HealthReport;
 }
 
-/** API readiness: PostgreSQL answers and the schema is current; Redis is reported but not required. */
+/**
+ * API readiness: PostgreSQL answers, the schema is current and the app role may use it; Redis (its
+ * reachability and its set-up) is reported but not required.
+ */
 export async function apiReadiness(deps: HealthDeps): Promise<Readiness> {
   const report = await checkHealth(deps);
   const blocking = failing(report, ['postgres', 'migrations']);
-  return { ready: blocking.length === 0, blocking, report };
+  const problems = misconfigured(report, ['PostgreSQL']);
+  return { ready: blocking.length === 0 && !problems, blocking, misconfigured: problems, report };
 }
 
-/** Worker readiness: it can take jobs (Redis) and apply them (PostgreSQL, current schema). */
+/** Worker readiness: it can take jobs (Redis) and apply them (PostgreSQL, current schema), both set up right. */
 export async function workerReadiness(deps: HealthDeps): Promise<Readiness> {
   const report = await checkHealth(deps);
   const blocking = failing(report, ['postgres', 'redis', 'migrations']);
-  return { ready: blocking.length === 0, blocking, report };
+  const problems = misconfigured(report);
+  return { ready: blocking.length === 0 && !problems, blocking, misconfigured: problems, report };
+}
+
+/**
+ * The error of an unready process: NOT_READY naming what does not answer, else DEPENDENCY_MISCONFIGURED
+ * naming the set-up problems; `checks` goes into its details.
+ */
+export function unreadyError(readiness: Readiness, checks: unknown): AppError {
+  if (readiness.blocking.length > 0 || !readiness.misconfigured)
+    return new AppError('NOT_READY', { dependency: readiness.blocking.join(' and ') }, { details: { checks } });
+  return new AppError('DEPENDENCY_MISCONFIGURED', readiness.misconfigured, { details: { checks } });
 }
 
 export interface WorkerLiveness {
@@ -71,13 +93,16 @@ export interface ProbeAnswer {
  * error shape when failing, with the public view of the checks (no error text).
  */
 export function workerProbes(deps: {
-  health: HealthDeps;
+  health: HealthDeps & Required<Pick<HealthDeps, 'preflight'>>;
   activity: () => ActivitySnapshot;
   waitingJobs: () => Promise<number>;
   stallAfterMs: number;
 }): Record<'/livez' | '/readyz', () => Promise<ProbeAnswer>> {
   return {
     '/livez': async () => {
+      // A worker holding jobs back for a set-up problem makes no progress on purpose: a restart would not help.
+      if (deps.health.preflight.report().problems.length > 0)
+        return { status: 200, body: { status: 'ok', running: deps.activity().running } };
       const liveness = await workerLiveness(deps.activity(), deps.waitingJobs, deps.stallAfterMs);
       if (liveness.live) return { status: 200, body: { status: 'ok', running: liveness.running } };
       const error = new AppError('WORKER_STALLED', {
@@ -90,11 +115,7 @@ export function workerProbes(deps: {
       const readiness = await workerReadiness(deps.health);
       const checks = publicChecks(readiness.report);
       if (readiness.ready) return { status: 200, body: { status: 'ready', checks } };
-      const error = new AppError(
-        'NOT_READY',
-        { dependency: readiness.blocking.join(' and ') },
-        { details: { checks } },
-      );
+      const error = unreadyError(readiness, checks);
       return { status: error.status, body: errorBody(error, randomUUID()) };
     },
   };

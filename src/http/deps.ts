@@ -1,6 +1,7 @@
 import type { RedisConnection } from '../queue/connection';
 import type { Config } from '../config';
 import type { PrismaClient } from '../db/client';
+import type { Preflight } from '../health/preflight';
 import type { ProductConnection } from '../hooks/product';
 import type { Logger } from '../logging/logger';
 import type { MarketplaceClient } from '../marketplace/client';
@@ -16,6 +17,8 @@ export interface AppDeps {
   readonly redis: RedisConnection;
   /** Migration names shipped with this build; /status checks they are applied. */
   readonly expectedMigrations: readonly string[];
+  /** The managed-services preflight, running on its own (src/health/preflight.ts); /status and /readyz read it. */
+  readonly preflight: Pick<Preflight, 'report'>;
   readonly producer: Producer;
   readonly marketplace: MarketplaceClient;
   readonly metrics: ProcessMetrics;

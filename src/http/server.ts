@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     preparedStatements: config.databasePreparedStatements,
   });
   const redis = createProducerConnection(config.redis ?? config.redisUrl);
-  guardDependencies({
+  const preflight = guardDependencies({
     databaseUrl: config.databaseUrl,
     redis: [redis],
     redisTopology: config.redis?.topology ?? 'standalone',
@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     metrics,
     product,
     expectedMigrations: migrationNames(),
+    preflight,
   });
   // Nonces only matter inside the timestamp window; drop older ones now and then.
   const purge = setInterval(() => {
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
             server.closeIdleConnections();
           }),
       ],
+      ['preflight', async () => preflight.stop()],
       ['queues', () => producer.close()],
       ['redis', () => redis.quit()],
       ['prisma', () => prisma.$disconnect()],

@@ -55,6 +55,9 @@ function connect(target: RedisTarget, profile: RedisOptions): RedisConnection {
         ? { enableTLSForSentinelMode: true, sentinelTLS: target.tls.ca ? { ca: target.tls.ca } : {} }
         : {}),
       sentinelRetryStrategy: (attempt) => Math.min(attempt * 250, 3000),
+      // Reconnect when a sentinel announces a failover (+switch-master), not only when a write to the demoted
+      // primary answers READONLY: a quiet connection moves at once, and the preflight checks the new primary.
+      failoverDetector: true,
     });
   }
   const [node] = target.nodes;

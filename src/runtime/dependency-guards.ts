@@ -1,47 +1,38 @@
 /**
- * What the API and every worker check about their PostgreSQL and Redis when they start, so a managed
- * service set up wrong stops the process with one clear message (and it never reports itself ready)
- * instead of failing every event: a refused or unusable database role, a Redis topology or eviction
- * policy the queues cannot work on. Connection errors that merely repeat are logged with backoff.
+ * What the API and every worker watch about their PostgreSQL and Redis while they run: the managed-services
+ * preflight (a refused or unusable database role, a Redis topology or eviction policy the queues cannot
+ * work on; src/health/preflight.ts), at start, every minute and on every Redis reconnect. A problem is
+ * logged with what to do and shown on /status and the probes; the process keeps running, so the problem
+ * stays visible and clears by itself once fixed. Connection errors that merely repeat are logged with backoff.
  */
 import type { RedisTopology } from '../config/redis';
-import { preflightDatabase } from '../db/preflight';
+import { Preflight } from '../health/preflight';
 import type { Logger } from '../logging/logger';
 import { ThrottledLog } from '../logging/throttle';
 import type { RedisConnection } from '../queue/connection';
-import { guardRedisTopology } from '../queue/topology';
-import { exitWithProblem } from './shutdown';
 
 export interface DependencyGuardOptions {
   readonly databaseUrl: string;
   readonly redis: ReadonlyArray<RedisConnection>;
   readonly redisTopology: RedisTopology;
   readonly logger: Logger;
-  /** What to do with a problem; default: log it as fatal and exit 1. */
-  readonly onProblem?: (message: string) => void;
 }
 
-/** Starts the checks; returns at once (PostgreSQL or Redis being down is not a problem: both are waited for). */
-export function guardDependencies(options: DependencyGuardOptions): void {
+/**
+ * Starts the watch and returns its preflight at once (its first run goes on in the background; PostgreSQL
+ * or Redis being down is not a problem: both are waited for). Stop it on shutdown.
+ */
+export function guardDependencies(options: DependencyGuardOptions): Preflight {
   const { logger } = options;
-  const onProblem =
-    options.onProblem ??
-    ((message: string) => {
-      logger.fatal({ problem: message }, message);
-      exitWithProblem(new Error(message));
-    });
   const redisLog = new ThrottledLog(logger);
   for (const connection of options.redis) {
     connection.on('error', (error: Error) =>
       redisLog.warn(error.message, { err: error.message }, 'redis connection error'),
     );
-    guardRedisTopology(connection, options.redisTopology, onProblem);
   }
-  preflightDatabase(options.databaseUrl).then(
-    (state) => {
-      if (state === 'unreachable')
-        logger.warn('PostgreSQL is not reachable at start-up; requests needing it answer 503 until it is');
-    },
-    (error: unknown) => onProblem((error as Error).message),
-  );
+  const preflight = new Preflight(options);
+  preflight
+    .start()
+    .catch((error: unknown) => logger.error({ err: (error as Error).message }, 'the preflight could not run'));
+  return preflight;
 }

@@ -22,6 +22,7 @@ import {
   startRedisTls,
   type RedisClusterSetUp,
 } from '../support/redis-topologies';
+import { findFreePort } from '../../src/runtime/ports';
 import { eventually, spawnWorkerProcess } from '../support/workers';
 
 const skip = redisCliInstalled() ? null : 'redis-cli is not installed (apt-get install redis-tools)';
@@ -76,7 +77,7 @@ describeIfRedis('Redis Cluster (3 masters)', () => {
     }
   }, 60_000);
 
-  it('refuses to start a worker pointed at one cluster node as if it were a single server', async () => {
+  it('holds the jobs of a worker pointed at one cluster node as if it were a single server, saying why', async () => {
     const db = await createTestDatabase();
     // The node that does not own the prefix's slot: a single-server client would get MOVED for every queue command.
     const slot = Number(await redisCommand(cluster.ports[0]!, 'CLUSTER', 'KEYSLOT', '{appdirect}'));
@@ -85,17 +86,27 @@ describeIfRedis('Redis Cluster (3 masters)', () => {
     >;
     const owner = slots.find(([from, to]) => slot >= from && slot <= to)![2][1];
     const other = cluster.ports.find((port) => port !== owner)!;
+    const metricsPort = await findFreePort();
     const worker = spawnWorkerProcess({
       DATABASE_URL: db.url,
       REDIS_URL: `redis://127.0.0.1:${other}`,
-      METRICS_PORT: '0',
+      METRICS_PORT: String(metricsPort),
     });
     try {
-      const code = await new Promise<number | null>((resolve) => worker.child.once('exit', resolve));
-      expect(code).toBe(1);
+      // It stays up (a restart would not change the set-up) and its readiness probe names the problem.
+      const readyz = await eventually(async () => {
+        const res = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
+        const body = (await res.json()) as { code?: string; message?: string };
+        return body.code === 'DEPENDENCY_MISCONFIGURED' ? body : null;
+      }, 20_000);
+      expect(readyz.message).toBe(
+        'Redis is set up in a way this service cannot work with (REDIS_CLUSTER_NODE_AS_SERVER).',
+      );
+      await eventually(async () => worker.output().includes('taking no jobs until the set-up is fixed'));
       expect(worker.output()).toMatch(
         /is a node of a Redis Cluster, but the service was configured for a single server.*Set REDIS_CLUSTER_NODES/,
       );
+      expect(worker.child.exitCode).toBeNull();
       expect(worker.output().match(/MOVED/g)?.length ?? 0).toBeLessThan(5);
     } finally {
       await worker.stop();
@@ -110,7 +121,9 @@ describeIfRedis('Redis that may evict keys', () => {
     const server = await startRedisProcess(dir, ['--maxmemory', '100mb', '--maxmemory-policy', 'allkeys-lru']);
     const connection = await ready(createProducerConnection(`redis://127.0.0.1:${server.port}`));
     try {
-      expect(await redisTopologyProblem(connection, 'standalone')).toMatch(
+      const problem = await redisTopologyProblem(connection, 'standalone');
+      expect(problem?.code).toBe('REDIS_EVICTION_POLICY');
+      expect(`${problem?.message} ${problem?.action}`).toMatch(
         /maxmemory-policy allkeys-lru: it may evict queue keys.*Set maxmemory-policy noeviction/,
       );
     } finally {

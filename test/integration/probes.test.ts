@@ -133,7 +133,12 @@ describe('worker probes', () => {
     const worker = stuckLoop(prefix);
     const waitingJobs = async () => (await producer.countsOf(QUEUES.hooks)).waiting ?? 0;
     const probes = workerProbes({
-      health: { prisma: subject.db.prisma, redis: subject.redis, expectedMigrations: expectedMigrations() },
+      health: {
+        prisma: subject.db.prisma,
+        redis: subject.redis,
+        expectedMigrations: expectedMigrations(),
+        preflight: subject.deps.preflight,
+      },
       activity: () => worker.loop.activity.snapshot(),
       waitingJobs,
       stallAfterMs: 300,
@@ -162,7 +167,12 @@ describe('worker probes', () => {
     const producer = new Producer(subject.redis, { prefix, policies: retryPolicies(testConfig({})) });
     const worker = stuckLoop(prefix);
     const probes = workerProbes({
-      health: { prisma: subject.db.prisma, redis: subject.redis, expectedMigrations: expectedMigrations() },
+      health: {
+        prisma: subject.db.prisma,
+        redis: subject.redis,
+        expectedMigrations: expectedMigrations(),
+        preflight: subject.deps.preflight,
+      },
       activity: () => worker.loop.activity.snapshot(),
       waitingJobs: async () => (await producer.countsOf(QUEUES.hooks)).waiting ?? 0,
       stallAfterMs: 1,
@@ -179,7 +189,12 @@ describe('worker probes', () => {
   it('/readyz of a worker fails while Redis is down', async () => {
     const redis = await deadRedis();
     const probes = workerProbes({
-      health: { prisma: subject.db.prisma, redis, expectedMigrations: expectedMigrations() },
+      health: {
+        prisma: subject.db.prisma,
+        redis,
+        expectedMigrations: expectedMigrations(),
+        preflight: subject.deps.preflight,
+      },
       activity: () => ({ running: 0, idleForMs: 0 }),
       waitingJobs: async () => 0,
       stallAfterMs: 1000,

@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import type { RedisConnection } from '../../src/queue/connection';
 import type { Config } from '../../src/config';
 import type { ProvisioningHooks } from '../../src/hooks';
+import { Preflight } from '../../src/health/preflight';
 import { connectProduct } from '../../src/hooks/product';
 import { buildApp, type AppDeps } from '../../src/http/app';
 import { retryPolicies } from '../../src/jobs/retry-policy';
@@ -52,6 +53,14 @@ export async function startTestApp(
   });
   const shared = { redis, prefix, logger: silentLogger };
   const product = overrides.product ?? (await connectProduct(config, silentLogger, { hooks, shared }));
+  // As in the API process: started once, then on its own schedule; awaited so the first answer is known.
+  const preflight = new Preflight({
+    databaseUrl: db.url,
+    redis: [redis],
+    redisTopology: config.redis?.topology ?? 'standalone',
+    logger: silentLogger,
+  });
+  if (!overrides.preflight) await preflight.start();
   const deps: AppDeps = {
     config,
     logger: silentLogger,
@@ -61,6 +70,7 @@ export async function startTestApp(
     marketplace,
     metrics,
     expectedMigrations: expectedMigrations(),
+    preflight,
     ...overrides,
     product,
   };
@@ -71,6 +81,7 @@ export async function startTestApp(
     redis,
     prefix,
     close: async () => {
+      preflight.stop();
       await producer.close();
       redis.disconnect();
       await db.drop();

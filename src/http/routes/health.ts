@@ -2,8 +2,8 @@ import { Router, type Request, type RequestHandler } from 'express';
 import type { Config } from '../../config';
 import { AppError } from '../../errors/app-error';
 import { checkHealth, type HealthReport } from '../../health/checks';
-import { apiReadiness } from '../../health/probes';
-import { failing, publicChecks } from '../../health/status';
+import { apiReadiness, unreadyError } from '../../health/probes';
+import { failing, misconfigured, publicChecks } from '../../health/status';
 import { tokenOwner } from '../admin/auth';
 import type { AppDeps } from '../deps';
 import { RETRY_AFTER_SECONDS } from '../middleware/errors';
@@ -18,10 +18,14 @@ function checksFor(req: Request, config: Config, report: HealthReport) {
 
 /**
  * GET /ping and GET /livez: the process answers (touches nothing else).
- * GET /readyz: PostgreSQL answers and migrations are applied (Redis is not required: see src/health/probes.ts).
- * GET /status: 200 when PostgreSQL and Redis answer and migrations are applied, else 503 naming what is down.
+ * GET /readyz: PostgreSQL answers, migrations are applied and the app role may use the tables (Redis is not
+ * required: see src/health/probes.ts).
+ * GET /status: 200 when PostgreSQL and Redis answer, migrations are applied and the preflight found no set-up
+ * problem; else 503 naming what is down (DEPENDENCY_UNAVAILABLE) or what is set up wrong (DEPENDENCY_MISCONFIGURED).
  */
-export function healthRouter(deps: Pick<AppDeps, 'prisma' | 'redis' | 'expectedMigrations' | 'config'>): Router {
+export function healthRouter(
+  deps: Pick<AppDeps, 'prisma' | 'redis' | 'expectedMigrations' | 'config' | 'preflight'>,
+): Router {
   const router = Router();
   const alive: RequestHandler[] = [produces('application/json'), (_req, res) => void res.json({ status: 'ok' })];
   route(router, '/ping', { get: alive });
@@ -36,7 +40,7 @@ export function healthRouter(deps: Pick<AppDeps, 'prisma' | 'redis' | 'expectedM
           res.json({ status: 'ready', checks });
           return;
         }
-        throw new AppError('NOT_READY', { dependency: readiness.blocking.join(' and ') }, { details: { checks } });
+        throw unreadyError(readiness, checks);
       },
     ],
   });
@@ -51,6 +55,9 @@ export function healthRouter(deps: Pick<AppDeps, 'prisma' | 'redis' | 'expectedM
           return;
         }
         const down = failing(report, ['postgres', 'redis', 'migrations']);
+        const problems = misconfigured(report);
+        if (down.length === 0 && problems)
+          throw new AppError('DEPENDENCY_MISCONFIGURED', problems, { details: { checks } });
         throw new AppError(
           'DEPENDENCY_UNAVAILABLE',
           { dependency: down.join(' and ') },
