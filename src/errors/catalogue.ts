@@ -233,6 +233,21 @@ export const HTTP_ERRORS = {
     action:
       'If AppDirect should get a second result, retry again with force set to true in the body (CLI: --force; the page asks to confirm).',
   },
+  EVENT_NOT_RERUNNABLE: {
+    status: 409,
+    group: 'Admin',
+    message: "Event '{token}' is {status}; only a failed or refused event can be run again.",
+    action:
+      'A succeeded event needs nothing; an unfinished one is still being worked on (see its timeline); a result that did not reach AppDirect is re-sent with POST /admin/api/events/{token}/resend-result.',
+  },
+  RESULT_NOT_RESENDABLE: {
+    status: 409,
+    group: 'Admin',
+    message:
+      "The result of event '{token}' is {delivery}; only a result whose delivery failed for good can be re-sent.",
+    action:
+      'A delivered result needs nothing, and one still being delivered is retried by itself (see its delivery attempts); to run the event again use POST /admin/api/events/{token}/rerun.',
+  },
   EVENT_NOT_REASKABLE: {
     status: 409,
     group: 'Admin',

@@ -100,6 +100,8 @@ describe('admin actions: audit, Redis, bull-board, tokens', () => {
     try {
       for (const [path, body] of [
         [`/events/${token}/retry`, undefined],
+        [`/events/${token}/rerun`, undefined],
+        [`/events/${token}/resend-result`, undefined],
         [`/events/${token}/cancel`, undefined],
         ['/events/retry', JSON.stringify({ errorCode: 'REDIS_DOWN' })],
       ] as const) {

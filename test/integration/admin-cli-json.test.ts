@@ -76,7 +76,16 @@ describe('appdirect-provisioner-admin', () => {
     const dry = JSON.parse(
       (await admin(s, 'events', 'retry', '--error-code', 'TRANSPORT_ERROR', '--dry-run', '--json')).out,
     ) as unknown;
-    expect(dry).toEqual({ dryRun: true, matched: 1, queued: 0, perSecond: 50, needsForce: 0 });
+    expect(dry).toEqual({
+      dryRun: true,
+      action: null,
+      matched: 1,
+      rerun: 1,
+      resendResult: 0,
+      queued: 0,
+      perSecond: 50,
+      needsForce: 0,
+    });
     const accountShown = JSON.parse((await admin(s, 'accounts', 'show', account, '--json')).out) as {
       accountIdentifier: string;
       maxUsers: number;

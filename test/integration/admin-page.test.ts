@@ -73,13 +73,13 @@ describeWithBrowser('admin page in Chromium', () => {
     await firstRow.locator(`a[href="/admin/events/${failed.token}"]`).click();
     await page.waitForSelector('#status .status.failed');
 
-    await page.click('#retry');
+    await page.click('#rerun');
     // AppDirect already received TRANSPORT_ERROR: the page asks before sending a second result.
     await page.waitForSelector('#confirm-retry');
     expect(await s.subject.db.prisma.auditLog.count()).toBe(0);
     await page.click('#confirm-retry');
     await page.waitForSelector('.notice');
-    expect(await page.locator('.notice').innerText()).toContain('Retry started');
+    expect(await page.locator('.notice').innerText()).toContain('Running the event again');
     for (let i = 0; i < 100 && !(await page.locator('#status .status.succeeded').count()); i += 1) {
       await page.waitForTimeout(100);
       await page.reload();
@@ -101,7 +101,7 @@ describeWithBrowser('admin page in Chromium', () => {
     ]);
   }, 60_000);
 
-  it('refuses a retry form posted without the CSRF token', async () => {
+  it('refuses a rerun form posted without the CSRF token', async () => {
     const page = await browser.newPage();
     await page.goto(`${s.serviceUrl}/admin`);
     await page.fill('input[name=token]', TOKEN);
@@ -112,7 +112,7 @@ describeWithBrowser('admin page in Chromium', () => {
     const status = await page.evaluate(
       async (t) =>
         (
-          await fetch(`/admin/events/${t}/retry`, {
+          await fetch(`/admin/events/${t}/rerun`, {
             method: 'POST',
             headers: { 'content-type': 'application/x-www-form-urlencoded' },
             body: '_csrf=forged',

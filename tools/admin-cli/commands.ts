@@ -93,8 +93,15 @@ async function bulkRetry(
     throw usageError('give an event token, or at least one filter (e.g. --status failed --error-code TRANSPORT_ERROR)');
   const ask = (extra: Record<string, unknown>) =>
     call(context.connection, 'POST', '/events/retry', { ...filter, ...body, ...extra });
-  const dry = (await ask({ dryRun: true })) as { matched: number };
-  if (options.dryRun) return context.output(dry, () => `${dry.matched} event(s) would be retried`);
+  const dry = (await ask({ dryRun: true })) as { matched: number; rerun: number; resendResult: number };
+  if (options.dryRun)
+    return context.output(dry, () =>
+      body.action === 'resend_result'
+        ? `${dry.matched} event(s) would have their result re-sent`
+        : body.action === 'rerun'
+          ? `${dry.matched} event(s) would run again`
+          : `${dry.matched} event(s) would be retried (${dry.rerun} run again, ${dry.resendResult} result(s) re-sent)`,
+    );
   const force =
     options.force === true &&
     (await context.confirm(
@@ -102,9 +109,17 @@ async function bulkRetry(
       options.yes === true,
     ));
   if (options.force && !force) throw new CliError('nothing was changed (not confirmed)', 'NOT_CONFIRMED');
-  const real = (await ask({ force })) as { queued: number; perSecond: number; needsForce: number };
+  const real = (await ask(body.action === 'resend_result' ? {} : { force })) as {
+    queued: number;
+    rerun: number;
+    resendResult: number;
+    perSecond: number;
+    needsForce: number;
+  };
   if (!context.json) {
-    console.log(`retrying ${real.queued} event(s), at most ${real.perSecond} per second`);
+    console.log(
+      `retrying ${real.queued} event(s) (${real.rerun} run again, ${real.resendResult} result(s) re-sent), at most ${real.perSecond} per second`,
+    );
     if (real.needsForce > 0)
       console.log(
         `skipped ${real.needsForce} event(s) whose answer AppDirect already received (--force runs them again)`,
@@ -196,7 +211,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     path: ['events', 'retry'],
     summary:
-      'one event, or every retryable event matching the filters: a failed event runs again, a result whose delivery failed is re-sent',
+      "each event's usual remedy, one event or by filter: a failed or refused event runs again, any other whose result failed to deliver gets it re-sent (to choose: events rerun, events resend-result)",
     args: ['[token]'],
     options: () => [
       ...filterOptions(),
@@ -214,6 +229,38 @@ export const COMMANDS: readonly CommandSpec[] = [
       context.output(answer, () =>
         answer.retry === 'resend_result' ? `re-sending the result of ${token}` : `running ${token} again`,
       );
+    },
+  },
+  {
+    path: ['events', 'rerun'],
+    summary: 'run one event again from the fetch, or every failed or refused event matching the filters',
+    args: ['[token]'],
+    options: () => [
+      ...filterOptions(),
+      new Option('--dry-run', 'only count the events that would run again'),
+      ...forceOptions('run it again'),
+    ],
+    async run(context, [token], options) {
+      if (!token) return bulkRetry(context, options, { action: 'rerun' });
+      const answer = await postWithForce(
+        context,
+        `${path('events', token)}/rerun`,
+        options,
+        `AppDirect already received the answer of ${token}; running it again sends a second result.`,
+      );
+      context.output(answer, () => `running ${token} again`);
+    },
+  },
+  {
+    path: ['events', 'resend-result'],
+    summary:
+      "re-send one event's stored result to AppDirect, or the results that failed to deliver of the events matching the filters (nothing runs again)",
+    args: ['[token]'],
+    options: () => [...filterOptions(), new Option('--dry-run', 'only count the results that would be re-sent')],
+    async run(context, [token], options) {
+      if (!token) return bulkRetry(context, options, { action: 'resend_result' });
+      const answer = await call(context.connection, 'POST', `${path('events', token)}/resend-result`, {});
+      context.output(answer, () => `re-sending the result of ${token}`);
     },
   },
   {

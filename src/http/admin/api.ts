@@ -6,7 +6,15 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { accountDetail, searchAccounts } from '../../admin/accounts';
 import type { ActionContext } from '../../admin/context';
-import { bulkRetry, cancelEvent, countRetryable, retryEvent, type ActionOutcome } from '../../admin/event-actions';
+import {
+  bulkRetry,
+  cancelEvent,
+  countRetryable,
+  RETRY_ACTIONS,
+  retryEvent,
+  type ActionOutcome,
+  type RetryPlan,
+} from '../../admin/event-actions';
 import { eventDetail, EVENT_STATUSES, listEvents, type EventFilter } from '../../admin/events';
 import { productCallsOf, reaskProduct, resendProductCall } from '../../admin/product-calls';
 import { AppError } from '../../errors/app-error';
@@ -37,6 +45,8 @@ const listQuery = z.strictObject({
 
 export const bulkRetryBody = z.strictObject({
   ...filterFields,
+  /** rerun: run each again; resend_result: re-send each result; absent: each event's usual remedy. */
+  action: z.enum(RETRY_ACTIONS).optional(),
   dryRun: z.boolean().default(false),
   /** Also re-run events whose failure AppDirect already received (it gets a second result). */
   force: z.boolean().default(false),
@@ -46,17 +56,30 @@ export const bulkRetryBody = z.strictObject({
 /** Retry or re-ask of one event: `force` runs it again even though AppDirect already received its answer. */
 const forceBody = z.strictObject({ force: z.boolean().default(false) });
 
+/** How a result's delivery reads in a refusal ("The result of event 'x' is delivered"). */
+const DELIVERY_TEXT: Record<string, string> = {
+  delivered: 'delivered',
+  pending: 'still being delivered',
+  not_required: 'in the notification answer (nothing to deliver)',
+};
+
 /**
  * The answer to an action that did nothing: 404 for no such event, else the 409 that says why. `notApplicable`
- * is the action's own refusal (it names the status the event was found in, under its lock).
+ * is the action's own refusal (it names the state the event was found in, under its lock).
  */
 function refusalOf(
   token: string,
   outcome: Exclude<ActionOutcome<string>, { done: string }>,
-  notApplicable: 'EVENT_NOT_RETRYABLE' | 'EVENT_NOT_REASKABLE',
+  notApplicable: 'EVENT_NOT_RETRYABLE' | 'EVENT_NOT_REASKABLE' | 'EVENT_NOT_RERUNNABLE' | 'RESULT_NOT_RESENDABLE',
 ): AppError {
   if (outcome.refused === 'not_found') return new AppError('EVENT_NOT_FOUND', { token });
   if (outcome.refused === 'needs_force') return new AppError('EVENT_RETRY_NEEDS_FORCE', { token });
+  if (notApplicable === 'RESULT_NOT_RESENDABLE') {
+    const delivery = outcome.deliveryStatus
+      ? (DELIVERY_TEXT[outcome.deliveryStatus] ?? outcome.deliveryStatus)
+      : `not written yet (the event is ${outcome.status})`;
+    return new AppError(notApplicable, { token, delivery });
+  }
   return new AppError(notApplicable, { token, status: outcome.status });
 }
 
@@ -131,16 +154,19 @@ export function adminApiRouter(deps: AppDeps): Router {
       jsonBody('16kb'),
       validateBody(bulkRetryBody),
       async (req, res) => {
-        const { dryRun, max, force, ...filter } = req.body as z.output<typeof bulkRetryBody>;
+        const { dryRun, max, force, action, ...filter } = req.body as z.output<typeof bulkRetryBody>;
         if (!dryRun) await requireQueues(deps);
         const outcome = dryRun
-          ? { matched: await countRetryable(prisma, filter as EventFilter), queued: 0, needsForce: 0 }
+          ? { ...(await countRetryable(prisma, filter as EventFilter, action)), queued: 0, needsForce: 0 }
           : await bulkRetry(actionContext(req, res), filter as EventFilter, {
               perSecond: RETRY_PER_SECOND,
               max,
               force,
+              action,
             });
-        res.status(dryRun ? 200 : 202).json({ dryRun, ...outcome, perSecond: RETRY_PER_SECOND });
+        res
+          .status(dryRun ? 200 : 202)
+          .json({ dryRun, action: action ?? null, ...outcome, perSecond: RETRY_PER_SECOND });
       },
     ],
   });
@@ -173,6 +199,26 @@ export function adminApiRouter(deps: AppDeps): Router {
       },
     ],
   });
+
+  /** One intent on one event: rerun (run it again) or resend_result (re-send its stored result). */
+  const intent = (action: RetryPlan, body: z.ZodType, refusal: 'EVENT_NOT_RERUNNABLE' | 'RESULT_NOT_RESENDABLE') => ({
+    post: [
+      json,
+      auth,
+      jsonBody('1kb'),
+      validateBody(body),
+      async (req: Request, res: Response) => {
+        const token = String(req.params.token);
+        const { force = false } = req.body as { force?: boolean };
+        await requireQueues(deps);
+        const outcome = await retryEvent(actionContext(req, res), token, { force, action });
+        if (!('done' in outcome)) throw refusalOf(token, outcome, refusal);
+        res.status(202).json({ token, action: outcome.done, ...(outcome.forced ? { forced: true } : {}) });
+      },
+    ],
+  });
+  route(router, '/events/:token/rerun', intent('rerun', forceBody, 'EVENT_NOT_RERUNNABLE'));
+  route(router, '/events/:token/resend-result', intent('resend_result', z.strictObject({}), 'RESULT_NOT_RESENDABLE'));
 
   route(router, '/events/:token/cancel', {
     post: [

@@ -19,6 +19,42 @@ const filterParameters = ['status', 'type', 'accountIdentifier', 'companyUuid', 
           : { type: 'string' },
   }),
 );
+/** `{"force": true}`: run the event again although AppDirect already received its answer. */
+const forceRequestBody = {
+  required: false,
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          force: {
+            type: 'boolean',
+            default: false,
+            description: 'Run it again although AppDirect already received its answer (it gets a second result).',
+          },
+        },
+      },
+    },
+  },
+} as const;
+/** The answer of /rerun and /resend-result: what is being done. */
+const intentAnswer = (action: 'rerun' | 'resend_result') => ({
+  description: action === 'rerun' ? 'Running again (audited)' : 'Re-sending the result (audited)',
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        required: ['token', 'action'],
+        properties: {
+          token: { type: 'string' },
+          action: { const: action },
+          ...(action === 'rerun' ? { forced: { type: 'boolean' } } : {}),
+        },
+      },
+    },
+  },
+});
 const tokenParameter = {
   name: 'token',
   in: 'path',
@@ -81,7 +117,8 @@ export const openApiDocument = {
     },
     '/events/retry': {
       post: {
-        summary: 'Retry every retryable event matching a filter (paced)',
+        summary:
+          'Run again (action rerun), or re-send the results of (action resend_result), every event matching a filter; without action, each its usual remedy (as /events/{token}/retry). Paced.',
         requestBody: {
           required: true,
           content: {
@@ -97,6 +134,11 @@ export const openApiDocument = {
                   errorCode: { type: 'string' },
                   from: { type: 'string', format: 'date-time' },
                   to: { type: 'string', format: 'date-time' },
+                  action: {
+                    enum: ['rerun', 'resend_result'],
+                    description:
+                      'rerun: every failed or refused event; resend_result: every event whose result delivery failed for good. Absent: each its usual remedy.',
+                  },
                   dryRun: { type: 'boolean', default: false },
                   force: {
                     type: 'boolean',
@@ -138,36 +180,51 @@ export const openApiDocument = {
         },
       },
     },
+    '/events/{token}/rerun': {
+      post: {
+        summary: 'Run a failed or refused event again, from the fetch (audited as events.retry.rerun[.forced])',
+        parameters: [tokenParameter],
+        requestBody: forceRequestBody,
+        responses: {
+          202: intentAnswer('rerun'),
+          404: errorResponse('No such event'),
+          409: errorResponse(
+            'Not failed or refused (EVENT_NOT_RERUNNABLE), or AppDirect already received its answer and force is not set (EVENT_RETRY_NEEDS_FORCE); nothing was changed',
+          ),
+          503: errorResponse('Redis is unreachable; nothing was changed'),
+        },
+      },
+    },
+    '/events/{token}/resend-result': {
+      post: {
+        summary:
+          "Re-send the event's stored result to AppDirect, when its delivery failed for good; the event is not run again (audited as events.retry.resend_result)",
+        parameters: [tokenParameter],
+        responses: {
+          202: intentAnswer('resend_result'),
+          404: errorResponse('No such event'),
+          409: errorResponse(
+            'The result was delivered, is still being delivered, or there is none (RESULT_NOT_RESENDABLE); nothing was changed',
+          ),
+          503: errorResponse('Redis is unreachable; nothing was changed'),
+        },
+      },
+    },
     '/events/{token}/retry': {
       post: {
-        summary: 'Run a failed event again from the fetch, or re-send only its result when that is what failed',
+        summary: "The event's usual remedy: run it again, or re-send its result (prefer /rerun or /resend-result)",
+        description:
+          'Kept for scripts that do not name the intent. A failed event runs again, whatever became of its result; any other event whose result delivery failed for good (succeeded, refused, cancelled) gets it re-sent; a refused event whose answer AppDirect has runs again with force. The answer says which (retry), and so does the audit row.',
         parameters: [tokenParameter],
-        requestBody: {
-          required: false,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                additionalProperties: false,
-                properties: {
-                  force: {
-                    type: 'boolean',
-                    default: false,
-                    description:
-                      'Run it again although AppDirect already received its failure (it gets a second result).',
-                  },
-                },
-              },
-            },
-          },
-        },
+        requestBody: forceRequestBody,
         responses: {
           202: {
-            description: 'Retrying',
+            description: 'What is being done',
             content: {
               'application/json': {
                 schema: {
                   type: 'object',
+                  required: ['token', 'retry'],
                   properties: {
                     token: { type: 'string' },
                     retry: { enum: ['rerun', 'resend_result'] },
@@ -179,7 +236,7 @@ export const openApiDocument = {
           },
           404: errorResponse('No such event'),
           409: errorResponse(
-            'Not in a retryable state (EVENT_NOT_RETRYABLE), or AppDirect already received its failure and force is not set (EVENT_RETRY_NEEDS_FORCE)',
+            'Not in a retryable state (EVENT_NOT_RETRYABLE), or AppDirect already received its answer and force is not set (EVENT_RETRY_NEEDS_FORCE); nothing was changed',
           ),
           503: errorResponse('Redis is unreachable; nothing was changed'),
         },
@@ -340,10 +397,13 @@ export const openApiDocument = {
       },
       BulkRetry: {
         type: 'object',
-        required: ['dryRun', 'matched', 'queued', 'needsForce', 'perSecond'],
+        required: ['dryRun', 'action', 'matched', 'rerun', 'resendResult', 'queued', 'needsForce', 'perSecond'],
         properties: {
           dryRun: { type: 'boolean' },
+          action: { enum: ['rerun', 'resend_result', null], description: 'As asked; null: each its usual remedy' },
           matched: { type: 'integer' },
+          rerun: { type: 'integer', description: 'Of them, run again (dry run: would be)' },
+          resendResult: { type: 'integer', description: 'Of them, results re-sent (dry run: would be)' },
           queued: { type: 'integer' },
           needsForce: { type: 'integer' },
           perSecond: { type: 'integer' },

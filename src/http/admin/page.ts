@@ -2,12 +2,12 @@
  * The admin web page at /admin, served by the API itself: log in with an admin
  * token (kept in a signed, HttpOnly, SameSite=Strict session cookie), a
  * filterable event list (failed first), an event page with its timeline and
- * Retry / Cancel buttons (CSRF-protected forms), and account pages.
+ * Run again / Re-send result / Cancel buttons (CSRF-protected forms), and account pages.
  */
 import express, { Router, type Request, type Response } from 'express';
 import { accountDetail, knownAccounts, searchAccounts } from '../../admin/accounts';
 import type { ActionContext } from '../../admin/context';
-import { cancelEvent, retryEvent, retryPlanOf, type ActionOutcome } from '../../admin/event-actions';
+import { canDo, cancelEvent, retryEvent, type ActionOutcome } from '../../admin/event-actions';
 import { eventDetail, EVENT_STATUSES, listEvents, type EventFilter, type EventStatusName } from '../../admin/events';
 import { productCallsOf, reaskProduct, resendProductCall } from '../../admin/product-calls';
 import { safeEqual } from '../../auth/constant-time';
@@ -80,7 +80,7 @@ function typeText(event: { type: string | null; status: string; errorCode: strin
 
 /**
  * Asked before an event whose answer AppDirect already received runs again (it gets a second result).
- * `action`: the form's path under the event (`retry`, `product-calls/reask`), posted again with force.
+ * `action`: the form's path under the event (`rerun`, `product-calls/reask`), posted again with force.
  */
 function confirmForced(token: string, csrf: string, action: string) {
   return html`<h1>Run this event again?</h1>
@@ -247,7 +247,8 @@ export function adminPageRouter(deps: AppDeps): Router {
     }
     const accounts = await knownAccounts(prisma, [event.accountIdentifier]);
     const done = typeof req.query.done === 'string' ? req.query.done : '';
-    const button = (action: 'retry' | 'cancel', label: string) =>
+    const state = { status: event.status, delivery: event.resultDelivery };
+    const button = (action: 'rerun' | 'resend-result' | 'cancel', label: string) =>
       html`<form class="inline" method="post" action="/admin/events/${event.token}/${action}">
         <input type="hidden" name="_csrf" value="${s.csrf}" /><button type="submit" id="${action}">${label}</button>
       </form> `;
@@ -257,9 +258,9 @@ export function adminPageRouter(deps: AppDeps): Router {
         html`${done ? html`<p class="notice">${done}</p>` : html``}
           <h1>Event ${event.token}</h1>
           <p>
-            ${retryPlanOf({ status: event.status, delivery: event.resultDelivery }) ? button('retry', 'Retry') : html``}${
-              isUnfinished(event.status) ? button('cancel', 'Cancel') : html``
-            }
+            ${canDo('rerun', state) ? button('rerun', 'Run again') : html``}${
+              canDo('resend_result', state) ? button('resend-result', 'Re-send result') : html``
+            }${isUnfinished(event.status) ? button('cancel', 'Cancel') : html``}
           </p>
           <dl>
             <dt>Status</dt>
@@ -435,13 +436,21 @@ export function adminPageRouter(deps: AppDeps): Router {
   };
   const forced = (req: Request) => (req.body as { force?: unknown }).force === 'yes';
 
-  pageAction('retry', async (context, req, res, csrf) => {
-    const outcome = await retryEvent(context, String(req.params.token), { force: forced(req) });
-    if ('refused' in outcome && outcome.refused === 'needs_force') return confirm(req, res, csrf, 'retry');
+  pageAction('rerun', async (context, req, res, csrf) => {
+    const outcome = await retryEvent(context, String(req.params.token), { force: forced(req), action: 'rerun' });
+    if ('refused' in outcome && outcome.refused === 'needs_force') return confirm(req, res, csrf, 'rerun');
     return notice(
       outcome,
-      { rerun: 'Retry started: running the event again.', resend_result: 'Retry started: re-sending the result.' },
-      'nothing to retry.',
+      { rerun: 'Running the event again, from the fetch.' },
+      'only a failed or refused event runs again.',
+    );
+  });
+  pageAction('resend-result', async (context, req) => {
+    const outcome = await retryEvent(context, String(req.params.token), { action: 'resend_result' });
+    return notice(
+      outcome,
+      { resend_result: 'Re-sending the stored result to AppDirect (the event is not run again).' },
+      'only a result whose delivery failed for good is re-sent.',
     );
   });
   pageAction('cancel', async (context, req) => {
