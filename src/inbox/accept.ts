@@ -318,8 +318,13 @@ function answersSynchronously(raw: unknown): boolean {
   return isPingTest(raw) || (raw as { type?: unknown } | null)?.type === 'SUBSCRIPTION_NOTICE';
 }
 
-/** The account a (not yet validated) document names, when it names one as text. */
+/**
+ * The account a (not yet validated) document names, when it names one as text PostgreSQL can hold: it is
+ * queried before the document is validated (a NUL made that query fail, answered 500). A document that holds
+ * such text anywhere is refused (INVALID_RESPONSE) by the run, without waiting for an account.
+ */
 function accountIdOf(raw: unknown): string | null {
+  if (unstorableReason(raw) !== null) return null;
   const id = (raw as { payload?: { account?: { accountIdentifier?: unknown } } } | null)?.payload?.account
     ?.accountIdentifier;
   return typeof id === 'string' && id.length > 0 && id.length <= 255 ? id : null;

@@ -10,6 +10,8 @@ import { BASIC, startScenario, type Scenario } from '../support/scenario';
 const ADMIN = 'ops-token-0123456789abcdef0123456789';
 const OAUTH2 = { id: 'appdirect-client', secret: 'appdirect-client-secret-0123' };
 
+const PRODUCT_TOKEN = 'hostile-product-token-0123456789';
+
 describe('hostile HTTP input', () => {
   let s: Scenario;
   let port: number;
@@ -40,12 +42,12 @@ describe('hostile HTTP input', () => {
   beforeAll(async () => {
     s = await startScenario({
       ADMIN_TOKEN: ADMIN,
+      PRODUCT_API_TOKENS: PRODUCT_TOKEN,
       APPDIRECT_OAUTH2_CLIENT_ID: OAUTH2.id,
       APPDIRECT_OAUTH2_CLIENT_SECRET: OAUTH2.secret,
       TRUST_PROXY: 'loopback',
     });
     port = Number(new URL(s.serviceUrl).port);
-    s.startWorkers();
   });
   afterAll(() => s.close());
 
@@ -84,6 +86,25 @@ describe('hostile HTTP input', () => {
 
     it('reads an invalid UTF-8 escape in a query as U+FFFD, which is storable (200)', async () => {
       expect((await request('/admin/api/events?accountIdentifier=%ED%B0%80')).status).toBe(200);
+    });
+
+    it.each([
+      ['GET', '/product/api/accounts/%00', 'accountIdentifier'],
+      ['GET', '/product/api/accounts/acct-%00', 'accountIdentifier'],
+      ['GET', '/product/api/accounts?companyUuid=%00', 'companyUuid'],
+      ['POST', '/product/api/decisions/a%00b', 'eventToken'],
+    ])('the product API: %s %s answers 400 naming %s', async (method, path, name) => {
+      const answer = await request(
+        path,
+        {
+          method,
+          headers: { 'content-type': 'application/json' },
+          body: method === 'POST' ? JSON.stringify({ decision: 'accept' }) : undefined,
+        },
+        `Bearer ${PRODUCT_TOKEN}`,
+      );
+      expectCatalogue(answer, 400, 'PARAMETER_INVALID');
+      expect(answer.body.message).toContain(`'${name}'`);
     });
 
     it('the page refuses a NUL event token with 400', async () => {

@@ -12,7 +12,7 @@
  * owed to AppDirect, the product calls written (kinds, modes, arguments, in order), and the account's
  * final state, seats and users.
  *
- * Real PostgreSQL; fixed seed plus a random one that is printed (rerun with FC_SEED=<seed>).
+ * Real PostgreSQL; a fixed seed in `npm test`, random seeds with `npm run test:explore` (./exploration.ts).
  */
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
@@ -23,9 +23,9 @@ import { runEvent, type RunDeps } from '../../src/inbox/run';
 import { MarketplaceClient } from '../../src/marketplace/client';
 import { accountEvent, assignEvent, changeEvent, noticeEvent, person, unassignEvent } from '../support/events';
 import { createTestDatabase, silentLogger, testConfig, type TestDatabase } from '../support/infra';
+import { runSettings, seedsToRun, timeoutFor } from './exploration';
 
 const FIXED_SEED = 20261213;
-const randomSeed = process.env.FC_SEED ? Number(process.env.FC_SEED) : Date.now() % 2 ** 31;
 const RUNS_PER_SEED = Number(process.env.FC_RUNS ?? 40);
 const MARKETPLACE = 'https://marketplace.example';
 
@@ -74,6 +74,7 @@ const scenario = fc.record({
   seats: fc.option(fc.integer({ min: 1, max: 4 })),
   groupSizes: fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 }),
 });
+type ScenarioCase = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
 
 /** The event document a step stands for, on `accountId`, with users from `people`. */
 function documentOf(entry: Step, accountId: string, people: Array<Record<string, unknown>>): Record<string, unknown> {
@@ -249,10 +250,7 @@ describe('group commit gives the outcomes of one-by-one runs (issue #13)', () =>
     await Promise.all([oneByOne?.drop(), grouped?.drop()]);
   });
 
-  it.each([
-    ['fixed', FIXED_SEED],
-    ['random', randomSeed],
-  ])(
+  it.each(seedsToRun(FIXED_SEED, 'group commit'))(
     'random sequences of one account, both ways (%s seed %d)',
     async (_label, seed) => {
       await fc.assert(
@@ -273,9 +271,7 @@ describe('group commit gives the outcomes of one-by-one runs (issue #13)', () =>
           groupsFormed += groups.groups;
           eventsGrouped += groups.events;
         }),
-        {
-          seed,
-          numRuns: RUNS_PER_SEED,
+        runSettings<[ScenarioCase]>(seed, RUNS_PER_SEED, {
           endOnFailure: true,
           // Always also: a company update, then one without the e-mail, in one group (the second must see the
           // first's e-mail: the account row changed within the group).
@@ -293,7 +289,7 @@ describe('group commit gives the outcomes of one-by-one runs (issue #13)', () =>
               },
             ],
           ],
-        },
+        }),
       );
       console.log(
         `group commit property (${_label} seed ${seed}): ${groupsFormed} groups took ${eventsGrouped} events so far`,
@@ -302,6 +298,6 @@ describe('group commit gives the outcomes of one-by-one runs (issue #13)', () =>
       expect(groupsFormed).toBeGreaterThan(RUNS_PER_SEED / 2);
       expect(eventsGrouped).toBeGreaterThan(0);
     },
-    300_000,
+    timeoutFor(300_000),
   );
 });

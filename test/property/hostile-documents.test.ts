@@ -11,8 +11,8 @@
  *    for bad data (INVALID_RESPONSE) comes at the first attempt; the service still applies a normal event
  *    afterwards.
  *
- * Runs with a fixed seed (reproducible in CI) and then a random one that is printed: rerun a failure with
- * FC_SEED=<seed>.
+ * Runs with a fixed seed and the recorded counterexamples in `npm test`; `npm run test:explore` runs it with
+ * random seeds (test/property/exploration.ts).
  */
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
@@ -38,11 +38,11 @@ import {
 } from '../support/events';
 import { startScenario, type Scenario } from '../support/scenario';
 import { eventually } from '../support/workers';
+import { runSettings, seedsToRun, timeoutFor } from './exploration';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 const FIXED_SEED = 20261202;
-const randomSeed = process.env.FC_SEED ? Number(process.env.FC_SEED) : Date.now() % 2 ** 31;
 
 const nested = (levels: number): Json => {
   let value: Json = 'bottom';
@@ -185,39 +185,40 @@ describe('hostile documents: the parser (pure)', () => {
     for (const base of bases) expect(parseEventDocument(asFetched(base()))).toHaveProperty('document');
   });
 
-  it.each([
-    ['fixed', FIXED_SEED],
-    ['random', randomSeed],
-  ])('never throws; what it accepts is storable and in range (%s seed %d)', (_label, seed) => {
-    fc.assert(
-      fc.property(hostileDocument(bases), ({ document }) => {
-        const fetched = asFetched(document);
-        expect(() => isPingTest(fetched)).not.toThrow();
-        const unstorable = unstorableReason(fetched);
-        const parsed = parseEventDocument(fetched);
-        if ('problems' in parsed) {
-          expect(parsed.problems.length).toBeGreaterThan(0);
-          return;
-        }
-        if (unstorable !== null) return; // refused before the schema matters: INVALID_RESPONSE at once
-        expect(() => JSON.stringify(parsed.document)).not.toThrow();
-        expect(holdsUnstorableText(parsed.document)).toBe(false);
-        for (const item of parsed.document.payload?.order?.items ?? []) {
-          if (item.unit === 'USER') {
-            expect(Number.isInteger(item.quantity)).toBe(true);
-            expect(item.quantity).toBeGreaterThanOrEqual(0);
-            expect(item.quantity).toBeLessThanOrEqual(MAX_SEATS);
+  it.each(seedsToRun(FIXED_SEED, 'hostile documents, the parser'))(
+    'never throws; what it accepts is storable and in range (%s seed %d)',
+    (_label, seed) => {
+      fc.assert(
+        fc.property(hostileDocument(bases), ({ document }) => {
+          const fetched = asFetched(document);
+          expect(() => isPingTest(fetched)).not.toThrow();
+          const unstorable = unstorableReason(fetched);
+          const parsed = parseEventDocument(fetched);
+          if ('problems' in parsed) {
+            expect(parsed.problems.length).toBeGreaterThan(0);
+            return;
           }
-        }
-        const baseUrl = parsed.document.marketplace?.baseUrl;
-        if (baseUrl !== undefined && baseUrl !== null) expect(baseUrl).toMatch(/^https?:\/\//);
-        // A type that is not ours (prototype names included) finds no apply function.
-        const apply = APPLY_BY_TYPE.get(parsed.document.type);
-        if (apply !== undefined) expect(['__proto__', 'constructor', 'toString']).not.toContain(parsed.document.type);
-      }),
-      { seed, numRuns: 400 },
-    );
-  });
+          if (unstorable !== null) return; // refused before the schema matters: INVALID_RESPONSE at once
+          expect(() => JSON.stringify(parsed.document)).not.toThrow();
+          expect(holdsUnstorableText(parsed.document)).toBe(false);
+          for (const item of parsed.document.payload?.order?.items ?? []) {
+            if (item.unit === 'USER') {
+              expect(Number.isInteger(item.quantity)).toBe(true);
+              expect(item.quantity).toBeGreaterThanOrEqual(0);
+              expect(item.quantity).toBeLessThanOrEqual(MAX_SEATS);
+            }
+          }
+          const baseUrl = parsed.document.marketplace?.baseUrl;
+          if (baseUrl !== undefined && baseUrl !== null) expect(baseUrl).toMatch(/^https?:\/\//);
+          // A type that is not ours (prototype names included) finds no apply function.
+          const apply = APPLY_BY_TYPE.get(parsed.document.type);
+          if (apply !== undefined) expect(['__proto__', 'constructor', 'toString']).not.toContain(parsed.document.type);
+        }),
+        runSettings(seed, 400),
+      );
+    },
+    timeoutFor(30_000),
+  );
 
   it('finds no apply function for prototype names used as an event type', () => {
     for (const type of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'])
@@ -242,35 +243,81 @@ describe('hostile documents: end to end', () => {
   afterAll(() => s.close());
 
   const runs = (label: string, seed: number, numRuns: number) =>
-    it(`answers 200/202 and ends every event with a catalogue result that is never UNKNOWN_ERROR (${label} seed ${seed})`, async () => {
-      const bases: Array<() => Json> = [
-        () => orderEvent({ seats: 3 }) as Json,
-        () => assignEvent(accountId) as Json,
-        () => changeEvent(accountId, 900) as Json,
-        () => noticeEvent(accountId, 'REACTIVATED') as Json,
-        () => accountEvent('USER_UPDATED', accountId, { user: person() }) as Json,
-      ];
-      await fc.assert(
-        fc.asyncProperty(hostileDocument(bases), async ({ document }) => {
-          const { token, eventUrl } = s.marketplace.addEvent(document as Record<string, unknown>);
-          const answer = await notify(s.serviceUrl, eventUrl, s.auth);
-          expect([200, 202]).toContain(answer.status);
-          // 200 carries the result (notices, pings, refusals found inline); 202's result is POSTed later.
-          const result = (answer.status === 200 ? answer.body : await s.resultOf(token)) as unknown as ResultBody;
-          expect(typeof result.success).toBe('boolean');
-          if (!result.success) {
-            expect(catalogueCodes).toContain(result.errorCode);
-            expect(result.errorCode).not.toBe('UNKNOWN_ERROR');
-          }
-          const row = await s.subject.db.prisma.event.findUniqueOrThrow({ where: { token } });
-          if (result.errorCode === 'INVALID_RESPONSE') expect(row.attempts).toBeLessThanOrEqual(1);
-        }),
-        { seed, numRuns },
-      );
-      // The service still applies a normal event afterwards.
-      expect(await s.send(orderEvent({ seats: 2, companyUuid: randomUUID() }))).toMatchObject({ success: true });
-    }, 240_000);
+    it(
+      `answers 200/202 and ends every event with a catalogue result that is never UNKNOWN_ERROR (${label} seed ${seed})`,
+      async () => {
+        const bases: Array<() => Json> = [
+          () => orderEvent({ seats: 3 }) as Json,
+          () => assignEvent(accountId) as Json,
+          () => changeEvent(accountId, 900) as Json,
+          () => noticeEvent(accountId, 'REACTIVATED') as Json,
+          () => accountEvent('USER_UPDATED', accountId, { user: person() }) as Json,
+        ];
+        await fc.assert(
+          fc.asyncProperty(hostileDocument(bases), async ({ document }) => {
+            const { token, eventUrl } = s.marketplace.addEvent(document as Record<string, unknown>);
+            const answer = await notify(s.serviceUrl, eventUrl, s.auth);
+            expect([200, 202]).toContain(answer.status);
+            // 200 carries the result (notices, pings, refusals found inline); 202's result is POSTed later.
+            const result = (answer.status === 200 ? answer.body : await s.resultOf(token)) as unknown as ResultBody;
+            expect(typeof result.success).toBe('boolean');
+            if (!result.success) {
+              expect(catalogueCodes).toContain(result.errorCode);
+              expect(result.errorCode).not.toBe('UNKNOWN_ERROR');
+            }
+            const row = await s.subject.db.prisma.event.findUniqueOrThrow({ where: { token } });
+            if (result.errorCode === 'INVALID_RESPONSE') expect(row.attempts).toBeLessThanOrEqual(1);
+          }),
+          runSettings(seed, numRuns),
+        );
+        // The service still applies a normal event afterwards.
+        expect(await s.send(orderEvent({ seats: 2, companyUuid: randomUUID() }))).toMatchObject({ success: true });
+      },
+      timeoutFor(240_000),
+    );
 
-  runs('fixed', FIXED_SEED, 60);
-  runs('random', randomSeed, 30);
+  for (const [label, seed] of seedsToRun(FIXED_SEED, 'hostile documents, end to end')) runs(label, seed, 60);
+
+  /**
+   * Counterexamples the random exploration found, kept as fixed cases (each one failed before its fix), and
+   * the same kind of value on the other paths answered inline (notices, ping tests).
+   */
+  const RECORDED: Array<[string, () => Json, Mutation]> = [
+    [
+      'CI seed 1380555901: a REACTIVATED notice whose accountIdentifier is NUL (was HTTP 500)',
+      () => noticeEvent(accountId, 'REACTIVATED') as Json,
+      { path: ['payload', 'account', 'accountIdentifier'], value: '\u0000' },
+    ],
+    [
+      'a DEACTIVATED notice whose accountIdentifier holds a lone surrogate',
+      () => noticeEvent(accountId, 'DEACTIVATED') as Json,
+      { path: ['payload', 'account', 'accountIdentifier'], value: 'acct-\ud800' },
+    ],
+    [
+      'a notice whose accountIdentifier ends in NUL',
+      () => noticeEvent(accountId, 'CLOSED') as Json,
+      { path: ['payload', 'account', 'accountIdentifier'], value: `${'a'.repeat(10)}\u0000` },
+    ],
+    [
+      'a ping test whose accountIdentifier is NUL',
+      () => ({ ...(noticeEvent(accountId, 'REACTIVATED') as object), flag: 'STATELESS' }) as Json,
+      { path: ['payload', 'account', 'accountIdentifier'], value: '\u0000' },
+    ],
+    [
+      'a notice whose type is NUL',
+      () => noticeEvent(accountId, 'DEACTIVATED') as Json,
+      { path: ['payload', 'notice', 'type'], value: '\u0000' },
+    ],
+  ];
+  it.each(RECORDED)('answers a recorded case with a catalogue result: %s', async (_name, base, mutation) => {
+    const { token, eventUrl } = s.marketplace.addEvent(mutate(base(), mutation) as Record<string, unknown>);
+    const answer = await notify(s.serviceUrl, eventUrl, s.auth);
+    expect([200, 202]).toContain(answer.status);
+    const result = (answer.status === 200 ? answer.body : await s.resultOf(token)) as unknown as ResultBody;
+    if (!result.success) {
+      expect(catalogueCodes).toContain(result.errorCode);
+      expect(result.errorCode).not.toBe('UNKNOWN_ERROR');
+    }
+    expect(await s.subject.db.prisma.event.count({ where: { token } })).toBe(1);
+  });
 });

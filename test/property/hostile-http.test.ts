@@ -6,8 +6,8 @@
  * answer is the catalogue's (status below 500; an error is JSON with a known code), and a normal event
  * is still processed afterwards.
  *
- * Runs with a fixed seed (the same cases in CI every time) and then a random one, logged so a failure
- * can be replayed with FC_SEED=<seed>. Each run is bounded in cases and in time.
+ * Runs with a fixed seed (the same cases in CI every time); `npm run test:explore` runs it with random seeds
+ * (./exploration.ts). Each run is bounded in cases and in time.
  */
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -15,6 +15,7 @@ import { HTTP_ERRORS } from '../../src/errors/catalogue';
 import { orderEvent } from '../support/events';
 import { rawRequest } from '../support/raw-http';
 import { BASIC, startScenario, type Scenario } from '../support/scenario';
+import { runSettings, seedsToRun, timeoutFor } from './exploration';
 
 const ADMIN = 'prop-admin-token-0123456789abcdefgh';
 const OAUTH2 = { id: 'prop-client', secret: 'prop-client-secret-0123456' };
@@ -276,7 +277,6 @@ describe('property: every HTTP input gets a catalogue answer, and the service ke
       TRUST_PROXY: 'loopback',
     });
     port = Number(new URL(s.serviceUrl).port);
-    s.startWorkers();
   });
   afterAll(() => s.close());
 
@@ -302,54 +302,49 @@ describe('property: every HTTP input gets a catalogue answer, and the service ke
   };
 
   const run = async (seed: number, property: fc.IAsyncProperty<[Fuzzed]>) => {
-    await fc.assert(property, {
-      seed,
-      numRuns: RUNS,
-      interruptAfterTimeLimit: TIME_LIMIT_MS,
-      markInterruptAsFailure: false,
-    });
+    await fc.assert(
+      property,
+      runSettings(seed, RUNS, { interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: false }),
+    );
     await stillProcessesANormalEvent();
   };
-
-  const randomSeed = process.env.FC_SEED ? Number(process.env.FC_SEED) : Math.floor(Math.random() * 2 ** 31);
 
   const httpProperty = fc.asyncProperty(
     fc.oneof(adminRequests, adminRequests, tokenRequests, callbackRequests),
     answeredByTheCatalogue,
   );
 
-  it(`with the fixed seed ${FIXED_SEED}`, async () => {
-    await run(FIXED_SEED, httpProperty);
-  }, 120_000);
+  it.each(seedsToRun(FIXED_SEED, 'hostile-http'))(
+    'answers every generated request from the catalogue (%s seed %d)',
+    async (_label, seed) => {
+      await run(seed, httpProperty);
+    },
+    timeoutFor(120_000),
+  );
 
-  it('with a random seed (logged; replay with FC_SEED=<seed>)', async () => {
-    console.log(
-      `hostile-http property: random seed ${randomSeed} (replay: FC_SEED=${randomSeed} npx jest test/property/hostile-http.test.ts)`,
-    );
-    await run(randomSeed, httpProperty);
-  }, 120_000);
-
-  it('answers a callback with any unusable Host with 4xx and a catalogue body', async () => {
-    const auth = `Basic ${Buffer.from(`${BASIC.username}:${BASIC.password}`).toString('base64')}`;
-    const property = fc.asyncProperty(hostHeader, async (host) => {
-      const answer = await rawRequest(
-        port,
-        Buffer.from(
-          `GET /appdirect/events?eventUrl=x HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${auth}\r\nConnection: close\r\n\r\n`,
-          'latin1',
-        ),
+  it.each(seedsToRun(FIXED_SEED, 'hostile-http Host'))(
+    'answers a callback with any unusable Host with 4xx and a catalogue body (%s seed %d)',
+    async (_label, seed) => {
+      const auth = `Basic ${Buffer.from(`${BASIC.username}:${BASIC.password}`).toString('base64')}`;
+      const property = fc.asyncProperty(hostHeader, async (host) => {
+        const answer = await rawRequest(
+          port,
+          Buffer.from(
+            `GET /appdirect/events?eventUrl=x HTTP/1.1\r\nHost: ${host}\r\nAuthorization: ${auth}\r\nConnection: close\r\n\r\n`,
+            'latin1',
+          ),
+        );
+        if (answer.status >= 500 || answer.status === 0)
+          throw new Error(`Host ${JSON.stringify(host)} -> ${answer.status} ${answer.body.slice(0, 200)}`);
+        if (answer.status >= 400 && !codes.has((JSON.parse(answer.body) as { code: string }).code))
+          throw new Error(`not a catalogue error for Host ${JSON.stringify(host)}`);
+      });
+      await fc.assert(
+        property,
+        runSettings(seed, 60, { interruptAfterTimeLimit: 20_000, markInterruptAsFailure: false }),
       );
-      if (answer.status >= 500 || answer.status === 0)
-        throw new Error(`Host ${JSON.stringify(host)} -> ${answer.status} ${answer.body.slice(0, 200)}`);
-      if (answer.status >= 400 && !codes.has((JSON.parse(answer.body) as { code: string }).code))
-        throw new Error(`not a catalogue error for Host ${JSON.stringify(host)}`);
-    });
-    await fc.assert(property, {
-      seed: randomSeed,
-      numRuns: 60,
-      interruptAfterTimeLimit: 20_000,
-      markInterruptAsFailure: false,
-    });
-    await stillProcessesANormalEvent();
-  }, 60_000);
+      await stillProcessesANormalEvent();
+    },
+    timeoutFor(60_000),
+  );
 });

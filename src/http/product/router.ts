@@ -12,6 +12,7 @@ import { AppError } from '../../errors/app-error';
 import { completionSchema, type FinalDecision } from '../../hooks/contract';
 import { completeProductDecision } from '../../inbox/transitions';
 import type { AppDeps } from '../deps';
+import { pathText, safeText } from '../input';
 import { jsonBody, validateBody } from '../middleware/json-body';
 import { route } from '../middleware/methods';
 import { produces } from '../middleware/negotiate';
@@ -28,7 +29,7 @@ function requireProduct(tokens: readonly string[]) {
   };
 }
 
-const companyQuery = z.strictObject({ companyUuid: z.string().min(1).max(200) });
+const companyQuery = z.strictObject({ companyUuid: safeText(200) });
 
 export function productRouter(deps: AppDeps): Router {
   const router = Router();
@@ -70,7 +71,7 @@ export function productRouter(deps: AppDeps): Router {
       json,
       auth,
       async (req, res) => {
-        const accountIdentifier = String(req.params.accountIdentifier);
+        const accountIdentifier = pathText('accountIdentifier', req.params.accountIdentifier);
         const account = await productAccount(prisma, accountIdentifier);
         if (!account) throw new AppError('PRODUCT_ACCOUNT_NOT_FOUND', { accountIdentifier });
         res.json(account);
@@ -85,7 +86,7 @@ export function productRouter(deps: AppDeps): Router {
       auth,
       validateBody(completionSchema),
       async (req, res) => {
-        const token = String(req.params.eventToken);
+        const token = pathText('eventToken', req.params.eventToken, 512);
         const decision = req.body as FinalDecision;
         const outcome = await completeProductDecision(prisma, token, decision);
         if (outcome === 'not_found') throw new AppError('PRODUCT_EVENT_NOT_FOUND', { token });
