@@ -199,8 +199,7 @@ describe('admin API', () => {
   });
 
   it('cancels an unfinished event and reports OPERATION_CANCELLED to the marketplace', async () => {
-    await s.workers!.close();
-    s.workers = null;
+    await s.stopWorkers();
     const { token } = await s.post(orderEvent());
     const res = await api(`/events/${token}/cancel`, { method: 'POST' });
     expect(res).toEqual({ status: 202, body: { token, status: 'cancelled', reported: 'OPERATION_CANCELLED' } });

@@ -56,8 +56,7 @@ describe('SUBSCRIPTION_NOTICE within the synchronous budget', () => {
 
   it('answers a DEACTIVATED notice 200 within the budget while 200 assignments of the account are queued; the assignments are still decided as of their arrival', async () => {
     const accountId = await newAccount();
-    await s.workers!.close();
-    s.workers = null;
+    await s.stopWorkers();
     const queued = [];
     for (let i = 0; i < 200; i += 1) queued.push(await s.post(assignEvent(accountId)));
     expect(queued.every((q) => q.status === 202)).toBe(true);

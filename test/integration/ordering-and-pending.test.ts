@@ -17,8 +17,7 @@ describe('per-account ordering', () => {
     await eventually(
       async () => (await s.subject.db.prisma.account.count({ where: { provisioningStatus: 'done' } })) === 3,
     );
-    await s.workers!.close();
-    s.workers = null;
+    await s.stopWorkers();
 
     // Queue, with no worker running, assign -> unassign -> assign for many users:
     // applied out of order, an unassignment would meet no seat (USER_NOT_FOUND)

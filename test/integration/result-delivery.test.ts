@@ -45,7 +45,7 @@ describe('result delivery', () => {
     await s.subject.db.prisma
       .$executeRaw`UPDATE result_deliveries SET status = 'pending', "updatedAt" = now() - interval '2 minutes' WHERE "eventSeq" = ${event.seq}`;
     const before = s.marketplace.resultsFor(result.token).length;
-    await s.workers!.close();
+    await s.stopWorkers();
     s.startWorkers(undefined, { sweepEveryMs: 100 });
     await eventually(async () => s.marketplace.resultsFor(result.token).length > before);
   });

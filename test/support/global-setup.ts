@@ -4,7 +4,7 @@
  * to a template database through the real `bin/migrate.ts`; each test file
  * clones it (see database.ts) and uses its own queue prefix.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,11 +19,24 @@ const TEST_SERVER_TIMEZONE = process.env.TEST_POSTGRES_TIMEZONE ?? 'Pacific/Kiri
 declare global {
   // Shared between globalSetup and globalTeardown, which Jest runs in one process.
   var __testServices: RunningService[] | undefined;
+  var __testReaperPid: number | undefined;
 }
 
 export default async function globalSetup(): Promise<void> {
   const root = mkdtempSync(path.join(tmpdir(), 'adp-test-'));
   chmodSync(root, 0o755); // the embedded server runs as the `postgres` user when we are root
+  // The reaper records every process this run starts and stops them if Jest goes away without its teardown
+  // (a timeout, Ctrl-C, a crash); the teardown stops what a test file left behind (test/support/reaper.ts).
+  const reaper = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, 'reaper.ts'), String(process.pid), root],
+    {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  reaper.unref();
+  globalThis.__testReaperPid = reaper.pid;
   // Whatever started is stopped again when a later step fails: a failed set-up leaves no server behind.
   const started: RunningService[] = [];
   globalThis.__testServices = started;

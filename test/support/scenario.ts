@@ -28,6 +28,8 @@ export interface Scenario {
   post(document: Record<string, unknown>): Promise<{ token: string; status: number }>;
   resultOf(token: string, timeoutMs?: number): Promise<ResultBody>;
   startWorkers(hooks?: ProvisioningHooks, options?: { redisUrl?: string; sweepEveryMs?: number }): void;
+  /** Closes the workers (in-flight jobs finish); startWorkers may start new ones. */
+  stopWorkers(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -85,7 +87,14 @@ export async function startScenario(
     },
     resultOf,
     startWorkers: (hooks, workerOptions = {}) => {
+      // Workers replaced without being closed would go on running (and beating) after the test file ends.
+      if (scenario.workers) throw new Error('workers already run in this scenario: close them first');
       scenario.workers = startTestWorkers(subject, { hooks, ...workerOptions });
+    },
+    stopWorkers: async () => {
+      const workers = scenario.workers;
+      scenario.workers = null;
+      await workers?.close();
     },
     close: async () => {
       await scenario.workers?.close();
