@@ -149,7 +149,8 @@ function needsAction(overview: Overview): Raw {
     items.push(
       html`<li>
         <a href="/admin/deliveries?state=failed">${results.failed} result(s) AppDirect has not received</a>: delivery
-        failed for good (retry them)
+        failed for good (re-send them: <em>Re-send result</em> on each event, or <code>events resend-result</code> by
+        filter)
       </li>`,
     );
   if (results.retrying)
