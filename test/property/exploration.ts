@@ -24,7 +24,9 @@ export function seedsToRun(fixed: number, property: string): Array<[label: strin
   if (!EXPLORING) return [['fixed', fixed]];
   const seed = exploringSeed();
   const file = path.relative(process.cwd(), expect.getState().testPath ?? 'test/property');
-  console.log(`${property}: exploring with seed ${seed} (replay: FC_SEED=${seed} npm run test:explore -- ${file})`);
+  console.log(
+    `${property}: exploring with seed ${seed} (replay: FC_SEED=${seed} npm run test:explore -- ${path.basename(file)})`,
+  );
   return [['random', seed]];
 }
 
