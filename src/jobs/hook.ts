@@ -24,7 +24,7 @@ export function hookJob(deps: JobDeps, policies: RetryPolicies): JobDefinition<H
     data: hookJobData,
     concurrency: 4,
     policy: policies[QUEUES.hooks],
-    run: async ({ hookCallId }, context) => {
+    run: async ({ hookCallId }) => {
       // An earlier call of the account is still owed: wait for it without spending an attempt.
       if ((await runHookCallsOfAccount(deps, BigInt(hookCallId))) === 'waiting')
         return { retryInMs: WAIT_FOR_EARLIER_MS };
