@@ -22,11 +22,13 @@ export interface Recorded {
 /** Where the watcher keeps its record, inside the run's folder. */
 export const recordFile = (root: string): string => path.join(root, '.processes.json');
 
-/** Parent pid and start time of a process (null when it is gone). */
+/** Parent pid and start time of a process (null when it is gone, or has exited and only waits to be reaped). */
 function statOf(pid: number): { parent: number; startedAt: number } | null {
   try {
     // "pid (command) state ppid … starttime(22nd field)"; the command may hold spaces and parentheses.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X') return null; // a zombie: nothing left to stop
     return { parent: Number(fields[1]), startedAt: Number(fields[19]) };
   } catch {
     return null;
