@@ -1,13 +1,12 @@
 /**
  * Verification of two-legged OAuth 1.0a (HMAC-SHA1) requests, as AppDirect signs
  * notifications under "shared credentials". The base string and signature come
- * from the `oauth-1.0a` library; this module only gathers the inputs, checks the
+ * from ./oauth1-signature.ts; this module gathers the inputs, checks the
  * timestamp and compares in constant time. The nonce is checked by the caller,
- * in the same database transaction that records the event.
+ * in the same database statement that records the event.
  */
-import { createHmac } from 'node:crypto';
-import OAuth from 'oauth-1.0a';
-import { safeEqual } from './constant-time';
+import { timingSafeEqual } from 'node:crypto';
+import { hmacSha1Signature, signatureBaseString, type Parameter } from './oauth1-signature';
 
 export const TIMESTAMP_WINDOW_SECONDS = 300;
 
@@ -32,8 +31,6 @@ export interface SignedRequest {
   readonly query: ReadonlyArray<readonly [string, string]>;
   readonly authorization: string | undefined;
 }
-
-const hmacSha1 = (base: string, key: string): string => createHmac('sha1', key).update(base).digest('base64');
 
 /**
  * Parses `OAuth realm="x", oauth_consumer_key="…", …` into decoded parameters. A parameter given twice
@@ -138,31 +135,26 @@ export function verifyOAuth1(
   const skew = Math.abs(nowSeconds - timestamp);
   if (skew > TIMESTAMP_WINDOW_SECONDS) return { reason: 'expired_timestamp', skew };
 
-  // Everything but the signature itself enters the base string.
-  // Prototype-free objects: a query name such as `toString` or `__proto__` is data, not a property lookup.
-  const signedOAuthData: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [name, value] of oauthParams) if (name !== 'oauth_signature') signedOAuthData[name] = value;
-  const data = Object.create(null) as Record<string, string | string[]>;
-  for (const [name, value] of otherParams) {
-    const existing = Object.hasOwn(data, name) ? data[name] : undefined;
-    data[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
-  }
+  // Everything but the signature itself enters the base string (query names such as `__proto__` are data).
+  const parameters: Parameter[] = [...otherParams];
+  for (const [name, value] of oauthParams) if (name !== 'oauth_signature') parameters.push([name, value]);
+  const baseString = signatureBaseString(request.method, request.baseUrl, parameters);
   let matched = false;
   for (const secret of secrets) {
-    const signer = new OAuth({
-      consumer: { key: consumerKey, secret },
-      signature_method: 'HMAC-SHA1',
-      hash_function: hmacSha1,
-    });
-    const expected = signer.getSignature(
-      { url: request.baseUrl, method: request.method, data },
-      '',
-      signedOAuthData as unknown as OAuth.Data,
-    );
     // Evaluate every secret, so timing does not tell which one matched.
-    matched = safeEqual(expected, signature) || matched;
+    matched = signaturesEqual(hmacSha1Signature(baseString, secret), signature) || matched;
   }
   return matched ? { consumerKey, nonce, timestamp } : { reason: 'bad_signature' };
+}
+
+/**
+ * Constant-time comparison of the expected signature with the one received. Only a length that differs
+ * from the expected one (28 base64 characters, public) returns early.
+ */
+function signaturesEqual(expected: string, received: string): boolean {
+  const left = Buffer.from(expected, 'utf8');
+  const right = Buffer.from(received, 'utf8');
+  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 /** scheme://host[:port]/path with the scheme and host lower-cased and the default port dropped. */

@@ -4,8 +4,8 @@
  * (legacy shared credentials), else an OAuth 2.0 client-credentials token from
  * `<marketplace>/oauth2/token`, cached per marketplace until shortly before expiry.
  */
-import { createHmac } from 'node:crypto';
-import OAuth from 'oauth-1.0a';
+import { randomUUID } from 'node:crypto';
+import { hmacSha1Signature, percentEncode, signatureBaseString, type Parameter } from '../auth/oauth1-signature';
 import { MarketplaceError } from '../errors/internal';
 
 export interface OutboundCredentials {
@@ -15,19 +15,24 @@ export interface OutboundCredentials {
   readonly client?: { readonly id: string; readonly secret: string };
 }
 
-const hmacSha1 = (base: string, key: string): string => createHmac('sha1', key).update(base).digest('base64');
-
 /** The Authorization header value for an OAuth 1.0a-signed request (query parameters included in the signature). */
 export function oauth1Header(consumer: { key: string; secret: string }, method: string, url: string): string {
-  const signer = new OAuth({ consumer, signature_method: 'HMAC-SHA1', hash_function: hmacSha1 });
   const parsed = new URL(url);
-  const data = Object.create(null) as Record<string, string | string[]>;
-  for (const [name, value] of parsed.searchParams) {
-    const existing = Object.hasOwn(data, name) ? data[name] : undefined;
-    data[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
-  }
-  const authorization = signer.authorize({ url: `${parsed.origin}${parsed.pathname}`, method, data });
-  return signer.toHeader(authorization).Authorization;
+  const protocol: Parameter[] = [
+    ['oauth_consumer_key', consumer.key],
+    // 122 random bits in 32 hex characters (randomUUID draws from a cached pool of secure random bytes).
+    ['oauth_nonce', randomUUID().replaceAll('-', '')],
+    ['oauth_signature_method', 'HMAC-SHA1'],
+    ['oauth_timestamp', String(Math.floor(Date.now() / 1000))],
+    ['oauth_version', '1.0'],
+  ];
+  const baseString = signatureBaseString(method, `${parsed.origin}${parsed.pathname}`, [
+    ...protocol,
+    ...parsed.searchParams,
+  ]);
+  protocol.push(['oauth_signature', hmacSha1Signature(baseString, consumer.secret)]);
+  protocol.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `OAuth ${protocol.map(([name, value]) => `${name}="${percentEncode(value)}"`).join(', ')}`;
 }
 
 interface CachedToken {

@@ -129,10 +129,38 @@ describe('OAuth 1.0a protocol parameters (RFC 5849 §3.5)', () => {
     });
   });
 
-  it('treats query names such as toString or __proto__ as plain data', () => {
+  it('treats query names such as toString, constructor or __proto__ as plain data: each is signed', () => {
     const url = `${URLS[0]!}&toString=a&__proto__=b&constructor=c`;
-    const signer = independent() as unknown as OAuthInternals;
-    const header = signer._buildAuthorizationHeaders(signer._prepareParameters(null, '', 'GET', url));
+    // The `oauth` package drops `__proto__` when it gathers parameters into an object, so its encoding,
+    // sort and HMAC are applied here to every parameter, as RFC 5849 §3.4.1.3 (and a Java signer) does.
+    const signer = independent() as unknown as OAuthInternals & {
+      _encodeData(text: string): string;
+      _sortRequestParams(pairs: Array<[string, string]>): Array<[string, string]>;
+    };
+    const parsed = new URL(url);
+    const protocol: Array<[string, string]> = [
+      ['oauth_consumer_key', KEY],
+      ['oauth_nonce', 'n-proto'],
+      ['oauth_signature_method', 'HMAC-SHA1'],
+      ['oauth_timestamp', String(Math.floor(Date.now() / 1000))],
+      ['oauth_version', '1.0'],
+    ];
+    const pairs = [...protocol, ...parsed.searchParams].map(([n, v]): [string, string] => [
+      signer._encodeData(n),
+      signer._encodeData(v),
+    ]);
+    expect(pairs.some(([n]) => n === '__proto__')).toBe(true);
+    const normalised = signer
+      ._sortRequestParams(pairs)
+      .map(([n, v]) => `${n}=${v}`)
+      .join('&');
+    const signature = signer._getSignature('GET', `${parsed.origin}${parsed.pathname}`, normalised, '');
+    const header = signer._buildAuthorizationHeaders([...protocol, ['oauth_signature', signature]]);
     expect(verifyOAuth1(requestFor(url, header), () => [SECRET])).toMatchObject({ consumerKey: KEY });
+    // Signed without it, as the JavaScript libraries would: refused.
+    const dropped = new URL(url);
+    dropped.searchParams.delete('__proto__');
+    const withoutProto = signer._buildAuthorizationHeaders(signer._prepareParameters(null, '', 'GET', dropped.href));
+    expect(verifyOAuth1(requestFor(url, withoutProto), () => [SECRET])).toEqual({ reason: 'bad_signature' });
   });
 });
