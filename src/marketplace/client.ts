@@ -3,9 +3,12 @@
  * (inline fetch with a short deadline) and the workers.
  */
 import { MarketplaceTokenCache, oauth1Header, type OutboundCredentials } from './credentials';
+import { isOk, send, type OutboundResponse } from './http';
 import { MarketplaceError } from '../errors/internal';
 
 export const MAX_EVENT_BYTES = 1024 * 1024;
+/** What is read of a result POST's answer (only its status matters). */
+const MAX_RESULT_ANSWER_BYTES = 64 * 1024;
 
 export interface MarketplaceClientOptions {
   readonly credentials: OutboundCredentials;
@@ -19,21 +22,6 @@ export interface ResultBody {
   readonly userIdentifier?: string;
   readonly errorCode?: string;
   readonly message?: string;
-}
-
-/** Reads at most `limit` bytes of a response body, or fails. */
-async function readLimited(response: Response, limit: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? 0);
-  if (declared > limit) throw new MarketplaceError('too_large', `response of ${declared} bytes exceeds ${limit}`);
-  if (!response.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > limit) throw new MarketplaceError('too_large', `response exceeds ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export class MarketplaceClient {
@@ -52,8 +40,8 @@ export class MarketplaceClient {
     options: { timeoutMs?: number; consumer?: { key: string; secret: string } } = {},
   ): Promise<unknown> {
     const response = await this.send('GET', eventUrl, undefined, options);
-    const text = await readLimited(response, this.options.maxResponseBytes ?? MAX_EVENT_BYTES);
-    if (!response.ok)
+    const text = await response.text(this.options.maxResponseBytes ?? MAX_EVENT_BYTES);
+    if (!isOk(response.status))
       throw new MarketplaceError('http', `GET ${eventUrl} answered ${response.status}`, response.status);
     try {
       return JSON.parse(text) as unknown;
@@ -69,8 +57,8 @@ export class MarketplaceClient {
     options: { consumer?: { key: string; secret: string } } = {},
   ): Promise<number> {
     const response = await this.send('POST', resultUrl, JSON.stringify(body), options);
-    await readLimited(response, 64 * 1024).catch(() => '');
-    if (!response.ok)
+    await response.text(MAX_RESULT_ANSWER_BYTES).catch(() => '');
+    if (!isOk(response.status))
       throw new MarketplaceError('http', `POST ${resultUrl} answered ${response.status}`, response.status);
     return response.status;
   }
@@ -81,28 +69,20 @@ export class MarketplaceClient {
     body: string | undefined,
     /** timeoutMs: a shorter deadline than the client's own (the callback's inline fetch); it covers the token request too. */
     options: { timeoutMs?: number; consumer?: { key: string; secret: string } },
-  ): Promise<Response> {
+  ): Promise<OutboundResponse> {
     const deadline =
       Date.now() + Math.min(options.timeoutMs ?? Number.POSITIVE_INFINITY, this.options.timeoutMs ?? 10_000);
     const origin = new URL(url).origin;
-    const headers: Record<string, string> = { Accept: 'application/json' };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
     const consumer = options.consumer ?? this.options.credentials.consumer;
-    if (consumer) headers.Authorization = oauth1Header(consumer, method, url);
+    if (consumer) headers.authorization = oauth1Header(consumer, method, url);
     else if (this.tokens)
-      headers.Authorization = `Bearer ${await withDeadline(this.tokens.token(origin), deadline, `token request to ${origin}`)}`;
-    // One timeout signal per request (combining signals with AbortSignal.any costs measurably per request).
+      headers.authorization = `Bearer ${await withDeadline(this.tokens.token(origin), deadline, `token request to ${origin}`)}`;
+    // One timeout signal per request, covering the body too (combining signals with AbortSignal.any costs
+    // measurably per request).
     const signal = AbortSignal.timeout(Math.max(1, deadline - Date.now()));
-    let response: Response;
-    try {
-      response = await fetch(url, { method, headers, body, signal, redirect: 'manual' });
-    } catch (error) {
-      const name = (error as { name?: string }).name;
-      const kind = name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network';
-      throw new MarketplaceError(kind, `${method} ${url} failed: ${(error as Error).message}`, undefined, {
-        cause: error,
-      });
-    }
+    const response = await send(url, { method, headers, body, signal, what: `${method} ${url}` });
     if (response.status === 401 && this.tokens && !consumer) this.tokens.invalidate(origin);
     return response;
   }

@@ -7,7 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { hmacSha1Signature, percentEncode, signatureBaseString, type Parameter } from '../auth/oauth1-signature';
 import { MarketplaceError } from '../errors/internal';
+import { isOk, send } from './http';
 
+const MAX_TOKEN_ANSWER_BYTES = 64 * 1024;
 export interface OutboundCredentials {
   /** Consumer key/secret to sign with, when the product uses shared credentials. */
   readonly consumer?: { readonly key: string; readonly secret: string };
@@ -71,31 +73,26 @@ export class MarketplaceTokenCache {
     const basic = Buffer.from(
       `${encodeURIComponent(this.client.id)}:${encodeURIComponent(this.client.secret)}`,
     ).toString('base64');
-    let response: Response;
-    try {
-      response = await fetch(`${origin}/oauth2/token`, {
-        method: 'POST',
-        headers: {
-          Authorization: `Basic ${basic}`,
-          'Content-Type': 'application/x-www-form-urlencoded',
-          Accept: 'application/json',
-        },
-        body: 'grant_type=client_credentials&scope=ROLE_APPLICATION',
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      const timedOut = (error as { name?: string }).name === 'TimeoutError';
-      throw new MarketplaceError(
-        timedOut ? 'timeout' : 'network',
-        `token request to ${origin} failed: ${(error as Error).message}`,
-        undefined,
-        { cause: error },
-      );
-    }
-    if (!response.ok) {
+    const response = await send(`${origin}/oauth2/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${basic}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+      },
+      body: 'grant_type=client_credentials&scope=ROLE_APPLICATION',
+      signal: AbortSignal.timeout(this.timeoutMs),
+      what: `token request to ${origin}`,
+    });
+    if (!isOk(response.status)) {
+      await response.discard();
       throw new MarketplaceError('http', `token request to ${origin} answered ${response.status}`, response.status);
     }
-    const body = (await response.json().catch(() => null)) as { access_token?: unknown; expires_in?: unknown } | null;
+    // A body that cannot be read or parsed, or is larger than any token answer, has no token either.
+    const body = (await response
+      .text(MAX_TOKEN_ANSWER_BYTES)
+      .then((text) => JSON.parse(text) as unknown)
+      .catch(() => null)) as { access_token?: unknown; expires_in?: unknown } | null;
     if (!body || typeof body.access_token !== 'string')
       throw new MarketplaceError('not_json', `token response from ${origin} has no access_token`);
     const lifetimeSeconds = typeof body.expires_in === 'number' ? body.expires_in : 300;

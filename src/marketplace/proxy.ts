@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { routeThroughProxy } from './http';
 
 export interface OutboundProxy {
   readonly httpsProxy: string | undefined;
@@ -7,10 +8,11 @@ export interface OutboundProxy {
 }
 
 /**
- * Sends this process's outbound HTTP calls (fetching events, posting results, marketplace tokens) through
- * HTTPS_PROXY / HTTP_PROXY, except to hosts in NO_PROXY, using Node's built-in proxy support. PostgreSQL
- * and Redis connections are not HTTP and never go through it. Returns whether a proxy is in use and a
- * function that switches it off again.
+ * Sends this process's outbound HTTP calls through HTTPS_PROXY / HTTP_PROXY, except to hosts in NO_PROXY:
+ * the marketplace calls (fetching events, posting results, marketplace tokens: ./http.ts's pool) and, through
+ * Node's built-in proxy support, every other `fetch` and `http.request` of the process. PostgreSQL and Redis
+ * connections are not HTTP and never go through it. Returns whether a proxy is in use and a function that
+ * switches it off again.
  */
 export function useOutboundProxy(proxy: OutboundProxy): { enabled: boolean; restore(): void } {
   if (!proxy.httpsProxy && !proxy.httpProxy) return { enabled: false, restore: () => undefined };
@@ -21,10 +23,17 @@ export function useOutboundProxy(proxy: OutboundProxy): { enabled: boolean; rest
         'on Node 22.21+ set NODE_USE_ENV_PROXY=1 instead.',
     );
   }
-  const restore = setGlobalProxyFromEnv({
+  const restoreGlobal = setGlobalProxyFromEnv({
     HTTPS_PROXY: proxy.httpsProxy,
     HTTP_PROXY: proxy.httpProxy,
     NO_PROXY: proxy.noProxy,
   });
-  return { enabled: true, restore };
+  const restoreMarketplace = routeThroughProxy(proxy);
+  return {
+    enabled: true,
+    restore: () => {
+      restoreMarketplace();
+      restoreGlobal();
+    },
+  };
 }

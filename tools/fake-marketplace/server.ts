@@ -53,6 +53,8 @@ export class FakeMarketplace {
   tokenFaults: Fault[] = [];
   /** When the last token was issued (epoch ms). */
   lastTokenAt = 0;
+  /** TCP connections accepted so far (callers that keep connections alive open few). */
+  connectionsAccepted = 0;
   private server: http.Server | null = null;
   private readonly sockets = new Set<Socket>();
   /** Scripted delays still pending; stop() cancels them so nothing outlives the server. */
@@ -64,6 +66,7 @@ export class FakeMarketplace {
   async start(port = 0): Promise<this> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.on('connection', (socket) => {
+      this.connectionsAccepted += 1;
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });

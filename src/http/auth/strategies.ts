@@ -26,8 +26,8 @@ export type SignedRequestOf = (req: Request) => SignedRequest;
 /**
  * Two-legged OAuth 1.0a, signature in the Authorization header or the query.
  *
- * Deliberately our own strategy over the `oauth-1.0a` signer, not `passport-oauth1`: passport-oauth1
- * implements the *three-legged client* flow (this service logging a user in at a provider: request
+ * Deliberately our own strategy over our own signature (src/auth/oauth1-signature.ts), not
+ * `passport-oauth1`: passport-oauth1 implements the *three-legged client* flow (this service logging a user in at a provider: request
  * token, authorize, access token), not the *verification* of a request a consumer signed with its key and
  * secret, which is what AppDirect sends ("signed fetch", no token). Replacing this with passport-oauth1
  * would not verify notifications at all. The checks themselves live in src/auth/oauth1.ts.
