@@ -1,9 +1,11 @@
 /**
  * Keeping a fetched event document on its inbox row, with the fields the admin
- * views filter on (type, flag, account, company).
+ * views filter on (type, flag, account, company). One statement, through the
+ * plain-SQL runner (src/db/sql.ts).
  */
 import { isDatabaseUnavailable } from '../db/failures';
 import { Prisma, type PrismaClient } from '../db/client';
+import { pooledSql, type Sql } from '../db/sql';
 import { MicroBatch } from '../runtime/micro-batch';
 
 export interface DocumentOptions {
@@ -25,12 +27,33 @@ const text = (value: unknown, max: number): string | null =>
   typeof value === 'string' && value.length > 0 && value.length <= max ? value : null;
 
 /**
+ * The account an event is filed under: the one its document names; for an add-on's order or cancel as
+ * SUBSCRIPTION_ORDER / SUBSCRIPTION_CANCEL with parentAccountIdentifier, the parent (`accountIdentifier` is
+ * then the add-on's own), so it runs in order with the parent's events (src/inbox/run.ts). Only text that fits
+ * the column's index (see `text`).
+ */
+export function accountNamedBy(document: unknown): string | null {
+  const account = (
+    document as { payload?: { account?: { accountIdentifier?: unknown; parentAccountIdentifier?: unknown } } } | null
+  )?.payload?.account;
+  return text(account?.parentAccountIdentifier, 255) ?? text(account?.accountIdentifier, 255);
+}
+
+/**
  * One UPDATE for any number of rows. It never regresses a row a worker already moved on (a duplicate
  * notification may have enqueued it while a request was still fetching): it fills what is missing,
  * and only `received` becomes `queued`.
  */
-export async function storeDocuments(
+export function storeDocuments(
   prisma: PrismaClient,
+  rows: readonly DocumentRow[],
+  options: { skipLocked?: boolean } = {},
+): Promise<void> {
+  return updateDocuments(pooledSql(prisma), rows, options);
+}
+
+async function updateDocuments(
+  sql: Sql,
   rows: readonly DocumentRow[],
   options: { skipLocked?: boolean } = {},
 ): Promise<void> {
@@ -46,10 +69,13 @@ export async function storeDocuments(
       (raw && typeof raw === 'object' ? raw : {}) as {
         type?: unknown;
         flag?: unknown;
-        payload?: { account?: { accountIdentifier?: unknown }; company?: { uuid?: unknown; name?: unknown } };
+        payload?: {
+          account?: { accountIdentifier?: unknown; parentAccountIdentifier?: unknown };
+          company?: { uuid?: unknown; name?: unknown };
+        };
       },
   );
-  await prisma.$executeRaw`
+  await sql(Prisma.sql`
     UPDATE events SET
       payload = COALESCE(events.payload, d.payload),
       type = COALESCE(events.type, d.type),
@@ -66,13 +92,13 @@ export async function storeDocuments(
       ${rows.map((r) => JSON.stringify(r.raw))}::jsonb[],
       ${docs.map((d) => text(d.type, 100))}::text[],
       ${docs.map((d) => text(d.flag, 100))}::text[],
-      ${docs.map((d) => text(d.payload?.account?.accountIdentifier, 255))}::text[],
+      ${docs.map((d) => accountNamedBy(d))}::text[],
       ${docs.map((d) => text(d.payload?.company?.uuid, 255))}::text[],
       ${docs.map((d) => text(d.payload?.company?.name, 500))}::text[],
       ${rows.map((r) => r.queued)}::boolean[]
     ) AS d(seq, payload, type, flag, "accountId", "companyUuid", "companyName", queued)
     WHERE events.seq = d.seq
-      ${onlyUnlocked}`;
+      ${onlyUnlocked}`);
 }
 
 /** Keeps one event's document (see storeDocuments). */
@@ -94,9 +120,10 @@ export class DocumentWriter {
   private readonly batch: MicroBatch<DocumentRow, void>;
 
   constructor(prisma: PrismaClient) {
+    const sql = pooledSql(prisma);
     this.batch = new MicroBatch<DocumentRow, void>(
       async (rows) => {
-        await storeDocuments(prisma, rows, { skipLocked: true });
+        await updateDocuments(sql, rows, { skipLocked: true });
         return rows.map(() => undefined);
       },
       { maxBatch: 100, maxInFlight: 8, retryAlone: (error) => !isDatabaseUnavailable(error) },
