@@ -4,13 +4,13 @@
  * shows the counts, the charts and their table; its "needs action" links open the matching lists; a
  * chart's numbers show when an interval gets keyboard focus; and nothing logs a console error.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { PrismaClient } from '../../src/db/client';
 import type { ProvisioningHooks } from '../../src/hooks';
 import { assignEvent, orderEvent, person } from '../support/events';
 import { startScenario, type Scenario } from '../support/scenario';
+import { screenshotPath } from '../support/screenshots';
 import { eventually } from '../support/workers';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -142,10 +142,9 @@ describeWithBrowser('admin overview page in Chromium', () => {
     );
     expect(totals).toBeGreaterThanOrEqual(450); // the day of history and today's events
 
-    mkdirSync(path.join(__dirname, '..', '..', 'test-results'), { recursive: true });
     await page.click('#numbers summary'); // closed again for the screenshot
     await page.screenshot({
-      path: path.join(__dirname, '..', '..', 'test-results', 'admin-overview.png'),
+      path: screenshotPath('admin-overview.png', { readme: true }),
       fullPage: true,
     });
     expect(problems).toEqual([]);

@@ -2,11 +2,11 @@
  * The admin page end to end in a real headless Chromium (Debian's `chromium`,
  * driven by playwright-core): log in, find the failed event, retry it, see it succeed.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { assignEvent, orderEvent } from '../support/events';
 import { startScenario, type Scenario } from '../support/scenario';
+import { screenshotPath } from '../support/screenshots';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TOKEN = 'page-test-token-0123456789abcdef0123456';
@@ -86,9 +86,8 @@ describeWithBrowser('admin page in Chromium', () => {
     }
     expect(await page.locator('#status').innerText()).toBe('succeeded');
 
-    mkdirSync(path.join(__dirname, '..', '..', 'test-results'), { recursive: true });
     await page.screenshot({
-      path: path.join(__dirname, '..', '..', 'test-results', 'admin-event.png'),
+      path: screenshotPath('admin-event.png', { readme: true }),
       fullPage: true,
     });
 
@@ -99,6 +98,33 @@ describeWithBrowser('admin page in Chromium', () => {
     expect(audit).toEqual([
       expect.objectContaining({ actor: 'ops', action: 'events.retry.rerun.forced', target: failed.token }),
     ]);
+  }, 60_000);
+
+  it('works without JavaScript: logs in back to the page asked for, filters, logs out', async () => {
+    const { token } = await s.send(orderEvent());
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${s.serviceUrl}/admin/events?status=succeeded`);
+    await page.fill('input[name=token]', TOKEN);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#events');
+    expect(new URL(page.url()).search).toBe('?status=succeeded');
+    expect(await page.locator('select[name=status]').inputValue()).toBe('succeeded');
+    expect(await page.locator(`#events tr[data-token="${token}"]`).count()).toBe(1);
+
+    await page.fill('input[name=type]', 'SUBSCRIPTION_CANCEL');
+    await page.click('button:text("Filter")');
+    await page.waitForSelector('text=No events match.');
+    await page.click('header a[href="/admin/events"]');
+    await page.locator(`#events tr[data-token="${token}"] a[href="/admin/events/${token}"]`).click();
+    await page.waitForSelector('#status .status.succeeded');
+
+    await page.click('button:text("Log out")');
+    await page.waitForSelector('input[name=token]');
+    await page.goto(`${s.serviceUrl}/admin/events/${token}`);
+    expect(await page.locator('input[name=returnTo]').inputValue()).toBe(`/admin/events/${token}`);
+    await context.close();
   }, 60_000);
 
   it('refuses a rerun form posted without the CSRF token', async () => {
@@ -169,7 +195,7 @@ describeWithBrowser('admin page in Chromium', () => {
     expect(errors).toEqual([]);
     const back = page.locator('a[href="/admin"]').first();
     await back.waitFor();
-    await page.screenshot({ path: path.join(__dirname, '..', '..', 'test-results', 'admin-queues.png') });
+    await page.screenshot({ path: screenshotPath('admin-queues.png') });
     await back.click();
     await page.waitForSelector('h1:text("Overview")');
   }, 60_000);

@@ -1,5 +1,5 @@
-/** The overview's SVG charts (src/http/admin/charts.ts): axes a reader can trust. */
-import { lineChart, stackedBarChart } from '../../src/http/admin/charts';
+/** The overview's SVG charts (src/http/admin/views/charts.ts): axes a reader can trust. */
+import { lineChart, stackedBarChart } from '../../src/http/admin/views/charts';
 
 /** The y-axis labels of a chart: the axis texts right-aligned at the plot's left edge, minus the unit. */
 const yLabels = (svg: string, unit: string): string[] =>
@@ -14,7 +14,7 @@ const bars = (totals: number[]) =>
     totals.map((n, i) => ({ label: `interval ${i}`, tick: '', values: { ok: n } })),
     [{ key: 'ok', label: 'success', color: '#000', pattern: 'solid' }],
     'events',
-  ).html;
+  ).toString();
 
 describe('admin charts', () => {
   it.each([[[1]], [[3]], [[7]], [[10]], [[13]], [[50]], [[99]], [[0]], [[250, 4]]])(
@@ -36,7 +36,7 @@ describe('admin charts', () => {
       [{ label: 'a', tick: '', values: { p50: 0.3 } }],
       [{ key: 'p50', label: 'median', color: '#000', pattern: 'solid', marker: 'circle', dash: '0' }],
       's',
-    ).html;
+    ).toString();
     const labels = yLabels(svg, 's').map(Number);
     expect(labels.some((n) => !Number.isInteger(n))).toBe(true);
     expect(labels.at(-1)!).toBeGreaterThanOrEqual(0.3);

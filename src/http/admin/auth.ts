@@ -13,7 +13,8 @@ import { AppError } from '../../errors/app-error';
 import { percentDecode } from '../input';
 
 export const SESSION_COOKIE = 'adp_admin';
-const SESSION_HOURS = 8;
+/** How long a page session lasts (the cookie's Max-Age and the signed expiry). */
+export const SESSION_HOURS = 8;
 
 type AdminToken = Config['adminTokens'][number];
 

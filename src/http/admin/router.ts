@@ -13,8 +13,7 @@ import { fullPathOf } from '../middleware/request-context';
 import { adminApiRouter } from './api';
 import { pageSession, tokenOwner } from './auth';
 import { overviewApiRouter } from './overview-api';
-import { overviewPageRouter } from './overview-page';
-import { adminPageRouter } from './page';
+import { adminPageRouter } from './page/router';
 
 /** bull-board's page links Google's web fonts; its styles fall back to the system's sans-serif without them. */
 const EXTERNAL_FONTS = /<link[^>]*href="https:\/\/fonts\.(?:googleapis|gstatic)\.com[^>]*>/g;
@@ -95,6 +94,6 @@ export function adminRouter(deps: AppDeps): Router {
   }
   router.use('/api', overviewApiRouter(deps), adminApiRouter(deps));
   router.use('/queues', queuesBoard(deps));
-  router.use(overviewPageRouter(deps), adminPageRouter(deps));
+  router.use(adminPageRouter(deps));
   return router;
 }
