@@ -21,14 +21,15 @@ export async function lockAccount(sql: Sql, accountId: string | undefined): Prom
 }
 
 /**
- * The accounts one transaction has locked, each read once: a group commit (src/inbox/group.ts) decides many
- * user events of one account, and a user event never changes the account row — except a company update,
- * which forgets it (`forget`), so the next event reads it again. Locked rows cannot change under it.
+ * The accounts one transaction has locked, each read once: a run decides an account's waiting events in one
+ * transaction, and most of them (user events) never change the account row. Every function here that writes
+ * an account row takes this, not a bare `Sql`, and forgets the row it wrote, so the next event reads it again.
+ * Locked rows cannot change under it.
  */
 export class LockedAccounts {
   private readonly rows = new Map<string, Account | null>();
 
-  constructor(private readonly sql: Sql) {}
+  constructor(readonly sql: Sql) {}
 
   async lock(accountId: string | undefined): Promise<Account | null> {
     if (!accountId) return null;
@@ -36,20 +37,26 @@ export class LockedAccounts {
     return this.rows.get(accountId) ?? null;
   }
 
+  /** The row was written: read it again next time. */
   forget(accountId: string): void {
     this.rows.delete(accountId);
+  }
+
+  /** Work was rolled back (a savepoint): every row is read again. */
+  forgetAll(): void {
+    this.rows.clear();
   }
 }
 
 /** The company's live (active or suspended) account for the product, if it has one. */
-export function findLiveAccountOfCompany(
-  tx: Prisma.TransactionClient,
+export async function findLiveAccountOfCompany(
+  sql: Sql,
   companyUuid: string,
   applicationUuid: string,
 ): Promise<Account | null> {
-  return tx.account.findUnique({
-    where: { liveCompanyUuid_applicationUuid: { liveCompanyUuid: companyUuid, applicationUuid } },
-  });
+  const [account] = await sql<Account>(Prisma.sql`
+    SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE "liveCompanyUuid" = ${companyUuid} AND "applicationUuid" = ${applicationUuid}`);
+  return account ?? null;
 }
 
 /**
@@ -92,37 +99,36 @@ export interface NewAccount extends Plan {
   readonly ownerUserId: string;
 }
 
-/** Creates the account with its owner's seat. It waits for its provisioning hook (`pending`) before later events run. */
-export async function createAccount(tx: Prisma.TransactionClient, account: NewAccount): Promise<void> {
-  await tx.account.create({
-    data: {
-      id: account.id,
-      companyUuid: account.company.uuid,
-      liveCompanyUuid: account.company.uuid,
-      applicationUuid: account.applicationUuid,
-      companyName: account.company.name,
-      companyExternalId: account.company.externalId,
-      companyEmail: account.company.email,
-      companyPhone: account.company.phone,
-      companyWebsite: account.company.website,
-      companyCountry: account.company.country,
-      editionCode: account.editionCode,
-      pricingDuration: account.pricingDuration,
-      maxUsers: account.maxUsers,
-      orderItems: account.orderItems,
-      configuration: account.configuration,
-      marketplaceBaseUrl: account.marketplaceBaseUrl,
-      marketplacePartner: account.marketplacePartner,
-      development: account.development,
-      provisioningStatus: 'pending',
-      createdByEventToken: account.createdByEventToken,
-      seats: { create: { userId: account.ownerUserId, role: 'owner' } },
-    },
-  });
+/**
+ * Creates the account with its owner's seat, in one statement. It waits for its provisioning hook (`pending`)
+ * before later events run.
+ */
+export async function createAccount(sql: Sql, account: NewAccount): Promise<void> {
+  const now = new Date();
+  await sql(Prisma.sql`
+    WITH account AS (
+      INSERT INTO accounts (id, "companyUuid", "liveCompanyUuid", "applicationUuid", "companyName", "companyExternalId",
+        "companyEmail", "companyPhone", "companyWebsite", "companyCountry", "editionCode", "pricingDuration", "maxUsers",
+        "orderItems", configuration, "marketplaceBaseUrl", "marketplacePartner", development, "provisioningStatus",
+        "createdByEventToken", "createdAt", "updatedAt")
+      VALUES (${account.id}, ${account.company.uuid}, ${account.company.uuid}, ${account.applicationUuid},
+        ${account.company.name}, ${account.company.externalId}, ${account.company.email}, ${account.company.phone},
+        ${account.company.website}, ${account.company.country}, ${account.editionCode}, ${account.pricingDuration},
+        ${account.maxUsers}, ${JSON.stringify(account.orderItems)}::jsonb, ${JSON.stringify(account.configuration)}::jsonb,
+        ${account.marketplaceBaseUrl}, ${account.marketplacePartner}, ${account.development}, 'pending',
+        ${account.createdByEventToken}, ${now}, ${now})
+      RETURNING id
+    )
+    INSERT INTO seats ("accountId", "userId", role, "assignedAt")
+    SELECT id, ${account.ownerUserId}, 'owner', ${now} FROM account`);
 }
 
-export async function changePlan(tx: Prisma.TransactionClient, accountId: string, plan: Plan): Promise<void> {
-  await tx.account.update({ where: { id: accountId }, data: { ...plan } });
+export async function changePlan(accounts: LockedAccounts, accountId: string, plan: Plan): Promise<void> {
+  accounts.forget(accountId);
+  await accounts.sql(Prisma.sql`
+    UPDATE accounts SET "editionCode" = ${plan.editionCode}, "pricingDuration" = ${plan.pricingDuration},
+      "maxUsers" = ${plan.maxUsers}, "orderItems" = ${JSON.stringify(plan.orderItems)}::jsonb, "updatedAt" = ${new Date()}
+    WHERE id = ${accountId}`);
 }
 
 /**
@@ -130,26 +136,25 @@ export async function changePlan(tx: Prisma.TransactionClient, accountId: string
  * account is no longer its company's live account for the product: the company may order again.
  */
 export async function setAccountStatus(
-  tx: Prisma.TransactionClient,
+  accounts: LockedAccounts,
   account: Pick<Account, 'id' | 'companyUuid'>,
   status: AccountStatusName,
 ): Promise<void> {
-  await tx.account.update({
-    where: { id: account.id },
-    data: {
-      status,
-      liveCompanyUuid: isLive(status) ? account.companyUuid : null,
-      ...(status === 'cancelled' ? { cancelledAt: new Date() } : {}),
-    },
-  });
+  const now = new Date();
+  accounts.forget(account.id);
+  await accounts.sql(Prisma.sql`
+    UPDATE accounts SET status = ${status}::"AccountStatus", "liveCompanyUuid" = ${isLive(status) ? account.companyUuid : null},
+      "cancelledAt" = CASE WHEN ${status} = 'cancelled' THEN ${now}::timestamptz ELSE "cancelledAt" END, "updatedAt" = ${now}
+    WHERE id = ${account.id}`);
 }
 
 export async function updateCompany(
-  sql: Sql,
+  accounts: LockedAccounts,
   account: Account,
   company: { name: string; email?: string; phoneNumber?: string; website?: string; country?: string },
 ): Promise<void> {
-  await sql(Prisma.sql`
+  accounts.forget(account.id);
+  await accounts.sql(Prisma.sql`
     UPDATE accounts SET "companyName" = ${company.name}, "companyEmail" = ${company.email ?? account.companyEmail},
       "companyPhone" = ${company.phoneNumber ?? account.companyPhone},
       "companyWebsite" = ${company.website ?? account.companyWebsite},
@@ -162,50 +167,62 @@ export async function updateCompany(
  * USER_ALREADY_EXISTS ("this buyer already has this product"). Other products do not count.
  */
 export async function ownsProductForAnotherCompany(
-  tx: Prisma.TransactionClient,
+  sql: Sql,
   userId: string,
   companyUuid: string,
   applicationUuid: string,
 ): Promise<boolean> {
-  const seat = await tx.seat.findFirst({
-    where: {
-      userId,
-      role: 'owner',
-      account: { applicationUuid, liveCompanyUuid: { not: null }, NOT: { companyUuid } },
-    },
-    select: { accountId: true },
-  });
-  return seat !== null;
+  const [row] = await sql<{ owns: boolean }>(Prisma.sql`
+    SELECT EXISTS (
+      SELECT 1 FROM seats s JOIN accounts a ON a.id = s."accountId"
+      WHERE s."userId" = ${userId} AND s.role = 'owner' AND a."applicationUuid" = ${applicationUuid}
+        AND a."liveCompanyUuid" IS NOT NULL AND a."companyUuid" <> ${companyUuid}
+    ) AS owns`);
+  return row?.owns ?? false;
 }
 
 /** Remembers the last notice applied to the account (see lastNoticeSeq). */
 export async function recordNoticeApplied(
-  tx: Prisma.TransactionClient,
+  accounts: LockedAccounts,
   accountId: string,
   eventSeq: bigint,
 ): Promise<void> {
-  await tx.account.update({ where: { id: accountId }, data: { lastNoticeSeq: eventSeq } });
+  accounts.forget(accountId);
+  await accounts.sql(
+    Prisma.sql`UPDATE accounts SET "lastNoticeSeq" = ${eventSeq}, "updatedAt" = ${new Date()} WHERE id = ${accountId}`,
+  );
 }
 
 /** The vendor's product has provisioned the account: its later events may run. */
-export async function markProvisioned(db: Prisma.TransactionClient, accountId: string): Promise<void> {
-  await db.$executeRaw`UPDATE accounts SET "provisioningStatus" = 'done', "updatedAt" = now() WHERE id = ${accountId}`;
+export async function markProvisioned(
+  accounts: Pick<LockedAccounts, 'sql' | 'forget'>,
+  accountId: string,
+): Promise<void> {
+  accounts.forget(accountId);
+  await accounts.sql(
+    Prisma.sql`UPDATE accounts SET "provisioningStatus" = 'done', "updatedAt" = ${new Date()} WHERE id = ${accountId}`,
+  );
 }
 
 /** The account's provisioning status (null: no such account). */
-export async function provisioningStatusOf(db: Prisma.TransactionClient, accountId: string): Promise<string | null> {
-  const account = await db.account.findUnique({ where: { id: accountId }, select: { provisioningStatus: true } });
-  return account?.provisioningStatus ?? null;
+export async function provisioningStatusOf(sql: Sql, accountId: string): Promise<string | null> {
+  const [account] = await sql<{ status: string }>(
+    Prisma.sql`SELECT "provisioningStatus"::text AS status FROM accounts WHERE id = ${accountId}`,
+  );
+  return account?.status ?? null;
 }
 
 /**
  * The vendor's product chose its own identifier for a new account: the account takes it, and every row
  * naming the account follows (foreign keys ON UPDATE CASCADE). False when an account or add-on has it.
  */
-export async function renameAccount(tx: Prisma.TransactionClient, from: string, to: string): Promise<boolean> {
-  const [taken] = await tx.$queryRaw<Array<{ taken: boolean }>>`
-    SELECT EXISTS (SELECT 1 FROM accounts WHERE id = ${to}) OR EXISTS (SELECT 1 FROM addon_instances WHERE id = ${to}) AS taken`;
-  if (taken?.taken) return false;
-  await tx.$executeRaw`UPDATE accounts SET id = ${to}, "updatedAt" = now() WHERE id = ${from}`;
-  return true;
+export async function renameAccount(accounts: LockedAccounts, from: string, to: string): Promise<boolean> {
+  accounts.forget(from);
+  const [renamed] = await accounts.sql<{ id: string }>(Prisma.sql`
+    UPDATE accounts SET id = ${to}, "updatedAt" = ${new Date()}
+    WHERE id = ${from}
+      AND NOT EXISTS (SELECT 1 FROM accounts WHERE id = ${to})
+      AND NOT EXISTS (SELECT 1 FROM addon_instances WHERE id = ${to})
+    RETURNING id`);
+  return renamed !== undefined;
 }

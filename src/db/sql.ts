@@ -1,14 +1,13 @@
 /**
- * Plain SQL for the hot path (issue 13): a statement sent through Prisma's client costs the worker about
- * four times the CPU of the same statement sent by `pg` itself (`npm run bench:statements`), and an event
- * is a dozen statements. Prisma stays the schema and migration owner and the client for admin and cold
- * paths; the statements an event's group commit sends (src/inbox/group.ts) go through a `Sql` runner.
+ * The plain-SQL runner: every statement of the event path (the inbox, the account store, the result and
+ * product-call records) goes through a `Sql`, not through Prisma's client — a statement sent through Prisma
+ * costs the worker about four times the CPU of the same statement sent by `pg` itself (`npm run
+ * bench:statements`). Prisma stays the schema and migration owner and the client of the admin and cold paths.
  *
- * A `Sql` runs a `Prisma.sql` template — the same text and values either way — on one of two things:
- *  - a Prisma transaction (`prismaSql(tx)`): what the one-by-one path uses, unchanged in cost;
- *  - a `pg` connection in a transaction of its own (`inPgTransaction`): named prepared statements, values
- *    and results converted the way Prisma converts them (a Date is an instant, int8 is BigInt), so code
- *    written against one runs the same against the other.
+ * A `Sql` runs a `Prisma.sql` template (the text, its values as parameters) on a `pg` connection from the pool
+ * Prisma itself uses (createPrisma builds it), with named prepared statements, values and results converted
+ * the way Prisma converts them (a Date is an instant, int8 is a BigInt): alone (`pooledSql`, autocommit), or
+ * in a transaction of its own (`inPgTransaction`).
  */
 import pg from 'pg';
 import type { Prisma, PrismaClient } from './client';
@@ -16,12 +15,6 @@ import { preparedStatementNames, sqlPoolOf } from './client';
 
 /** Runs one statement; its rows. */
 export type Sql = <T = Record<string, unknown>>(query: Prisma.Sql) => Promise<T[]>;
-
-/** A Prisma transaction as a `Sql`. */
-export const prismaSql =
-  (tx: Prisma.TransactionClient): Sql =>
-  <T>(query: Prisma.Sql) =>
-    tx.$queryRaw<T[]>(query);
 
 const TIMESTAMP = 1114;
 const INT8 = 20;
@@ -62,16 +55,34 @@ function pgSql(client: pg.PoolClient, prepared: boolean): Sql {
   return async <T>(query: Prisma.Sql) => (await client.query(queryConfig(query, prepared))).rows as T[];
 }
 
+/** The pool under `prisma`; a client createPrisma did not make has none (a defect, said at once). */
+function poolOf(prisma: PrismaClient) {
+  const pool = sqlPoolOf(prisma);
+  if (!pool) throw new Error('this Prisma client was not made by createPrisma: it has no pool for plain SQL');
+  return pool;
+}
+
 /**
  * Statements outside any transaction, each on a connection the pool lends for it (autocommit): for
- * single-statement reads and writes of the hot path. Falls back to Prisma's raw query when `prisma` has
- * no pool of its own.
+ * single-statement reads and writes of the hot path.
  */
 export function pooledSql(prisma: PrismaClient): Sql {
-  const pool = sqlPoolOf(prisma);
-  if (!pool) return <T>(query: Prisma.Sql) => prisma.$queryRaw<T[]>(query);
+  const pool = poolOf(prisma);
   return async <T>(query: Prisma.Sql) =>
     (await pool.pool.query(queryConfig(query, pool.preparedStatements))).rows as T[];
+}
+
+/** A savepoint in a transaction: the work after it can be undone without the work before it. */
+export interface Savepoint {
+  /** Undoes everything since the savepoint (the transaction goes on). */
+  rollback(): Promise<void>;
+  /** Keeps it (forgets the savepoint). */
+  release(): Promise<void>;
+}
+
+/** What `inPgTransaction` gives its work besides `Sql`. */
+export interface PgTransaction {
+  savepoint(): Promise<Savepoint>;
 }
 
 /**
@@ -80,14 +91,15 @@ export function pooledSql(prisma: PrismaClient): Sql {
  */
 export async function inPgTransaction<T>(
   prisma: PrismaClient,
-  work: (sql: Sql) => Promise<T>,
+  work: (sql: Sql, transaction: PgTransaction) => Promise<T>,
   options: {
     /** Takes this advisory lock (pg_advisory_xact_lock on its 64-bit hash) in the same round trip as BEGIN. */
     lockKey?: string;
+    /** Gives up any lock wait (the advisory lock included) after this long: `SET LOCAL lock_timeout`. */
+    lockTimeoutMs?: number;
   } = {},
 ): Promise<T> {
-  const pool = sqlPoolOf(prisma);
-  if (!pool) throw new Error('inPgTransaction: this Prisma client was not made by createPrisma');
+  const pool = poolOf(prisma);
   const client = await pool.pool.connect();
   // A connection the server closes while it is lent out fails its query and also emits 'error', which would
   // end the process without a listener (the pool listens only while the connection is idle).
@@ -97,14 +109,26 @@ export async function inPgTransaction<T>(
   };
   client.on('error', onLost);
   let broken: unknown;
+  let savepoints = 0;
+  const transaction: PgTransaction = {
+    savepoint: async () => {
+      const name = `sp_${++savepoints}`;
+      await client.query(`SAVEPOINT ${name}`);
+      return {
+        rollback: async () => void (await client.query(`ROLLBACK TO SAVEPOINT ${name}`)),
+        release: async () => void (await client.query(`RELEASE SAVEPOINT ${name}`)),
+      };
+    },
+  };
   try {
-    // The simple-query protocol runs both statements in one round trip (the key is a literal, escaped).
-    await client.query(
-      options.lockKey === undefined
-        ? 'BEGIN'
-        : `BEGIN; SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(options.lockKey)}, 0))`,
-    );
-    const value = await work(pgSql(client, pool.preparedStatements));
+    // The simple-query protocol runs these statements in one round trip (values are literals, escaped).
+    const opening = ['BEGIN'];
+    if (options.lockTimeoutMs !== undefined)
+      opening.push(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(options.lockTimeoutMs))}`);
+    if (options.lockKey !== undefined)
+      opening.push(`SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(options.lockKey)}, 0))`);
+    await client.query(opening.join('; '));
+    const value = await work(pgSql(client, pool.preparedStatements), transaction);
     await client.query('COMMIT');
     return value;
   } catch (error) {

@@ -52,14 +52,6 @@ export class EventNotFoundError extends Error {
   }
 }
 
-/** The event became final (cancelled by an operator) while it was being applied. */
-export class EventFinishedElsewhereError extends Error {
-  constructor(token: string) {
-    super(`event ${token} was finished elsewhere (cancelled) while it was applied`);
-    this.name = 'EventFinishedElsewhereError';
-  }
-}
-
 /** A result POST failed in a way worth retrying (network, 5xx, 429). */
 export class DeliveryRetryError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

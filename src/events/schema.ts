@@ -84,8 +84,8 @@ const configurationSchema = z
 
 const idSchema = z.looseObject({ id: text(255) });
 
-export const eventDocumentSchema = z.looseObject({
-  type: text(100),
+/** What every event document carries besides its type and payload. */
+const envelope = {
   // The base URL is recorded on the account: a web address, nothing else (no javascript:, data:, …).
   marketplace: z.looseObject({
     partner: optionalText(255),
@@ -97,33 +97,87 @@ export const eventDocumentSchema = z.looseObject({
     .nullish()
     .transform((value) => value ?? undefined),
   creator: personSchema.nullish().transform((value) => value ?? undefined),
-  // A missing payload reads as an empty one, so every field below is simply absent.
-  payload: z.preprocess(
-    (value) => value ?? {},
-    z.looseObject({
-      company: companySchema.nullish().transform((value) => value ?? undefined),
-      account: accountRefSchema.nullish().transform((value) => value ?? undefined),
-      order: orderSchema.nullish().transform((value) => value ?? undefined),
-      user: personSchema.nullish().transform((value) => value ?? undefined),
-      notice: z
-        .looseObject({ type: text(100), message: optionalText() })
-        .nullish()
-        .transform((value) => value ?? undefined),
-      configuration: configurationSchema,
-      addonInstance: idSchema.nullish().transform((value) => value ?? undefined),
-      addonBinding: idSchema.nullish().transform((value) => value ?? undefined),
-    }),
-  ),
-});
+};
+
+const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((value) => value ?? undefined);
+
+/** Every payload field, each optional: a type's schema makes required what its apply needs. */
+const payloadFields = {
+  company: optional(companySchema),
+  account: optional(accountRefSchema),
+  order: optional(orderSchema),
+  user: optional(personSchema),
+  notice: optional(z.looseObject({ type: text(100), message: optionalText() })),
+  configuration: configurationSchema,
+  addonInstance: optional(idSchema),
+  addonBinding: optional(idSchema),
+};
+
+/** The account the event is about: our accountIdentifier, required. */
+const namedAccount = accountRefSchema.extend({ accountIdentifier: text(255) });
+
+const payloadSchema = z.looseObject(payloadFields);
+
+/** A document of `type` whose payload has `required` fields on top of the optional ones. */
+function documentOf<T extends string, R extends z.ZodRawShape>(type: T, required: R) {
+  return z.looseObject({
+    type: z.literal(type),
+    ...envelope,
+    // A missing payload reads as an empty one, so every optional field below is simply absent.
+    payload: z.preprocess((value) => value ?? {}, payloadSchema.extend(required)),
+  });
+}
+
+/**
+ * AppDirect's documents (protocol reference §4, §6), one schema per type the service handles, told apart by
+ * `type`. A type's schema requires what its apply function needs (an assignment its user, an account event
+ * the account it names); legacy shapes the real documents use stay accepted: quantities as strings,
+ * `configuration` as `[]`, add-on orders as SUBSCRIPTION_ORDER with `parentAccountIdentifier`, ADDON_*.
+ */
+export const eventDocumentSchema = z.discriminatedUnion('type', [
+  documentOf('SUBSCRIPTION_ORDER', {}),
+  documentOf('SUBSCRIPTION_CHANGE', { account: namedAccount }),
+  documentOf('SUBSCRIPTION_CANCEL', { account: namedAccount }),
+  documentOf('SUBSCRIPTION_NOTICE', {
+    account: namedAccount,
+    notice: z.looseObject({ type: text(100), message: optionalText() }),
+  }),
+  documentOf('USER_ASSIGNMENT', { account: namedAccount, user: personSchema }),
+  documentOf('USER_UNASSIGNMENT', { account: namedAccount, user: personSchema }),
+  documentOf('USER_UPDATED', {}),
+  documentOf('ADDON_ORDER', { account: namedAccount }),
+  documentOf('ADDON_CHANGE', { account: namedAccount, addonInstance: idSchema }),
+  documentOf('ADDON_CANCEL', { account: namedAccount, addonInstance: idSchema }),
+  documentOf('ADDON_BIND', { account: namedAccount, addonInstance: idSchema }),
+  documentOf('ADDON_UNBIND', { account: namedAccount, addonBinding: idSchema }),
+]);
 
 export type EventDocument = z.output<typeof eventDocumentSchema>;
+export type EventType = EventDocument['type'];
+/** The document of one type, with what that type requires. */
+export type DocumentOf<T extends EventType> = Extract<EventDocument, { type: T }>;
 export type Person = z.output<typeof personSchema>;
 export type OrderInfo = z.output<typeof orderSchema>;
 
-/** The document, or the list of problems (for INVALID_RESPONSE). */
-export function parseEventDocument(raw: unknown): { document: EventDocument } | { problems: string[] } {
+/** Every type the service handles, in the union's order. */
+export const EVENT_TYPES = eventDocumentSchema.options.map((option) => option.shape.type.value) as readonly EventType[];
+
+const EVENT_TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
+/** A plain set lookup: the type is untrusted text, and names like `__proto__` must be unknown types. */
+export const isEventType = (type: string): type is EventType => EVENT_TYPE_SET.has(type);
+
+/**
+ * The document; or the list of problems (INVALID_RESPONSE); or, for a type the service does not handle, that
+ * type (CONFIGURATION_ERROR).
+ */
+export function parseEventDocument(
+  raw: unknown,
+): { document: EventDocument } | { problems: string[] } | { unsupported: string } {
   const unstorable = unstorableReason(raw);
   if (unstorable) return { problems: [unstorable] };
+  const type = (raw as { type?: unknown } | null)?.type;
+  if (typeof type === 'string' && type.length > 0 && type.length <= 100 && !isEventType(type))
+    return { unsupported: type };
   const parsed = eventDocumentSchema.safeParse(raw);
   if (parsed.success) return { document: parsed.data };
   return { problems: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(document)'}: ${issue.message}`) };

@@ -78,10 +78,16 @@ export async function recordedAndDone(
   prisma: PrismaClient,
   attempt: AttemptRecord & { readonly hookCallId: bigint },
   answer: Prisma.InputJsonValue | undefined,
+  /** The account an accountCreated call provisions: its later events may run once the call is taken. */
+  provisions: string | null = null,
 ): Promise<void> {
+  const now = new Date();
   await pooledSql(prisma)(Prisma.sql`
-    WITH attempt AS (${attemptInsert(attempt)})
-    UPDATE hook_calls SET done = true, "doneAt" = ${new Date()}, attempts = attempts + 1, "lastError" = NULL,
+    WITH attempt AS (${attemptInsert(attempt)}),
+    provisioned AS (
+      UPDATE accounts SET "provisioningStatus" = 'done', "updatedAt" = ${now} WHERE id = ${provisions}
+    )
+    UPDATE hook_calls SET done = true, "doneAt" = ${now}, attempts = attempts + 1, "lastError" = NULL,
                           answer = COALESCE(${json(answer)}::jsonb, answer)
     WHERE id = ${attempt.hookCallId}`);
 }

@@ -1,19 +1,19 @@
 /**
- * Asking the product before an event's result is written. Runs inside the event's transaction, after the
- * apply function has changed the store and before the final state is written, under the account's lock:
- * the product sees events of one account one at a time, in order, and its decision commits (or rolls back)
- * with everything else.
+ * Asking the product before an event's result is written. Runs inside the event's run, after the apply
+ * function has changed the store and before the final state is written, under the account's lock: the
+ * product sees events of one account one at a time, in order, and its decision commits (or is rolled back)
+ * with everything else. The answer is a value (`Decided`), never an exception through the transaction:
  *
- * - accept: the outcome stands (for a new account, with the product's own identifier if it gave one).
- * - refuse: ProductRefusal is thrown, the transaction rolls back, and the event is answered with the code.
- * - pending: ProductPending is thrown, the transaction rolls back, and the event waits for the product to
- *   complete it through the product API (or for the deadline).
- * - no usable answer: ProductCallFailure is thrown; the transaction rolls back and the event is run again
- *   later, which asks again with the same idempotency key (so does a crash before commit). A product must
- *   therefore answer the same key the same way, without doing the work twice.
+ * - accepted: the outcome stands (for a new account, with the product's own identifier if it gave one);
+ * - refused: the run rolls the event's changes back and answers it with the product's code;
+ * - pending: the run rolls the event's changes back, and the event waits for the product to complete it
+ *   through the product API (or for the deadline);
+ * - unanswered (no usable answer): the run rolls the event's changes back and runs it again later, which asks
+ *   again with the same idempotency key (so does a crash before commit). A product must therefore answer the
+ *   same key the same way, without doing the work twice.
  */
-import { markProvisioned, renameAccount } from '../accounts/accounts';
-import type { Prisma, PrismaClient } from '../db/client';
+import { markProvisioned, renameAccount, type LockedAccounts } from '../accounts/accounts';
+import type { PrismaClient } from '../db/client';
 import type { Outcome } from '../events/apply';
 import { buildCall, decideKey, recordAttempt, type CallIntent, type CallSource } from './calls';
 import { decisionSchema, type CallMode, type Decision, type FinalDecision, type ProductCall } from './contract';
@@ -31,19 +31,12 @@ export interface PlannedCall {
   readonly answer: Decision | null;
 }
 
-export class ProductRefusal extends Error {
-  constructor(readonly decision: Extract<Decision, { decision: 'refuse' }>) {
-    super(`the product refused: ${decision.errorCode}: ${decision.message}`);
-    this.name = 'ProductRefusal';
-  }
-}
-
-export class ProductPending extends Error {
-  constructor(readonly decision: Extract<Decision, { decision: 'pending' }>) {
-    super(`the product will decide later${decision.message ? `: ${decision.message}` : ''}`);
-    this.name = 'ProductPending';
-  }
-}
+/** What the product made of an event's successful outcome. */
+export type Decided =
+  | { readonly kind: 'accepted'; readonly outcome: Outcome; readonly calls: PlannedCall[] }
+  | { readonly kind: 'refused'; readonly decision: Extract<Decision, { decision: 'refuse' }> }
+  | { readonly kind: 'pending'; readonly decision: Extract<Decision, { decision: 'pending' }>; readonly reason: string }
+  | { readonly kind: 'unanswered'; readonly reason: string };
 
 /** A decision the product completed through the product API, stored on the event for its next run. */
 export function storedFinalDecision(stored: unknown): FinalDecision | null {
@@ -55,7 +48,8 @@ export const isAwaitingProduct = (stored: unknown): boolean =>
   decisionSchema.safeParse(stored).data?.decision === 'pending';
 
 export interface DecideInput {
-  readonly tx: Prisma.TransactionClient;
+  /** The run's locked accounts, on its transaction (a renamed or provisioned account is written there). */
+  readonly accounts: LockedAccounts;
   /** For attempt records, outside the transaction (they stay when it rolls back). */
   readonly prisma: PrismaClient;
   readonly product: ProductConnection;
@@ -67,36 +61,44 @@ export interface DecideInput {
 }
 
 /**
- * Decides the apply's successful outcome with the product and plans every call the event makes. Throws
- * ProductRefusal, ProductPending or ProductCallFailure as described above.
+ * Decides the apply's outcome with the product and plans every call the event makes: a refused outcome (the
+ * service's own rules said no) and one whose calls are all notified are accepted without asking.
  */
-export async function decideWithProduct(
-  input: DecideInput,
-  outcome: Extract<Outcome, { success: true }>,
-): Promise<{ outcome: Outcome; calls: PlannedCall[] }> {
+export async function decideWithProduct(input: DecideInput, outcome: Outcome): Promise<Decided> {
   const { product, source } = input;
+  if (!outcome.success) return { kind: 'accepted', outcome, calls: [] };
   let intents: CallIntent[] = [...outcome.hooks];
   let accountIdentifier = outcome.accountIdentifier;
   let message = outcome.message;
   const decided = new Map<number, Decision>();
   for (const [index, intent] of intents.entries()) {
     if (product.modeOf(intent.kind) !== 'decide') continue;
-    const decision = input.stored ?? (await ask(input, intent));
-    if (decision.decision === 'refuse') throw new ProductRefusal(decision);
-    if (decision.decision === 'pending') throw new ProductPending(decision);
+    let decision: Decision;
+    try {
+      decision = input.stored ?? (await ask(input, intent));
+    } catch (error) {
+      if (error instanceof ProductCallFailure) return { kind: 'unanswered', reason: error.message };
+      throw error;
+    }
+    if (decision.decision === 'refuse') return { kind: 'refused', decision };
+    if (decision.decision === 'pending')
+      return {
+        kind: 'pending',
+        decision,
+        reason: `the product will decide later${decision.message ? `: ${decision.message}` : ''}`,
+      };
     decided.set(index, decision);
     if (decision.message) message = decision.message;
     if (intent.kind !== 'accountCreated' || !intent.accountId) continue;
     const chosen = decision.accountIdentifier;
     if (chosen && chosen !== intent.accountId) {
-      if (!(await renameAccount(input.tx, intent.accountId, chosen))) {
-        throw new ProductCallFailure(`the product's accountIdentifier '${chosen}' is already in use`);
-      }
+      if (!(await renameAccount(input.accounts, intent.accountId, chosen)))
+        return { kind: 'unanswered', reason: `the product's accountIdentifier '${chosen}' is already in use` };
       intents = intents.map((each) => renamed(each, intent.accountId ?? '', chosen));
       if (accountIdentifier === intent.accountId) accountIdentifier = chosen;
     }
     // The product has provisioned the account by accepting it: its later events need not wait.
-    await markProvisioned(input.tx, chosen ?? intent.accountId);
+    await markProvisioned(input.accounts, chosen ?? intent.accountId);
   }
   const calls = intents.map((intent, index): PlannedCall => {
     const mode = product.modeOf(intent.kind);
@@ -108,22 +110,8 @@ export async function decideWithProduct(
       answer: decided.get(index) ?? null,
     };
   });
-  return { outcome: { ...outcome, accountIdentifier, message, hooks: intents }, calls };
+  return { kind: 'accepted', outcome: { ...outcome, accountIdentifier, message, hooks: intents }, calls };
 }
-
-/** The calls of an outcome when nothing is decided (every kind notified). */
-export function notifyCalls(product: ProductConnection, source: CallSource, outcome: Outcome): PlannedCall[] {
-  return outcome.hooks.map((intent) => ({
-    kind: intent.kind,
-    accountId: intent.accountId ?? null,
-    mode: 'notify' as const,
-    call: buildCall(intent, source, 'notify'),
-    answer: null,
-  }));
-}
-
-export const decidesAny = (product: ProductConnection, outcome: Outcome): boolean =>
-  outcome.success && outcome.hooks.some((intent) => product.modeOf(intent.kind) === 'decide');
 
 async function ask(input: DecideInput, intent: CallIntent): Promise<Decision> {
   const key = decideKey(input.source.token, intent.kind);

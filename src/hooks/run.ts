@@ -1,4 +1,3 @@
-import { markProvisioned } from '../accounts/accounts';
 import { Prisma, type PrismaClient } from '../db/client';
 import { pooledSql } from '../db/sql';
 import type { Logger } from '../logging/logger';
@@ -95,28 +94,16 @@ export async function runHookCall(
     throw failure;
   }
   const stored = answer === undefined ? undefined : (JSON.parse(JSON.stringify(answer)) as Prisma.InputJsonValue);
-  const markDone = (db: Prisma.TransactionClient) =>
-    db.hookCall.update({
-      where: { id },
-      data: { done: true, doneAt: new Date(), attempts: { increment: 1 }, lastError: null, answer: stored },
-    });
-  const accountId = call.kind === 'accountCreated' ? call.accountId : null;
-  if (!accountId) {
-    // The attempt's record and the call done, in one statement; if that fails, the call is still marked done.
-    try {
-      await recordedAndDone(deps.prisma, { ...base, record }, stored);
-    } catch {
-      await recordAttempt(deps.prisma, { ...base, record });
-      await markDone(deps.prisma);
-    }
-    return 'done';
+  // The account's later events wait until it is provisioned (see the runner): for accountCreated that fact
+  // commits with the call done.
+  const provisions = call.kind === 'accountCreated' ? call.accountId : null;
+  try {
+    // The attempt's record and the call done (and the account provisioned), in one statement.
+    await recordedAndDone(deps.prisma, { ...base, record }, stored, provisions);
+  } catch {
+    // An answer the store refuses (it is the product's): the call is still done, without it.
+    await recordedAndDone(deps.prisma, { ...base, record: { ...record, answer: undefined } }, undefined, provisions);
   }
-  await recordAttempt(deps.prisma, { ...base, record });
-  // The account's later events wait until it is provisioned (see runEvent): both facts commit together.
-  await deps.prisma.$transaction(async (tx) => {
-    await markDone(tx);
-    await markProvisioned(tx, accountId);
-  });
   return 'done';
 }
 

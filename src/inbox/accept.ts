@@ -19,6 +19,7 @@ import type { ProductConnection } from '../hooks/product';
 import { provisioningStatusOf } from '../accounts/accounts';
 import type { Config } from '../config';
 import { type PrismaClient } from '../db/client';
+import { pooledSql } from '../db/sql';
 import { AppError } from '../errors/app-error';
 import { DeadlineExceededError, describeFailure, TransientEventError } from '../errors/internal';
 import { isPingTest, unstorableReason } from '../events/schema';
@@ -30,7 +31,8 @@ import type { Producer } from '../queue/producer';
 import { DocumentWriter } from './document';
 import { resultOf } from './finish';
 import { NotificationRecorder, recordNonce, type InboxRow, type NonceRecord } from './record';
-import { ANSWER_RESERVE_MS, giveUp, runEvent, type RunResult } from './run';
+import type { Run } from './outcomes';
+import { ANSWER_RESERVE_MS, giveUp, runEvent } from './run';
 import { isFinal } from './statuses';
 import { markNotQueued, markQueued, recordRetry } from './transitions';
 
@@ -176,14 +178,14 @@ export class NotificationAcceptor {
     const accountId = accountIdOf(document);
     const provisioned =
       accountId === null || isPingTest(document) || (await this.waitUntilProvisioned(accountId, deadlineAt));
-    let outcome: RunResult | null = null;
+    let run: Run | null = null;
     let lateReason = provisioned ? '' : 'the account is still being provisioned';
     if (provisioned) {
       try {
-        outcome = await runEvent(this.deps, event.token, { workerId, synchronous: true, document, deadlineAt });
-        if (outcome.kind === 'deferred')
+        run = await runEvent(this.deps, event.token, { workerId, synchronous: { document, deadlineAt } });
+        if (run.own.kind === 'deferred')
           lateReason =
-            outcome.reason === 'product'
+            run.own.reason === 'product'
               ? "waiting for the product's decision"
               : 'the account is still being provisioned';
       } catch (error) {
@@ -196,7 +198,7 @@ export class NotificationAcceptor {
         } else {
           // An error no retry can fix: reported now, with a clean message for operators (the stack to the log).
           logger.error({ err: error, token: event.token }, 'notice failed with an error no retry can fix');
-          outcome = await giveUp(
+          run = await giveUp(
             this.deps,
             event.token,
             { code: 'UNKNOWN_ERROR', lastError: describeFailure(error) },
@@ -205,20 +207,18 @@ export class NotificationAcceptor {
         }
       }
     }
-    if (outcome?.kind === 'finished') {
-      if (!outcome.alreadyFinished)
-        this.deps.metrics.eventsTotal.inc({
-          type: outcome.type ?? 'unknown',
-          code: outcome.result.errorCode ?? 'SUCCESS',
-        });
+    const own = run?.own;
+    if (own?.kind === 'finished' || own?.kind === 'alreadyFinished') {
+      if (own.kind === 'finished')
+        this.deps.metrics.eventsTotal.inc({ type: own.type ?? 'unknown', code: own.result.errorCode ?? 'SUCCESS' });
       // The notify calls it wrote go to the workers now (else they wait for the sweeper, and with them the
       // account's later calls, which are sent in order).
-      const calls = outcome.hookCalls;
+      const calls = own.kind === 'finished' ? own.hookCalls : [];
       const afterAnswer =
         calls.length === 0
           ? undefined
           : () => void Promise.all(calls.map((call) => this.deps.producer.enqueueHook(call.id))).catch(() => undefined);
-      return { status: 200, body: outcome.result, afterAnswer };
+      return { status: 200, body: own.result, afterAnswer };
     }
     return this.answerPendingThenApply(
       event,
@@ -235,7 +235,7 @@ export class NotificationAcceptor {
     attempt: { workerId: string; startedAt: Date },
     logger: Logger,
   ): Promise<Answer> {
-    await recordRetry(this.deps.prisma, event.token, new Error(note), attempt, 'deferred');
+    await recordRetry(pooledSql(this.deps.prisma), event.token, new Error(note), attempt, 'deferred');
     this.deps.metrics.eventsTotal.inc({ type: 'SUBSCRIPTION_NOTICE', code: 'PENDING' });
     const answer = this.answerLater(event, logger);
     return {
@@ -251,7 +251,7 @@ export class NotificationAcceptor {
   /** Waits (within the budget) for the account's product provisioning, which later events of it wait for. */
   private async waitUntilProvisioned(accountId: string, deadlineAt: number): Promise<boolean> {
     for (;;) {
-      if ((await provisioningStatusOf(this.deps.prisma, accountId)) !== 'pending') return true;
+      if ((await provisioningStatusOf(pooledSql(this.deps.prisma), accountId)) !== 'pending') return true;
       if (Date.now() + PROVISIONING_POLL_MS >= deadlineAt) return false;
       await new Promise((resolve) => setTimeout(resolve, PROVISIONING_POLL_MS));
     }

@@ -4,6 +4,7 @@
  * only writes to the `events` table.
  */
 import { columns, Prisma, type Event, type PrismaClient } from '../db/client';
+import type { Sql } from '../db/sql';
 import { describeFailure } from '../errors/internal';
 import type { ResultBody } from '../marketplace/client';
 import { resultUrlFor } from '../marketplace/event-url';
@@ -16,13 +17,20 @@ export const EVENT_COLUMNS = columns(Prisma.EventScalarFieldEnum);
  * Claims the event for a run in one statement: only an unfinished event moves to `processing`, its
  * attempt counter goes up. Null when the event is already final (or does not exist).
  */
-export async function claimEvent(prisma: PrismaClient, token: string, startedAt: Date): Promise<Event | null> {
-  const [event] = await prisma.$queryRaw<Event[]>`
+export async function claimEvent(sql: Sql, token: string, startedAt: Date): Promise<Event | null> {
+  const [event] = await sql<Event>(Prisma.sql`
     UPDATE events
-    SET status = 'processing', "startedAt" = COALESCE("startedAt", ${startedAt}), attempts = attempts + 1, "updatedAt" = now()
+    SET status = 'processing', "startedAt" = COALESCE("startedAt", ${startedAt}), attempts = attempts + 1,
+        "updatedAt" = ${startedAt}
     WHERE token = ${token} AND status NOT IN (${FINAL_SQL})
-    RETURNING ${EVENT_COLUMNS}`;
+    RETURNING ${EVENT_COLUMNS}`);
   return event ?? null;
+}
+
+/** The stored result of an event (undefined: no such event). */
+export async function storedResultOf(sql: Sql, token: string): Promise<{ result: unknown } | undefined> {
+  const [event] = await sql<{ result: unknown }>(Prisma.sql`SELECT result FROM events WHERE token = ${token}`);
+  return event;
 }
 
 /** received -> queued, once a job exists (a later status is left alone). */
@@ -38,55 +46,40 @@ export async function markNotQueued(prisma: PrismaClient, seq: bigint): Promise<
   await prisma.event.updateMany({ where: { seq, status: 'queued' }, data: { status: 'received', queuedAt: null } });
 }
 
-/** processing -> queued: the event waits for an earlier one of its account (operators see it waiting, not running). */
-export async function markWaiting(prisma: PrismaClient, token: string): Promise<void> {
-  await prisma.event.updateMany({ where: { token, status: 'processing' }, data: { status: 'queued' } });
-}
-
-/** The event starts waiting for its account's provisioning (the PENDING budget counts from here). */
-export async function markPendingSince(tx: Prisma.TransactionClient, seq: bigint, since: Date): Promise<void> {
-  await tx.event.update({ where: { seq }, data: { pendingSince: since } });
-}
-
 /**
  * Records an attempt that will be tried again ('retrying': it failed; 'deferred': it waits) and puts an
- * unfinished event back to `queued`. The timeline shows every error.
+ * unfinished event back to `queued`, in one statement. The timeline shows every error.
  */
 export async function recordRetry(
-  prisma: PrismaClient,
+  sql: Sql,
   token: string,
   error: Error,
   attempt: { workerId: string; startedAt: Date },
   outcome: 'retrying' | 'deferred',
 ): Promise<void> {
-  const event = await prisma.event.findUnique({ where: { token }, select: { seq: true, attempts: true } });
-  if (!event) return;
-  await prisma.$transaction([
-    prisma.eventAttempt.create({
-      data: {
-        eventSeq: event.seq,
-        attempt: Math.max(event.attempts, 1),
-        workerId: attempt.workerId,
-        outcome,
-        error: describeFailure(error),
-        startedAt: attempt.startedAt,
-        durationMs: Date.now() - attempt.startedAt.getTime(),
-      },
-    }),
-    prisma.event.updateMany({
-      where: { seq: event.seq, status: { in: [...UNFINISHED_STATUSES] } },
-      data: { status: 'queued', lastError: outcome === 'retrying' ? describeFailure(error) : undefined },
-    }),
-  ]);
+  const described = describeFailure(error);
+  const now = new Date();
+  await sql(Prisma.sql`
+    WITH event AS (
+      UPDATE events SET status = CASE WHEN status IN (${UNFINISHED_SQL}) THEN 'queued'::"EventStatus" ELSE status END,
+        "lastError" = CASE WHEN ${outcome} = 'retrying' AND status IN (${UNFINISHED_SQL}) THEN ${described} ELSE "lastError" END,
+        "updatedAt" = ${now}
+      WHERE token = ${token}
+      RETURNING seq, attempts
+    )
+    INSERT INTO event_attempts ("eventSeq", attempt, "workerId", outcome, error, "startedAt", "durationMs")
+    SELECT seq, GREATEST(attempts, 1), ${attempt.workerId}, ${outcome}::"AttemptOutcome", ${described},
+           ${attempt.startedAt}, ${now.getTime() - attempt.startedAt.getTime()}
+    FROM event`);
 }
 
 /** The next unfinished event of the same account, in arrival order (it may be waiting for this one). */
-export async function nextEventOfAccount(prisma: PrismaClient, token: string): Promise<string | null> {
-  const [next] = await prisma.$queryRaw<Array<{ token: string }>>`
+export async function nextEventOfAccount(sql: Sql, token: string): Promise<string | null> {
+  const [next] = await sql<{ token: string }>(Prisma.sql`
     SELECT n.token FROM events e
     JOIN events n ON n."accountId" = e."accountId" AND n.seq > e.seq AND n.status IN (${UNFINISHED_SQL})
     WHERE e.token = ${token}
-    ORDER BY n.seq LIMIT 1`;
+    ORDER BY n.seq LIMIT 1`);
   return next?.token ?? null;
 }
 
@@ -157,40 +150,6 @@ export async function cancelEvent(
     await alsoInTransaction?.(tx);
     return 'cancelled' as const;
   });
-}
-
-/**
- * A SUBSCRIPTION_NOTICE is overtaking the account's unfinished events: pin the account's status as it is
- * now on each of them (unless an earlier notice already did), so they are still decided as of their arrival.
- */
-export async function pinAccountStatus(
-  tx: Prisma.TransactionClient,
-  accountId: string,
-  beforeSeq: bigint,
-  status: string,
-): Promise<void> {
-  await tx.$executeRaw`
-    UPDATE events SET "accountStatusAtArrival" = ${status}::"AccountStatus"
-    WHERE "accountId" = ${accountId} AND seq < ${beforeSeq} AND status IN (${UNFINISHED_SQL}) AND "accountStatusAtArrival" IS NULL`;
-}
-
-/**
- * The event waits for its product's decision: since when (the decision's deadline counts from the first
- * wait) and, for a `pending` answer, that the product will complete it through the product API. A
- * completion the product made meanwhile (racing its own answer) is kept; returns the stored decision.
- */
-export async function markAwaitingProduct(
-  prisma: PrismaClient,
-  seq: bigint,
-  wait: { since: Date; reason: string; pending?: Prisma.InputJsonObject },
-): Promise<unknown> {
-  const pending = wait.pending === undefined ? null : JSON.stringify(wait.pending);
-  const rows = await prisma.$queryRaw<Array<{ productDecision: unknown }>>`
-    UPDATE events SET "pendingSince" = ${wait.since}, "lastError" = ${`awaiting the product: ${wait.reason}`.slice(0, 2000)},
-           "productDecision" = COALESCE("productDecision", ${pending}::jsonb), "updatedAt" = now()
-    WHERE seq = ${seq} AND status IN (${UNFINISHED_SQL})
-    RETURNING "productDecision"`;
-  return rows[0]?.productDecision ?? null;
 }
 
 /**

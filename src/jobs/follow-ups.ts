@@ -4,48 +4,23 @@
  * between loses nothing: the rows are committed and the sweeper enqueues what is still owed.
  */
 import type { HookCallRecord } from '../hooks/kinds';
-import { runHookCall, runHookCallsOfAccount } from '../hooks/run';
-import type { GroupedEvent } from '../inbox/group';
-import type { RunResult } from '../inbox/run';
+import { runHookCall } from '../hooks/run';
+import type { Run } from '../inbox/outcomes';
 import { deliverResult, type OwedDelivery } from '../report/deliver';
 import type { JobDeps } from './deps';
 
-export async function followUps(
-  deps: JobDeps,
-  token: string,
-  outcome: RunResult & { kind: 'finished' },
-): Promise<void> {
-  const { producer, logger } = deps;
-  if (outcome.delivery) await deliverFirst(deps, token, outcome.delivery);
-  for (const call of outcome.hookCalls) {
-    try {
-      // Waiting for an earlier call of the account: its job (or the worker sending the earlier one) sends it.
-      if ((await runHookCallsOfAccount(deps, call)) === 'waiting')
-        await producer.enqueueHook(call.id).catch(() => undefined);
-    } catch (error) {
-      logger.warn(
-        { hookCallId: call.id.toString(), err: (error as Error).message },
-        'provisioning hook failed; retrying with backoff',
-      );
-      await producer.enqueueHook(call.id).catch(() => undefined);
-    }
-  }
-}
-
 /**
- * After a group commit (src/inbox/group.ts): the result POSTs of its events go out concurrently (at most
- * DELIVERY_CONCURRENCY at a time; AppDirect does not need them in order), and their product calls in
- * order, one after the other, as the account's calls always reach the product.
+ * After a run commits (src/inbox/run.ts): the result POSTs of its events go out concurrently (at most
+ * DELIVERY_CONCURRENCY at a time; AppDirect does not need them in order), and their product calls in order,
+ * one after the other, as the account's calls always reach the product — after `previous`, the previous run's.
  */
-export async function groupFollowUps(
+export async function sendFollowUps(
   deps: JobDeps,
-  finished: readonly GroupedEvent[],
-  /** The previous group's follow-ups: this group's product calls are sent after that group's. */
+  run: Pick<Run, 'finished' | 'accountId' | 'callsOwedBefore'>,
+  /** The previous run's follow-ups: this run's product calls are sent after that run's. */
   previous: Promise<void>,
 ): Promise<void> {
-  const deliveries = finished.flatMap(({ token, outcome }) =>
-    outcome.delivery ? [{ token, owed: outcome.delivery }] : [],
-  );
+  const deliveries = run.finished.flatMap(({ token, delivery }) => (delivery ? [{ token, owed: delivery }] : []));
   const sendDeliveries = async () => {
     let next = 0;
     const lane = async () => {
@@ -56,11 +31,9 @@ export async function groupFollowUps(
     };
     await Promise.all(Array.from({ length: Math.min(DELIVERY_CONCURRENCY, deliveries.length) }, lane));
   };
-  // Whether a call of the account was owed before the first event of the group that made calls.
-  const firstWithCalls = finished.find(({ outcome }) => outcome.hookCalls.length > 0)?.outcome;
-  const noneOwedBefore =
-    firstWithCalls?.callsOwedBefore === false ? (firstWithCalls.accountId ?? undefined) : undefined;
-  const calls = finished.flatMap(({ outcome }) => outcome.hookCalls);
+  const calls = run.finished.flatMap(({ hookCalls }) => hookCalls);
+  // The first call needs no look for an earlier owed call when the run saw none owed for its account.
+  const noneOwedBefore = run.callsOwedBefore === false ? (run.accountId ?? undefined) : undefined;
   await Promise.all([sendDeliveries(), previous.then(() => sendCallsInOrder(deps, calls, noneOwedBefore))]);
 }
 

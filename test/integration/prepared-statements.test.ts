@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { createPrisma, type PrismaClient } from '../../src/db/client';
 import { lockAccount } from '../../src/accounts/accounts';
-import { prismaSql } from '../../src/db/sql';
+import { inPgTransaction } from '../../src/db/sql';
 import { createTestDatabase, type TestDatabase } from '../support/infra';
 
 describe('prepared statements', () => {
@@ -46,7 +46,7 @@ describe('prepared statements', () => {
   });
 
   it('keep working across a migration that adds a column, because the raw SQL names its columns', async () => {
-    const lock = () => prisma.$transaction((tx) => lockAccount(prismaSql(tx), 'acct-ps'));
+    const lock = () => inPgTransaction(prisma, (sql) => lockAccount(sql, 'acct-ps'));
     expect(await lock()).toMatchObject({ id: 'acct-ps', companyName: 'PS Inc' });
     await ddl('ALTER TABLE accounts ADD COLUMN probe_two int');
     expect(await lock()).toMatchObject({ id: 'acct-ps', companyName: 'PS Inc' });

@@ -49,7 +49,7 @@ describe('runEvent', () => {
         config,
         product: await connectProduct(config, silentLogger),
       };
-      const running = runEvent(deps, token, { workerId: 'this-worker', synchronous: false });
+      const running = runEvent(deps, token, { workerId: 'this-worker' });
       // Wait until this worker has claimed the row (and so is waiting for the lock).
       for (let i = 0; i < 100; i += 1) {
         const row = await db.prisma.event.findUniqueOrThrow({ where: { token } });
@@ -64,11 +64,8 @@ describe('runEvent', () => {
       const outcome = await running;
       // Without alreadyFinished the caller would count the event again and drain its account a second time.
       expect(outcome).toMatchObject({
-        kind: 'finished',
-        alreadyFinished: true,
-        result: { success: true, message: 'by the other worker' },
-        hookCalls: [],
-        delivery: null,
+        own: { kind: 'alreadyFinished', result: { success: true, message: 'by the other worker' } },
+        finished: [],
       });
       expect(await db.prisma.seat.count()).toBe(0);
     } finally {

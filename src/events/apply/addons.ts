@@ -3,7 +3,6 @@
  * add-on is always handled through the subscription it belongs to: the event must name that account, the
  * account's state must allow it, and an add-on (or binding) of another account is not found there.
  */
-import { lockAccount } from '../../accounts/accounts';
 import {
   bindAddon,
   cancelAddon,
@@ -16,8 +15,8 @@ import {
 import type { AccountAction } from '../../accounts/lifecycle';
 import { upsertUser } from '../../accounts/users';
 import type { Account, AddonInstance, Prisma } from '../../db/client';
-import type { OrderInfo } from '../schema';
-import { decideFor, fail, newIdentifier, ok, type ApplyContext, type Outcome } from './outcome';
+import type { DocumentOf, OrderInfo } from '../schema';
+import { decideFor, fail, lockedAccount, newIdentifier, ok, type ApplyContext, type Outcome } from './outcome';
 
 const notOnAccount = (accountId: string) =>
   fail('BINDING_NOT_FOUND', `This add-on was not found on subscription ${accountId}.`);
@@ -30,7 +29,7 @@ async function parentAccount(
 ): Promise<Account | Outcome> {
   if (!accountId)
     return fail('INVALID_RESPONSE', 'The event names no subscription (payload.account.accountIdentifier).');
-  const account = await lockAccount(ctx.sql, accountId);
+  const account = await lockedAccount(ctx, accountId);
   if (!account) return fail('ACCOUNT_NOT_FOUND');
   const allowed = decideFor(ctx, account, action);
   return allowed.allowed ? account : fail(allowed.code, allowed.message);
@@ -40,7 +39,7 @@ const isOutcome = <T extends object>(value: T | Outcome): value is Outcome => 's
 
 /** The add-on named by the event, when it belongs to `account`. */
 async function addonOf(ctx: ApplyContext, account: Account): Promise<AddonInstance | Outcome> {
-  const addon = await findAddon(ctx.tx, ctx.document.payload.addonInstance?.id);
+  const addon = await findAddon(ctx.sql, ctx.document.payload.addonInstance?.id);
   return addon && addon.accountId === account.id ? addon : notOnAccount(account.id);
 }
 
@@ -62,7 +61,7 @@ export async function orderAddon(
       'The add-on order names no offering (order.addonOfferingCode or order.editionCode).',
     );
   const id = newIdentifier('addon');
-  await createAddon(ctx.tx, {
+  await createAddon(ctx.sql, {
     id,
     accountId: account.id,
     offeringCode,
@@ -87,7 +86,7 @@ export async function orderAddon(
  * parentAccountIdentifier when given); null when the identifier is not an add-on.
  */
 export async function cancelAddonIfAddon(ctx: ApplyContext, identifier: string | undefined): Promise<Outcome | null> {
-  const addon = await findAddon(ctx.tx, identifier);
+  const addon = await findAddon(ctx.sql, identifier);
   if (!addon) return null;
   const parent = ctx.document.payload.account?.parentAccountIdentifier ?? addon.accountId;
   if (parent !== addon.accountId) return notOnAccount(parent);
@@ -104,7 +103,7 @@ async function cancelAddonInstanceOf(ctx: ApplyContext): Promise<Outcome> {
 
 async function cancelAddonInstance(ctx: ApplyContext, addon: AddonInstance): Promise<Outcome> {
   if (addon.status === 'cancelled') return ok('The add-on was already cancelled.');
-  await cancelAddon(ctx.tx, addon.id);
+  await cancelAddon(ctx.sql, addon.id);
   return ok('Add-on cancelled.', {
     hooks: [
       {
@@ -116,20 +115,21 @@ async function cancelAddonInstance(ctx: ApplyContext, addon: AddonInstance): Pro
   });
 }
 
-export const addonOrder = (ctx: ApplyContext): Promise<Outcome> =>
-  orderAddon(ctx, ctx.document.payload.account?.accountIdentifier, ctx.document.payload.order);
+export const addonOrder = (ctx: ApplyContext<DocumentOf<'ADDON_ORDER'>>): Promise<Outcome> =>
+  orderAddon(ctx, ctx.document.payload.account.accountIdentifier, ctx.document.payload.order);
 
-export const addonCancel = (ctx: ApplyContext): Promise<Outcome> => cancelAddonInstanceOf(ctx);
+export const addonCancel = (ctx: ApplyContext<DocumentOf<'ADDON_CANCEL'>>): Promise<Outcome> =>
+  cancelAddonInstanceOf(ctx);
 
-export async function addonChange(ctx: ApplyContext): Promise<Outcome> {
-  const { tx, document } = ctx;
-  const account = await parentAccount(ctx, document.payload.account?.accountIdentifier, 'changeAddon');
+export async function addonChange(ctx: ApplyContext<DocumentOf<'ADDON_CHANGE'>>): Promise<Outcome> {
+  const { sql, document } = ctx;
+  const account = await parentAccount(ctx, document.payload.account.accountIdentifier, 'changeAddon');
   if (isOutcome(account)) return account;
   const addon = await addonOf(ctx, account);
   if (isOutcome(addon)) return addon;
   if (addon.status !== 'active') return fail('BINDING_NOT_FOUND', 'This add-on was cancelled.');
   const order = document.payload.order;
-  await changeAddon(tx, addon.id, {
+  await changeAddon(sql, addon.id, {
     offeringCode: order?.addonOfferingCode ?? order?.editionCode ?? addon.offeringCode,
     pricingDuration: order?.pricingDuration ?? addon.pricingDuration,
     orderItems: (order?.items ?? []) as Prisma.InputJsonArray,
@@ -145,19 +145,19 @@ export async function addonChange(ctx: ApplyContext): Promise<Outcome> {
   });
 }
 
-export async function addonBind(ctx: ApplyContext): Promise<Outcome> {
-  const { tx, document } = ctx;
-  const account = await parentAccount(ctx, document.payload.account?.accountIdentifier, 'changeAddon');
+export async function addonBind(ctx: ApplyContext<DocumentOf<'ADDON_BIND'>>): Promise<Outcome> {
+  const { sql, document } = ctx;
+  const account = await parentAccount(ctx, document.payload.account.accountIdentifier, 'changeAddon');
   if (isOutcome(account)) return account;
   const addon = await addonOf(ctx, account);
   if (isOutcome(addon)) return addon;
   if (addon.status !== 'active') return fail('BINDING_NOT_FOUND', 'This add-on was cancelled.');
   const bindingId = document.payload.addonBinding?.id ?? newIdentifier('bind');
-  const existing = await findBinding(tx, bindingId);
+  const existing = await findBinding(sql, bindingId);
   if (existing && existing.addonInstanceId !== addon.id)
     return fail('FORBIDDEN', `Binding ${bindingId} belongs to another add-on.`);
-  const user = document.payload.user ? await upsertUser(ctx.sql, document.payload.user) : null;
-  await bindAddon(tx, { id: bindingId, addonInstanceId: addon.id, userId: user?.id ?? null });
+  const user = document.payload.user ? await upsertUser(sql, document.payload.user) : null;
+  await bindAddon(sql, { id: bindingId, addonInstanceId: addon.id, userId: user?.id ?? null });
   return ok('Add-on bound.', {
     accountIdentifier: bindingId,
     hooks: [
@@ -170,12 +170,12 @@ export async function addonBind(ctx: ApplyContext): Promise<Outcome> {
   });
 }
 
-export async function addonUnbind(ctx: ApplyContext): Promise<Outcome> {
-  const { tx, document } = ctx;
-  const account = await parentAccount(ctx, document.payload.account?.accountIdentifier, 'cancelAddon');
+export async function addonUnbind(ctx: ApplyContext<DocumentOf<'ADDON_UNBIND'>>): Promise<Outcome> {
+  const { sql, document } = ctx;
+  const account = await parentAccount(ctx, document.payload.account.accountIdentifier, 'cancelAddon');
   if (isOutcome(account)) return account;
-  const binding = await findBinding(tx, document.payload.addonBinding?.id);
-  const addon = binding ? await findAddon(tx, binding.addonInstanceId) : null;
+  const binding = await findBinding(sql, document.payload.addonBinding.id);
+  const addon = binding ? await findAddon(sql, binding.addonInstanceId) : null;
   const named = document.payload.addonInstance?.id;
   if (
     !binding ||
@@ -186,7 +186,7 @@ export async function addonUnbind(ctx: ApplyContext): Promise<Outcome> {
   ) {
     return fail('BINDING_NOT_FOUND');
   }
-  await unbindAddon(tx, binding.id);
+  await unbindAddon(sql, binding.id);
   return ok('Add-on unbound.', {
     hooks: [
       { kind: 'addonUnbound', accountId: addon.accountId, args: { addonInstanceId: addon.id, bindingId: binding.id } },

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { lockAccount, statusForEvent, type LockedAccounts } from '../../accounts/accounts';
+import { statusForEvent, type LockedAccounts } from '../../accounts/accounts';
 import {
   decide,
   movesStatus,
@@ -26,23 +26,17 @@ export type Outcome =
   | { success: true; accountIdentifier?: string; userIdentifier?: string; message: string; hooks: HookIntent[] }
   | { success: false; errorCode: EventErrorCode; message: string; hooks: [] };
 
-/** What an apply function works with. `sql` runs plain SQL in the same transaction as `tx`. */
-export interface ApplyContext extends SqlApplyContext {
-  readonly tx: Prisma.TransactionClient;
-}
-
 /**
- * The context of an apply function written in plain SQL only: it can run inside a group commit on `pg`
- * (src/inbox/group.ts), where there is no Prisma transaction.
+ * What an apply function works with: plain SQL in the run's transaction (src/db/sql.ts), and the accounts that
+ * transaction has locked, each read once (`accounts`; the functions that write an account row forget it).
  */
-export interface SqlApplyContext {
+export interface ApplyContext<D extends EventDocument = EventDocument> {
   readonly sql: Sql;
-  /** Accounts this transaction has locked, read once (a group commit); unset: lock and read each time. */
-  readonly lockedAccounts?: LockedAccounts;
+  readonly accounts: LockedAccounts;
   readonly token: string;
   /** The event's arrival order (events.seq). */
   readonly eventSeq: bigint;
-  readonly document: EventDocument;
+  readonly document: D;
   readonly development: boolean;
   /** The account status pinned when a notice overtook this event (null: decide on the current one). */
   readonly accountStatusAtArrival: AccountStatusName | null;
@@ -53,19 +47,19 @@ export interface SqlApplyContext {
  * on its current state; any other on the state it had when the event arrived (see accountStatusAtArrival).
  */
 export function decideFor(
-  ctx: SqlApplyContext,
+  ctx: ApplyContext,
   account: Pick<Account, 'status'>,
   action: AccountAction,
 ): LifecycleDecision {
   return decide(action, movesStatus(action) ? account.status : statusForEvent(account, ctx.accountStatusAtArrival));
 }
 
-/** The account the event names, row-locked (read once per transaction when the context keeps them). */
-export const lockedAccount = (ctx: SqlApplyContext, accountId: string | undefined): Promise<Account | null> =>
-  ctx.lockedAccounts ? ctx.lockedAccounts.lock(accountId) : lockAccount(ctx.sql, accountId);
+/** The account the event names, row-locked (read once per transaction). */
+export const lockedAccount = (ctx: ApplyContext, accountId: string | undefined): Promise<Account | null> =>
+  ctx.accounts.lock(accountId);
 
-export type ApplyFunction = (ctx: ApplyContext) => Promise<Outcome>;
-export type SqlApplyFunction = (ctx: SqlApplyContext) => Promise<Outcome>;
+/** Applies one event of type D to the account store; its outcome is reported to AppDirect. */
+export type ApplyFunction<D extends EventDocument = EventDocument> = (ctx: ApplyContext<D>) => Promise<Outcome>;
 
 export function ok(
   message: string,

@@ -3,7 +3,6 @@ import {
   changePlan,
   createAccount,
   findLiveAccountOfCompany,
-  lockAccount,
   ownsProductForAnotherCompany,
   recordNoticeApplied,
   setAccountStatus,
@@ -11,11 +10,12 @@ import {
 import type { AccountAction } from '../../accounts/lifecycle';
 import { seatsUsed, upsertUser } from '../../accounts/users';
 import type { Prisma } from '../../db/client';
-import { seatLimitOf } from '../schema';
+import { seatLimitOf, type DocumentOf } from '../schema';
 import { cancelAddonIfAddon, orderAddon } from './addons';
 import {
   decideFor,
   fail,
+  lockedAccount,
   newIdentifier,
   ok,
   personArgs,
@@ -24,8 +24,8 @@ import {
   type Outcome,
 } from './outcome';
 
-export async function subscriptionOrder(ctx: ApplyContext): Promise<Outcome> {
-  const { tx, document } = ctx;
+export async function subscriptionOrder(ctx: ApplyContext<DocumentOf<'SUBSCRIPTION_ORDER'>>): Promise<Outcome> {
+  const { sql, document } = ctx;
   const { company, order, account: accountRef } = document.payload;
   if (accountRef?.parentAccountIdentifier) return orderAddon(ctx, accountRef.parentAccountIdentifier, order);
   if (!company) return fail('INVALID_RESPONSE', 'The order carries no company (payload.company).');
@@ -35,11 +35,11 @@ export async function subscriptionOrder(ctx: ApplyContext): Promise<Outcome> {
   // The same company ordering the same product while its account is live gets that account again (a
   // repeated ORDER); after a cancellation the order is a re-subscription: a new account (the old one and
   // its history stay as they are, and late events naming it cannot touch the new one).
-  const live = await findLiveAccountOfCompany(tx, company.uuid, applicationUuid);
+  const live = await findLiveAccountOfCompany(sql, company.uuid, applicationUuid);
   if (live) return ok('This company already has an account; returning it.', { accountIdentifier: live.id });
 
-  const creator = await upsertUser(ctx.sql, document.creator);
-  if (await ownsProductForAnotherCompany(tx, creator.id, company.uuid, applicationUuid)) {
+  const creator = await upsertUser(sql, document.creator);
+  if (await ownsProductForAnotherCompany(sql, creator.id, company.uuid, applicationUuid)) {
     return fail(
       'USER_ALREADY_EXISTS',
       'This user already has this product with us for another company; link the accounts instead.',
@@ -49,7 +49,7 @@ export async function subscriptionOrder(ctx: ApplyContext): Promise<Outcome> {
   const accountId = newIdentifier('acct');
   const maxUsers = seatLimitOf(order);
   const editionCode = order?.editionCode ?? 'DEFAULT';
-  await createAccount(tx, {
+  await createAccount(sql, {
     id: accountId,
     company: {
       uuid: company.uuid,
@@ -96,9 +96,9 @@ export async function subscriptionOrder(ctx: ApplyContext): Promise<Outcome> {
  * edition or billing period left out is kept; order lines replace the lines of the same unit and keep the
  * others; the seat limit changes only when a USER line is stated.
  */
-export async function subscriptionChange(ctx: ApplyContext): Promise<Outcome> {
-  const { tx, document } = ctx;
-  const account = await lockAccount(ctx.sql, document.payload.account?.accountIdentifier);
+export async function subscriptionChange(ctx: ApplyContext<DocumentOf<'SUBSCRIPTION_CHANGE'>>): Promise<Outcome> {
+  const { document } = ctx;
+  const account = await lockedAccount(ctx, document.payload.account.accountIdentifier);
   if (!account) return fail('ACCOUNT_NOT_FOUND');
   const allowed = decideFor(ctx, account, 'change');
   if (!allowed.allowed) return fail(allowed.code, allowed.message);
@@ -116,7 +116,7 @@ export async function subscriptionChange(ctx: ApplyContext): Promise<Outcome> {
     );
   }
   const editionCode = order?.editionCode ?? account.editionCode;
-  await changePlan(tx, account.id, {
+  await changePlan(ctx.accounts, account.id, {
     editionCode,
     pricingDuration: order?.pricingDuration ?? account.pricingDuration,
     maxUsers,
@@ -144,17 +144,16 @@ export function mergeOrderItems(
   return [...lines.values()];
 }
 
-export async function subscriptionCancel(ctx: ApplyContext): Promise<Outcome> {
-  const { tx, document } = ctx;
-  const identifier = document.payload.account?.accountIdentifier;
+export async function subscriptionCancel(ctx: ApplyContext<DocumentOf<'SUBSCRIPTION_CANCEL'>>): Promise<Outcome> {
+  const identifier = ctx.document.payload.account.accountIdentifier;
   const addonOutcome = await cancelAddonIfAddon(ctx, identifier);
   if (addonOutcome) return addonOutcome;
-  const account = await lockAccount(ctx.sql, identifier);
+  const account = await lockedAccount(ctx, identifier);
   if (!account) return fail('ACCOUNT_NOT_FOUND');
   const move = decideFor(ctx, account, 'cancel');
   if (!move.allowed) return fail(move.code, move.message);
   if (move.noChange) return ok(`The subscription was already ${account.status}.`);
-  await setAccountStatus(tx, account, move.to);
+  await setAccountStatus(ctx.accounts, account, move.to);
   return ok('Subscription cancelled; its data is kept.', {
     hooks: [{ kind: 'accountCancelled', accountId: account.id, args: { accountIdentifier: account.id } }],
   });
@@ -167,11 +166,11 @@ const NOTICE_EFFECT: ReadonlyMap<string, { action: AccountAction; hook: HookKind
   ['CLOSED', { action: 'close', hook: 'accountClosed', message: 'Subscription closed.' }],
 ]);
 
-export async function subscriptionNotice(ctx: ApplyContext): Promise<Outcome> {
-  const { tx, document } = ctx;
-  const account = await lockAccount(ctx.sql, document.payload.account?.accountIdentifier);
+export async function subscriptionNotice(ctx: ApplyContext<DocumentOf<'SUBSCRIPTION_NOTICE'>>): Promise<Outcome> {
+  const { document } = ctx;
+  const account = await lockedAccount(ctx, document.payload.account.accountIdentifier);
   if (!account) return fail('ACCOUNT_NOT_FOUND');
-  const noticeType = document.payload.notice?.type ?? '';
+  const noticeType = document.payload.notice.type;
   if (noticeType === 'UPCOMING_INVOICE') return ok('Upcoming invoice noted.');
   const effect = NOTICE_EFFECT.get(noticeType);
   if (!effect) return fail('CONFIGURATION_ERROR', `Notice type '${noticeType || '(none)'}' is not supported.`);
@@ -182,8 +181,8 @@ export async function subscriptionNotice(ctx: ApplyContext): Promise<Outcome> {
   }
   const move = decideFor(ctx, account, effect.action);
   if (!move.allowed) return fail(move.code, move.message);
-  if (!move.noChange) await setAccountStatus(tx, account, move.to);
-  await recordNoticeApplied(tx, account.id, ctx.eventSeq);
+  if (!move.noChange) await setAccountStatus(ctx.accounts, account, move.to);
+  await recordNoticeApplied(ctx.accounts, account.id, ctx.eventSeq);
   return ok(effect.message, {
     hooks: [{ kind: effect.hook, accountId: account.id, args: { accountIdentifier: account.id } }],
   });

@@ -1,14 +1,14 @@
 /** USER_ASSIGNMENT / USER_UNASSIGNMENT / USER_UPDATED. */
 import { updateCompany } from '../../accounts/accounts';
 import { findSeat, findUser, removeSeat, takeSeat, upsertUser } from '../../accounts/users';
-import { decideFor, fail, lockedAccount, ok, personArgs, type SqlApplyContext, type Outcome } from './outcome';
+import type { DocumentOf } from '../schema';
+import { decideFor, fail, lockedAccount, ok, personArgs, type ApplyContext, type Outcome } from './outcome';
 
-export async function userAssignment(ctx: SqlApplyContext): Promise<Outcome> {
+export async function userAssignment(ctx: ApplyContext<DocumentOf<'USER_ASSIGNMENT'>>): Promise<Outcome> {
   const { sql, document } = ctx;
-  const account = await lockedAccount(ctx, document.payload.account?.accountIdentifier);
+  const account = await lockedAccount(ctx, document.payload.account.accountIdentifier);
   if (!account) return fail('ACCOUNT_NOT_FOUND');
   const person = document.payload.user;
-  if (!person) return fail('INVALID_RESPONSE', 'The assignment carries no user (payload.user).');
   const allowed = decideFor(ctx, account, 'assignUser');
   if (!allowed.allowed) return fail(allowed.code, allowed.message);
   // Upsert the user, check the seat and the limit, take the seat: one round trip (takeSeat).
@@ -32,12 +32,11 @@ export async function userAssignment(ctx: SqlApplyContext): Promise<Outcome> {
   });
 }
 
-export async function userUnassignment(ctx: SqlApplyContext): Promise<Outcome> {
+export async function userUnassignment(ctx: ApplyContext<DocumentOf<'USER_UNASSIGNMENT'>>): Promise<Outcome> {
   const { sql, document } = ctx;
-  const account = await lockedAccount(ctx, document.payload.account?.accountIdentifier);
+  const account = await lockedAccount(ctx, document.payload.account.accountIdentifier);
   if (!account) return fail('ACCOUNT_NOT_FOUND');
   const person = document.payload.user;
-  if (!person) return fail('INVALID_RESPONSE', 'The unassignment carries no user (payload.user).');
   const allowed = decideFor(ctx, account, 'unassignUser');
   if (!allowed.allowed) return fail(allowed.code, allowed.message);
   const user = await findUser(sql, person.uuid);
@@ -63,7 +62,7 @@ export async function userUnassignment(ctx: SqlApplyContext): Promise<Outcome> {
  * assignment starts from the latest details) and the update is a success: refusing it would show the
  * marketplace a failure for a change that concerns nothing we hold.
  */
-export async function userUpdated(ctx: SqlApplyContext): Promise<Outcome> {
+export async function userUpdated(ctx: ApplyContext<DocumentOf<'USER_UPDATED'>>): Promise<Outcome> {
   const { sql, document } = ctx;
   const { user: person, company, account: accountRef } = document.payload;
   const account = accountRef?.accountIdentifier ? await lockedAccount(ctx, accountRef.accountIdentifier) : null;
@@ -74,10 +73,7 @@ export async function userUpdated(ctx: SqlApplyContext): Promise<Outcome> {
   }
   const known = person ? (await findUser(sql, person.uuid)) !== null : true;
   if (person) await upsertUser(sql, person);
-  if (company && account) {
-    await updateCompany(sql, account, company);
-    ctx.lockedAccounts?.forget(account.id);
-  }
+  if (company && account) await updateCompany(ctx.accounts, account, company);
   return ok(known ? 'Details updated.' : 'Details recorded (the user holds no seat here).', {
     userIdentifier: person?.uuid,
     hooks: [
