@@ -10,6 +10,8 @@ export const HOOK_STATES = ['failing', 'not_done'] as const;
 export type HookState = (typeof HOOK_STATES)[number];
 
 export interface OwedDeliveryItem {
+  /** The delivery's id (with createdAt, where the next page starts). */
+  id: string;
   token: string;
   status: string;
   attempts: number;
@@ -18,22 +20,31 @@ export interface OwedDeliveryItem {
   updatedAt: Date;
 }
 
-/** Undelivered results, oldest first (status index): failed for good, retrying after a failure, or any pending. */
+/**
+ * Undelivered results, oldest first ((status, createdAt) index): failed for good, retrying after a failure, or
+ * any pending; `after` the last one of the previous page.
+ */
 export async function listUndeliveredResults(
   prisma: PrismaClient,
   state: DeliveryState,
   limit = 200,
+  after?: { createdAt: Date; id: bigint },
 ): Promise<OwedDeliveryItem[]> {
   const rows = await prisma.resultDelivery.findMany({
-    where:
-      state === 'failed'
+    where: {
+      ...(state === 'failed'
         ? { status: 'failed' }
         : state === 'retrying'
           ? { status: 'pending', attempts: { gt: 0 } }
-          : { status: 'pending' },
-    orderBy: { createdAt: 'asc' },
+          : { status: 'pending' }),
+      ...(after
+        ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] }
+        : {}),
+    },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     take: limit,
     select: {
+      id: true,
       status: true,
       attempts: true,
       lastError: true,
@@ -42,7 +53,7 @@ export async function listUndeliveredResults(
       event: { select: { token: true } },
     },
   });
-  return rows.map(({ event, ...row }) => ({ token: event.token, ...row }));
+  return rows.map(({ event, id, ...row }) => ({ id: id.toString(), token: event.token, ...row }));
 }
 
 export interface OwedHookItem {
@@ -55,10 +66,22 @@ export interface OwedHookItem {
   createdAt: Date;
 }
 
-/** Hook calls not done, oldest first ((done, id) index); failing: at least one attempt failed. */
-export async function listHookCalls(prisma: PrismaClient, state: HookState, limit = 200): Promise<OwedHookItem[]> {
+/**
+ * Hook calls not done, oldest first ((done, id) index); failing: at least one attempt failed. `after`: the id
+ * of the last one of the previous page.
+ */
+export async function listHookCalls(
+  prisma: PrismaClient,
+  state: HookState,
+  limit = 200,
+  after?: bigint,
+): Promise<OwedHookItem[]> {
   const rows = await prisma.hookCall.findMany({
-    where: { done: false, ...(state === 'failing' ? { attempts: { gt: 0 } } : {}) },
+    where: {
+      done: false,
+      ...(state === 'failing' ? { attempts: { gt: 0 } } : {}),
+      ...(after === undefined ? {} : { id: { gt: after } }),
+    },
     orderBy: { id: 'asc' },
     take: limit,
     select: {

@@ -1,13 +1,10 @@
 import express, { type Express } from 'express';
-import { callbackRouter } from './callback/router';
 import type { AppDeps } from './deps';
 import { errorHandler, hostRequired, notFound } from './middleware/errors';
 import { requestContext } from './middleware/request-context';
 import { adminRouter } from './admin/router';
 import { httpMetrics } from './middleware/http-metrics';
-import { healthRouter } from './routes/health';
-import { metricsRouter } from './routes/metrics';
-import { oauth2TokenRouter } from './routes/oauth2-token';
+import { serviceRouter } from './routes/service';
 import { productRouter } from './product/router';
 
 export type { AppDeps };
@@ -21,10 +18,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(requestContext(deps.logger));
   app.use(hostRequired);
   app.use(httpMetrics(deps.metrics));
-  app.use(healthRouter(deps));
-  app.use(metricsRouter(deps.metrics.registry));
-  app.use(oauth2TokenRouter(deps));
-  app.use(callbackRouter(deps));
+  app.use(serviceRouter(deps));
   app.use('/admin', adminRouter(deps));
   app.use('/product/api', productRouter(deps));
   app.use(notFound);

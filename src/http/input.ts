@@ -28,14 +28,27 @@ export function safeText(max: number) {
     });
 }
 
-/** Checks a path parameter (an event token, an account id) before it goes to a query. */
+/**
+ * A path parameter (an event token, an account id) a query can take: 1..max characters PostgreSQL can
+ * store. Its refusals read "is missing", "is longer than N characters" or what the text holds.
+ */
+export function pathParam(max = 200) {
+  return z
+    .string()
+    .superRefine((value, ctx) => {
+      const reason =
+        value === '' ? 'is missing' : value.length > max ? `is longer than ${max} characters` : unsafeTextReason(value);
+      if (reason) ctx.addIssue({ code: 'custom', message: reason });
+    })
+    .meta({ minLength: 1, maxLength: max });
+}
+
+/** Checks one path parameter outside a route table (the admin page's routes). */
 export function pathText(name: string, value: unknown, max = 200): string {
-  if (typeof value !== 'string' || value === '')
-    throw new AppError('PARAMETER_INVALID', { name, reason: 'is missing' });
-  if (value.length > max) throw new AppError('PARAMETER_INVALID', { name, reason: `is longer than ${max} characters` });
-  const reason = unsafeTextReason(value);
-  if (reason) throw new AppError('PARAMETER_INVALID', { name, reason });
-  return value;
+  const parsed = pathParam(max).safeParse(value);
+  if (parsed.success) return parsed.data;
+  const reason = typeof value === 'string' ? (parsed.error.issues[0]?.message ?? 'is invalid') : 'is missing';
+  throw new AppError('PARAMETER_INVALID', { name, reason });
 }
 
 /**
@@ -43,19 +56,22 @@ export function pathText(name: string, value: unknown, max = 200): string {
  * and `''` are refused: `Number()` would read them all.
  */
 export function strictInt(min: number, max: number) {
-  return z.union([z.string(), z.number()]).transform((value, ctx) => {
-    const text = typeof value === 'number' ? String(value) : value;
-    if (!/^-?(0|[1-9]\d{0,15})$/.test(text)) {
-      ctx.addIssue({ code: 'custom', message: 'must be a decimal integer' });
-      return z.NEVER;
-    }
-    const parsed = Number(text);
-    if (parsed < min || parsed > max) {
-      ctx.addIssue({ code: 'custom', message: `must be between ${min} and ${max}` });
-      return z.NEVER;
-    }
-    return parsed;
-  });
+  return z
+    .union([z.string(), z.number()])
+    .transform((value, ctx) => {
+      const text = typeof value === 'number' ? String(value) : value;
+      if (!/^-?(0|[1-9]\d{0,15})$/.test(text)) {
+        ctx.addIssue({ code: 'custom', message: 'must be a decimal integer' });
+        return z.NEVER;
+      }
+      const parsed = Number(text);
+      if (parsed < min || parsed > max) {
+        ctx.addIssue({ code: 'custom', message: `must be between ${min} and ${max}` });
+        return z.NEVER;
+      }
+      return parsed;
+    })
+    .meta({ type: 'integer', minimum: min, maximum: max });
 }
 
 /** PostgreSQL `timestamptz` spans 4713 BC to 294276 AD; the admin API takes years 1970..9999. */
@@ -94,14 +110,24 @@ export function parameterError(issues: readonly z.core.$ZodIssue[]): AppError {
   return new AppError('PARAMETER_INVALID', { name: String(issue.path[0] ?? '?'), reason: issue.message });
 }
 
+/** Whether `name` must be given: a declared field that does not accept being absent. */
+function isRequired(schema: z.ZodType, name: string): boolean {
+  const field = schema instanceof z.ZodObject ? (schema.shape as Record<string, z.ZodType>)[name] : undefined;
+  return field !== undefined && !field.safeParse(undefined).success;
+}
+
 /**
- * Validates a parsed query string. A parameter given twice (`?limit=1&limit=2`) arrives as an array;
- * it is refused by name rather than reaching code that expects one string.
+ * Validates path parameters or a parsed query string with `schema`. A parameter given twice
+ * (`?limit=1&limit=2`) arrives as an array: a declared one is refused by name rather than reaching code
+ * that expects one string (a loose schema lets undeclared ones through untouched). A required parameter
+ * absent or empty is PARAMETER_MISSING; anything else wrong PARAMETER_INVALID naming the first bad one.
  */
 export function parseQueryParams<T>(schema: z.ZodType<T>, query: unknown): T {
   const source = (query ?? {}) as Record<string, unknown>;
+  const declared = schema instanceof z.ZodObject ? Object.keys(schema.shape as object) : [];
+  const strict = schema instanceof z.ZodObject && schema._zod.def.catchall?._zod.def.type === 'never';
   for (const [name, value] of Object.entries(source)) {
-    if (typeof value !== 'string')
+    if (typeof value !== 'string' && (strict || declared.includes(name)))
       throw new AppError('PARAMETER_INVALID', {
         name: name.slice(0, 100),
         reason: 'must be given once, as plain text',
@@ -109,6 +135,9 @@ export function parseQueryParams<T>(schema: z.ZodType<T>, query: unknown): T {
   }
   const parsed = schema.safeParse(source);
   if (parsed.success) return parsed.data;
+  const name = parsed.error.issues[0]?.path[0];
+  if (typeof name === 'string' && (source[name] === undefined || source[name] === '') && isRequired(schema, name))
+    throw new AppError('PARAMETER_MISSING', { name });
   throw parameterError(parsed.error.issues);
 }
 

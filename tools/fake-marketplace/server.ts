@@ -34,6 +34,8 @@ export interface Fault {
   readonly malformed?: boolean;
   /** Never answer and do not record: a request lost in a hung server. */
   readonly hang?: boolean;
+  /** Only for this event's fetch or result POST (else for any). */
+  readonly token?: string;
   times: number;
 }
 
@@ -125,7 +127,9 @@ export class FakeMarketplace {
     if (!isResult) this.fetches.set(token, (this.fetches.get(token) ?? 0) + 1);
     if (!this.authorised(req, url)) return this.send(res, 401, { error: 'unauthorized' });
 
-    const fault = (isResult ? this.resultFaults : this.fetchFaults).find((f) => f.times > 0);
+    const fault = (isResult ? this.resultFaults : this.fetchFaults).find(
+      (f) => f.times > 0 && (f.token === undefined || f.token === token),
+    );
     if (fault) {
       fault.times -= 1;
       if (fault.hang) return; // the socket stays open until the caller gives up (or stop())

@@ -12,7 +12,6 @@ import type { AppDeps } from '../deps';
 import { fullPathOf } from '../middleware/request-context';
 import { adminApiRouter } from './api';
 import { pageSession, tokenOwner } from './auth';
-import { overviewApiRouter } from './overview-api';
 import { adminPageRouter } from './page/router';
 
 /** bull-board's page links Google's web fonts; its styles fall back to the system's sans-serif without them. */
@@ -92,7 +91,7 @@ export function adminRouter(deps: AppDeps): Router {
     });
     return router;
   }
-  router.use('/api', overviewApiRouter(deps), adminApiRouter(deps));
+  router.use('/api', adminApiRouter(deps));
   router.use('/queues', queuesBoard(deps));
   router.use(adminPageRouter(deps));
   return router;

@@ -4,17 +4,16 @@
  * authenticated by HTTP Basic (or client_id/client_secret in the form). Issues
  * a short-lived bearer token that the callback accepts.
  */
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import { z } from 'zod';
 import { issueBearerToken } from '../../auth/bearer-tokens';
 import { safeEqual } from '../../auth/constant-time';
 import { AppError } from '../../errors/app-error';
-import { bodyEncoding } from '../middleware/body';
 import { appErrorOf, sendError } from '../middleware/errors';
-import { route } from '../middleware/methods';
-import { produces } from '../middleware/negotiate';
-import { CredentialGuessLimiter, rateLimit, type LimitDeps } from '../middleware/rate-limit';
+import { CredentialGuessLimiter, rateLimit } from '../middleware/rate-limit';
+import { defineRoute } from '../route-table/spec';
 
-function clientCredentialsOf(req: Request): { id: string; secret: string } | null {
+function clientCredentialsOf(req: Request, form: TokenForm): { id: string; secret: string } | null {
   const header = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(req.get('authorization') ?? '');
   if (header) {
     const decoded = Buffer.from(header[1]!, 'base64').toString('utf8');
@@ -28,11 +27,39 @@ function clientCredentialsOf(req: Request): { id: string; secret: string } | nul
       return null;
     }
   }
-  const body = (req.body ?? {}) as Record<string, unknown>;
-  if (typeof body.client_id === 'string' && typeof body.client_secret === 'string')
-    return { id: body.client_id, secret: body.client_secret };
+  if (form.client_id !== undefined && form.client_secret !== undefined)
+    return { id: form.client_id, secret: form.client_secret };
   return null;
 }
+
+const tokenForm = z.looseObject({
+  grant_type: z
+    .string()
+    .optional()
+    .meta({ description: 'client_credentials, the only grant.', example: 'client_credentials' }),
+  scope: z.string().optional().meta({ description: 'Echoed in the answer.' }),
+  client_id: z.string().optional().meta({ description: 'With client_secret, instead of HTTP Basic.' }),
+  client_secret: z.string().optional(),
+});
+type TokenForm = z.output<typeof tokenForm>;
+
+/** RFC 6749 §5.2's error body, with the catalogue's fields alongside. */
+const oauth2Error = z
+  .object({
+    error: z.enum([
+      'invalid_request',
+      'invalid_client',
+      'unsupported_grant_type',
+      'temporarily_unavailable',
+      'server_error',
+    ]),
+    error_description: z.string(),
+    code: z.string().meta({ description: 'The catalogue code (docs/errors.md).' }),
+    message: z.string(),
+    action: z.string(),
+    requestId: z.string(),
+  })
+  .meta({ id: 'OAuth2Error', description: "RFC 6749 §5.2's error, with the catalogue's code, message and action." });
 
 /** Failed client authentications allowed per minute, per client and over all clients together (every API process). */
 export const GUESS_BUDGET = { name: 'token-guesses', perClient: 20, overall: 200, windowMs: 60_000 } as const;
@@ -63,57 +90,70 @@ function oauth2Errors(error: unknown, req: Request, res: Response, _next: NextFu
   });
 }
 
-export function oauth2TokenRouter(deps: LimitDeps): Router {
-  const { config } = deps;
-  const router = Router();
-  const { oauth2ClientId: clientId, oauth2ClientSecret: clientSecret } = config.appdirect;
-  const form = express.urlencoded({ extended: false, limit: '4kb', type: () => true });
-  const guesses = new CredentialGuessLimiter(deps, GUESS_BUDGET);
-  route(router, '/oauth2/token', {
-    post: [
-      produces('application/json'),
-      rateLimit(deps, { name: 'token-requests', limit: 60, windowMs: 60_000 }),
-      (req, _res, next) => {
-        if (!clientId || !clientSecret) throw new AppError('OAUTH2_NOT_CONFIGURED', {});
-        if (!req.is('application/x-www-form-urlencoded')) {
-          throw new AppError('UNSUPPORTED_MEDIA_TYPE', {
-            expected: 'application/x-www-form-urlencoded',
-            received: req.get('content-type') ?? 'none',
-          });
-        }
-        next();
-      },
-      bodyEncoding('form'),
-      form,
-      async (req, res) => {
-        req.body ??= {};
-        // RFC 6749 §3.2: a parameter sent more than once is an invalid_request.
-        for (const [name, value] of Object.entries(req.body as Record<string, unknown>)) {
-          if (typeof value !== 'string')
-            throw new AppError('PARAMETER_INVALID', { name: name.slice(0, 50), reason: 'is repeated' });
-        }
-        const client = clientCredentialsOf(req);
-        const valid =
-          client !== null && [safeEqual(client.id, clientId!), safeEqual(client.secret, clientSecret!)].every(Boolean);
-        await guesses.settle(req, valid);
-        if (!valid) {
-          throw new AppError('OAUTH2_INVALID_CLIENT', {}, { headers: { 'WWW-Authenticate': 'Basic realm="oauth2"' } });
-        }
-        const grantType = String((req.body as Record<string, unknown>).grant_type ?? '');
-        if (grantType !== 'client_credentials')
-          throw new AppError('OAUTH2_UNSUPPORTED_GRANT', { grantType: grantType.slice(0, 50) });
-        const token = issueBearerToken(clientId!, clientSecret!, config.oauth2TokenTtlSeconds);
-        const scope = (req.body as Record<string, unknown>).scope;
-        res.setHeader('Cache-Control', 'no-store');
-        res.json({
-          access_token: token.accessToken,
-          token_type: 'bearer',
-          expires_in: token.expiresIn,
-          ...(typeof scope === 'string' && scope ? { scope } : {}),
-        });
-      },
-    ],
-  });
-  router.use('/oauth2/token', oauth2Errors);
-  return router;
+/** The token endpoint answers nothing until its client is configured. */
+function configured(clientId: string | undefined, clientSecret: string | undefined) {
+  return (_req: Request, _res: Response, next: NextFunction): void => {
+    if (!clientId || !clientSecret) throw new AppError('OAUTH2_NOT_CONFIGURED', {});
+    next();
+  };
 }
+
+export const tokenRoute = defineRoute({
+  method: 'post',
+  path: '/oauth2/token',
+  summary: "A bearer token for AppDirect's notifications (grant_type=client_credentials, client by HTTP Basic)",
+  description:
+    'The vendor-hosted token endpoint of AppDirect\'s separate credentials (README, "Connecting AppDirect"). Errors follow RFC 6749 §5.2.',
+  auth: 'oauth2-client',
+  body: { schema: tokenForm, limit: '4kb', kind: 'form', required: true },
+  responses: {
+    200: {
+      description: 'A token (Cache-Control: no-store)',
+      schema: z.object({
+        access_token: z.string(),
+        token_type: z.literal('bearer'),
+        expires_in: z.number().int().meta({ description: 'Seconds (OAUTH2_TOKEN_TTL_SECONDS).' }),
+        scope: z.string().optional(),
+      }),
+    },
+  },
+  errors: ['OAUTH2_NOT_CONFIGURED', 'OAUTH2_UNSUPPORTED_GRANT', 'RATE_LIMITED'],
+  errorBody: { schema: oauth2Error, handler: () => oauth2Errors },
+  examples: [
+    { summary: 'Client credentials', body: { grant_type: 'client_credentials' }, status: 200 },
+    { summary: 'A wrong secret', body: { grant_type: 'client_credentials' }, credentials: 'wrong', status: 401 },
+    { summary: 'Another grant', body: { grant_type: 'password' }, status: 400 },
+  ],
+  before: (deps) => [
+    rateLimit(deps, { name: 'token-requests', limit: 60, windowMs: 60_000 }),
+    configured(deps.config.appdirect.oauth2ClientId, deps.config.appdirect.oauth2ClientSecret),
+  ],
+  handler: (deps) => {
+    const { config } = deps;
+    const guesses = new CredentialGuessLimiter(deps, GUESS_BUDGET);
+    return async ({ body, req }) => {
+      const clientId = config.appdirect.oauth2ClientId!;
+      const clientSecret = config.appdirect.oauth2ClientSecret!;
+      const client = clientCredentialsOf(req, body);
+      const valid =
+        client !== null && [safeEqual(client.id, clientId), safeEqual(client.secret, clientSecret)].every(Boolean);
+      await guesses.settle(req, valid);
+      if (!valid)
+        throw new AppError('OAUTH2_INVALID_CLIENT', {}, { headers: { 'WWW-Authenticate': 'Basic realm="oauth2"' } });
+      const grantType = body.grant_type ?? '';
+      if (grantType !== 'client_credentials')
+        throw new AppError('OAUTH2_UNSUPPORTED_GRANT', { grantType: grantType.slice(0, 50) });
+      const token = issueBearerToken(clientId, clientSecret, config.oauth2TokenTtlSeconds);
+      return {
+        status: 200,
+        headers: { 'Cache-Control': 'no-store' },
+        body: {
+          access_token: token.accessToken,
+          token_type: 'bearer' as const,
+          expires_in: token.expiresIn,
+          ...(body.scope ? { scope: body.scope } : {}),
+        },
+      };
+    };
+  },
+});
