@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { renderErrorReference } from '../src/errors/reference';
+import { renderErrorReference } from '../src/docs/errors';
 
 const target = path.join(__dirname, '..', 'docs', 'errors.md');
 const rendered = renderErrorReference();

@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { withGeneratedReference } from '../src/hooks/reference';
+import { withGeneratedReference } from '../src/docs/hooks';
 
 const target = path.join(__dirname, '..', 'docs', 'hooks.md');
 let current = '';

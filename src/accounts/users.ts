@@ -5,7 +5,18 @@
 import { randomUUID } from 'node:crypto';
 import { Prisma } from '../db/client';
 import type { Sql } from '../db/sql';
-import type { Person } from '../events/schema';
+
+/** An AppDirect user as an event names it (the documents' schema, src/events/schema.ts, reads it). */
+export interface Person {
+  readonly uuid: string;
+  readonly openId?: string;
+  readonly email: string;
+  readonly firstName?: string;
+  readonly lastName?: string;
+  readonly language?: string;
+  readonly locale?: string;
+  readonly attributes?: Readonly<Record<string, unknown>>;
+}
 
 /** The statement that creates or refreshes the user keyed by AppDirect uuid, returning its id. */
 function upsertUserStatement(person: Person): Prisma.Sql {

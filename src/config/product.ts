@@ -3,7 +3,7 @@
  * kinds the product decides, how long it may take, and the tokens of the product API.
  */
 import { z } from 'zod';
-import { HOOK_KINDS, isHookKind, type HookKind } from '../hooks/kinds';
+import { HOOK_KINDS, isHookKind, type HookKind } from './call-kinds';
 
 const flag = (fallback: 'true' | 'false') =>
   z

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { RETRY_DEFAULTS } from '../jobs/retry-policy';
+import { RETRY_DEFAULTS } from './retry-defaults';
 import { productEnvSchema } from './product';
 
 /** A secret may be absent (feature off) but never set to an empty string. */

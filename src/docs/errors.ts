@@ -1,5 +1,5 @@
 import { ACCOUNT_STATUSES, lifecycleRules } from '../accounts/lifecycle';
-import { EVENT_ERROR_CODES, HTTP_ERRORS, type EventErrorEntry, type HttpErrorEntry } from './catalogue';
+import { EVENT_ERROR_CODES, HTTP_ERRORS, type EventErrorEntry, type HttpErrorEntry } from '../errors/catalogue';
 
 const GROUP_ORDER: ReadonlyArray<HttpErrorEntry['group']> = [
   'Request',

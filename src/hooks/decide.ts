@@ -14,7 +14,6 @@
  */
 import { markProvisioned, renameAccount, type LockedAccounts } from '../accounts/accounts';
 import type { PrismaClient } from '../db/client';
-import type { Outcome } from '../events/apply';
 import { buildCall, decideKey, recordAttempt, type CallIntent, type CallSource } from './calls';
 import { decisionSchema, type CallMode, type Decision, type FinalDecision, type ProductCall } from './contract';
 import { ProductCallFailure } from './failure';
@@ -31,9 +30,20 @@ export interface PlannedCall {
   readonly answer: Decision | null;
 }
 
-/** What the product made of an event's successful outcome. */
-export type Decided =
-  | { readonly kind: 'accepted'; readonly outcome: Outcome; readonly calls: PlannedCall[] }
+/**
+ * What the product is asked about: an event's outcome as its apply function decided it (src/events/apply's
+ * Outcome), with the calls it asks to make.
+ */
+export interface DecidableOutcome {
+  readonly success: boolean;
+  readonly accountIdentifier?: string;
+  readonly message: string;
+  readonly hooks: readonly CallIntent[];
+}
+
+/** What the product made of an event's outcome. */
+export type Decided<O extends DecidableOutcome = DecidableOutcome> =
+  | { readonly kind: 'accepted'; readonly outcome: O; readonly calls: PlannedCall[] }
   | { readonly kind: 'refused'; readonly decision: Extract<Decision, { decision: 'refuse' }> }
   | { readonly kind: 'pending'; readonly decision: Extract<Decision, { decision: 'pending' }>; readonly reason: string }
   | { readonly kind: 'unanswered'; readonly reason: string };
@@ -64,7 +74,10 @@ export interface DecideInput {
  * Decides the apply's outcome with the product and plans every call the event makes: a refused outcome (the
  * service's own rules said no) and one whose calls are all notified are accepted without asking.
  */
-export async function decideWithProduct(input: DecideInput, outcome: Outcome): Promise<Decided> {
+export async function decideWithProduct<O extends DecidableOutcome>(
+  input: DecideInput,
+  outcome: O,
+): Promise<Decided<O>> {
   const { product, source } = input;
   if (!outcome.success) return { kind: 'accepted', outcome, calls: [] };
   let intents: CallIntent[] = [...outcome.hooks];

@@ -26,7 +26,6 @@ import { isPingTest, unstorableReason } from '../events/schema';
 import type { Logger } from '../logging/logger';
 import type { MarketplaceClient, ResultBody } from '../marketplace/client';
 import { parseEventUrl, type EventLocation } from '../marketplace/event-url';
-import type { ProcessMetrics } from '../metrics/registry';
 import type { Producer } from '../queue/producer';
 import { DocumentWriter } from './document';
 import { resultOf } from './finish';
@@ -41,7 +40,8 @@ export interface AcceptDeps {
   readonly prisma: PrismaClient;
   readonly producer: Producer;
   readonly marketplace: MarketplaceClient;
-  readonly metrics: ProcessMetrics;
+  /** Counts events settled here (src/metrics' counter of the same name). */
+  readonly metrics: { readonly eventsTotal: { inc(labels: { type: string; code: string }): void } };
   readonly product: ProductConnection;
 }
 

@@ -3,24 +3,13 @@
  * worth another attempt. The producer (attempts, backoff name) and the worker loop (backoff, transient
  * or not) are both given `retryPolicies(config)`, so this file is the one place to change a policy.
  */
+import { RETRY_DEFAULTS } from '../config/retry-defaults';
 import { isDatabaseUnavailable, isTransientDatabaseError } from '../db/failures';
 import { DeliveryRetryError, TransientEventError } from '../errors/internal';
 import { QUEUES } from '../queue/names';
 import type { RetryPolicies, RetryPolicy } from '../queue/policy';
 
-/**
- * Defaults of the settings operators can change (EVENT_MAX_ATTEMPTS, EVENT_BACKOFF_MS,
- * RESULT_MAX_ATTEMPTS, RESULT_BACKOFF_MS; the config schema reads them from here).
- */
-export const RETRY_DEFAULTS = {
-  event: { attempts: 8, baseMs: 2_000 },
-  /**
-   * 140 attempts of the result backoff (5 s doubling, capped at 15 min, ±25 % jitter) span at least
-   * 24 h even when every delay draws the shortest jitter (about 33 h on average): a marketplace outage
-   * of a day loses no result.
-   */
-  result: { attempts: 140, baseMs: 5_000 },
-} as const;
+export { RETRY_DEFAULTS };
 
 const CAP_MS = { event: 10 * 60_000, result: 15 * 60_000, hook: 5 * 60_000 } as const;
 /** Defaults of PRODUCT_NOTIFY_MAX_ATTEMPTS / PRODUCT_NOTIFY_BACKOFF_MS. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppError, errorBody } from '../../src/errors/app-error';
 import { EVENT_ERROR_CODES, HTTP_ERRORS, fillTemplate } from '../../src/errors/catalogue';
-import { renderErrorReference } from '../../src/errors/reference';
+import { renderErrorReference } from '../../src/docs/errors';
 
 describe('error catalogue', () => {
   it('docs/errors.md is the rendering of the catalogue (run `npm run docs:errors` after changing it)', () => {

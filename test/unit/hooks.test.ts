@@ -10,7 +10,7 @@ import { buildCall } from '../../src/hooks/calls';
 import { readDecision, type ProductCall } from '../../src/hooks/contract';
 import { ProductCallFailure } from '../../src/hooks/failure';
 import { productConnection } from '../../src/hooks/product';
-import { withGeneratedReference } from '../../src/hooks/reference';
+import { withGeneratedReference } from '../../src/docs/hooks';
 import { CircuitBreaker } from '../../src/hooks/circuit-breaker';
 import { isPrivateAddress, webhookTransport } from '../../src/hooks/webhook';
 import { createLogger } from '../../src/logging/logger';

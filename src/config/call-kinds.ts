@@ -1,0 +1,25 @@
+/**
+ * The kinds of calls the vendor's product is made (src/hooks/): one list, from which the type and every check
+ * come — PRODUCT_DECIDE's names among them, hence its place with the configuration. A new kind is added here,
+ * with its data in src/hooks/contract.ts and its line in the registry entry of the event type that makes it.
+ */
+export const HOOK_KINDS = [
+  'accountCreated',
+  'accountChanged',
+  'accountSuspended',
+  'accountReactivated',
+  'accountCancelled',
+  'accountClosed',
+  'userAssigned',
+  'userUnassigned',
+  'userUpdated',
+  'addonOrdered',
+  'addonChanged',
+  'addonCancelled',
+  'addonBound',
+  'addonUnbound',
+] as const;
+
+export type HookKind = (typeof HOOK_KINDS)[number];
+
+export const isHookKind = (value: string): value is HookKind => (HOOK_KINDS as readonly string[]).includes(value);
