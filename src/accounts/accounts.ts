@@ -37,6 +37,11 @@ export class LockedAccounts {
     return this.rows.get(accountId) ?? null;
   }
 
+  /** A row the run has just locked and read itself (with its events, in one statement). */
+  know(account: Account): void {
+    this.rows.set(account.id, account);
+  }
+
   /** The row was written: read it again next time. */
   forget(accountId: string): void {
     this.rows.delete(accountId);
@@ -47,6 +52,25 @@ export class LockedAccounts {
     this.rows.clear();
   }
 }
+
+/**
+ * The account row as `row_to_json` gives it (a run reads it with its events in one statement): back to the
+ * types a SELECT gives (instants, the BigInt).
+ */
+export function accountFromJson(row: Record<string, unknown>): Account {
+  const at = (value: unknown) => (value === null || value === undefined ? null : new Date(String(value)));
+  return {
+    ...(row as unknown as Account),
+    createdAt: at(row.createdAt)!,
+    updatedAt: at(row.updatedAt)!,
+    cancelledAt: at(row.cancelledAt),
+    lastNoticeSeq:
+      row.lastNoticeSeq === null || row.lastNoticeSeq === undefined ? null : BigInt(String(row.lastNoticeSeq)),
+  };
+}
+
+/** Every column of an account row (see `columns`), for a statement that locks it with something else. */
+export const ACCOUNT_ROW = ACCOUNT_COLUMNS;
 
 /** The company's live (active or suspended) account for the product, if it has one. */
 export async function findLiveAccountOfCompany(

@@ -9,7 +9,7 @@
  * Outcomes are values: a product's refusal rolls back that event's changes only (a savepoint) and answers it
  * with the product's code; a pending or missing answer rolls it back and leaves it waiting; the others go on.
  */
-import { LockedAccounts } from '../accounts/accounts';
+import { ACCOUNT_ROW, accountFromJson, LockedAccounts } from '../accounts/accounts';
 import type { AccountStatusName as AccountStatus } from '../accounts/lifecycle';
 import { Prisma, type Event } from '../db/client';
 import type { PgTransaction, Sql } from '../db/sql';
@@ -82,7 +82,8 @@ export async function runAccount(
 ): Promise<Run> {
   const accountId = own.event.accountId ?? accountNamedBy(own.document);
   const runsAs = runsAsOf(own.document);
-  const candidates = await candidatesOf(sql, own, accountId, runsAs, options.max);
+  const accounts = new LockedAccounts(sql);
+  const candidates = await candidatesOf(sql, accounts, own, accountId, runsAs, options.max);
   if (!candidates.some((candidate) => candidate.seq === own.event.seq)) {
     // Finished by another run while this one waited for the lock (it drained it), or many earlier events wait.
     const [row] = await sql<{ status: string; result: unknown }>(
@@ -94,7 +95,6 @@ export async function runAccount(
         own: { kind: 'alreadyFinished', token: own.event.token, result: row.result as ResultBody },
       };
   }
-  const accounts = new LockedAccounts(sql);
   const decides = deps.product.settings.decideKinds.length > 0;
   const items: Finishing[] = [];
   const types = new Map<string, string | null>();
@@ -220,17 +220,25 @@ const emptyRun = (accountId: string | null): Omit<Run, 'own'> => ({
  */
 async function candidatesOf(
   sql: Sql,
+  accounts: LockedAccounts,
   own: OwnEvent,
   accountId: string | null,
   runsAs: RunsAs,
   max: number,
 ): Promise<Candidate[]> {
-  const account = Prisma.sql`(SELECT a."provisioningStatus"::text FROM accounts a WHERE a.id = ${accountId}) AS provisioning,
-    (SELECT a.status FROM accounts a WHERE a.id = ${accountId}) AS "accountStatus"`;
-  const alone = () =>
-    sql<Candidate>(
-      Prisma.sql`SELECT ${EVENT_COLUMNS}, ${account} FROM events WHERE seq = ${own.event.seq} FOR UPDATE OF events`,
-    );
+  // The account row is locked and read with the events, in the same statement (the apply reads it from there).
+  const select = (events: Prisma.Sql) =>
+    sql<Candidate & { accountRow: Record<string, unknown> | null }>(Prisma.sql`
+      WITH account AS (SELECT ${ACCOUNT_ROW} FROM accounts WHERE id = ${accountId} FOR UPDATE)
+      SELECT ${EVENT_COLUMNS}, (SELECT "provisioningStatus"::text FROM account) AS provisioning,
+             (SELECT status FROM account) AS "accountStatus", (SELECT row_to_json(account) FROM account) AS "accountRow"
+      FROM events WHERE ${events}
+      ORDER BY seq LIMIT ${max + 1}
+      FOR UPDATE OF events`).then((rows) => {
+      if (rows[0]?.accountRow) accounts.know(accountFromJson(rows[0].accountRow));
+      return rows;
+    });
+  const alone = () => select(Prisma.sql`seq = ${own.event.seq}`);
   if (accountId === null || runsAs === 'alone') return alone();
   if (runsAs === 'ahead') {
     const [current] = await sql<{ status: AccountStatus }>(
@@ -238,12 +246,7 @@ async function candidatesOf(
     );
     if (current && (await pinAccountStatus(sql, accountId, own.event.seq, current.status))) return alone();
   }
-  return sql<Candidate>(Prisma.sql`
-    SELECT ${EVENT_COLUMNS}, ${account}
-    FROM events
-    WHERE "accountId" = ${accountId} AND status IN (${UNFINISHED_SQL})
-    ORDER BY seq LIMIT ${max + 1}
-    FOR UPDATE OF events`);
+  return select(Prisma.sql`"accountId" = ${accountId} AND status IN (${UNFINISHED_SQL})`);
 }
 
 /**
