@@ -31,6 +31,8 @@ export interface CommandSpec {
 
 const GROUPS: Record<string, string> = {
   events: 'inspect, retry and cancel events; their calls to your product',
+  deliveries: 'results AppDirect has not received',
+  'product-calls': "calls to your product's provisioning hooks not done",
   accounts: 'look up accounts',
 };
 
