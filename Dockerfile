@@ -6,9 +6,12 @@
 #   docker run --init ... appdirect-provisioner                 # the API (default command)
 #   docker run --init ... appdirect-provisioner worker          # a worker
 #   docker run --init ... appdirect-provisioner migrate         # apply migrations, then exit
+#   docker run --init ... appdirect-provisioner admin overview  # the admin CLI (ADMIN_URL, ADMIN_TOKEN)
+#   docker exec <api container> appdirect-provisioner-admin overview   # the CLI beside a running API
 #
 # CI cannot run Docker; test/integration/package.test.ts repeats these steps outside it (npm pack,
-# npm ci --omit=dev --omit=optional --ignore-scripts, the compiled API and worker against PostgreSQL and Redis).
+# npm ci --omit=dev --omit=optional --ignore-scripts, the compiled API and worker against PostgreSQL and Redis,
+# the compiled admin CLI by name on PATH against that API).
 
 ARG NODE_IMAGE=node:24-trixie-slim
 
@@ -23,6 +26,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY workers ./workers
 COPY bin ./bin
+COPY tools/admin-cli.ts ./tools/admin-cli.ts
+COPY tools/admin-cli ./tools/admin-cli
 RUN npm run build && npm pack --pack-destination /build/pack
 
 FROM ${NODE_IMAGE} AS runtime
@@ -43,8 +48,9 @@ RUN tar -xzf /tmp/app.tgz --strip-components=1 -C /app \
  && npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force \
  && rm -f /tmp/app.tgz /tmp/package-lock.json \
- && printf '#!/bin/sh\nset -e\ncase "${1:-api}" in\n  api) exec node dist/src/http/server.js ;;\n  worker) exec node dist/workers/event-worker.js ;;\n  migrate) exec node --experimental-wasm-modules --disable-warning=ExperimentalWarning dist/bin/migrate.js ;;\n  *) exec "$@" ;;\nesac\n' > /usr/local/bin/provisioner \
- && chmod 0755 /usr/local/bin/provisioner
+ && printf '#!/bin/sh\nset -e\ncase "${1:-api}" in\n  api) exec node dist/src/http/server.js ;;\n  worker) exec node dist/workers/event-worker.js ;;\n  migrate) exec node --experimental-wasm-modules --disable-warning=ExperimentalWarning dist/bin/migrate.js ;;\n  admin) shift; exec node dist/tools/admin-cli.js "$@" ;;\n  *) exec "$@" ;;\nesac\n' > /usr/local/bin/provisioner \
+ && chmod 0755 /usr/local/bin/provisioner \
+ && ln -s /app/bin/appdirect-provisioner-admin.cjs /usr/local/bin/appdirect-provisioner-admin
 # Numeric UID/GID (Kubernetes runAsNonRoot can verify it); the app's files stay owned by root, read-only.
 USER 10001:10001
 EXPOSE 3000 9464

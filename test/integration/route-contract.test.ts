@@ -77,7 +77,7 @@ describe('every route answers its documented examples as its table declares', ()
     'an owed product call': async () => {
       const { accountIdentifier } = await succeeded();
       product.failing = true;
-      const { token } = await s.post(assignEvent(accountIdentifier));
+      const { token } = await s.post(assignEvent(accountIdentifier!));
       const call = await eventually(() =>
         prisma().hookCall.findFirst({ where: { eventToken: token, kind: 'userAssigned', attempts: { gt: 0 } } }),
       );

@@ -32,7 +32,7 @@ describe('the OpenAPI documents generated from the route tables', () => {
   it.each(SURFACES.map(({ surface, document }) => [surface.name, document] as const))(
     'the %s document is valid OpenAPI 3.1',
     async (_name, document) => {
-      const copy = structuredClone(document()) as Parameters<typeof SwaggerParser.validate>[0];
+      const copy = structuredClone(document()) as unknown as Parameters<typeof SwaggerParser.validate>[0];
       await expect(SwaggerParser.validate(copy)).resolves.toBeDefined();
       expect((document() as { openapi: string }).openapi).toBe('3.1.0');
     },
