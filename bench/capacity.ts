@@ -4,6 +4,8 @@
  *  - growth: the same end-to-end run with 1k and with 100k events already stored (drop should be <= 10 %);
  *  - memory: Redis memory and process RSS after BENCH_MEMORY_EVENTS events (completed jobs are trimmed).
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { findFreePort } from '../src/runtime/ports';
@@ -138,15 +140,31 @@ async function growthRun(infra: Infra, report: Record<string, unknown>): Promise
   );
 }
 
+/**
+ * The worker's NODE_OPTIONS as deployed (the Kubernetes worker Deployment; compose sets the same): the memory
+ * run measures the worker as it runs there. BENCH_WORKER_NODE_OPTIONS overrides it ('' for Node's defaults).
+ */
+function deployedWorkerNodeOptions(): string {
+  if (process.env.BENCH_WORKER_NODE_OPTIONS !== undefined) return process.env.BENCH_WORKER_NODE_OPTIONS;
+  const manifest = readFileSync(
+    path.join(__dirname, '..', 'deploy', 'kubernetes', 'base', 'worker-deployment.yaml'),
+    'utf8',
+  );
+  const found = /name: NODE_OPTIONS, value: "([^"]*)"/.exec(manifest);
+  if (!found) throw new Error('the worker Deployment sets no NODE_OPTIONS: say which with BENCH_WORKER_NODE_OPTIONS');
+  return found[1]!;
+}
+
 async function memoryRun(infra: Infra, report: Record<string, unknown>): Promise<void> {
   const metricsPort = await findFreePort();
+  const nodeOptions = deployedWorkerNodeOptions();
   const memory = await runService(infra, {
     name: 'memory',
     workers: 1,
     events: MEMORY_EVENTS,
     accounts: 1000,
     keepProcesses: true,
-    workerEnv: { METRICS_PORT: String(metricsPort) },
+    workerEnv: { METRICS_PORT: String(metricsPort), NODE_OPTIONS: nodeOptions },
   });
   const worker = await workerMemory(metricsPort);
   const redis = new Redis(infra.redisUrl);
@@ -159,6 +177,7 @@ async function memoryRun(infra: Infra, report: Record<string, unknown>): Promise
   await memory.stop();
   report.memory = {
     events: MEMORY_EVENTS,
+    workerNodeOptions: nodeOptions,
     eventsPerSecond: memory.eventsPerSecond,
     redisUsedMiB: usedMiB,
     redisKeys: keys,
@@ -174,6 +193,7 @@ async function memoryRun(infra: Infra, report: Record<string, unknown>): Promise
         'Redis keys': keys,
         'API RSS MiB': apiRss,
         'worker RSS MiB': workerRss,
+        'worker NODE_OPTIONS': nodeOptions || '(none)',
       },
     ]),
   );

@@ -8,7 +8,7 @@
 import '../src/runtime/refuse-unsupported-node';
 import { hostname } from 'node:os';
 import { loadConfig } from '../src/config';
-import { createPrisma } from '../src/db/client';
+import { createDatabase } from '../src/db/client';
 import { migrationNames } from '../src/db/migrations';
 import type { PreflightReport } from '../src/health/preflight';
 import { workerProbes } from '../src/health/probes';
@@ -40,7 +40,9 @@ async function main(): Promise<void> {
   if (useOutboundProxy(config.outboundProxy).enabled)
     logger.info('outbound calls to the marketplace go through HTTPS_PROXY/HTTP_PROXY');
   const poolSize = config.databasePoolSize ?? config.workerConcurrency + 4;
-  const prisma = createPrisma(config.databaseUrl, { poolSize, preparedStatements: config.databasePreparedStatements });
+  // The worker holds the database's pool only, never a Prisma client: every statement it sends goes through
+  // the plain-SQL runner (src/db/sql.ts), so its process never loads Prisma's query compiler.
+  const db = createDatabase(config.databaseUrl, { poolSize, preparedStatements: config.databasePreparedStatements });
   const connection = createWorkerConnection(config.redis ?? config.redisUrl);
   const producerConnection = createProducerConnection(config.redis ?? config.redisUrl);
   const preflight = guardDependencies({
@@ -59,7 +61,7 @@ async function main(): Promise<void> {
     shared: { redis: producerConnection, prefix: config.queuePrefix, logger },
   });
   const consumers = startJobWorkers(
-    { prisma, marketplace, config, logger, producer, product, metrics },
+    { db, marketplace, config, logger, producer, product, metrics },
     { connection, prefix: config.queuePrefix, workerId, lockMs: config.jobLockMs, policies },
   );
   // While the preflight finds PostgreSQL or Redis set up wrong, take no jobs: each would fail, or be lost by
@@ -79,7 +81,7 @@ async function main(): Promise<void> {
   preflight.onChange(holdJobs);
   holdJobs(preflight.report()); // its first run may have finished already
   const probes = workerProbes({
-    health: { prisma, redis: producerConnection, expectedMigrations: migrationNames(), preflight },
+    health: { db, redis: producerConnection, expectedMigrations: migrationNames(), preflight },
     activity: () => consumers.activity.snapshot(),
     waitingJobs: async () => {
       const counts = await Promise.all(Object.values(QUEUES).map((name) => producer.countsOf(name)));
@@ -101,7 +103,7 @@ async function main(): Promise<void> {
           config.metricsHost,
         )
       : null;
-  const sweeper = startSweeper(prisma, producer, logger);
+  const sweeper = startSweeper(db, producer, logger);
   logger.info(
     { workerId, concurrency: config.workerConcurrency, metricsPort: config.metricsPort || 'off' },
     'worker started',
@@ -112,7 +114,7 @@ async function main(): Promise<void> {
     ['consumers', () => consumers.close()],
     ['producer', () => producer.close()],
     ['redis', () => Promise.all([connection.quit(), producerConnection.quit()])],
-    ['prisma', () => prisma.$disconnect()],
+    ['database', () => db.end()],
     ['metrics', async () => metricsServer?.close()],
   ]);
 }

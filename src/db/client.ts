@@ -43,37 +43,73 @@ export function columns(fields: Readonly<Record<string, string>>): Prisma.Sql {
 }
 
 /**
- * The Prisma client on the pg driver adapter (Prisma 7 has no native query engine), connected as the whole
- * `databaseUrl` says (TLS per `sslmode`, `options`, `schema`…: src/db/url.ts). `poolSize` (DATABASE_POOL_SIZE)
- * wins over the URL's `connection_limit`; prepared statements are off when either the option or the URL
- * (`pgbouncer=true`) says so.
+ * The database as the event path holds it: a `pg` pool connected as the whole `databaseUrl` says (TLS per
+ * `sslmode`, `options`, `schema`…: src/db/url.ts), and whether statements may be prepared on it. The worker
+ * holds only this (its statements go through src/db/sql.ts), so its process never loads Prisma's query
+ * compiler — about 70 MiB of WebAssembly and buffers once a first Prisma query runs. `poolSize`
+ * (DATABASE_POOL_SIZE) wins over the URL's `connection_limit`; prepared statements are off when either the
+ * option or the URL (`pgbouncer=true`) says so.
+ */
+export interface Database {
+  readonly pool: pg.Pool;
+  readonly preparedStatements: boolean;
+  /** Closes the pool (connections in use are closed once given back). */
+  end(): Promise<void>;
+}
+
+export function createDatabase(
+  databaseUrl: string,
+  options: { poolSize?: number; preparedStatements?: boolean } = {},
+): Database {
+  const target = parseDatabaseUrl(databaseUrl);
+  const pool = new pg.Pool({ ...target.pool, max: options.poolSize ?? target.connectionLimit ?? 10 });
+  // An idle connection the server closes (a restart, a failover, pg_terminate_backend) is dropped by the pool
+  // and the next statement opens a new one; the pool also emits 'error', which would end the process unheard.
+  pool.on('error', () => undefined);
+  let ended: Promise<void> | undefined;
+  return {
+    pool,
+    preparedStatements: options.preparedStatements !== false && target.preparedStatements !== false,
+    end: () => (ended ??= pool.end()),
+  };
+}
+
+/**
+ * The Prisma client (the schema's and the admin and cold paths' client; Prisma 7 has no native query engine)
+ * on the pg driver adapter over a `Database`: one pool, shared, so DATABASE_POOL_SIZE bounds both, and the
+ * plain-SQL statements of the same process take their connections from it (`databaseOf`). Prisma ends it on
+ * $disconnect.
  */
 export function createPrisma(
   databaseUrl: string,
   options: { poolSize?: number; preparedStatements?: boolean } = {},
 ): PrismaClient {
-  const target = parseDatabaseUrl(databaseUrl);
-  const prepared = options.preparedStatements !== false && target.preparedStatements !== false;
-  // One pool, shared: Prisma's client and the plain-SQL hot path (src/db/sql.ts) take their connections
-  // from it, so DATABASE_POOL_SIZE bounds both. Prisma ends it on $disconnect.
-  const pool = new pg.Pool({ ...target.pool, max: options.poolSize ?? target.connectionLimit ?? 10 });
-  const adapter = new PrismaPg(pool, {
-    ...(target.schema ? { schema: target.schema } : {}),
-    ...(prepared ? { statementNameGenerator: preparedStatementNames() } : {}),
+  const database = createDatabase(databaseUrl, options);
+  const { schema } = parseDatabaseUrl(databaseUrl);
+  const adapter = new PrismaPg(database.pool, {
+    ...(schema ? { schema } : {}),
+    ...(database.preparedStatements ? { statementNameGenerator: preparedStatementNames() } : {}),
     disposeExternalPool: true,
   });
   const prisma = new PrismaClient({ adapter });
-  sqlPools.set(prisma, { pool, preparedStatements: prepared });
+  databases.set(prisma, database);
   return prisma;
 }
 
-/** The `pg` pool under a client createPrisma made, and whether statements may be prepared on it. */
-export interface SqlPool {
-  readonly pool: pg.Pool;
-  readonly preparedStatements: boolean;
+const databases = new WeakMap<PrismaClient, Database>();
+
+/**
+ * The database under a Prisma client createPrisma made (its pool), or the `Database` itself: what the
+ * plain-SQL runner takes, from the API (which holds a Prisma client) and the worker (which holds none) alike.
+ */
+export function databaseOf(source: Database | PrismaClient): Database {
+  const database = databases.get(source as PrismaClient);
+  if (database) return database;
+  if (isDatabase(source)) return source;
+  // A client createPrisma did not make has no pool for plain SQL: a defect, said at once.
+  throw new Error('this Prisma client was not made by createPrisma: it has no pool for plain SQL');
 }
 
-const sqlPools = new WeakMap<PrismaClient, SqlPool>();
-
-/** The pool under `prisma` (undefined for a client createPrisma did not make). */
-export const sqlPoolOf = (prisma: PrismaClient): SqlPool | undefined => sqlPools.get(prisma);
+function isDatabase(source: Database | PrismaClient): source is Database {
+  return !databases.has(source as PrismaClient) && (source as Partial<Database>).pool instanceof pg.Pool;
+}

@@ -4,14 +4,14 @@
  * costs the worker about four times the CPU of the same statement sent by `pg` itself (`npm run
  * bench:statements`). Prisma stays the schema and migration owner and the client of the admin and cold paths.
  *
- * A `Sql` runs a `Prisma.sql` template (the text, its values as parameters) on a `pg` connection from the pool
- * Prisma itself uses (createPrisma builds it), with named prepared statements, values and results converted
+ * A `Sql` runs a `Prisma.sql` template (the text, its values as parameters) on a `pg` connection from a
+ * `Database`'s pool (the worker's own; in the API, the one under its Prisma client), with named prepared statements, values and results converted
  * the way Prisma converts them (a Date is an instant, int8 is a BigInt): alone (`pooledSql`, autocommit), or
  * in a transaction of its own (`inPgTransaction`).
  */
 import pg from 'pg';
-import type { Prisma, PrismaClient } from './client';
-import { preparedStatementNames, sqlPoolOf } from './client';
+import type { Database, Prisma, PrismaClient } from './client';
+import { databaseOf, preparedStatementNames } from './client';
 
 /** Runs one statement; its rows. */
 export type Sql = <T = Record<string, unknown>>(query: Prisma.Sql) => Promise<T[]>;
@@ -55,21 +55,20 @@ function pgSql(client: pg.PoolClient, prepared: boolean): Sql {
   return async <T>(query: Prisma.Sql) => (await client.query(queryConfig(query, prepared))).rows as T[];
 }
 
-/** The pool under `prisma`; a client createPrisma did not make has none (a defect, said at once). */
-function poolOf(prisma: PrismaClient) {
-  const pool = sqlPoolOf(prisma);
-  if (!pool) throw new Error('this Prisma client was not made by createPrisma: it has no pool for plain SQL');
-  return pool;
-}
+/**
+ * Where plain SQL runs: the worker's `Database`, or the Prisma client the API holds (its pool, the same
+ * `Database`: createPrisma builds one).
+ */
+export type SqlSource = Database | PrismaClient;
 
 /**
  * Statements outside any transaction, each on a connection the pool lends for it (autocommit): for
  * single-statement reads and writes of the hot path.
  */
-export function pooledSql(prisma: PrismaClient): Sql {
-  const pool = poolOf(prisma);
+export function pooledSql(source: SqlSource): Sql {
+  const database = databaseOf(source);
   return async <T>(query: Prisma.Sql) =>
-    (await pool.pool.query(queryConfig(query, pool.preparedStatements))).rows as T[];
+    (await database.pool.query(queryConfig(query, database.preparedStatements))).rows as T[];
 }
 
 /** A savepoint in a transaction: the work after it can be undone without the work before it. */
@@ -86,11 +85,11 @@ export interface PgTransaction {
 }
 
 /**
- * Runs `work` in a transaction of its own on a connection from `prisma`'s pool: committed when it
+ * Runs `work` in a transaction of its own on a connection from the database's pool: committed when it
  * returns, rolled back when it throws (the error is rethrown).
  */
 export async function inPgTransaction<T>(
-  prisma: PrismaClient,
+  source: SqlSource,
   work: (sql: Sql, transaction: PgTransaction) => Promise<T>,
   options: {
     /** Takes this advisory lock (pg_advisory_xact_lock on its 64-bit hash) in the same round trip as BEGIN. */
@@ -99,8 +98,8 @@ export async function inPgTransaction<T>(
     lockTimeoutMs?: number;
   } = {},
 ): Promise<T> {
-  const pool = poolOf(prisma);
-  const client = await pool.pool.connect();
+  const database = databaseOf(source);
+  const client = await database.pool.connect();
   // A connection the server closes while it is lent out fails its query and also emits 'error', which would
   // end the process without a listener (the pool listens only while the connection is idle).
   let lost: Error | undefined;
@@ -128,7 +127,7 @@ export async function inPgTransaction<T>(
     if (options.lockKey !== undefined)
       opening.push(`SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(options.lockKey)}, 0))`);
     await client.query(opening.join('; '));
-    const value = await work(pgSql(client, pool.preparedStatements), transaction);
+    const value = await work(pgSql(client, database.preparedStatements), transaction);
     await client.query('COMMIT');
     return value;
   } catch (error) {

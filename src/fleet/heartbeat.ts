@@ -7,7 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import type { Prisma, PrismaClient } from '../db/client';
+import { Prisma } from '../db/client';
+import { pooledSql, type SqlSource } from '../db/sql';
 import type { Logger } from '../logging/logger';
 import type { QueueActivity } from '../queue/worker-loop';
 
@@ -42,7 +43,7 @@ export interface Heartbeat {
 }
 
 export function startHeartbeat(
-  prisma: PrismaClient,
+  db: SqlSource,
   source: HeartbeatSource,
   logger: Logger,
   options: { everyMs?: number } = {},
@@ -52,20 +53,20 @@ export function startHeartbeat(
   const host = hostname();
   let beats = 0;
   let stopped = false;
+  const sql = pooledSql(db);
 
   const beat = async (): Promise<void> => {
     const now = new Date();
-    const queues = source.activity() as unknown as Prisma.InputJsonObject;
-    await prisma.workerHeartbeat.upsert({
-      where: { workerId: source.workerId },
-      create: { workerId: source.workerId, host, pid: process.pid, version, queues, startedAt, lastSeenAt: now },
-      update: { host, pid: process.pid, version, queues, startedAt, lastSeenAt: now, stoppedAt: null },
-    });
-    if (beats++ % PRUNE_EVERY_BEATS === 0) {
-      await prisma.workerHeartbeat.deleteMany({
-        where: { lastSeenAt: { lt: new Date(now.getTime() - FORGET_AFTER_MS) } },
-      });
-    }
+    const queues = JSON.stringify(source.activity());
+    await sql(Prisma.sql`
+      INSERT INTO worker_heartbeats ("workerId", host, pid, version, queues, "startedAt", "lastSeenAt")
+      VALUES (${source.workerId}, ${host}, ${process.pid}, ${version}, ${queues}::jsonb, ${startedAt}, ${now})
+      ON CONFLICT ("workerId") DO UPDATE SET host = excluded.host, pid = excluded.pid, version = excluded.version,
+        queues = excluded.queues, "startedAt" = excluded."startedAt", "lastSeenAt" = excluded."lastSeenAt",
+        "stoppedAt" = NULL`);
+    if (beats++ % PRUNE_EVERY_BEATS === 0)
+      await sql(Prisma.sql`
+        DELETE FROM worker_heartbeats WHERE "lastSeenAt" < ${new Date(now.getTime() - FORGET_AFTER_MS)}`);
   };
   // A beat still in flight when the worker stops must land before the stop, not clear it afterwards.
   let inFlight: Promise<void> = Promise.resolve();
@@ -86,14 +87,12 @@ export function startHeartbeat(
       clearInterval(timer);
       await inFlight;
       const now = new Date();
-      await prisma.workerHeartbeat
-        .updateMany({
-          where: { workerId: source.workerId },
-          data: { queues: source.activity() as unknown as Prisma.InputJsonObject, lastSeenAt: now, stoppedAt: now },
-        })
-        .catch((error: unknown) =>
-          logger.warn({ err: (error as Error).message }, 'worker heartbeat not marked stopped'),
-        );
+      await sql(Prisma.sql`
+        UPDATE worker_heartbeats SET queues = ${JSON.stringify(source.activity())}::jsonb, "lastSeenAt" = ${now},
+          "stoppedAt" = ${now}
+        WHERE "workerId" = ${source.workerId}`).catch((error: unknown) =>
+        logger.warn({ err: (error as Error).message }, 'worker heartbeat not marked stopped'),
+      );
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { RedisConnection } from '../queue/connection';
-import type { PrismaClient } from '../db/client';
+import { Prisma } from '../db/client';
 import { describeDatabaseError } from '../db/reason';
+import { pooledSql, type SqlSource } from '../db/sql';
 import type { Preflight, PreflightProblem } from './preflight';
 
 export interface CheckResult {
@@ -42,9 +43,9 @@ async function timed(run: () => Promise<unknown>): Promise<CheckResult> {
 }
 
 /** Names of the migrations recorded as applied (and not rolled back) in `_prisma_migrations`. */
-export async function appliedMigrationNames(prisma: PrismaClient): Promise<string[]> {
-  const rows = await prisma.$queryRaw<Array<{ migration_name: string }>>`
-    SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
+export async function appliedMigrationNames(db: SqlSource): Promise<string[]> {
+  const rows = await pooledSql(db)<{ migration_name: string }>(Prisma.sql`
+    SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`);
   return rows.map((row) => row.migration_name);
 }
 
@@ -63,7 +64,8 @@ function preflightCheck(preflight: Pick<Preflight, 'report'> | undefined): Prefl
  */
 export async function checkHealth(
   deps: {
-    prisma: PrismaClient;
+    /** The worker's database, or the API's Prisma client (its pool). */
+    db: SqlSource;
     redis: RedisConnection;
     expectedMigrations: readonly string[];
     preflight?: Pick<Preflight, 'report'>;
@@ -72,10 +74,10 @@ export async function checkHealth(
 ): Promise<HealthReport> {
   let pending: string[] | undefined;
   const [postgres, redis, migrations] = await Promise.all([
-    timed(() => withTimeout(deps.prisma.$queryRaw`SELECT 1`, timeoutMs, 'PostgreSQL')),
+    timed(() => withTimeout(pooledSql(deps.db)(Prisma.sql`SELECT 1`), timeoutMs, 'PostgreSQL')),
     timed(() => withTimeout(deps.redis.ping(), timeoutMs, 'Redis')),
     timed(async () => {
-      const applied = new Set(await withTimeout(appliedMigrationNames(deps.prisma), timeoutMs, 'PostgreSQL'));
+      const applied = new Set(await withTimeout(appliedMigrationNames(deps.db), timeoutMs, 'PostgreSQL'));
       pending = deps.expectedMigrations.filter((name) => !applied.has(name));
       if (pending.length > 0) throw new Error(`${pending.length} migration(s) not applied; run npm run db:migrate`);
     }),

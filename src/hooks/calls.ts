@@ -2,8 +2,8 @@
  * Calls as the contract defines them, built from what an apply function asked to tell the product, and the
  * record of every attempt to make one (product_call_attempts).
  */
-import { Prisma, type PrismaClient } from '../db/client';
-import { pooledSql } from '../db/sql';
+import { Prisma } from '../db/client';
+import { pooledSql, type SqlSource } from '../db/sql';
 import { CALL_SCHEMAS, CONTRACT_VERSION, type CallMode, type ProductCall } from './contract';
 import type { HookKind } from './kinds';
 import type { CallRecord } from './product';
@@ -75,14 +75,14 @@ function attemptInsert(attempt: AttemptRecord): Prisma.Sql {
  * gave one), in one statement outside any transaction.
  */
 export async function recordedAndDone(
-  prisma: PrismaClient,
+  db: SqlSource,
   attempt: AttemptRecord & { readonly hookCallId: bigint },
   answer: Prisma.InputJsonValue | undefined,
   /** The account an accountCreated call provisions: its later events may run once the call is taken. */
   provisions: string | null = null,
 ): Promise<void> {
   const now = new Date();
-  await pooledSql(prisma)(Prisma.sql`
+  await pooledSql(db)(Prisma.sql`
     WITH attempt AS (${attemptInsert(attempt)}),
     provisioned AS (
       UPDATE accounts SET "provisioningStatus" = 'done', "updatedAt" = ${now} WHERE id = ${provisions}
@@ -93,6 +93,6 @@ export async function recordedAndDone(
 }
 
 /** Keeps one attempt for operators. Never fails the caller: a lost attempt record must not fail the call. */
-export async function recordAttempt(prisma: PrismaClient, attempt: AttemptRecord): Promise<void> {
-  await pooledSql(prisma)(attemptInsert(attempt)).catch(() => undefined);
+export async function recordAttempt(db: SqlSource, attempt: AttemptRecord): Promise<void> {
+  await pooledSql(db)(attemptInsert(attempt)).catch(() => undefined);
 }

@@ -13,7 +13,7 @@
  *   same key the same way, without doing the work twice.
  */
 import { markProvisioned, renameAccount, type LockedAccounts } from '../accounts/accounts';
-import type { PrismaClient } from '../db/client';
+import type { SqlSource } from '../db/sql';
 import { buildCall, decideKey, recordAttempt, type CallIntent, type CallSource } from './calls';
 import { decisionSchema, type CallMode, type Decision, type FinalDecision, type ProductCall } from './contract';
 import { ProductCallFailure } from './failure';
@@ -61,7 +61,7 @@ export interface DecideInput {
   /** The run's locked accounts, on its transaction (a renamed or provisioned account is written there). */
   readonly accounts: LockedAccounts;
   /** For attempt records, outside the transaction (they stay when it rolls back). */
-  readonly prisma: PrismaClient;
+  readonly db: SqlSource;
   readonly product: ProductConnection;
   readonly source: CallSource;
   /** A completion made through the product API (used instead of asking). */
@@ -138,11 +138,11 @@ async function ask(input: DecideInput, intent: CallIntent): Promise<Decision> {
   };
   try {
     const { decision, record } = await input.product.decide(call, key, input.timeoutMs);
-    await recordAttempt(input.prisma, { ...base, record });
+    await recordAttempt(input.db, { ...base, record });
     return decision;
   } catch (error) {
     if (error instanceof ProductCallFailure && error.record)
-      await recordAttempt(input.prisma, { ...base, record: error.record });
+      await recordAttempt(input.db, { ...base, record: error.record });
     throw error;
   }
 }

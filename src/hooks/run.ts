@@ -1,5 +1,5 @@
-import { Prisma, type PrismaClient } from '../db/client';
-import { pooledSql } from '../db/sql';
+import { Prisma } from '../db/client';
+import { pooledSql, type SqlSource } from '../db/sql';
 import type { Logger } from '../logging/logger';
 import { buildCall, notifyKey, recordAttempt, recordedAndDone } from './calls';
 import { CALL_SCHEMAS, type ProductCall } from './contract';
@@ -8,7 +8,7 @@ import { isHookKind, type HookCallRecord, type HookKind } from './kinds';
 import type { CallRecord, ProductConnection } from './product';
 
 export interface HookCallDeps {
-  readonly prisma: PrismaClient;
+  readonly db: SqlSource;
   readonly product: ProductConnection;
   readonly logger: Logger;
 }
@@ -32,12 +32,16 @@ export async function runHookCallsOfAccount(
   const firstId = typeof first === 'bigint' ? first : first.id;
   const accountId =
     typeof first === 'bigint'
-      ? (await deps.prisma.hookCall.findUnique({ where: { id: first }, select: { accountId: true } }))?.accountId
+      ? (
+          await pooledSql(deps.db)<{ accountId: string | null }>(
+            Prisma.sql`SELECT "accountId" FROM hook_calls WHERE id = ${first}`,
+          )
+        )[0]?.accountId
       : first.accountId;
   if (!accountId) return outcome;
   let after = firstId;
   for (let sent = 0; sent < DRAIN_MAX; sent += 1) {
-    const next = await nextOwed(deps.prisma, accountId, after);
+    const next = await nextOwed(deps.db, accountId, after);
     if (next === null) break;
     const drained = await runHookCall(deps, next, { earlierChecked: true }).catch(() => 'failed' as const);
     if (drained !== 'done' && drained !== 'skipped') break;
@@ -60,15 +64,10 @@ export async function runHookCall(
   options: { earlierChecked?: boolean } = {},
 ): Promise<HookCallOutcome> {
   const call =
-    typeof idOrCall === 'bigint'
-      ? await deps.prisma.hookCall
-          .findUnique({ where: { id: idOrCall } })
-          .then((row) => row && { ...row, call: row.args })
-      : { ...idOrCall, done: false, mode: 'notify' };
+    typeof idOrCall === 'bigint' ? await storedCall(deps.db, idOrCall) : { ...idOrCall, done: false, mode: 'notify' };
   if (!call || call.done || call.mode !== 'notify' || !isHookKind(call.kind)) return 'skipped';
   const id = call.id;
-  if (call.accountId && !options.earlierChecked && (await earlierOwed(deps.prisma, call.accountId, id)))
-    return 'waiting';
+  if (call.accountId && !options.earlierChecked && (await earlierOwed(deps.db, call.accountId, id))) return 'waiting';
   const key = notifyKey(id);
   const base = {
     eventToken: call.eventToken,
@@ -81,16 +80,14 @@ export async function runHookCall(
   let answer: unknown;
   let record: CallRecord;
   try {
-    record = await deps.product.notify(await callOf(deps.prisma, { ...call, kind: call.kind }), key);
+    record = await deps.product.notify(await callOf(deps.db, { ...call, kind: call.kind }), key);
     answer = record.answer;
   } catch (error) {
     const failure =
       error instanceof ProductCallFailure ? error : new ProductCallFailure(String((error as Error)?.message ?? error));
-    if (failure.record) await recordAttempt(deps.prisma, { ...base, record: failure.record });
-    await deps.prisma.hookCall.update({
-      where: { id },
-      data: { attempts: { increment: 1 }, lastError: failure.reason.slice(0, 2000) },
-    });
+    if (failure.record) await recordAttempt(deps.db, { ...base, record: failure.record });
+    await pooledSql(deps.db)(Prisma.sql`
+      UPDATE hook_calls SET attempts = attempts + 1, "lastError" = ${failure.reason.slice(0, 2000)} WHERE id = ${id}`);
     throw failure;
   }
   const stored = answer === undefined ? undefined : (JSON.parse(JSON.stringify(answer)) as Prisma.InputJsonValue);
@@ -99,10 +96,10 @@ export async function runHookCall(
   const provisions = call.kind === 'accountCreated' ? call.accountId : null;
   try {
     // The attempt's record and the call done (and the account provisioned), in one statement.
-    await recordedAndDone(deps.prisma, { ...base, record }, stored, provisions);
+    await recordedAndDone(deps.db, { ...base, record }, stored, provisions);
   } catch {
     // An answer the store refuses (it is the product's): the call is still done, without it.
-    await recordedAndDone(deps.prisma, { ...base, record: { ...record, answer: undefined } }, undefined, provisions);
+    await recordedAndDone(deps.db, { ...base, record: { ...record, answer: undefined } }, undefined, provisions);
   }
   return 'done';
 }
@@ -112,14 +109,13 @@ export async function runHookCall(
  * so calls owed across an upgrade still reach the product in the contract's shape.
  */
 async function callOf(
-  prisma: PrismaClient,
+  db: SqlSource,
   row: { kind: HookKind; call: unknown; accountId: string | null; eventToken: string },
 ): Promise<ProductCall> {
   if (CALL_SCHEMAS[row.kind].safeParse(row.call).success) return row.call as ProductCall;
-  const event = await prisma.event.findUnique({
-    where: { token: row.eventToken },
-    select: { development: true, marketplaceBaseUrl: true, receivedAt: true },
-  });
+  const [event] = await pooledSql(db)<{ development: boolean; marketplaceBaseUrl: string; receivedAt: Date }>(
+    Prisma.sql`SELECT development, "marketplaceBaseUrl", "receivedAt" FROM events WHERE token = ${row.eventToken}`,
+  );
   if (!event) throw new ProductCallFailure(`the call's event ${row.eventToken} no longer exists`);
   const source = { token: row.eventToken, ...event };
   try {
@@ -135,16 +131,31 @@ async function callOf(
   }
 }
 
-async function earlierOwed(prisma: PrismaClient, accountId: string, id: bigint): Promise<boolean> {
-  const earlier = await pooledSql(prisma)(Prisma.sql`
+async function earlierOwed(db: SqlSource, accountId: string, id: bigint): Promise<boolean> {
+  const earlier = await pooledSql(db)(Prisma.sql`
     SELECT id FROM hook_calls WHERE "accountId" = ${accountId} AND done = false AND mode = 'notify' AND id < ${id} LIMIT 1`);
   return earlier.length > 0;
 }
 
 /** The account's next owed notify call after `after`, in order (null: none). */
-async function nextOwed(prisma: PrismaClient, accountId: string, after: bigint): Promise<bigint | null> {
-  const [next] = await pooledSql(prisma)<{ id: bigint }>(Prisma.sql`
+async function nextOwed(db: SqlSource, accountId: string, after: bigint): Promise<bigint | null> {
+  const [next] = await pooledSql(db)<{ id: bigint }>(Prisma.sql`
     SELECT id FROM hook_calls WHERE "accountId" = ${accountId} AND done = false AND mode = 'notify' AND id > ${after}
     ORDER BY id LIMIT 1`);
   return next?.id ?? null;
+}
+
+/** A notify call as stored (null: no such call). */
+async function storedCall(db: SqlSource, id: bigint) {
+  const [row] = await pooledSql(db)<{
+    id: bigint;
+    kind: string;
+    mode: string;
+    call: unknown;
+    accountId: string | null;
+    eventToken: string;
+    done: boolean;
+  }>(Prisma.sql`
+    SELECT id, kind, mode, args AS call, "accountId", "eventToken", done FROM hook_calls WHERE id = ${id}`);
+  return row ?? null;
 }

@@ -31,7 +31,7 @@ import { DocumentWriter } from './document';
 import { resultOf } from './finish';
 import { NotificationRecorder, recordNonce, type InboxRow, type NonceRecord } from './record';
 import type { Run } from './outcomes';
-import { ANSWER_RESERVE_MS, giveUp, runEvent } from './run';
+import { ANSWER_RESERVE_MS, giveUp, runEvent, type RunDeps } from './run';
 import { isFinal } from './statuses';
 import { markNotQueued, markQueued, recordRetry } from './transitions';
 
@@ -71,7 +71,11 @@ export class NotificationAcceptor {
   private readonly recorder: NotificationRecorder;
   private readonly documents: DocumentWriter;
 
+  /** What the synchronous run takes: the API's database is the pool under its Prisma client. */
+  private readonly runDeps: RunDeps;
+
   constructor(private readonly deps: AcceptDeps) {
+    this.runDeps = { ...deps, db: deps.prisma };
     this.recorder = new NotificationRecorder(deps.prisma);
     this.documents = new DocumentWriter(deps.prisma);
   }
@@ -182,7 +186,7 @@ export class NotificationAcceptor {
     let lateReason = provisioned ? '' : 'the account is still being provisioned';
     if (provisioned) {
       try {
-        run = await runEvent(this.deps, event.token, { workerId, synchronous: { document, deadlineAt } });
+        run = await runEvent(this.runDeps, event.token, { workerId, synchronous: { document, deadlineAt } });
         if (run.own.kind === 'deferred')
           lateReason =
             run.own.reason === 'product'
@@ -199,7 +203,7 @@ export class NotificationAcceptor {
           // An error no retry can fix: reported now, with a clean message for operators (the stack to the log).
           logger.error({ err: error, token: event.token }, 'notice failed with an error no retry can fix');
           run = await giveUp(
-            this.deps,
+            this.runDeps,
             event.token,
             { code: 'UNKNOWN_ERROR', lastError: describeFailure(error) },
             { workerId, startedAt },
@@ -288,14 +292,14 @@ export class NotificationAcceptor {
     const { producer, prisma } = this.deps;
     try {
       await producer.enqueueEvent(event.token);
-      if (!alreadyMarked) await markQueued(prisma, event.seq);
+      if (!alreadyMarked) await markQueued(pooledSql(prisma), event.seq);
     } catch (error) {
       logger.warn(
         { err: (error as Error).message, token: event.token },
         'could not enqueue; the event is safe in the inbox and the sweeper will enqueue it',
       );
       // A row left `queued` without a job is found by the sweeper too, only later: putting it back is a speed-up.
-      if (alreadyMarked) await markNotQueued(prisma, event.seq).catch(() => undefined);
+      if (alreadyMarked) await markNotQueued(pooledSql(prisma), event.seq).catch(() => undefined);
     }
   }
 }

@@ -5,7 +5,7 @@
  */
 import { isDatabaseUnavailable } from '../db/failures';
 import { Prisma, type PrismaClient } from '../db/client';
-import { pooledSql, type Sql } from '../db/sql';
+import { pooledSql, type Sql, type SqlSource } from '../db/sql';
 import { MicroBatch } from '../runtime/micro-batch';
 
 export interface DocumentOptions {
@@ -45,11 +45,11 @@ export function accountNamedBy(document: unknown): string | null {
  * and only `received` becomes `queued`.
  */
 export function storeDocuments(
-  prisma: PrismaClient,
+  db: SqlSource,
   rows: readonly DocumentRow[],
   options: { skipLocked?: boolean } = {},
 ): Promise<void> {
-  return updateDocuments(pooledSql(prisma), rows, options);
+  return updateDocuments(pooledSql(db), rows, options);
 }
 
 async function updateDocuments(
@@ -102,13 +102,8 @@ async function updateDocuments(
 }
 
 /** Keeps one event's document (see storeDocuments). */
-export function storeDocument(
-  prisma: PrismaClient,
-  seq: bigint,
-  raw: unknown,
-  options: DocumentOptions = {},
-): Promise<void> {
-  return storeDocuments(prisma, [{ seq, raw, queued: options.queued ?? false }]);
+export function storeDocument(db: SqlSource, seq: bigint, raw: unknown, options: DocumentOptions = {}): Promise<void> {
+  return storeDocuments(db, [{ seq, raw, queued: options.queued ?? false }]);
 }
 
 /**

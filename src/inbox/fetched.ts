@@ -4,7 +4,8 @@
  * apply (a ping test, a document that cannot be read, a type the service does not handle).
  */
 import type { Config } from '../config';
-import type { Event, PrismaClient } from '../db/client';
+import type { Event } from '../db/client';
+import type { SqlSource } from '../db/sql';
 import { type EventErrorCode } from '../errors/catalogue';
 import { MarketplaceError, TransientEventError } from '../errors/internal';
 import { isPingTest, parseEventDocument, unstorableReason, type EventDocument } from '../events/schema';
@@ -13,7 +14,7 @@ import { storeDocument } from './document';
 import { early, type EarlyOutcome } from './outcomes';
 
 export interface FetchDeps {
-  readonly prisma: PrismaClient;
+  readonly db: SqlSource;
   readonly marketplace: MarketplaceClient;
   readonly config: Pick<Config, 'appdirect'>;
 }
@@ -49,7 +50,7 @@ export async function documentOf(deps: FetchDeps, event: Event, given: unknown):
       raw,
       failure: early('INVALID_RESPONSE', `not stored: ${unstorable}`, `The event could not be read: ${unstorable}.`),
     };
-  await storeDocument(deps.prisma, event.seq, raw);
+  await storeDocument(deps.db, event.seq, raw);
   return { raw };
 }
 

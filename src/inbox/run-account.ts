@@ -12,13 +12,12 @@
 import { ACCOUNT_ROW, accountFromJson, LockedAccounts } from '../accounts/accounts';
 import type { AccountStatusName as AccountStatus } from '../accounts/lifecycle';
 import { Prisma, type Event } from '../db/client';
-import type { PgTransaction, Sql } from '../db/sql';
+import type { PgTransaction, Sql, SqlSource } from '../db/sql';
 import type { EventDocument } from '../events/schema';
 import { applyOf, runsAsOf, type RunsAs } from '../events/registry';
 import { decideWithProduct, storedFinalDecision, type Decided } from '../hooks/decide';
 import type { ProductConnection } from '../hooks/product';
 import type { ResultBody } from '../marketplace/client';
-import type { PrismaClient } from '../db/client';
 import { accountNamedBy } from './document';
 import { readEvent, typeOf } from './fetched';
 import { finishEvents, type AttemptInfo, type FinalOutcome, type Finishing } from './finish';
@@ -43,7 +42,7 @@ const PENDING_RETRY_MS = 2000;
 export const AWAIT_PRODUCT_RETRY_MS = 10_000;
 
 export interface AccountRunDeps {
-  readonly prisma: PrismaClient;
+  readonly db: SqlSource;
   readonly product: ProductConnection;
   readonly pendingWaitMs: number;
 }
@@ -147,7 +146,7 @@ export async function runAccount(
     const decided = await decideWithProduct(
       {
         accounts,
-        prisma: deps.prisma,
+        db: deps.db,
         product: deps.product,
         source: {
           token: candidate.token,

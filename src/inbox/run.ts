@@ -9,9 +9,9 @@
  * else thrown is a defect the job reports as UNKNOWN_ERROR at once (src/jobs/event.ts).
  */
 import type { Config } from '../config';
-import { Prisma, type Event, type PrismaClient } from '../db/client';
+import { Prisma, type Event } from '../db/client';
 import { classifyDatabaseError, isTransientDatabaseError } from '../db/failures';
-import { inPgTransaction, pooledSql } from '../db/sql';
+import { inPgTransaction, pooledSql, type SqlSource } from '../db/sql';
 import { EVENT_ERROR_CODES } from '../errors/catalogue';
 import { DeadlineExceededError, EventNotFoundError, TransientEventError } from '../errors/internal';
 import { lockKeyOf } from '../events/registry';
@@ -33,7 +33,7 @@ import { AWAIT_PRODUCT_RETRY_MS, runAccount, type OwnEvent } from './run-account
 import { claimEvent, EVENT_COLUMNS, storedResultOf } from './transitions';
 
 export interface RunDeps {
-  readonly prisma: PrismaClient;
+  readonly db: SqlSource;
   readonly marketplace: MarketplaceClient;
   readonly config: Pick<Config, 'appdirect' | 'pendingWaitMs'>;
   /** The vendor's product: asked before the result is written for the kinds it decides. */
@@ -63,7 +63,7 @@ const NOTICE = 'SUBSCRIPTION_NOTICE';
 /** Runs the event (and what comes with it). Never applies an event twice: a finished event returns its stored result. */
 export async function runEvent(deps: RunDeps, token: string, options: RunOptions): Promise<Run> {
   const startedAt = new Date();
-  const sql = pooledSql(deps.prisma);
+  const sql = pooledSql(deps.db);
   const event = await claimEvent(sql, token, startedAt);
   if (!event) {
     const finished = await storedResultOf(sql, token);
@@ -103,10 +103,10 @@ async function runLocked(deps: RunDeps, own: OwnEvent, options: RunOptions): Pro
   if (budget !== undefined && budget <= 0) throw new DeadlineExceededError('no time left to apply the event');
   try {
     return await inPgTransaction(
-      deps.prisma,
+      deps.db,
       (sql, transaction) =>
         runAccount(
-          { prisma: deps.prisma, product: deps.product, pendingWaitMs: deps.config.pendingWaitMs },
+          { db: deps.db, product: deps.product, pendingWaitMs: deps.config.pendingWaitMs },
           sql,
           transaction,
           own,
@@ -133,7 +133,7 @@ async function runLocked(deps: RunDeps, own: OwnEvent, options: RunOptions): Pro
 
 /** An event decided without its apply, in one statement (the finish is atomic by itself). */
 async function finishEarly(
-  deps: Pick<RunDeps, 'prisma'>,
+  deps: Pick<RunDeps, 'db'>,
   event: Event,
   outcome: EarlyOutcome,
   attempt: AttemptInfo,
@@ -141,13 +141,13 @@ async function finishEarly(
   type: string | null,
 ): Promise<Run> {
   const final = finalOfEarly(outcome);
-  const finished = await finishEvents(pooledSql(deps.prisma), [
+  const finished = await finishEvents(pooledSql(deps.db), [
     { event, outcome: final, attempt, answeredSynchronously: noResultPost, countsAttempt: false },
   ]);
   const rows = finished.events[0];
   if (!rows) {
     // An operator cancelled it meanwhile: its stored result stands.
-    const stored = await storedResultOf(pooledSql(deps.prisma), event.token);
+    const stored = await storedResultOf(pooledSql(deps.db), event.token);
     return alreadyFinished(event.token, stored?.result);
   }
   const own: FinishedEvent = {
@@ -174,12 +174,12 @@ async function finishEarly(
  * The operator sees `lastError`; AppDirect's user a safe text.
  */
 export async function giveUp(
-  deps: Pick<RunDeps, 'prisma'>,
+  deps: Pick<RunDeps, 'db'>,
   token: string,
   failure: { code: 'TRANSPORT_ERROR' | 'UNKNOWN_ERROR'; lastError: string },
   attemptInfo: Omit<AttemptInfo, 'attempt'>,
 ): Promise<Run> {
-  const [event] = await pooledSql(deps.prisma)<Event>(
+  const [event] = await pooledSql(deps.db)<Event>(
     Prisma.sql`SELECT ${EVENT_COLUMNS} FROM events WHERE token = ${token}`,
   );
   if (!event) throw new EventNotFoundError(token);

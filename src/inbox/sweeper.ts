@@ -5,9 +5,10 @@
  * all get their job (again). Job ids derive from keys, so running this in every
  * worker process at once is harmless.
  */
-import type { PrismaClient } from '../db/client';
+import { Prisma } from '../db/client';
+import { pooledSql, type SqlSource } from '../db/sql';
 import type { Logger } from '../logging/logger';
-import { UNFINISHED_STATUSES } from './statuses';
+import { UNFINISHED_SQL } from './statuses';
 import { markQueued } from './transitions';
 
 /** Each returns true when it had to add a job (none was live). */
@@ -24,47 +25,34 @@ export interface SweepCounts {
 }
 
 /** One pass. Rows younger than `graceMs` are left to the normal path. */
-export async function sweep(
-  prisma: PrismaClient,
-  queues: SweepQueues,
-  graceMs = 10_000,
-  batch = 500,
-): Promise<SweepCounts> {
+export async function sweep(db: SqlSource, queues: SweepQueues, graceMs = 10_000, batch = 500): Promise<SweepCounts> {
   const before = new Date(Date.now() - graceMs);
   const counts: SweepCounts = { events: 0, results: 0, hooks: 0 };
 
-  const stranded = await prisma.event.findMany({
-    where: { status: { in: [...UNFINISHED_STATUSES] }, updatedAt: { lt: before } },
-    select: { seq: true, token: true },
-    orderBy: { seq: 'asc' },
-    take: batch,
-  });
+  const sql = pooledSql(db);
+
+  const stranded = await sql<{ seq: bigint; token: string }>(Prisma.sql`
+    SELECT seq, token FROM events
+    WHERE status IN (${UNFINISHED_SQL}) AND "updatedAt" < ${before}
+    ORDER BY seq LIMIT ${batch}`);
   for (const event of stranded) {
     if (!(await queues.ensureEventJob(event.token))) continue;
-    await markQueued(prisma, event.seq);
+    await markQueued(sql, event.seq);
     counts.events += 1;
   }
 
   // A delivery touches updatedAt when it starts; a minute covers a POST in flight (10 s timeout).
-  const owed = await prisma.resultDelivery.findMany({
-    where: {
-      status: 'pending',
-      supersededAt: null,
-      updatedAt: { lt: new Date(Math.min(before.getTime(), Date.now() - 60_000)) },
-    },
-    select: { event: { select: { token: true } } },
-    orderBy: { id: 'asc' },
-    take: batch,
-  });
-  for (const { event } of owed) {
-    if (await queues.ensureResultJob(event.token)) counts.results += 1;
+  const owed = await sql<{ token: string }>(Prisma.sql`
+    SELECT e.token FROM result_deliveries d JOIN events e ON e.seq = d."eventSeq"
+    WHERE d.status = 'pending' AND d."supersededAt" IS NULL
+      AND d."updatedAt" < ${new Date(Math.min(before.getTime(), Date.now() - 60_000))}
+    ORDER BY d.id LIMIT ${batch}`);
+  for (const { token } of owed) {
+    if (await queues.ensureResultJob(token)) counts.results += 1;
   }
 
-  const hooks = await prisma.hookCall.findMany({
-    where: { done: false, createdAt: { lt: before } },
-    select: { id: true },
-    take: batch,
-  });
+  const hooks = await sql<{ id: bigint }>(Prisma.sql`
+    SELECT id FROM hook_calls WHERE done = false AND "createdAt" < ${before} ORDER BY id LIMIT ${batch}`);
   for (const hook of hooks) {
     if (await queues.ensureHookJob(hook.id)) counts.hooks += 1;
   }
@@ -73,7 +61,7 @@ export async function sweep(
 
 /** Sweeps every `intervalMs` until stopped; failures (Redis or PostgreSQL away) are logged and retried next time. */
 export function startSweeper(
-  prisma: PrismaClient,
+  db: SqlSource,
   queues: SweepQueues,
   logger: Logger,
   options: { intervalMs?: number; graceMs?: number } = {},
@@ -81,7 +69,7 @@ export function startSweeper(
   let running: Promise<unknown> | null = null;
   const timer = setInterval(() => {
     if (running) return; // the previous pass is still going
-    running = sweep(prisma, queues, options.graceMs)
+    running = sweep(db, queues, options.graceMs)
       .then((counts) => {
         if (counts.events + counts.results + counts.hooks > 0) logger.info(counts, 'sweeper re-enqueued stranded work');
       })

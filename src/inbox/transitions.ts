@@ -34,16 +34,18 @@ export async function storedResultOf(sql: Sql, token: string): Promise<{ result:
 }
 
 /** received -> queued, once a job exists (a later status is left alone). */
-export async function markQueued(prisma: PrismaClient, seq: bigint): Promise<void> {
-  await prisma.event.updateMany({
-    where: { seq, status: 'received' },
-    data: { status: 'queued', queuedAt: new Date() },
-  });
+export async function markQueued(sql: Sql, seq: bigint): Promise<void> {
+  const now = new Date();
+  await sql(Prisma.sql`
+    UPDATE events SET status = 'queued', "queuedAt" = ${now}, "updatedAt" = ${now}
+    WHERE seq = ${seq} AND status = 'received'`);
 }
 
 /** queued -> received: enqueueing failed after the row was marked queued (the sweeper takes it from there). */
-export async function markNotQueued(prisma: PrismaClient, seq: bigint): Promise<void> {
-  await prisma.event.updateMany({ where: { seq, status: 'queued' }, data: { status: 'received', queuedAt: null } });
+export async function markNotQueued(sql: Sql, seq: bigint): Promise<void> {
+  await sql(Prisma.sql`
+    UPDATE events SET status = 'received', "queuedAt" = NULL, "updatedAt" = ${new Date()}
+    WHERE seq = ${seq} AND status = 'queued'`);
 }
 
 /**

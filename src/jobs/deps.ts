@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import type { PrismaClient } from '../db/client';
+import type { SqlSource } from '../db/sql';
 import type { ProductConnection } from '../hooks/product';
 import type { Logger } from '../logging/logger';
 import type { MarketplaceClient } from '../marketplace/client';
@@ -8,7 +8,7 @@ import type { Producer } from '../queue/producer';
 
 /** What the job handlers of a worker process work with. */
 export interface JobDeps {
-  readonly prisma: PrismaClient;
+  readonly db: SqlSource;
   readonly marketplace: MarketplaceClient;
   readonly config: Pick<
     Config,

@@ -78,7 +78,7 @@ async function settleFailure(
 ): Promise<boolean> {
   const transient = policy.isTransient(error);
   if (transient && !context.isLastAttempt) {
-    await recordRetry(pooledSql(deps.prisma), token, error as Error, attempt, 'retrying').catch(() => undefined);
+    await recordRetry(pooledSql(deps.db), token, error as Error, attempt, 'retrying').catch(() => undefined);
     return false;
   }
   const code = error instanceof TransientEventError && error.stage === 'fetch' ? 'TRANSPORT_ERROR' : 'UNKNOWN_ERROR';
@@ -121,7 +121,7 @@ async function goThroughAccount(deps: JobDeps, first: Run, token: string, worker
     }
     try {
       const next =
-        run.nextOfAccount !== undefined ? run.nextOfAccount : await nextEventOfAccount(pooledSql(deps.prisma), last);
+        run.nextOfAccount !== undefined ? run.nextOfAccount : await nextEventOfAccount(pooledSql(deps.db), last);
       if (next) await producer.promoteEvent(next);
     } catch (error) {
       logger.warn(
@@ -139,7 +139,10 @@ async function goThroughAccount(deps: JobDeps, first: Run, token: string, worker
  * them), and its follow-ups start after `previous`'s product calls (never rejects).
  */
 function sendAfterRun(deps: JobDeps, run: Run, own: string, previous: Promise<void>): Promise<void> {
-  if (run.finished.length > 1) deps.metrics?.groupCommitEvents.observe(run.finished.length);
+  if (run.finished.length > 1 && deps.metrics) {
+    deps.metrics.groupCommitEvents.observe(run.finished.length);
+    for (const event of run.finished) deps.metrics.groupedEvents.inc({ type: event.type ?? 'unknown' });
+  }
   const others = run.finished.filter((event) => event.token !== own);
   const dropped = Promise.all(others.map(({ token }) => deps.producer.removeEventJob(token).catch(() => undefined)));
   return dropped

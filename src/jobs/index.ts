@@ -32,12 +32,9 @@ export function startJobWorkers(deps: JobDeps, options: JobWorkerOptions) {
     hookJob(deps, options.policies),
   ];
   const loop = startWorkerLoop(definitions, { ...options, logger: deps.logger });
-  const heartbeat = startHeartbeat(
-    deps.prisma,
-    { workerId: options.workerId, activity: loop.queueActivity },
-    deps.logger,
-    { everyMs: options.heartbeatMs },
-  );
+  const heartbeat = startHeartbeat(deps.db, { workerId: options.workerId, activity: loop.queueActivity }, deps.logger, {
+    everyMs: options.heartbeatMs,
+  });
   return {
     ...loop,
     heartbeat,

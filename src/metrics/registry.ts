@@ -16,6 +16,7 @@ export interface ProcessMetrics {
   readonly lastConsumed: Gauge;
   readonly deliveriesTotal: Counter<'outcome'>;
   readonly groupCommitEvents: Histogram;
+  readonly groupedEvents: Counter<'type'>;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpSeconds: Histogram<'method' | 'route'>;
 }
@@ -54,6 +55,12 @@ export function createProcessMetrics(component: string): ProcessMetrics {
       name: 'appdirect_group_commit_events',
       help: "Events decided per group commit (one transaction for an account's waiting events).",
       buckets: [1, 2, 5, 10, 20, 50],
+      registers: [registry],
+    }),
+    groupedEvents: new Counter({
+      name: 'appdirect_grouped_events_total',
+      help: 'Events decided in a run of more than one (one transaction with other waiting events of their account), by type.',
+      labelNames: ['type'],
       registers: [registry],
     }),
     httpRequests: new Counter({

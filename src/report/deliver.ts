@@ -6,8 +6,8 @@
  */
 import { isDatabaseUnavailable } from '../db/failures';
 import type { Config } from '../config';
-import { Prisma, type PrismaClient } from '../db/client';
-import { pooledSql } from '../db/sql';
+import { Prisma } from '../db/client';
+import { pooledSql, type SqlSource } from '../db/sql';
 import type { MarketplaceClient, ResultBody } from '../marketplace/client';
 import { DeliveryRetryError, describeFailure, MarketplaceError } from '../errors/internal';
 
@@ -39,7 +39,7 @@ async function untilRecorded(record: () => Promise<unknown>): Promise<void> {
 }
 
 export async function deliverResult(
-  deps: { prisma: PrismaClient; marketplace: MarketplaceClient; config: Pick<Config, 'appdirect'> },
+  deps: { db: SqlSource; marketplace: MarketplaceClient; config: Pick<Config, 'appdirect'> },
   token: string,
   options: {
     isLastAttempt: boolean;
@@ -50,11 +50,11 @@ export async function deliverResult(
   // has just committed is fresh (updatedAt = now) and pending, so its first attempt skips this.
   const [delivery] = options.owed
     ? [options.owed]
-    : await deps.prisma.$queryRaw<OwedDelivery[]>`
+    : await pooledSql(deps.db)<OwedDelivery>(Prisma.sql`
         UPDATE result_deliveries d SET "updatedAt" = now()
         FROM events e
         WHERE e.seq = d."eventSeq" AND e.token = ${token} AND d.status = 'pending' AND d."supersededAt" IS NULL
-        RETURNING d.id, d."resultUrl", d.body, d.attempts, e."consumerKey"`;
+        RETURNING d.id, d."resultUrl", d.body, d.attempts, e."consumerKey"`);
   if (!delivery) return 'nothing_to_do';
   const consumer = delivery.consumerKey
     ? deps.config.appdirect.consumerCredentials.find((c) => c.key === delivery.consumerKey)
@@ -74,7 +74,7 @@ export async function deliverResult(
   const now = new Date();
   // Outside any transaction, on pg directly (src/db/sql.ts): one statement per attempt, on the hot path.
   const record = () =>
-    pooledSql(deps.prisma)(Prisma.sql`
+    pooledSql(deps.db)(Prisma.sql`
     WITH attempt AS (
       INSERT INTO result_delivery_attempts ("deliveryId", attempt, "httpStatus", error, "startedAt", "durationMs")
       VALUES (${delivery.id}, ${delivery.attempts + 1}, ${httpStatus}, ${error}, ${startedAt}, ${now.getTime() - startedAt.getTime()})

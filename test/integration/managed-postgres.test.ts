@@ -148,7 +148,7 @@ describeIfPostgres('PostgreSQL with TLS only and a least-privilege app role', ()
       expect(await s.send(assignEvent(order.accountIdentifier!))).toMatchObject({ success: true });
       expect(await sslOf(database.prisma)).toBe(true);
       const health = await checkHealth({
-        prisma: database.prisma,
+        db: database.prisma,
         redis: s.subject.redis,
         expectedMigrations: migrationNames(),
       });
@@ -166,7 +166,7 @@ describeIfPostgres('PostgreSQL with TLS only and a least-privilege app role', ()
     const prisma = createPrisma(appUrl('sslmode=disable'));
     const redis = await producerRedis();
     try {
-      const health = await checkHealth({ prisma, redis, expectedMigrations: [] });
+      const health = await checkHealth({ db: prisma, redis, expectedMigrations: [] });
       expect(health.checks.postgres.error).toMatch(/no pg_hba.conf entry .* no encryption -- .*sslmode=require/);
     } finally {
       await prisma.$disconnect();

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Prisma } from '../../src/db/client';
 import { inPgTransaction, pooledSql, type Sql } from '../../src/db/sql';
-import { sqlPoolOf } from '../../src/db/client';
+import { databaseOf } from '../../src/db/client';
 import { createTestDatabase, type TestDatabase } from '../support/infra';
 
 describe('plain SQL on pg (src/db/sql.ts)', () => {
@@ -74,12 +74,12 @@ describe('plain SQL on pg (src/db/sql.ts)', () => {
       }),
     ).rejects.toThrow('no');
     expect(await db.prisma.user.count({ where: { uuid: 'rolled-back' } })).toBe(0);
-    const pool = sqlPoolOf(db.prisma)!;
+    const pool = databaseOf(db.prisma);
     expect(pool.pool.totalCount - pool.pool.idleCount).toBe(0);
   });
 
   it('takes its connections from the pool Prisma uses (DATABASE_POOL_SIZE bounds both)', async () => {
-    const pool = sqlPoolOf(db.prisma)!;
+    const pool = databaseOf(db.prisma);
     expect(pool.pool.options.max).toBe(5);
     await db.prisma.user.count();
     expect(pool.pool.totalCount).toBeGreaterThan(0);

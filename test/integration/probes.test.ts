@@ -134,7 +134,7 @@ describe('worker probes', () => {
     const waitingJobs = async () => (await producer.countsOf(QUEUES.hooks)).waiting ?? 0;
     const probes = workerProbes({
       health: {
-        prisma: subject.db.prisma,
+        db: subject.db.prisma,
         redis: subject.redis,
         expectedMigrations: expectedMigrations(),
         preflight: subject.deps.preflight,
@@ -168,7 +168,7 @@ describe('worker probes', () => {
     const worker = stuckLoop(prefix);
     const probes = workerProbes({
       health: {
-        prisma: subject.db.prisma,
+        db: subject.db.prisma,
         redis: subject.redis,
         expectedMigrations: expectedMigrations(),
         preflight: subject.deps.preflight,
@@ -190,7 +190,7 @@ describe('worker probes', () => {
     const redis = await deadRedis();
     const probes = workerProbes({
       health: {
-        prisma: subject.db.prisma,
+        db: subject.db.prisma,
         redis,
         expectedMigrations: expectedMigrations(),
         preflight: subject.deps.preflight,

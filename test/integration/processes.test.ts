@@ -2,9 +2,10 @@
  * Worker processes as operators run them (`npm run worker`), several at once,
  * and killed with SIGKILL in the middle of an apply.
  */
+import path from 'node:path';
 import { jobIdForToken } from '../../src/queue/names';
 import { findFreePort } from '../../src/runtime/ports';
-import { assignEvent, orderEvent, person } from '../support/events';
+import { accountEvent, assignEvent, changeEvent, orderEvent, person } from '../support/events';
 import { CLIENT, startScenario, type Scenario } from '../support/scenario';
 import { eventually, spawnWorkerProcess } from '../support/workers';
 
@@ -12,18 +13,23 @@ describe('worker processes', () => {
   let s: Scenario;
   const processes: Array<ReturnType<typeof spawnWorkerProcess>> = [];
   const spawnWorker = (metricsPort = 0) => {
-    const worker = spawnWorkerProcess({
-      DATABASE_URL: s.subject.db.url,
-      REDIS_URL: process.env.TEST_REDIS_URL,
-      QUEUE_PREFIX: s.subject.prefix,
-      APPDIRECT_CLIENT_ID: CLIENT.id,
-      APPDIRECT_CLIENT_SECRET: CLIENT.secret,
-      APPDIRECT_MARKETPLACE_URLS: s.marketplace.origin,
-      WORKER_CONCURRENCY: '8',
-      JOB_LOCK_MS: '2000',
-      METRICS_PORT: String(metricsPort),
-      EVENT_BACKOFF_MS: '50',
-    });
+    const worker = spawnWorkerProcess(
+      {
+        DATABASE_URL: s.subject.db.url,
+        REDIS_URL: process.env.TEST_REDIS_URL,
+        QUEUE_PREFIX: s.subject.prefix,
+        APPDIRECT_CLIENT_ID: CLIENT.id,
+        APPDIRECT_CLIENT_SECRET: CLIENT.secret,
+        APPDIRECT_MARKETPLACE_URLS: s.marketplace.origin,
+        WORKER_CONCURRENCY: '8',
+        JOB_LOCK_MS: '2000',
+        METRICS_PORT: String(metricsPort),
+        EVENT_BACKOFF_MS: '50',
+      },
+      // Says on stderr if the process ever compiles Prisma's query compiler (it must not: the worker runs
+      // every statement on the plain-SQL runner, and that compiler costs about 70 MiB of memory).
+      ['--require', path.join(__dirname, '..', 'support', 'large-wasm-watch.cjs')],
+    );
     processes.push(worker);
     return worker;
   };
@@ -80,6 +86,22 @@ describe('worker processes', () => {
       grouped += Number(/^appdirect_group_commit_events_sum(?:\{[^}]*\})? (\d+)$/m.exec(text)?.[1] ?? 0);
     }
     expect(grouped).toBeGreaterThan(0);
+    // Subscription changes and a cancel join runs the same way (one runner for every type): a burst of
+    // them on the account, sent at once, is decided in runs of more than one as well.
+    const changes = await Promise.all(Array.from({ length: 40 }, (_, i) => s.post(changeEvent(accountId, 60 + i))));
+    const cancel = await s.post(accountEvent('SUBSCRIPTION_CANCEL', accountId));
+    await Promise.all([...changes, cancel].map(({ token }) => s.resultOf(token, 60_000)));
+    let changesGrouped = 0;
+    for (const port of metricsPorts) {
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+      changesGrouped += Number(
+        /^appdirect_grouped_events_total\{type="SUBSCRIPTION_CHANGE"[^}]*\} (\d+)$/m.exec(text)?.[1] ?? 0,
+      );
+    }
+    expect(changesGrouped).toBeGreaterThan(1);
+    // Neither process loaded Prisma's query compiler: applying, reporting, heartbeats, the sweeper,
+    // /metrics and the health checks all ran on the plain-SQL runner.
+    for (const worker of processes) expect(worker.output()).not.toContain('large WebAssembly module');
   }, 90_000);
 
   it('applies and reports once an event whose worker was killed with SIGKILL mid-apply', async () => {

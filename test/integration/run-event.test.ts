@@ -44,7 +44,7 @@ describe('runEvent', () => {
       await other.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`account:${account}`]);
       const config = testConfig();
       const deps = {
-        prisma: db.prisma,
+        db: db.prisma,
         marketplace: new MarketplaceClient({ credentials: {} }),
         config,
         product: await connectProduct(config, silentLogger),

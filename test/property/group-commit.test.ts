@@ -405,7 +405,7 @@ describe.each([
     const config = testConfig(env);
     const product = await connectProduct(config, silentLogger, hooks ? { hooks } : {});
     const marketplace = new MarketplaceClient({ credentials: {} });
-    depsOf = (db) => ({ prisma: db.prisma, marketplace, config, product });
+    depsOf = (db) => ({ db: db.prisma, marketplace, config, product });
   });
   afterAll(async () => {
     await Promise.all([oneByOne?.drop(), grouped?.drop()]);

@@ -226,7 +226,9 @@ describe('hostile documents: the parser (pure)', () => {
   it('handles no prototype name used as an event type', () => {
     for (const type of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
       expect(isEventType(type)).toBe(false);
-      expect(parseEventDocument({ type, marketplace: { baseUrl: 'https://m.example' } })).toEqual({ unsupported: type });
+      expect(parseEventDocument({ type, marketplace: { baseUrl: 'https://m.example' } })).toEqual({
+        unsupported: type,
+      });
     }
   });
 });

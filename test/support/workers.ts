@@ -29,7 +29,7 @@ export function startTestWorkers(
   const consumers = startJobWorkers(
     {
       metrics,
-      prisma: subject.db.prisma,
+      db: subject.db.prisma,
       marketplace: subject.deps.marketplace,
       config: subject.deps.config,
       logger: silentLogger,
@@ -64,13 +64,17 @@ export function startTestWorkers(
 }
 
 /** `npm run worker` as a separate OS process (for cross-process and kill -9 tests). */
-export function spawnWorkerProcess(env: NodeJS.ProcessEnv): {
+export function spawnWorkerProcess(
+  env: NodeJS.ProcessEnv,
+  /** Node options before the entry (e.g. `--require` of a watch such as ./large-wasm-watch.cjs). */
+  nodeArgs: readonly string[] = [],
+): {
   child: ChildProcess;
   output: () => string;
   stop(): Promise<void>;
 } {
   const root = path.resolve(__dirname, '..', '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/event-worker.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'workers/event-worker.ts'], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -82,7 +82,7 @@ export const readyzRoute = defineRoute({
   handler:
     (deps) =>
     async ({ req }) => {
-      const readiness = await apiReadiness(deps);
+      const readiness = await apiReadiness({ ...deps, db: deps.prisma });
       const found = checksFor(req, deps.config, readiness.report);
       if (!readiness.ready) throw unreadyError(readiness, found);
       return { status: 200, body: { status: 'ready' as const, checks: found } };
@@ -107,7 +107,7 @@ export const statusRoute = defineRoute({
   handler:
     (deps) =>
     async ({ req }) => {
-      const report = await checkHealth(deps);
+      const report = await checkHealth({ ...deps, db: deps.prisma });
       const found = checksFor(req, deps.config, report);
       if (report.ok) return { status: 200, body: { status: 'ok' as const, checks: found } };
       const down = failing(report, ['postgres', 'redis', 'migrations']);
