@@ -27,13 +27,13 @@ import type { Logger } from '../logging/logger';
 import type { MarketplaceClient, ResultBody } from '../marketplace/client';
 import { parseEventUrl, type EventLocation } from '../marketplace/event-url';
 import type { Producer } from '../queue/producer';
-import { DocumentWriter } from './document';
 import { resultOf } from './finish';
-import { NotificationRecorder, recordNonce, type InboxRow, type NonceRecord } from './record';
+import { recordNonce, type InboxRow, type NonceRecord } from './record';
 import type { Run } from './outcomes';
 import { ANSWER_RESERVE_MS, giveUp, runEvent, type RunDeps } from './run';
 import { isFinal } from './statuses';
 import { markNotQueued, markQueued, recordRetry } from './transitions';
+import { InboxWriter } from './writer';
 
 export interface AcceptDeps {
   readonly config: Config;
@@ -68,16 +68,15 @@ const accepted: Answer['body'] = { success: true };
 const PROVISIONING_POLL_MS = 25;
 
 export class NotificationAcceptor {
-  private readonly recorder: NotificationRecorder;
-  private readonly documents: DocumentWriter;
+  /** Records notifications and stores fetched documents, batched: one statement per burst. */
+  private readonly inbox: InboxWriter;
 
   /** What the synchronous run takes: the API's database is the pool under its Prisma client. */
   private readonly runDeps: RunDeps;
 
   constructor(private readonly deps: AcceptDeps) {
     this.runDeps = { ...deps, db: deps.prisma };
-    this.recorder = new NotificationRecorder(deps.prisma);
-    this.documents = new DocumentWriter(deps.prisma);
+    this.inbox = new InboxWriter(deps.prisma);
   }
 
   /** The whole use case; throws AppError (400) for bad parameters and NonceReplayedError for a replay. */
@@ -86,7 +85,7 @@ export class NotificationAcceptor {
     const early = answersOnRecord(notification.ack);
     if (location.isProbe) return this.answerProbe(notification);
 
-    const { event, created } = await this.recorder.record(
+    const { event, created } = await this.inbox.record(
       {
         token: location.token,
         eventUrl: location.eventUrl,
@@ -113,9 +112,10 @@ export class NotificationAcceptor {
       await this.enqueue(event, notification.logger);
       return { status: 202, body: accepted };
     }
-    // The common path: one UPDATE (shared with concurrent requests) stores the document and marks the row queued.
+    // The common path: one statement, shared with concurrent requests (their documents, their new notifications),
+    // stores the document and marks the row queued.
     try {
-      await this.documents.store(event.seq, document, { queued: true });
+      await this.inbox.storeDocument(event.seq, document, { queued: true });
     } catch (error) {
       if (!isTransientDatabaseError(error)) throw error;
       // The notification is recorded (committed before the fetch): the worker fetches the event again, so

@@ -1,19 +1,18 @@
 /**
  * Keeping a fetched event document on its inbox row, with the fields the admin
  * views filter on (type, flag, account, company). One statement, through the
- * plain-SQL runner (src/db/sql.ts).
+ * plain-SQL runner (src/db/sql.ts); the callback's documents ride along with the
+ * notifications it records (src/inbox/writer.ts).
  */
-import { isDatabaseUnavailable } from '../db/failures';
-import { Prisma, type PrismaClient } from '../db/client';
-import { pooledSql, type Sql, type SqlSource } from '../db/sql';
-import { MicroBatch } from '../runtime/micro-batch';
+import { Prisma } from '../db/client';
+import { pooledSql, type SqlSource } from '../db/sql';
 
 export interface DocumentOptions {
   /** Also move a `received` row to `queued` (the caller is about to enqueue it). */
   readonly queued?: boolean;
 }
 
-interface DocumentRow {
+export interface DocumentRow {
   readonly seq: bigint;
   readonly raw: unknown;
   readonly queued: boolean;
@@ -44,20 +43,16 @@ export function accountNamedBy(document: unknown): string | null {
  * notification may have enqueued it while a request was still fetching): it fills what is missing,
  * and only `received` becomes `queued`.
  */
-export function storeDocuments(
+export async function storeDocuments(
   db: SqlSource,
   rows: readonly DocumentRow[],
   options: { skipLocked?: boolean } = {},
 ): Promise<void> {
-  return updateDocuments(pooledSql(db), rows, options);
+  if (rows.length > 0) await pooledSql(db)(documentsUpdate(rows, options));
 }
 
-async function updateDocuments(
-  sql: Sql,
-  rows: readonly DocumentRow[],
-  options: { skipLocked?: boolean } = {},
-): Promise<void> {
-  if (rows.length === 0) return;
+/** The UPDATE storeDocuments sends (at least one row), also run as a CTE beside a batch of notifications. */
+export function documentsUpdate(rows: readonly DocumentRow[], options: { skipLocked?: boolean } = {}): Prisma.Sql {
   // skipLocked: leave out rows another transaction holds (a worker applying the event, which stores the
   // document itself if it lacks one) instead of letting the whole batch wait for that transaction.
   const seqs = rows.map((r) => String(r.seq));
@@ -75,7 +70,7 @@ async function updateDocuments(
         };
       },
   );
-  await sql(Prisma.sql`
+  return Prisma.sql`
     UPDATE events SET
       payload = COALESCE(events.payload, d.payload),
       type = COALESCE(events.type, d.type),
@@ -98,34 +93,10 @@ async function updateDocuments(
       ${rows.map((r) => r.queued)}::boolean[]
     ) AS d(seq, payload, type, flag, "accountId", "companyUuid", "companyName", queued)
     WHERE events.seq = d.seq
-      ${onlyUnlocked}`);
+      ${onlyUnlocked}`;
 }
 
 /** Keeps one event's document (see storeDocuments). */
 export function storeDocument(db: SqlSource, seq: bigint, raw: unknown, options: DocumentOptions = {}): Promise<void> {
   return storeDocuments(db, [{ seq, raw, queued: options.queued ?? false }]);
-}
-
-/**
- * storeDocument for the callback's concurrent requests: documents stored in the same turn of the event
- * loop share one UPDATE. A row a worker holds is skipped (the worker has the event; it fetches the document
- * itself if it needs it), so one busy row never holds up the others' answers.
- */
-export class DocumentWriter {
-  private readonly batch: MicroBatch<DocumentRow, void>;
-
-  constructor(prisma: PrismaClient) {
-    const sql = pooledSql(prisma);
-    this.batch = new MicroBatch<DocumentRow, void>(
-      async (rows) => {
-        await updateDocuments(sql, rows, { skipLocked: true });
-        return rows.map(() => undefined);
-      },
-      { maxBatch: 100, maxInFlight: 8, retryAlone: (error) => !isDatabaseUnavailable(error) },
-    );
-  }
-
-  store(seq: bigint, raw: unknown, options: DocumentOptions = {}): Promise<void> {
-    return this.batch.submit({ seq, raw, queued: options.queued ?? false });
-  }
 }

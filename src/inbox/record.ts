@@ -5,11 +5,9 @@
  * Statements go through the plain-SQL runner (src/db/sql.ts): through Prisma's client the
  * same statement cost the callback about four times the CPU.
  */
-import { isDatabaseUnavailable } from '../db/failures';
 import { Prisma, type Event, type PrismaClient } from '../db/client';
 import { pooledSql, type Sql } from '../db/sql';
 import { NonceReplayedError } from '../errors/internal';
-import { MicroBatch } from '../runtime/micro-batch';
 
 export interface NonceRecord {
   readonly consumerKey: string;
@@ -29,143 +27,131 @@ export interface NewNotification {
 /** The inbox fields the callback needs to answer. */
 export type InboxRow = Pick<Event, 'seq' | 'token' | 'status' | 'result' | 'consumerKey'>;
 
-export interface RecordOptions {
+/** What recording a notification gives its caller: its inbox row, and whether this call created it. */
+export type RecordOutcome = { event: InboxRow; created: boolean };
+/** A notification to record, with how to insert it. */
+export interface RecordRequest extends NewNotification {
   /** Insert the row already `queued`: the caller enqueues it next without fetching first. */
-  readonly queued?: boolean;
+  readonly queued: boolean;
 }
 
-type RecordOutcome = { event: InboxRow; created: boolean };
-type BatchItem = NewNotification & RecordOptions;
-
 /**
- * Records notifications (and their nonces) and commits, one SQL statement per
- * batch of concurrent notifications (see MicroBatch): an event row is only
- * inserted when its nonce is new, so a replay leaves nothing behind. Each
- * caller gets its inbox row and whether its call created it, or
- * NonceReplayedError for a replay.
+ * Records notifications (and their nonces) in one statement and commits: an event row is only inserted
+ * when its nonce is new, so a replay leaves nothing behind. One outcome per request, in order: its inbox
+ * row and whether this call created it, or NonceReplayedError for a replay. `alongside` is one more
+ * data-modifying CTE (`name AS (...)`) run in the same statement (src/inbox/writer.ts: the documents
+ * fetched meanwhile), so a burst costs one round trip and one commit.
  */
-export class NotificationRecorder {
-  private readonly batch: MicroBatch<BatchItem, RecordOutcome>;
-  private readonly sql: Sql;
+export async function recordNotifications(
+  sql: Sql,
+  items: readonly RecordRequest[],
+  alongside?: Prisma.Sql,
+): Promise<Array<RecordOutcome | Error>> {
+  // A token or nonce twice in one batch: the later item is settled after the statement
+  // (its token then exists; its nonce is a replay) — one statement must not see a key twice.
+  const tokens = new Set<string>();
+  const nonces = new Set<string>();
+  const unique: Array<{ item: RecordRequest; index: number }> = [];
+  const repeats: Array<{ item: RecordRequest; index: number; replay: boolean }> = [];
+  items.forEach((item, index) => {
+    // A nonce is single-use per consumer key, whatever timestamp it comes with.
+    const nonceKey = item.nonce ? JSON.stringify([item.nonce.consumerKey, item.nonce.nonce]) : null;
+    if (tokens.has(item.token) || (nonceKey !== null && nonces.has(nonceKey))) {
+      repeats.push({ item, index, replay: nonceKey !== null && nonces.has(nonceKey) });
+      return;
+    }
+    tokens.add(item.token);
+    if (nonceKey !== null) nonces.add(nonceKey);
+    unique.push({ item, index });
+  });
 
-  constructor(prisma: PrismaClient) {
-    this.sql = pooledSql(prisma);
-    // A statement that fails for another reason than an unreachable database is retried item by item,
-    // so one notification PostgreSQL refuses does not fail the others recorded with it.
-    this.batch = new MicroBatch((items) => this.recordMany(items), {
-      maxBatch: 200,
-      maxInFlight: 8,
-      retryAlone: (error) => !isDatabaseUnavailable(error),
-    });
-  }
-
-  record(note: NewNotification, options: RecordOptions = {}): Promise<RecordOutcome> {
-    return this.batch.submit({ ...note, queued: options.queued ?? false });
-  }
-
-  private async recordMany(items: BatchItem[]): Promise<Array<RecordOutcome | Error>> {
-    // A token or nonce twice in one batch: the later item is settled after the statement
-    // (its token then exists; its nonce is a replay) — one statement must not see a key twice.
-    const tokens = new Set<string>();
-    const nonces = new Set<string>();
-    const unique: Array<{ item: BatchItem; index: number }> = [];
-    const repeats: Array<{ item: BatchItem; index: number; replay: boolean }> = [];
-    items.forEach((item, index) => {
-      // A nonce is single-use per consumer key, whatever timestamp it comes with.
-      const nonceKey = item.nonce ? JSON.stringify([item.nonce.consumerKey, item.nonce.nonce]) : null;
-      if (tokens.has(item.token) || (nonceKey !== null && nonces.has(nonceKey))) {
-        repeats.push({ item, index, replay: nonceKey !== null && nonces.has(nonceKey) });
-        return;
-      }
-      tokens.add(item.token);
-      if (nonceKey !== null) nonces.add(nonceKey);
-      unique.push({ item, index });
-    });
-
-    const outcomes: Array<RecordOutcome | Error> = new Array<RecordOutcome | Error>(items.length);
-    const rows = await this.insertAll(unique.map(({ item }) => item));
-    const lookups: number[] = [];
-    unique.forEach(({ index }, position) => {
-      const row = rows[position];
-      if (!row || !row.nonce_ok) {
-        outcomes[index] = new NonceReplayedError();
-      } else if (row.created) {
-        outcomes[index] = { event: inboxRowOf(row), created: true };
-      } else if (row.seq !== null) {
-        outcomes[index] = { event: inboxRowOf(row), created: false };
-      } else {
-        lookups.push(index); // inserted by a concurrent statement that committed after ours started
-      }
-    });
-    for (const { item, index, replay } of repeats) {
-      if (replay) {
-        outcomes[index] = new NonceReplayedError();
+  const outcomes: Array<RecordOutcome | Error> = new Array<RecordOutcome | Error>(items.length);
+  const rows = await sql<BatchRow>(
+    insertStatement(
+      unique.map(({ item }) => item),
+      alongside,
+    ),
+  );
+  const lookups: number[] = [];
+  unique.forEach(({ index }, position) => {
+    const row = rows[position];
+    if (!row || !row.nonce_ok) {
+      outcomes[index] = new NonceReplayedError();
+    } else if (row.created) {
+      outcomes[index] = { event: inboxRowOf(row), created: true };
+    } else if (row.seq !== null) {
+      outcomes[index] = { event: inboxRowOf(row), created: false };
+    } else {
+      lookups.push(index); // inserted by a concurrent statement that committed after ours started
+    }
+  });
+  for (const { item, index, replay } of repeats) {
+    if (replay) {
+      outcomes[index] = new NonceReplayedError();
+      continue;
+    }
+    // The same token twice in one batch: the later notification's own nonce is still spent, as it
+    // would have been on its own (rare path, one statement of its own).
+    if (item.nonce) {
+      try {
+        await insertNonce(sql, item.nonce);
+      } catch (error) {
+        outcomes[index] = error instanceof Error ? error : new Error(String(error));
         continue;
       }
-      // The same token twice in one batch: the later notification's own nonce is still spent, as it
-      // would have been on its own (rare path, one statement of its own).
-      if (item.nonce) {
-        try {
-          await insertNonce(this.sql, item.nonce);
-        } catch (error) {
-          outcomes[index] = error instanceof Error ? error : new Error(String(error));
-          continue;
-        }
-      }
-      lookups.push(index);
     }
-    for (const index of lookups) {
-      const { token } = items[index] as BatchItem;
-      const [existing] = await this.sql<InboxRow>(Prisma.sql`
-        SELECT seq, token, status::text AS status, result, "consumerKey" FROM events WHERE token = ${token}`);
-      outcomes[index] = existing ? { event: existing, created: false } : new Error(`inbox: no event ${token}`);
-    }
-    return outcomes;
+    lookups.push(index);
   }
+  for (const index of lookups) {
+    const { token } = items[index] as RecordRequest;
+    const [existing] = await sql<InboxRow>(Prisma.sql`
+      SELECT seq, token, status::text AS status, result, "consumerKey" FROM events WHERE token = ${token}`);
+    outcomes[index] = existing ? { event: existing, created: false } : new Error(`inbox: no event ${token}`);
+  }
+  return outcomes;
+}
 
-  /**
-   * One row per item, in order: `created` when this statement inserted the
-   * event; otherwise the row that existed before it (if any); `nonce_ok`
-   * false for a replayed nonce.
-   */
-  private insertAll(items: BatchItem[]): Promise<BatchRow[]> {
-    if (items.length === 0) return Promise.resolve([]);
-    const column = <K extends keyof BatchItem>(key: K) => items.map((item) => item[key] ?? null);
-    return this.sql<BatchRow>(Prisma.sql`
-      WITH input AS (
-        SELECT * FROM unnest(
-          ${column('token')}::text[], ${column('eventUrl')}::text[], ${column('marketplaceBaseUrl')}::text[],
-          ${column('consumerKey')}::text[], ${items.map((i) => i.nonce?.consumerKey ?? null)}::text[],
-          ${items.map((i) => i.nonce?.nonce ?? null)}::text[], ${items.map((i) => (i.nonce ? String(i.nonce.timestamp) : null))}::bigint[],
-          ${column('queued')}::boolean[]
-        ) WITH ORDINALITY AS input(token, "eventUrl", "marketplaceBaseUrl", "consumerKey", "nonceKey", nonce, ts, queued, ord)
-      ), fresh_nonce AS (
-        INSERT INTO oauth_nonces ("consumerKey", nonce, "timestamp")
-        SELECT "nonceKey", nonce, ts FROM input WHERE nonce IS NOT NULL
-        ON CONFLICT DO NOTHING
-        RETURNING "consumerKey", nonce
-      ), checked AS (
-        SELECT input.*, (input.nonce IS NULL OR EXISTS (
-          SELECT 1 FROM fresh_nonce f WHERE f."consumerKey" = input."nonceKey" AND f.nonce = input.nonce
-        )) AS nonce_ok FROM input
-      ), inserted AS (
-        INSERT INTO events (token, "eventUrl", "marketplaceBaseUrl", "consumerKey", status, "queuedAt", "updatedAt")
-        SELECT token, "eventUrl", "marketplaceBaseUrl", "consumerKey",
-               CASE WHEN queued THEN 'queued' ELSE 'received' END::"EventStatus", CASE WHEN queued THEN now() END, now()
-        FROM checked WHERE nonce_ok ORDER BY ord
-        ON CONFLICT (token) DO NOTHING
-        RETURNING seq, token, status::text AS status, result, "consumerKey"
-      )
-      SELECT checked.nonce_ok, (inserted.seq IS NOT NULL) AS created,
-             COALESCE(inserted.seq, existing.seq) AS seq, checked.token,
-             COALESCE(inserted.status, existing.status::text) AS status,
-             COALESCE(inserted.result, existing.result) AS result,
-             COALESCE(inserted."consumerKey", existing."consumerKey") AS "consumerKey"
-      FROM checked
-      LEFT JOIN inserted ON inserted.token = checked.token
-      LEFT JOIN events existing ON existing.token = checked.token
-      ORDER BY checked.ord`);
-  }
+/**
+ * One row per item (at least one), in order: `created` when this statement inserted the event; otherwise
+ * the row that existed before it (if any); `nonce_ok` false for a replayed nonce.
+ */
+function insertStatement(items: readonly RecordRequest[], alongside: Prisma.Sql | undefined): Prisma.Sql {
+  const also = alongside ? Prisma.sql`, ${alongside}` : Prisma.empty;
+  const column = <K extends keyof RecordRequest>(key: K) => items.map((item) => item[key] ?? null);
+  return Prisma.sql`
+    WITH input AS (
+      SELECT * FROM unnest(
+        ${column('token')}::text[], ${column('eventUrl')}::text[], ${column('marketplaceBaseUrl')}::text[],
+        ${column('consumerKey')}::text[], ${items.map((i) => i.nonce?.consumerKey ?? null)}::text[],
+        ${items.map((i) => i.nonce?.nonce ?? null)}::text[], ${items.map((i) => (i.nonce ? String(i.nonce.timestamp) : null))}::bigint[],
+        ${column('queued')}::boolean[]
+      ) WITH ORDINALITY AS input(token, "eventUrl", "marketplaceBaseUrl", "consumerKey", "nonceKey", nonce, ts, queued, ord)
+    ), fresh_nonce AS (
+      INSERT INTO oauth_nonces ("consumerKey", nonce, "timestamp")
+      SELECT "nonceKey", nonce, ts FROM input WHERE nonce IS NOT NULL
+      ON CONFLICT DO NOTHING
+      RETURNING "consumerKey", nonce
+    ), checked AS (
+      SELECT input.*, (input.nonce IS NULL OR EXISTS (
+        SELECT 1 FROM fresh_nonce f WHERE f."consumerKey" = input."nonceKey" AND f.nonce = input.nonce
+      )) AS nonce_ok FROM input
+    ), inserted AS (
+      INSERT INTO events (token, "eventUrl", "marketplaceBaseUrl", "consumerKey", status, "queuedAt", "updatedAt")
+      SELECT token, "eventUrl", "marketplaceBaseUrl", "consumerKey",
+             CASE WHEN queued THEN 'queued' ELSE 'received' END::"EventStatus", CASE WHEN queued THEN now() END, now()
+      FROM checked WHERE nonce_ok ORDER BY ord
+      ON CONFLICT (token) DO NOTHING
+      RETURNING seq, token, status::text AS status, result, "consumerKey"
+    )${also}
+    SELECT checked.nonce_ok, (inserted.seq IS NOT NULL) AS created,
+           COALESCE(inserted.seq, existing.seq) AS seq, checked.token,
+           COALESCE(inserted.status, existing.status::text) AS status,
+           COALESCE(inserted.result, existing.result) AS result,
+           COALESCE(inserted."consumerKey", existing."consumerKey") AS "consumerKey"
+    FROM checked
+    LEFT JOIN inserted ON inserted.token = checked.token
+    LEFT JOIN events existing ON existing.token = checked.token
+    ORDER BY checked.ord`;
 }
 
 interface BatchRow {
