@@ -5,7 +5,7 @@
 import { call, CliError, usageError, type Json } from './client';
 import { progressBar } from './format';
 import { filterOf, type Options } from './options';
-import type { RunContext } from './program';
+import type { RunContext } from './spec';
 
 /**
  * POST `target`; when the service answers EVENT_RETRY_NEEDS_FORCE and --force was given, asks (or takes

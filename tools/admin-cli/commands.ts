@@ -10,7 +10,7 @@ import { formatAccount, table } from './format';
 import { readPages } from './lists';
 import { apiPath as path, pageOptions } from './options';
 import { formatOverview } from './overview';
-import type { CommandSpec } from './program';
+import type { CommandSpec } from './spec';
 
 export const COMMANDS: readonly CommandSpec[] = [
   {

@@ -5,7 +5,7 @@ import { call, type Connection } from './client';
 import { formatEvent, formatProductCalls, table, type ProductCallsView } from './format';
 import { readPages } from './lists';
 import { apiPath as path, filterOf, filterOptions, forceOptions, pageOptions } from './options';
-import type { CommandSpec } from './program';
+import type { CommandSpec } from './spec';
 
 async function productCalls(connection: Connection, token: string): Promise<ProductCallsView> {
   return (await call(connection, 'GET', `${path('events', token)}/product-calls`)) as unknown as ProductCallsView;

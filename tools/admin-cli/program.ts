@@ -3,31 +3,14 @@
  * of the command line (missing arguments, unknown options, bad values: exit 2) and its dispatch all come
  * from the table, so they cannot drift apart.
  */
-import { Command, type Option } from 'commander';
+import { Command } from 'commander';
 import { connectionOf, type Connection } from './client';
 import { COMMANDS } from './commands';
+import type { CommandSpec, RunContext } from './spec';
+
+export type { CommandSpec, RunContext };
 
 export const PROGRAM = 'appdirect-provisioner-admin';
-
-/** What a command's action gets: the connection, whether --json was asked for, and how to print. */
-export interface RunContext {
-  readonly connection: Connection;
-  readonly json: boolean;
-  /** With --json the API's answer on stdout as it is; otherwise `text()` for people. */
-  output(value: unknown, text: () => string): void;
-  /** Asks before sending AppDirect a second result; `--yes` answers for scripts. */
-  confirm(question: string, assumeYes: boolean): Promise<boolean>;
-}
-
-export interface CommandSpec {
-  /** `['events', 'list']`: the command as typed. */
-  readonly path: readonly [string] | readonly [string, string];
-  readonly summary: string;
-  /** commander argument syntax: `<token>` required, `[token]` optional. */
-  readonly args?: readonly string[];
-  readonly options?: () => Option[];
-  run(context: RunContext, args: string[], options: Record<string, string | boolean | undefined>): Promise<void>;
-}
 
 const GROUPS: Record<string, string> = {
   events: 'inspect, retry and cancel events; their calls to your product',
