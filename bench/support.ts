@@ -15,6 +15,21 @@ import { startRedisServer } from '../src/runtime/redis-server';
 
 export const ROOT = path.resolve(__dirname, '..');
 
+/**
+ * What is still running, newest last: stopped in reverse when the bench is interrupted (Ctrl-C, a `timeout`),
+ * so no redis-server, PostgreSQL or service process outlives it. Each entry leaves the set once stopped.
+ */
+const running = new Set<() => Promise<unknown>>();
+
+function stopOnInterrupt(stop: () => Promise<unknown>): () => Promise<void> {
+  const once = async () => {
+    if (!running.delete(stop)) return;
+    await stop();
+  };
+  running.add(stop);
+  return once;
+}
+
 export interface Infra {
   readonly redisUrl: string;
   readonly postgresUrl: string;
@@ -49,10 +64,10 @@ export async function startInfra(): Promise<Infra> {
       if (migrate.status !== 0) throw new Error(`migration failed: ${migrate.stderr}`);
       return url;
     },
-    stop: async () => {
+    stop: stopOnInterrupt(async () => {
       for (const service of services.reverse()) await service.stop();
       rmSync(dir, { recursive: true, force: true });
-    },
+    }),
   };
 }
 
@@ -67,7 +82,7 @@ export function startProcess(file: string, env: NodeJS.ProcessEnv, nodeArgs: str
     env: { ...process.env, LOG_LEVEL: 'error', METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  return { child, stop: () => stopChild(child, 10_000).then(() => undefined) };
+  return { child, stop: stopOnInterrupt(() => stopChild(child, 10_000)) };
 }
 
 export async function startApi(env: NodeJS.ProcessEnv): Promise<ManagedProcess & { url: string }> {
@@ -180,11 +195,19 @@ export async function startMarketplaceProcess(
     });
     child.once('exit', () => reject(new Error('fake marketplace exited')));
   });
-  return { origin, pid: child.pid, results: () => results, stop: () => stopChild(child, 5000).then(() => undefined) };
+  return { origin, pid: child.pid, results: () => results, stop: stopOnInterrupt(() => stopChild(child, 5000)) };
 }
 
 /** Runs a benchmark's main and exits with its outcome (the servers it started are stopped by main). */
 export function runMain(main: () => Promise<void>): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      console.error(`${signal}: stopping what the bench started`);
+      void (async () => {
+        for (const stop of [...running].reverse()) await stop().catch(() => undefined);
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      })();
+    });
   main().then(
     () => process.exit(0),
     (error: unknown) => {

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { FakeMarketplace } from '../tools/fake-marketplace/server';
 import { notify } from '../tools/fake-marketplace/notify';
-import { startApi, startInfra, startProcess, table } from './support';
+import { runMain, startApi, startInfra, startProcess, table } from './support';
 
 const BASIC = { username: 'bench', password: 'bench-password' };
 const CLIENT = { id: 'bench-client', secret: 'bench-secret' };
@@ -120,7 +120,4 @@ async function main(): Promise<void> {
   );
 }
 
-void main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);
