@@ -6,6 +6,7 @@
  */
 import { Prisma } from '../db/client';
 import { pooledSql, type SqlSource } from '../db/sql';
+import { arrayParameter } from './batch-parameters';
 
 export interface DocumentOptions {
   /** Also move a `received` row to `queued` (the caller is about to enqueue it). */
@@ -57,7 +58,7 @@ export function documentsUpdate(rows: readonly DocumentRow[], options: { skipLoc
   // document itself if it lacks one) instead of letting the whole batch wait for that transaction.
   const seqs = rows.map((r) => String(r.seq));
   const onlyUnlocked = options.skipLocked
-    ? Prisma.sql`AND events.seq IN (SELECT seq FROM events WHERE seq = ANY(${seqs}::bigint[]) FOR UPDATE SKIP LOCKED)`
+    ? Prisma.sql`AND events.seq IN (SELECT seq FROM events WHERE seq = ANY(${arrayParameter(seqs, 'bigint')}::bigint[]) FOR UPDATE SKIP LOCKED)`
     : Prisma.empty;
   const docs = rows.map(
     ({ raw }) =>
@@ -83,14 +84,35 @@ export function documentsUpdate(rows: readonly DocumentRow[], options: { skipLoc
       status = CASE WHEN d.queued AND events.status = 'received' THEN 'queued'::"EventStatus" ELSE events.status END,
       "updatedAt" = now()
     FROM unnest(
-      ${seqs}::bigint[],
-      ${rows.map((r) => JSON.stringify(r.raw))}::jsonb[],
-      ${docs.map((d) => text(d.type, 100))}::text[],
-      ${docs.map((d) => text(d.flag, 100))}::text[],
-      ${docs.map((d) => accountNamedBy(d))}::text[],
-      ${docs.map((d) => text(d.payload?.company?.uuid, 255))}::text[],
-      ${docs.map((d) => text(d.payload?.company?.name, 500))}::text[],
-      ${rows.map((r) => r.queued)}::boolean[]
+      ${arrayParameter(seqs, 'bigint')},
+      ${arrayParameter(
+        rows.map((r) => JSON.stringify(r.raw)),
+        'jsonb',
+      )},
+      ${arrayParameter(
+        docs.map((d) => text(d.type, 100)),
+        'text',
+      )},
+      ${arrayParameter(
+        docs.map((d) => text(d.flag, 100)),
+        'text',
+      )},
+      ${arrayParameter(
+        docs.map((d) => accountNamedBy(d)),
+        'text',
+      )},
+      ${arrayParameter(
+        docs.map((d) => text(d.payload?.company?.uuid, 255)),
+        'text',
+      )},
+      ${arrayParameter(
+        docs.map((d) => text(d.payload?.company?.name, 500)),
+        'text',
+      )},
+      ${arrayParameter(
+        rows.map((r) => r.queued),
+        'boolean',
+      )}
     ) AS d(seq, payload, type, flag, "accountId", "companyUuid", "companyName", queued)
     WHERE events.seq = d.seq
       ${onlyUnlocked}`;

@@ -8,6 +8,7 @@
 import { Prisma, type Event, type PrismaClient } from '../db/client';
 import { pooledSql, type Sql } from '../db/sql';
 import { NonceReplayedError } from '../errors/internal';
+import { arrayParameter } from './batch-parameters';
 
 export interface NonceRecord {
   readonly consumerKey: string;
@@ -121,10 +122,19 @@ function insertStatement(items: readonly RecordRequest[], alongside: Prisma.Sql 
   return Prisma.sql`
     WITH input AS (
       SELECT * FROM unnest(
-        ${column('token')}::text[], ${column('eventUrl')}::text[], ${column('marketplaceBaseUrl')}::text[],
-        ${column('consumerKey')}::text[], ${items.map((i) => i.nonce?.consumerKey ?? null)}::text[],
-        ${items.map((i) => i.nonce?.nonce ?? null)}::text[], ${items.map((i) => (i.nonce ? String(i.nonce.timestamp) : null))}::bigint[],
-        ${column('queued')}::boolean[]
+        ${arrayParameter(column('token'), 'text')}, ${arrayParameter(column('eventUrl'), 'text')}, ${arrayParameter(column('marketplaceBaseUrl'), 'text')},
+        ${arrayParameter(column('consumerKey'), 'text')}, ${arrayParameter(
+          items.map((i) => i.nonce?.consumerKey ?? null),
+          'text',
+        )},
+        ${arrayParameter(
+          items.map((i) => i.nonce?.nonce ?? null),
+          'text',
+        )}, ${arrayParameter(
+          items.map((i) => (i.nonce ? String(i.nonce.timestamp) : null)),
+          'bigint',
+        )},
+        ${arrayParameter(column('queued'), 'boolean')}
       ) WITH ORDINALITY AS input(token, "eventUrl", "marketplaceBaseUrl", "consumerKey", "nonceKey", nonce, ts, queued, ord)
     ), fresh_nonce AS (
       INSERT INTO oauth_nonces ("consumerKey", nonce, "timestamp")

@@ -170,4 +170,38 @@ describe('inbox batched writes', () => {
       await database.end();
     }
   });
+
+  it('keeps one plan per statement: PostgreSQL does not plan the batch statements again at each execution', async () => {
+    const database = createDatabase(db.url, { poolSize: 1 }); // one connection: its prepared statements are the writer's
+    try {
+      // With a few thousand rows stored, a plan for the array lengths at hand looks cheaper than the generic one.
+      await database.pool.query(`
+        INSERT INTO events (token, "eventUrl", "marketplaceBaseUrl", status, "updatedAt")
+        SELECT 'plan-seed-' || g, 'https://marketplace.example/api/integration/v1/events/plan-seed-' || g,
+               'https://marketplace.example', 'received', now()
+        FROM generate_series(1, 5000) AS g`);
+      const writer = new InboxWriter(database);
+      for (let round = 0; round < 12; round += 1) {
+        const [a, b] = await Promise.all([
+          writer.record(note(`plan-${round}-a`, `plan-n-${round}-a`)),
+          writer.record(note(`plan-${round}-b`)),
+        ]);
+        await Promise.all([
+          writer.storeDocument(a!.event.seq, assignment('acct-plan'), { queued: true }),
+          writer.storeDocument(b!.event.seq, assignment('acct-plan'), { queued: true }),
+        ]);
+      }
+      const { rows } = await database.pool.query<{ statement: string; generic_plans: string; custom_plans: string }>(
+        `SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE name LIKE 'adp_sql_%'`,
+      );
+      expect(rows.length).toBeGreaterThanOrEqual(2); // the notifications' INSERT, the documents' UPDATE
+      for (const row of rows) {
+        // PostgreSQL tries five custom plans before it compares them with the generic one.
+        expect(Number(row.custom_plans)).toBeLessThanOrEqual(5);
+        expect(Number(row.generic_plans)).toBeGreaterThanOrEqual(7);
+      }
+    } finally {
+      await database.end();
+    }
+  });
 });
