@@ -9,7 +9,7 @@
 import { Prisma } from '../db/client';
 import { isDatabaseUnavailable } from '../db/failures';
 import { pooledSql, type Sql, type SqlSource } from '../db/sql';
-import { MicroBatch } from '../runtime/micro-batch';
+import { MicroBatch } from '../batching/micro-batch';
 import { documentsUpdate, type DocumentOptions, type DocumentRow } from './document';
 import { recordNotifications, type NewNotification, type RecordOutcome, type RecordRequest } from './record';
 

@@ -1,6 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { RedisConnection } from './connection';
-import { MicroBatch } from '../runtime/micro-batch';
+import { MicroBatch } from '../batching/micro-batch';
 import { jobIdForHookCall, jobIdForToken, QUEUES, type QueueName } from './names';
 import type { RetryPolicies } from './policy';
 

@@ -1,4 +1,4 @@
-import { MicroBatch } from '../../src/runtime/micro-batch';
+import { MicroBatch } from '../../src/batching/micro-batch';
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
