@@ -3,6 +3,7 @@
  * bare-Express baseline the benches measure the service against in the same run.
  */
 import { createHmac } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import OAuth from 'oauth-1.0a';
 import { findFreePort } from '../src/runtime/ports';
@@ -36,14 +37,65 @@ function signedRequest(
 /** Shared by every load run, so each notification of the whole benchmark is for a new event (no repeats). */
 let counter = 0;
 
+/** The processes whose CPU per request a load also reports, besides the target's own. */
+export interface AlsoMeasured {
+  /** The port of the PostgreSQL server the target uses: its postmaster and every backend it forked. */
+  readonly postgresPort?: number;
+  /** The port of the redis-server the target uses. */
+  readonly redisPort?: number;
+  readonly marketplacePid?: number;
+}
+
+/** CPU time (ms) of the redis-server on `port` (its title names the address it listens on); NaN when not found. */
+export function redisCpuMs(port: number | undefined): number {
+  if (port === undefined) return Number.NaN;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      if (/^redis-server\s/.test(title) && title.endsWith(`:${port}`)) return cpuMsOf(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return Number.NaN;
+}
+
+/** CPU time (ms) of the PostgreSQL server on `port` (postmaster and its children), from /proc; NaN when not found. */
+export function postgresCpuMs(port: number | undefined): number {
+  if (port === undefined) return Number.NaN;
+  const parents = new Map<number, number>();
+  let postmaster: number | undefined;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[1]));
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (/(^|\/)postgres$/.test(args[0] ?? '') && args[args.indexOf('-p') + 1] === String(port))
+        postmaster = Number(entry);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  if (postmaster === undefined) return Number.NaN;
+  let total = 0;
+  for (const [pid, parent] of parents) if (pid === postmaster || parent === postmaster) total += cpuMsOf(pid);
+  return total;
+}
+
 export async function load(
   origin: string,
   marketplaceOrigin: string,
   pid: number | undefined,
   ack: Ack = 'after-fetch',
   durationS = DURATION_S,
+  also: AlsoMeasured = {},
 ) {
   const cpuBefore = cpuMsOf(pid);
+  const postgresBefore = postgresCpuMs(also.postgresPort);
+  const redisBefore = redisCpuMs(also.redisPort);
+  const marketplaceBefore = cpuMsOf(also.marketplacePid);
   const result = await autocannon({
     url: origin,
     connections: CONNECTIONS,
@@ -59,6 +111,7 @@ export async function load(
       },
     ],
   });
+  const perRequest = (ms: number) => Math.round((ms * 1000) / Math.max(1, result.requests.total));
   return {
     requestsPerSecond: Math.round(result.requests.average),
     p50: result.latency.p50,
@@ -67,7 +120,11 @@ export async function load(
     non2xx: result.non2xx,
     errors: result.errors,
     /** CPU time the target process spent per answered request (µs). */
-    cpuMicrosPerRequest: Math.round(((cpuMsOf(pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total)),
+    cpuMicrosPerRequest: perRequest(cpuMsOf(pid) - cpuBefore),
+    /** The same for PostgreSQL, Redis and the fake marketplace (NaN when not measured). */
+    postgresCpuMicrosPerRequest: perRequest(postgresCpuMs(also.postgresPort) - postgresBefore),
+    redisCpuMicrosPerRequest: perRequest(redisCpuMs(also.redisPort) - redisBefore),
+    marketplaceCpuMicrosPerRequest: perRequest(cpuMsOf(also.marketplacePid) - marketplaceBefore),
   };
 }
 
