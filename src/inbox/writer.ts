@@ -1,6 +1,6 @@
 /**
  * The callback's inbox writes, batched: notifications to record (./record.ts) and documents fetched inline to
- * store (./document.ts) that arrive while the event loop is busy go out together (src/runtime/micro-batch.ts),
+ * store (./document.ts) that arrive while the event loop is busy go out together (src/batching/micro-batch.ts),
  * in ONE statement — the documents' UPDATE runs as a CTE of the notifications' INSERT. Under load a request
  * records its notification in the same round trip and commit that stores an earlier request's document:
  * on the default path (fetch inline) that halves the statements, and PostgreSQL spends most of a small
