@@ -93,7 +93,7 @@ async function contentionRun(infra: Infra, report: Record<string, unknown>): Pro
       },
     ]),
   );
-  console.log(`(median round of ${ROUNDS}; target: ratio >= 1.0, over-allocated 0)`);
+  console.log(`(median round of ${ROUNDS}; targets (issue 24): median ratio >= 1.0, no round < 0.8, over-allocated 0)`);
 }
 
 /**
@@ -141,23 +141,24 @@ async function growthRun(infra: Infra, report: Record<string, unknown>): Promise
 }
 
 /**
- * The worker's NODE_OPTIONS as deployed (the Kubernetes worker Deployment; compose sets the same): the memory
- * run measures the worker as it runs there. BENCH_WORKER_NODE_OPTIONS overrides it ('' for Node's defaults).
+ * A process's NODE_OPTIONS as deployed (its Kubernetes Deployment; compose sets the same): the memory run
+ * measures the API and the worker as they run there. BENCH_NODE_OPTIONS overrides both ('' for Node's defaults).
  */
-function deployedWorkerNodeOptions(): string {
-  if (process.env.BENCH_WORKER_NODE_OPTIONS !== undefined) return process.env.BENCH_WORKER_NODE_OPTIONS;
+function deployedNodeOptions(component: 'api' | 'worker'): string {
+  if (process.env.BENCH_NODE_OPTIONS !== undefined) return process.env.BENCH_NODE_OPTIONS;
   const manifest = readFileSync(
-    path.join(__dirname, '..', 'deploy', 'kubernetes', 'base', 'worker-deployment.yaml'),
+    path.join(__dirname, '..', 'deploy', 'kubernetes', 'base', `${component}-deployment.yaml`),
     'utf8',
   );
   const found = /name: NODE_OPTIONS, value: "([^"]*)"/.exec(manifest);
-  if (!found) throw new Error('the worker Deployment sets no NODE_OPTIONS: say which with BENCH_WORKER_NODE_OPTIONS');
+  if (!found) throw new Error(`the ${component} Deployment sets no NODE_OPTIONS: say which with BENCH_NODE_OPTIONS`);
   return found[1]!;
 }
 
 async function memoryRun(infra: Infra, report: Record<string, unknown>): Promise<void> {
   const metricsPort = await findFreePort();
-  const nodeOptions = deployedWorkerNodeOptions();
+  const nodeOptions = deployedNodeOptions('worker');
+  const apiNodeOptions = deployedNodeOptions('api');
   const memory = await runService(infra, {
     name: 'memory',
     workers: 1,
@@ -165,6 +166,7 @@ async function memoryRun(infra: Infra, report: Record<string, unknown>): Promise
     accounts: 1000,
     keepProcesses: true,
     workerEnv: { METRICS_PORT: String(metricsPort), NODE_OPTIONS: nodeOptions },
+    apiEnv: { NODE_OPTIONS: apiNodeOptions },
   });
   const worker = await workerMemory(metricsPort);
   const redis = new Redis(infra.redisUrl);
@@ -178,6 +180,7 @@ async function memoryRun(infra: Infra, report: Record<string, unknown>): Promise
   report.memory = {
     events: MEMORY_EVENTS,
     workerNodeOptions: nodeOptions,
+    apiNodeOptions,
     eventsPerSecond: memory.eventsPerSecond,
     redisUsedMiB: usedMiB,
     redisKeys: keys,
@@ -193,7 +196,7 @@ async function memoryRun(infra: Infra, report: Record<string, unknown>): Promise
         'Redis keys': keys,
         'API RSS MiB': apiRss,
         'worker RSS MiB': workerRss,
-        'worker NODE_OPTIONS': nodeOptions || '(none)',
+        'NODE_OPTIONS (both, as deployed)': nodeOptions === apiNodeOptions ? nodeOptions || '(none)' : 'differ',
       },
     ]),
   );

@@ -33,6 +33,8 @@ export interface RunOptions {
   readonly ackEarly?: boolean;
   /** Extra environment of the worker processes (e.g. METRICS_PORT to read their memory breakdown). */
   readonly workerEnv?: Readonly<Record<string, string>>;
+  /** Extra environment of the API process (e.g. its deployed NODE_OPTIONS). */
+  readonly apiEnv?: Readonly<Record<string, string>>;
 }
 
 export interface RunResult {
@@ -90,7 +92,7 @@ export async function runService(infra: Infra, options: RunOptions): Promise<Run
     APPDIRECT_MARKETPLACE_URLS: marketplace.origin,
     WORKER_CONCURRENCY: '8',
   };
-  const api = await startApi(env);
+  const api = await startApi({ ...env, ...options.apiEnv });
   const profile = [
     ...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []),
     // e.g. BENCH_WORKER_NODE_ARGS=--max-old-space-size=96 to show the worker's heap stays bounded.

@@ -176,6 +176,18 @@ describe('Kubernetes manifests', () => {
     }
   });
 
+  it("bounds the API's and the workers' heap and keeps the image's source maps (NODE_OPTIONS replaces the image's)", () => {
+    for (const name of ['appdirect-provisioner-api', 'appdirect-provisioner-worker']) {
+      const deployment = named('Deployment', name);
+      expect(deployment).toBeDefined();
+      for (const container of containers(deployment!)) {
+        const options = (container.env ?? []).find((variable: { name: string }) => variable.name === 'NODE_OPTIONS');
+        expect(options?.value).toMatch(/--max-old-space-size=\d+/);
+        expect(options?.value).toContain('--enable-source-maps');
+      }
+    }
+  });
+
   it('scales what exists: autoscalers target the Deployments, KEDA watches the events wait list', () => {
     for (const autoscaler of [...ofKind('HorizontalPodAutoscaler'), ...ofKind('ScaledObject')]) {
       expect(named('Deployment', autoscaler.spec.scaleTargetRef.name)).toBeDefined();
