@@ -3,6 +3,7 @@
  * `Sql` runner (src/db/sql.ts): the user events' hot path runs these on `pg` directly.
  */
 import { randomUUID } from 'node:crypto';
+import { arrayParameter } from '../db/array-parameter';
 import { Prisma } from '../db/client';
 import type { Sql } from '../db/sql';
 
@@ -93,4 +94,96 @@ export async function takeSeat(
     SELECT EXISTS (SELECT 1 FROM held) AS held, EXISTS (SELECT 1 FROM seat) AS assigned`);
   if (row?.held) return 'already_assigned';
   return row?.assigned ? 'assigned' : 'no_seat_left';
+}
+
+/**
+ * Assigns seats to `persons` in order, as takeSeat one after the other would, in two round trips whatever
+ * their number (the account's run of consecutive assignments, src/accounts/seats-ahead.ts): one statement
+ * creates or refreshes every user and reads which of them hold a seat and how many seats are taken; the
+ * decisions are made here, in order; one statement inserts the seats taken. A user named twice gets the later
+ * details (the earlier attributes where the later sends none) and is `already_assigned` the second time if the
+ * first took a seat. Exact while the account row is locked.
+ */
+export async function takeSeats(
+  sql: Sql,
+  accountId: string,
+  persons: readonly Person[],
+  maxUsers: number | null,
+): Promise<SeatTaking[]> {
+  if (persons.length === 0) return [];
+  const latest = new Map<string, Person>();
+  for (const person of persons) {
+    const before = latest.get(person.uuid);
+    latest.set(person.uuid, { ...person, attributes: person.attributes ?? before?.attributes });
+  }
+  const users = [...latest.values()];
+  const column = (pick: (person: Person) => string | undefined) => users.map((person) => pick(person) ?? null);
+  const now = new Date();
+  const rows = await sql<{ uuid: string; id: string; held: boolean; used: number }>(Prisma.sql`
+    WITH input AS (
+      SELECT * FROM unnest(
+        ${arrayParameter(
+          users.map(() => randomUUID()),
+          'text',
+        )}, ${arrayParameter(
+          users.map((person) => person.uuid),
+          'text',
+        )}, ${arrayParameter(
+          column((p) => p.openId),
+          'text',
+        )}, ${arrayParameter(
+          users.map((person) => person.email),
+          'text',
+        )},
+        ${arrayParameter(
+          column((p) => p.firstName),
+          'text',
+        )}, ${arrayParameter(
+          column((p) => p.lastName),
+          'text',
+        )}, ${arrayParameter(
+          column((p) => p.language),
+          'text',
+        )},
+        ${arrayParameter(
+          column((p) => p.locale),
+          'text',
+        )}, ${arrayParameter(
+          users.map((person) => (person.attributes === undefined ? null : JSON.stringify(person.attributes))),
+          'jsonb',
+        )}
+      ) AS input(id, uuid, "openId", email, "firstName", "lastName", language, locale, attributes)
+    ), usr AS (
+      INSERT INTO users (id, uuid, "openId", email, "firstName", "lastName", language, locale, attributes, "updatedAt")
+      SELECT id, uuid, "openId", email, "firstName", "lastName", language, locale, COALESCE(attributes, '{}'::jsonb),
+             ${now}
+      FROM input
+      ON CONFLICT (uuid) DO UPDATE SET "openId" = EXCLUDED."openId", email = EXCLUDED.email,
+        "firstName" = EXCLUDED."firstName", "lastName" = EXCLUDED."lastName", language = EXCLUDED.language,
+        locale = EXCLUDED.locale,
+        attributes = COALESCE((SELECT i.attributes FROM input i WHERE i.uuid = EXCLUDED.uuid), users.attributes),
+        "updatedAt" = EXCLUDED."updatedAt"
+      RETURNING id, uuid
+    )
+    SELECT usr.uuid, usr.id,
+           EXISTS (SELECT 1 FROM seats s WHERE s."accountId" = ${accountId} AND s."userId" = usr.id) AS held,
+           (SELECT count(*)::int FROM seats WHERE "accountId" = ${accountId}) AS used
+    FROM usr`);
+  const byUuid = new Map(rows.map((row) => [row.uuid, row]));
+  const holding = new Set(rows.filter((row) => row.held).map((row) => row.uuid));
+  let used = rows[0]?.used ?? 0;
+  const taken: string[] = [];
+  const takings = persons.map((person): SeatTaking => {
+    if (holding.has(person.uuid)) return 'already_assigned';
+    if (maxUsers !== null && used >= maxUsers) return 'no_seat_left';
+    holding.add(person.uuid);
+    used += 1;
+    taken.push(byUuid.get(person.uuid)!.id);
+    return 'assigned';
+  });
+  if (taken.length > 0)
+    await sql(Prisma.sql`
+      INSERT INTO seats ("accountId", "userId", role)
+      SELECT ${accountId}, "userId", 'user' FROM unnest(${arrayParameter(taken, 'text')}) AS taken("userId")`);
+  return takings;
 }

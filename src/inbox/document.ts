@@ -6,7 +6,7 @@
  */
 import { Prisma } from '../db/client';
 import { pooledSql, type SqlSource } from '../db/sql';
-import { arrayParameter } from './batch-parameters';
+import { arrayParameter } from '../db/array-parameter';
 
 export interface DocumentOptions {
   /** Also move a `received` row to `queued` (the caller is about to enqueue it). */

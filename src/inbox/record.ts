@@ -8,7 +8,7 @@
 import { Prisma, type Event, type PrismaClient } from '../db/client';
 import { pooledSql, type Sql } from '../db/sql';
 import { NonceReplayedError } from '../errors/internal';
-import { arrayParameter } from './batch-parameters';
+import { arrayParameter } from '../db/array-parameter';
 
 export interface NonceRecord {
   readonly consumerKey: string;

@@ -11,6 +11,7 @@
  */
 import { ACCOUNT_ROW, accountFromJson, LockedAccounts } from '../accounts/accounts';
 import type { AccountStatusName as AccountStatus } from '../accounts/lifecycle';
+import { SeatsAhead, type AssignmentAhead } from '../accounts/seats-ahead';
 import { Prisma, type Event } from '../db/client';
 import type { PgTransaction, Sql, SqlSource } from '../db/sql';
 import type { EventDocument } from '../events/schema';
@@ -95,18 +96,21 @@ export async function runAccount(
       };
   }
   const decides = deps.product.settings.decideKinds.length > 0;
+  const taken = candidates.slice(0, options.max);
+  const plans = plansOf(taken, own);
+  const seats = new SeatsAhead(sql, assignmentsAhead(deps.product, taken, plans));
   const items: Finishing[] = [];
   const types = new Map<string, string | null>();
   let ownRun: EventRun | undefined;
   /** Set once an event of the run waits for the account's provisioning: the ones after it wait too. */
   let waitingFromHere = false;
-  for (const candidate of candidates.slice(0, options.max)) {
+  for (const [index, candidate] of taken.entries()) {
     const isOwn = candidate.seq === own.event.seq;
     const attempt: AttemptInfo = isOwn
       ? own.attempt
       : { workerId: options.workerId, attempt: candidate.attempts + 1, startedAt: new Date() };
-    const plan: Plan = isOwn ? { document: own.document } : planOf(candidate);
-    if (plan === null) break; // the rest of the account waits for this event's own job
+    const plan = plans[index];
+    if (!plan) break; // the rest of the account waits for this event's own job
     types.set(candidate.token, 'document' in plan ? plan.document.type : typeOf(candidate.payload));
     const finishing = (outcome: FinalOutcome): Finishing => ({
       event: candidate,
@@ -137,6 +141,7 @@ export async function runAccount(
     const outcome = await applyOf(plan.document)({
       sql,
       accounts,
+      seats,
       token: candidate.token,
       eventSeq: candidate.seq,
       document: plan.document,
@@ -246,6 +251,40 @@ async function candidatesOf(
     if (current && (await pinAccountStatus(sql, accountId, own.event.seq, current.status))) return alone();
   }
   return select(Prisma.sql`"accountId" = ${accountId} AND status IN (${UNFINISHED_SQL})`);
+}
+
+/** How each candidate is decided, up to the first this run does not take (null, the last of the list). */
+function plansOf(candidates: readonly Candidate[], own: OwnEvent): Plan[] {
+  const plans: Plan[] = [];
+  for (const candidate of candidates) {
+    const plan = candidate.seq === own.event.seq ? { document: own.document } : planOf(candidate);
+    plans.push(plan);
+    if (plan === null) break;
+  }
+  return plans;
+}
+
+/**
+ * The run's assignments, whose seats are taken together (src/accounts/seats-ahead.ts), in order with null for
+ * every other event; none where one of them might not be applied in turn: the product decides assignments (a
+ * refusal rolls one back alone), or the account waits to be provisioned (its events wait).
+ */
+function assignmentsAhead(
+  product: ProductConnection,
+  candidates: readonly Candidate[],
+  plans: readonly Plan[],
+): Array<AssignmentAhead | null> {
+  if (product.modeOf('userAssigned') === 'decide' || candidates[0]?.provisioning === 'pending') return [];
+  return plans.map((plan, index) => {
+    const document = plan && 'document' in plan ? plan.document : null;
+    if (document?.type !== 'USER_ASSIGNMENT') return null;
+    return {
+      seq: candidates[index]!.seq,
+      accountIdentifier: document.payload.account.accountIdentifier,
+      person: document.payload.user,
+      statusAtArrival: candidates[index]!.accountStatusAtArrival,
+    };
+  });
 }
 
 /**

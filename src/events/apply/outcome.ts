@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { statusForEvent, type LockedAccounts } from '../../accounts/accounts';
+import type { SeatsAhead } from '../../accounts/seats-ahead';
 import {
   decide,
   movesStatus,
@@ -27,12 +28,15 @@ export type Outcome =
   | { success: false; errorCode: EventErrorCode; message: string; hooks: [] };
 
 /**
- * What an apply function works with: plain SQL in the run's transaction (src/db/sql.ts), and the accounts that
- * transaction has locked, each read once (`accounts`; the functions that write an account row forget it).
+ * What an apply function works with: plain SQL in the run's transaction (src/db/sql.ts), the accounts that
+ * transaction has locked, each read once (`accounts`; the functions that write an account row forget it), and
+ * the seats of the run's assignments (`seats`).
  */
 export interface ApplyContext<D extends EventDocument = EventDocument> {
   readonly sql: Sql;
   readonly accounts: LockedAccounts;
+  /** The seats of the run's consecutive assignments, taken together (src/accounts/seats-ahead.ts). */
+  readonly seats: SeatsAhead;
   readonly token: string;
   /** The event's arrival order (events.seq). */
   readonly eventSeq: bigint;

@@ -1,18 +1,19 @@
 /** USER_ASSIGNMENT / USER_UNASSIGNMENT / USER_UPDATED. */
 import { updateCompany } from '../../accounts/accounts';
-import { findSeat, findUser, removeSeat, takeSeat, upsertUser } from '../../accounts/users';
+import { findSeat, findUser, removeSeat, upsertUser } from '../../accounts/users';
 import type { DocumentOf } from '../schema';
 import { decideFor, fail, lockedAccount, ok, personArgs, type ApplyContext, type Outcome } from './outcome';
 
 export async function userAssignment(ctx: ApplyContext<DocumentOf<'USER_ASSIGNMENT'>>): Promise<Outcome> {
-  const { sql, document } = ctx;
+  const { document } = ctx;
   const account = await lockedAccount(ctx, document.payload.account.accountIdentifier);
   if (!account) return fail('ACCOUNT_NOT_FOUND');
   const person = document.payload.user;
   const allowed = decideFor(ctx, account, 'assignUser');
   if (!allowed.allowed) return fail(allowed.code, allowed.message);
-  // Upsert the user, check the seat and the limit, take the seat: one round trip (takeSeat).
-  const taking = await takeSeat(sql, account.id, person, account.maxUsers);
+  // Upsert the user, check the seat and the limit, take the seat: one round trip (takeSeat), or this event's
+  // share of the two that take the seats of the run's consecutive assignments (takeSeats).
+  const taking = await ctx.seats.take(ctx.eventSeq, account.id, person, account.maxUsers);
   if (taking === 'already_assigned')
     return fail('USER_ALREADY_EXISTS', 'This user is already assigned to the subscription.');
   if (taking === 'no_seat_left') {

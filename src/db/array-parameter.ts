@@ -1,5 +1,5 @@
 /**
- * Array parameters of the inbox's batch statements (one array per column, `unnest`ed into rows).
+ * Array parameters of batch statements (one array per column, `unnest`ed into rows).
  *
  * Written `(SELECT $n::type[])`, not `$n::type[]`: PostgreSQL plans a prepared statement again at every
  * execution while a plan made for the parameters at hand looks cheaper than the generic one, and with an
@@ -8,7 +8,7 @@
  * counted only custom plans). Behind a scalar subquery the length is unknown to both plans, so after five
  * executions the generic plan is kept.
  */
-import { Prisma } from '../db/client';
+import { Prisma } from './client';
 
 export type ArrayElement = 'text' | 'bigint' | 'boolean' | 'jsonb';
 
