@@ -3,7 +3,7 @@
  * DATA_DIR, migrations, API and a worker; Ctrl-C stops everything.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findFreePort } from '../../src/runtime/ports';
@@ -88,6 +88,7 @@ describe('npm start', () => {
       expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
     }
   }, 120_000);
 
@@ -99,6 +100,7 @@ describe('npm start', () => {
       encoding: 'utf8',
       timeout: 30_000,
     });
+    rmSync(dataDir, { recursive: true, force: true });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('redis-server was not found on PATH');
     expect(result.stderr).toContain('apt-get install -y redis-server');
