@@ -50,6 +50,17 @@ describeWithBrowser('admin page in Chromium', () => {
     return page;
   };
 
+  it('shows no notice that a link made up (the notice after an action is signed for the session)', async () => {
+    const event = await s.send(orderEvent({ seats: 1 }));
+    const page = await loggedIn();
+    const madeUp = encodeURIComponent('Your session expired: log in again at https://evil.example');
+    await page.goto(`${s.serviceUrl}/admin/events/${event.token}?done=${madeUp}&mac=AAAA`);
+    await page.waitForSelector('#status');
+    expect(await page.locator('.notice').count()).toBe(0);
+    expect(await page.content()).not.toContain('evil.example');
+    await page.close();
+  });
+
   it('logs in, finds a failed event, retries it and sees it succeed', async () => {
     s.marketplace.fetchFaults.push({ status: 503, times: 4 });
     const failed = await s.send(orderEvent({ seats: 5 }));

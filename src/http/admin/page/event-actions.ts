@@ -10,7 +10,7 @@ import { reaskProduct, resendProductCall } from '../../../admin/product-calls';
 import type { AppDeps } from '../../deps';
 import { confirmRerunView } from '../views/event';
 import { url } from '../views/html';
-import { sendView, viewerOf } from './session';
+import { noticeMac, sendView, viewerOf } from './session';
 
 /** What the page says after an action: what was done, or why nothing was (never both). */
 function noticeOf(outcome: ActionOutcome<string>, done: Record<string, string>, notApplicable: string): string {
@@ -36,7 +36,8 @@ const pageAction = (deps: AppDeps, run: Run, confirmAction?: 'rerun' | 'product-
     const context: ActionContext = { prisma: deps.prisma, queues: deps.producer, by, logger: req.log };
     const notice = await run(context, token, req);
     if (notice === 'confirm' && confirmAction) return sendView(res, confirmRerunView(token, confirmAction, viewer));
-    res.redirect(303, url`/admin/events/${token}?done=${notice}`.toString());
+    const mac = noticeMac(viewer, token, notice);
+    res.redirect(303, url`/admin/events/${token}?done=${notice}&mac=${mac}`.toString());
   };
 };
 

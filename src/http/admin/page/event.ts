@@ -8,7 +8,7 @@ import { isUnfinished } from '../../../inbox/statuses';
 import type { AppDeps } from '../../deps';
 import { eventView } from '../views/event';
 import { notFoundView } from '../views/messages';
-import { sendView, viewerOf } from './session';
+import { sendView, signedNotice, viewerOf } from './session';
 
 export const eventPage = (deps: AppDeps) => async (req: Request, res: Response) => {
   const token = String(req.params.token);
@@ -24,6 +24,6 @@ export const eventPage = (deps: AppDeps) => async (req: Request, res: Response) 
     resendResult: canDo('resend_result', state),
     cancel: isUnfinished(event.status),
   };
-  const done = typeof req.query.done === 'string' ? req.query.done : undefined;
+  const done = signedNotice(req, viewerOf(res), event.token);
   sendView(res, eventView({ event, productCalls, knownAccounts: known, actions, done }, viewerOf(res)));
 };

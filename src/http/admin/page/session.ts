@@ -2,6 +2,7 @@
  * The page's sessions as route middleware: a screen is shown to a session or answers the login form; a
  * form that changes something needs the session's CSRF token and Redis. Views are sent from here.
  */
+import { createHmac } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { safeEqual } from '../../../auth/constant-time';
 import type { AppDeps } from '../../deps';
@@ -71,4 +72,19 @@ export function changing(deps: AppDeps) {
     res.locals.viewer = { user: session.owner.name, csrf: session.csrf } satisfies Viewer;
     next();
   };
+}
+
+/**
+ * The signature of a notice the page shows after an action on `subject` (an event's token). The notice
+ * travels in the redirect's query; signed with the session's secret CSRF token, a notice in a link someone
+ * else made up (`?done=Your session expired…`) is not shown.
+ */
+export const noticeMac = (viewer: Viewer, subject: string, notice: string): string =>
+  createHmac('sha256', viewer.csrf).update(`${subject}\n${notice}`).digest('base64url');
+
+/** The notice of the request's query (`done`, `mac`) when this session signed it for `subject`. */
+export function signedNotice(req: Request, viewer: Viewer, subject: string): string | undefined {
+  const { done, mac } = req.query;
+  if (typeof done !== 'string' || typeof mac !== 'string') return undefined;
+  return safeEqual(mac, noticeMac(viewer, subject, done)) ? done : undefined;
 }
