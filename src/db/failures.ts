@@ -151,3 +151,22 @@ export const isTransientDatabaseError = (error: unknown): boolean => {
 
 /** PostgreSQL could not be reached or dropped the connection (as opposed to a refused statement or a wait). */
 export const isDatabaseUnavailable = (error: unknown): boolean => classifyDatabaseError(error) === 'unavailable';
+
+const RECORD_TRIES = 120;
+const RECORD_PAUSE_MS = 500;
+
+/**
+ * Runs `record` until it succeeds while the database is unreachable (up to a minute), then gives up loudly:
+ * for the record of something the marketplace already has (a result, a report), whose loss would send it twice.
+ */
+export async function untilRecorded(record: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await record();
+      return;
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || attempt >= RECORD_TRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, RECORD_PAUSE_MS));
+    }
+  }
+}

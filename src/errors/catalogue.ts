@@ -315,6 +315,26 @@ export const HTTP_ERRORS = {
     message: "Event '{token}' is not awaiting a decision from the product: {reason}.",
     action: 'Only an event answered pending, and still waiting, can be completed; once answered PENDING it is final.',
   },
+  PRODUCT_ACCOUNT_NOT_LIVE: {
+    status: 409,
+    group: 'Product',
+    message: "Account '{accountIdentifier}' is {status}: it takes no more reports.",
+    action:
+      'Report usage and users of active or suspended accounts only; usage of a cancelled subscription is billed by AppDirect up to its cancellation, so report it before you confirm the cancellation.',
+  },
+  PRODUCT_ADDON_NOT_FOUND: {
+    status: 404,
+    group: 'Product',
+    message: "Account '{accountIdentifier}' has no active add-on '{addonInstanceId}'.",
+    action: 'Use an addonInstanceId from GET /product/api/accounts/{accountIdentifier} (its addons, status active).',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 409,
+    group: 'Product',
+    message: "Idempotency-Key '{key}' was used for another report (report {reportId}); nothing was stored.",
+    action:
+      'Send a new key for a new report; the same key is for sending the same report again (it is then answered as the first time).',
+  },
   INTERNAL_ERROR: {
     status: 500,
     group: 'Server',

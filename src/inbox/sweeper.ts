@@ -1,8 +1,8 @@
 /**
  * Closes the record -> enqueue gap: inbox rows left `received` (Redis was down
  * when the notification came), `queued`/`processing` rows whose job vanished,
- * results owed without a delivery job, and hook calls not done without a job
- * all get their job (again). Job ids derive from keys, so running this in every
+ * results owed without a delivery job, hook calls not done and reports of the
+ * product not delivered without a job all get their job (again). Job ids derive from keys, so running this in every
  * worker process at once is harmless.
  */
 import { Prisma } from '../db/client';
@@ -16,18 +16,20 @@ export interface SweepQueues {
   ensureEventJob(token: string): Promise<boolean>;
   ensureResultJob(token: string): Promise<boolean>;
   ensureHookJob(id: bigint): Promise<boolean>;
+  ensureReportJob(id: bigint): Promise<boolean>;
 }
 
 export interface SweepCounts {
   events: number;
   results: number;
   hooks: number;
+  reports: number;
 }
 
 /** One pass. Rows younger than `graceMs` are left to the normal path. */
 export async function sweep(db: SqlSource, queues: SweepQueues, graceMs = 10_000, batch = 500): Promise<SweepCounts> {
   const before = new Date(Date.now() - graceMs);
-  const counts: SweepCounts = { events: 0, results: 0, hooks: 0 };
+  const counts: SweepCounts = { events: 0, results: 0, hooks: 0, reports: 0 };
 
   const sql = pooledSql(db);
 
@@ -56,6 +58,16 @@ export async function sweep(db: SqlSource, queues: SweepQueues, graceMs = 10_000
   for (const hook of hooks) {
     if (await queues.ensureHookJob(hook.id)) counts.hooks += 1;
   }
+
+  // Reports of the product: committed before the product was answered, their job added after; one whose job
+  // was lost (Redis away, the API stopped in between) is found here. A report held by an attempt is left alone.
+  const reports = await sql<{ id: bigint }>(Prisma.sql`
+    SELECT id FROM marketplace_reports
+    WHERE status = 'pending' AND "updatedAt" < ${before} AND ("leaseUntil" IS NULL OR "leaseUntil" < now())
+    ORDER BY id LIMIT ${batch}`);
+  for (const report of reports) {
+    if (await queues.ensureReportJob(report.id)) counts.reports += 1;
+  }
   return counts;
 }
 
@@ -71,7 +83,8 @@ export function startSweeper(
     if (running) return; // the previous pass is still going
     running = sweep(db, queues, options.graceMs)
       .then((counts) => {
-        if (counts.events + counts.results + counts.hooks > 0) logger.info(counts, 'sweeper re-enqueued stranded work');
+        if (counts.events + counts.results + counts.hooks + counts.reports > 0)
+          logger.info(counts, 'sweeper re-enqueued stranded work');
       })
       .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'sweep failed; will retry'))
       .finally(() => {

@@ -6,6 +6,7 @@ import { startWorkerLoop } from '../queue/worker-loop';
 import type { JobDeps } from './deps';
 import { eventJob } from './event';
 import { hookJob } from './hook';
+import { reportJob } from './report';
 import { resultJob } from './result';
 
 export type { JobDeps };
@@ -22,7 +23,7 @@ export interface JobWorkerOptions {
 }
 
 /**
- * Consumes the events, results and hooks queues, announcing the process in `worker_heartbeats`.
+ * Consumes the events, results, hooks and reports queues, announcing the process in `worker_heartbeats`.
  * `close()` lets in-flight jobs finish, then marks the process stopped.
  */
 export function startJobWorkers(deps: JobDeps, options: JobWorkerOptions) {
@@ -30,6 +31,7 @@ export function startJobWorkers(deps: JobDeps, options: JobWorkerOptions) {
     eventJob(deps, options.policies),
     resultJob(deps, options.policies),
     hookJob(deps, options.policies),
+    reportJob(deps, options.policies),
   ];
   const loop = startWorkerLoop(definitions, { ...options, logger: deps.logger });
   const heartbeat = startHeartbeat(deps.db, { workerId: options.workerId, activity: loop.queueActivity }, deps.logger, {

@@ -68,6 +68,13 @@ export function retryPolicies(settings: RetrySettings): RetryPolicies {
       CAP_MS.result,
       (error) => error instanceof DeliveryRetryError,
     ),
+    // Reports of the product (usage, user sync): as results, since they go to the same marketplace the same way.
+    [QUEUES.reports]: policy(
+      settings.resultMaxAttempts,
+      settings.resultBackoffMs,
+      CAP_MS.result,
+      (error) => error instanceof DeliveryRetryError,
+    ),
     // Hooks: the vendor's code failing is retried until it succeeds or attempts run out.
     [QUEUES.hooks]: policy(
       settings.product?.notifyMaxAttempts ?? HOOK.attempts,

@@ -1,6 +1,6 @@
 /**
- * Talking to AppDirect: fetch an event, post a result. Shared by the callback
- * (inline fetch with a short deadline) and the workers.
+ * Talking to AppDirect: fetch an event, post a result, post a report (usage, user sync). Shared by the
+ * callback (inline fetch with a short deadline) and the workers.
  */
 import { MarketplaceTokenCache, oauth1Header, type OutboundCredentials } from './credentials';
 import { isOk, send, type OutboundResponse } from './http';
@@ -63,6 +63,26 @@ export class MarketplaceClient {
     return response.status;
   }
 
+  /**
+   * POST a JSON text (a billing or sync call) to `url`, signed like a result POST. Resolves to the status and
+   * (up to 64 KiB of) the answer whatever the status: the caller reads a refusal (a metered-usage API's
+   * "already exists" is a success). Network failures and timeouts are MarketplaceErrors.
+   */
+  async postJson(
+    url: string,
+    json: string,
+    options: { consumer?: { key: string; secret: string } } = {},
+  ): Promise<{ status: number; answer: string }> {
+    const response = await this.send('POST', url, json, options);
+    const answer = await response.text(MAX_RESULT_ANSWER_BYTES).catch(() => '');
+    return { status: response.status, answer };
+  }
+
+  /** How long a call may take at most (its token request included). */
+  get timeoutMs(): number {
+    return this.options.timeoutMs ?? 10_000;
+  }
+
   private async send(
     method: 'GET' | 'POST',
     url: string,
@@ -70,8 +90,7 @@ export class MarketplaceClient {
     /** timeoutMs: a shorter deadline than the client's own (the callback's inline fetch); it covers the token request too. */
     options: { timeoutMs?: number; consumer?: { key: string; secret: string } },
   ): Promise<OutboundResponse> {
-    const deadline =
-      Date.now() + Math.min(options.timeoutMs ?? Number.POSITIVE_INFINITY, this.options.timeoutMs ?? 10_000);
+    const deadline = Date.now() + Math.min(options.timeoutMs ?? Number.POSITIVE_INFINITY, this.timeoutMs);
     const origin = new URL(url).origin;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';

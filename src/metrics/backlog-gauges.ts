@@ -23,14 +23,16 @@ interface Owed {
   oldest: Date | null;
 }
 
-/** What each queue owes, from PostgreSQL: unfinished events, pending result deliveries, hook calls not done. */
+/** What each queue owes, from PostgreSQL: unfinished events, pending result deliveries, hook calls not done, pending reports. */
 async function owedByQueue(prisma: PrismaClient): Promise<Owed[]> {
   return prisma.$queryRaw<Owed[]>`
     SELECT 'events' AS queue, count(*) AS items, min("receivedAt") AS oldest FROM events WHERE status IN (${UNFINISHED_SQL})
     UNION ALL
     SELECT 'results', count(*), min("createdAt") FROM result_deliveries WHERE status = 'pending'
     UNION ALL
-    SELECT 'hooks', count(*), min("createdAt") FROM hook_calls WHERE done = false`;
+    SELECT 'hooks', count(*), min("createdAt") FROM hook_calls WHERE done = false
+    UNION ALL
+    SELECT 'reports', count(*), min("createdAt") FROM marketplace_reports WHERE status = 'pending'`;
 }
 
 async function timed(check: () => Promise<unknown>, timeoutMs: number): Promise<{ up: boolean; seconds: number }> {
@@ -58,7 +60,7 @@ export function registerBacklogGauges(registry: Registry, deps: BacklogGaugeDeps
   };
   new Gauge({
     name: 'appdirect_backlog_items',
-    help: 'Work owed per queue, from PostgreSQL: events not finished, results not delivered (pending), hook calls not done.',
+    help: 'Work owed per queue, from PostgreSQL: events not finished, results not delivered (pending), hook calls not done, reports not delivered (pending).',
     labelNames: ['queue'],
     registers: [registry],
     async collect() {

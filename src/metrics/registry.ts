@@ -15,6 +15,7 @@ export interface ProcessMetrics {
   readonly eventSeconds: Histogram<'type'>;
   readonly lastConsumed: Gauge;
   readonly deliveriesTotal: Counter<'outcome'>;
+  readonly reportsTotal: Counter<'outcome'>;
   readonly groupCommitEvents: Histogram;
   readonly groupedEvents: Counter<'type'>;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
@@ -48,6 +49,12 @@ export function createProcessMetrics(component: string): ProcessMetrics {
     deliveriesTotal: new Counter({
       name: 'appdirect_result_deliveries_total',
       help: 'Result POST attempts, by outcome (delivered; retrying; rejected: a 4xx; failed: its last attempt failed).',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    reportsTotal: new Counter({
+      name: 'appdirect_reports_total',
+      help: "Attempts at delivering the product's reports (usage, user sync) to the marketplace, by outcome (delivered; retrying; rejected: a 4xx; failed: its last attempt failed).",
       labelNames: ['outcome'],
       registers: [registry],
     }),
@@ -134,6 +141,22 @@ export function registerClusterGauges(
       ]);
       this.set({ status: 'failed' }, failed);
       this.set({ status: 'retrying' }, retrying);
+    },
+  });
+  new Gauge({
+    name: 'appdirect_reports_undelivered',
+    help: "The product's reports (usage, user sync) not delivered to the marketplace: failed for good, or pending after at least one failed attempt; by kind.",
+    labelNames: ['kind', 'status'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await deps.prisma.$queryRaw<Array<{ kind: string; status: string; count: bigint }>>`
+        SELECT kind, CASE WHEN status = 'failed' THEN 'failed' ELSE 'retrying' END AS status, count(*) AS count
+        FROM marketplace_reports WHERE status = 'failed' OR (status = 'pending' AND attempts > 0)
+        GROUP BY 1, 2`.catch(() => []);
+      for (const kind of ['usage', 'user_sync'])
+        for (const status of ['failed', 'retrying']) this.set({ kind, status }, 0);
+      for (const row of rows) this.set({ kind: row.kind, status: row.status }, Number(row.count));
     },
   });
 }

@@ -11,6 +11,8 @@ export const QUEUES = {
   results: 'results',
   /** Job data: a hook_calls id. Calls the vendor's provisioning hook. */
   hooks: 'hooks',
+  /** Job data: a marketplace_reports id. Delivers a report of the product (usage, user sync) to the marketplace. */
+  reports: 'reports',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -22,3 +24,6 @@ export function jobIdForToken(token: string): string {
 
 /** The job id of a hook call (one job per call). */
 export const jobIdForHookCall = (hookCallId: bigint | string): string => `hook-${hookCallId}`;
+
+/** The job id of a report of the product (one job per report). */
+export const jobIdForReport = (reportId: bigint | string): string => `report-${reportId}`;

@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { RedisConnection } from './connection';
 import { MicroBatch } from '../batching/micro-batch';
-import { jobIdForHookCall, jobIdForToken, QUEUES, type QueueName } from './names';
+import { jobIdForHookCall, jobIdForReport, jobIdForToken, QUEUES, type QueueName } from './names';
 import type { RetryPolicies } from './policy';
 
 /** What every job carries: a key into PostgreSQL, never the event itself. */
@@ -10,6 +10,9 @@ export interface TokenJob {
 }
 export interface HookJob {
   readonly hookCallId: string;
+}
+export interface ReportJob {
+  readonly reportId: string;
 }
 
 /**
@@ -27,11 +30,12 @@ export interface QueueSettings {
 
 const LIVE_STATES = ['waiting', 'delayed', 'active', 'prioritized', 'waiting-children'];
 
-/** The producer side of the three queues, on a fail-fast connection. */
+/** The producer side of the queues, on a fail-fast connection. */
 export class Producer {
   readonly events: Queue<TokenJob>;
   readonly results: Queue<TokenJob>;
   readonly hooks: Queue<HookJob>;
+  readonly reports: Queue<ReportJob>;
 
   /** Event jobs added by concurrent callers in the same turn of the event loop go out in one `addBulk`. */
   private readonly eventBatch = new MicroBatch<string, void>(async (tokens) => {
@@ -48,7 +52,8 @@ export class Producer {
     this.events = new Queue<TokenJob>(QUEUES.events, { connection, prefix: settings.prefix });
     this.results = new Queue<TokenJob>(QUEUES.results, { connection, prefix: settings.prefix });
     this.hooks = new Queue<HookJob>(QUEUES.hooks, { connection, prefix: settings.prefix });
-    for (const queue of [this.events, this.results, this.hooks]) queue.on('error', () => undefined); // surfaced by callers
+    this.reports = new Queue<ReportJob>(QUEUES.reports, { connection, prefix: settings.prefix });
+    for (const queue of [this.events, this.results, this.hooks, this.reports]) queue.on('error', () => undefined); // surfaced by callers
   }
 
   /** Retention, attempts and backoff of a job of `queue`; the worker loop implements the backoff of that name. */
@@ -95,6 +100,20 @@ export class Producer {
     );
   }
 
+  async enqueueReport(reportId: bigint): Promise<void> {
+    await this.reports.add(
+      'report',
+      { reportId: reportId.toString() },
+      this.jobOptions(QUEUES.reports, jobIdForReport(reportId)),
+    );
+  }
+
+  /** Runs a report's job now if it waits (the report before it was settled, or an operator re-sends it). */
+  async promoteReport(reportId: bigint): Promise<void> {
+    const job = await this.reports.getJob(jobIdForReport(reportId));
+    if (job && (await job.isDelayed())) await job.promote().catch(() => undefined); // it may have just started
+  }
+
   /** A fresh event job starting after `delayMs` (a finished job of the same id is removed first). Bulk retries pace with it. */
   async enqueueEventDelayed(token: string, delayMs: number): Promise<void> {
     const jobId = jobIdForToken(token);
@@ -112,7 +131,7 @@ export class Producer {
 
   /** Job counts by state of one of the queues (metrics). */
   async countsOf(queueName: string): Promise<Record<string, number>> {
-    const queue = [this.events, this.results, this.hooks].find((q) => q.name === queueName);
+    const queue = [this.events, this.results, this.hooks, this.reports].find((q) => q.name === queueName);
     return queue ? queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized') : {};
   }
 
@@ -145,6 +164,10 @@ export class Producer {
     return this.ensure(this.hooks, jobIdForHookCall(hookCallId), () => this.enqueueHook(hookCallId));
   }
 
+  async ensureReportJob(reportId: bigint): Promise<boolean> {
+    return this.ensure(this.reports, jobIdForReport(reportId), () => this.enqueueReport(reportId));
+  }
+
   private async ensure(queue: Queue, jobId: string, add: () => Promise<void>): Promise<boolean> {
     const state = await queue.getJobState(jobId);
     if (LIVE_STATES.includes(state)) return false;
@@ -154,6 +177,6 @@ export class Producer {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.events.close(), this.results.close(), this.hooks.close()]);
+    await Promise.all([this.events.close(), this.results.close(), this.hooks.close(), this.reports.close()]);
   }
 }

@@ -4,7 +4,7 @@
  * recorded. Network errors, 5xx and 429 are retried (the caller's queue backs off
  * for more than 24 h); other 4xx stop and mark the delivery failed.
  */
-import { isDatabaseUnavailable } from '../db/failures';
+import { untilRecorded } from '../db/failures';
 import type { Config } from '../config';
 import { Prisma } from '../db/client';
 import { pooledSql, type SqlSource } from '../db/sql';
@@ -20,22 +20,6 @@ export interface OwedDelivery {
   readonly body: ResultBody;
   readonly attempts: number;
   readonly consumerKey: string | null;
-}
-
-const RECORD_TRIES = 120;
-const RECORD_PAUSE_MS = 500;
-
-/** Runs `record` until it succeeds while the database is unreachable (up to a minute), then gives up loudly. */
-async function untilRecorded(record: () => Promise<unknown>): Promise<void> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      await record();
-      return;
-    } catch (error) {
-      if (!isDatabaseUnavailable(error) || attempt >= RECORD_TRIES) throw error;
-      await new Promise((resolve) => setTimeout(resolve, RECORD_PAUSE_MS));
-    }
-  }
 }
 
 export async function deliverResult(

@@ -38,7 +38,7 @@ describe('admin API', () => {
     });
     expect(board.status).toBe(200);
     const names = ((await board.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort();
-    expect(names).toEqual(['events', 'hooks', 'results']);
+    expect(names).toEqual(['events', 'hooks', 'reports', 'results']);
   });
 
   it('serves a valid OpenAPI document', async () => {

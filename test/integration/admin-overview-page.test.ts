@@ -121,7 +121,7 @@ describeWithBrowser('admin overview page in Chromium', () => {
     expect(await needs.innerText()).toContain("call(s) to the product's provisioning hooks failing");
     expect(await page.locator('#now').innerText()).toMatch(/No event is waiting|Oldest waiting event/);
     expect(await page.locator('#workers').innerText()).toMatch(/test-worker\s+alive/);
-    expect(await page.locator('#queues tbody tr').count()).toBe(3);
+    expect(await page.locator('#queues tbody tr').count()).toBe(4);
 
     for (const id of ['chart-outcomes', 'chart-latency', 'chart-backlog']) {
       expect(await page.locator(`#${id} > svg`).count()).toBe(1);

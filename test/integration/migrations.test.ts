@@ -141,7 +141,8 @@ describe('the migration to timestamptz (one clock)', () => {
       SELECT data_type, count(*) AS n FROM information_schema.columns
       WHERE table_schema = 'public' AND data_type LIKE 'timestamp%' AND table_name <> '_prisma_migrations'
       GROUP BY data_type`);
-    expect(types.rows).toEqual([{ data_type: 'timestamp with time zone', n: '31' }]);
+    // Every timestamp column is an instant (later migrations add columns, so their number is not fixed here).
+    expect(types.rows.map((row) => row.data_type)).toEqual(['timestamp with time zone']);
     expect((await after.query(`SELECT 1 FROM pg_proc WHERE proname = 'adp_session_default_zone'`)).rowCount).toBe(0);
     await after.end();
   });

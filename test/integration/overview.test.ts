@@ -233,7 +233,7 @@ describe('overview', () => {
     };
     expect(body.window).toBe('24h');
     expect(body.series).toHaveLength(48);
-    expect(Object.keys(body.queues).sort()).toEqual(['events', 'hooks', 'results']);
+    expect(Object.keys(body.queues).sort()).toEqual(['events', 'hooks', 'reports', 'results']);
     expect(((await (await get('/overview?window=7d')).json()) as { series: unknown[] }).series).toHaveLength(42);
 
     const bad = await get('/overview?window=1h');

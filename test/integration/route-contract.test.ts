@@ -10,7 +10,7 @@ import type { AuthScheme, ExampleState } from '../../src/http/route-table/spec';
 import { SURFACES } from '../../src/http/surfaces';
 import { contractProblems, sendExample, type StateValues } from '../support/contract';
 import { notify } from '../../tools/fake-marketplace/notify';
-import { assignEvent, orderEvent } from '../support/events';
+import { accountEvent, assignEvent, orderEvent } from '../support/events';
 import { BASIC, startScenario, type Scenario } from '../support/scenario';
 import { eventually } from '../support/workers';
 
@@ -93,6 +93,13 @@ describe('every route answers its documented examples as its table declares', ()
     'an event at the marketplace': async () => ({
       values: { eventUrl: s.marketplace.addEvent(orderEvent()).eventUrl },
     }),
+    'an active add-on': async () => {
+      const { accountIdentifier } = await succeeded();
+      const addon = await s.send(
+        accountEvent('ADDON_ORDER', accountIdentifier!, { order: { addonOfferingCode: 'BACKUP', items: [] } }),
+      );
+      return { values: { accountIdentifier: accountIdentifier!, addonInstanceId: addon.accountIdentifier! } };
+    },
   };
 
   beforeAll(async () => {

@@ -92,7 +92,7 @@ export async function sendExample(
   const body =
     example.body && typeof example.body === 'object' ? substitute(example.body as object, state) : example.body;
   const form = route.body?.kind === 'form';
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...substitute(example.headers, state) };
   if (authorization) headers.authorization = authorization;
   if (route.body) headers['content-type'] = form ? 'application/x-www-form-urlencoded' : JSON_TYPE;
   const response = await fetch(`${serviceUrl}${surface.base}${path}${query ? `?${query}` : ''}`, {

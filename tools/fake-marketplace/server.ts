@@ -3,7 +3,8 @@
  * server on loopback that stores events by token, serves them only to callers
  * that sign (OAuth 1.0a, checked with the `oauth-1.0a` library independently of
  * the service) or present a token from its own /oauth2/token, records result
- * POSTs, and can be scripted to fail (5xx, slow, malformed JSON).
+ * POSTs and the vendor's billing calls (usage), and can be scripted to fail (5xx, slow, malformed JSON,
+ * hangs).
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -27,6 +28,14 @@ export interface RecordedResult {
   readonly at: number;
 }
 
+/** A billing API call (v1 `POST /api/integration/v1/billing/usage`) as received. */
+export interface RecordedUsage {
+  /** The JSON text as sent (decimals are compared as the digits written). */
+  readonly text: string;
+  readonly body: Record<string, unknown>;
+  readonly at: number;
+}
+
 /** A scripted misbehaviour for the next `times` matching requests. */
 export interface Fault {
   readonly status?: number;
@@ -36,10 +45,13 @@ export interface Fault {
   readonly hang?: boolean;
   /** Only for this event's fetch or result POST (else for any). */
   readonly token?: string;
+  /** Only for billing calls of this account (else for any). */
+  readonly accountIdentifier?: string;
   times: number;
 }
 
 const EVENT_PATH = /^\/api\/integration\/v1\/events\/([^/]+)(\/result)?$/;
+const BILLING_PATH = '/api/integration/v1/billing/usage';
 
 const hmacSha1 = (base: string, key: string) => createHmac('sha1', key).update(base).digest('base64');
 
@@ -51,6 +63,9 @@ export class FakeMarketplace {
   readonly tokensIssued: string[] = [];
   fetchFaults: Fault[] = [];
   resultFaults: Fault[] = [];
+  /** Billing calls (usage) received, in arrival order. */
+  readonly usage: RecordedUsage[] = [];
+  usageFaults: Fault[] = [];
   /** Scripted misbehaviour of /oauth2/token (delays, statuses). */
   tokenFaults: Fault[] = [];
   /** When the last token was issued (epoch ms). */
@@ -120,6 +135,7 @@ export class FakeMarketplace {
       }
       return this.issueToken(req, body, res);
     }
+    if (req.method === 'POST' && url.pathname === BILLING_PATH) return this.billUsage(req, url, body, res);
     const match = EVENT_PATH.exec(url.pathname);
     if (!match) return this.send(res, 404, { error: 'not found' });
     const token = decodeURIComponent(match[1]!);
@@ -157,6 +173,40 @@ export class FakeMarketplace {
         : undefined);
     if (!event) return this.send(res, 404, { error: 'no such event' });
     this.send(res, 200, event);
+  }
+
+  /** Usage billed to an account, in the order received. */
+  usageOf(accountIdentifier: string): RecordedUsage[] {
+    return this.usage.filter(
+      (usage) =>
+        (usage.body.account as { accountIdentifier?: string } | undefined)?.accountIdentifier === accountIdentifier,
+    );
+  }
+
+  /** v1 billing: records the usage (the SDK's `Usage`) and answers as AppDirect's APIResult. */
+  private async billUsage(req: IncomingMessage, url: URL, text: string, res: ServerResponse): Promise<void> {
+    if (!this.authorised(req, url)) return this.send(res, 401, { error: 'unauthorized' });
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return this.send(res, 400, { success: false, errorCode: 'CONFIGURATION_ERROR', message: 'not JSON' });
+    }
+    const account = (body.account as { accountIdentifier?: string } | undefined)?.accountIdentifier;
+    const fault = this.usageFaults.find(
+      (f) => f.times > 0 && (f.accountIdentifier === undefined || f.accountIdentifier === account),
+    );
+    if (fault) {
+      fault.times -= 1;
+      if (fault.hang) return; // the socket stays open until the caller gives up (or stop())
+      if (fault.delayMs) {
+        await this.pause(fault.delayMs);
+        if (!this.server?.listening) return;
+      }
+      if (fault.status) return this.send(res, fault.status, { success: false, message: 'scripted failure' });
+    }
+    this.usage.push({ text, body, at: Date.now() });
+    this.send(res, 200, { success: true, message: 'Usage billed' });
   }
 
   /** A scripted delay that stop() cuts short. */

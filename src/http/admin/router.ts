@@ -45,10 +45,10 @@ function boardPage(_req: Request, res: Response, next: NextFunction): void {
 function queuesBoard(deps: AppDeps): Router {
   const adapter = new ExpressAdapter();
   adapter.setBasePath('/admin/queues');
-  const { events, results, hooks } = deps.producer;
+  const { events, results, hooks, reports } = deps.producer;
   const readOnly = { readOnlyMode: true, allowRetries: false };
   createBullBoard({
-    queues: [events, results, hooks].map((queue) => new BullMQAdapter(queue, readOnly)),
+    queues: [events, results, hooks, reports].map((queue) => new BullMQAdapter(queue, readOnly)),
     serverAdapter: adapter,
     options: {
       uiConfig: {

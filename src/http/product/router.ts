@@ -1,5 +1,5 @@
 /**
- * The product API under /product/api: what the vendor's product may read and complete, with its own
+ * The product API under /product/api: what the vendor's product may read, complete and report, with its own
  * tokens (PRODUCT_API_TOKENS; the admin token is not accepted). Its routes are routes.ts; its OpenAPI
  * document, generated from them, is served at /product/api/openapi.json. Without tokens the tree answers
  * 403 PRODUCT_API_DISABLED.
@@ -12,15 +12,24 @@ import { mountRoutes } from '../route-table/mount';
 import { openApiDocument } from '../route-table/openapi';
 import type { Surface } from '../route-table/spec';
 import { companyAccountsRoute, completeDecisionRoute, productAccountRoute } from './routes';
+import { accountUsageRoute, addonUsageRoute } from './usage';
 
 export const PRODUCT_API: Surface = {
   name: 'product',
   title: 'appdirect-provisioner product API',
   description:
-    'For the vendor product: read accounts, their users and add-ons, and complete a decision answered `pending`. ' +
+    'For the vendor product: read accounts, their users and add-ons, complete a decision answered `pending`, and ' +
+    'report usage to bill (delivered to AppDirect once). ' +
     'Authenticated with a PRODUCT_API_TOKENS bearer token (not the admin token).',
   base: '/product/api',
-  routes: [companyAccountsRoute, productAccountRoute, completeDecisionRoute, documentRoute(() => productApiDocument())],
+  routes: [
+    companyAccountsRoute,
+    productAccountRoute,
+    completeDecisionRoute,
+    accountUsageRoute,
+    addonUsageRoute,
+    documentRoute(() => productApiDocument()),
+  ],
 };
 
 let document: ReturnType<typeof openApiDocument> | undefined;

@@ -41,8 +41,8 @@ export function codesOf(route: AnyRoute): HttpErrorCode[] {
     'INTERNAL_ERROR',
   ]);
   if (answerType(route) === JSON_TYPE) codes.add('NOT_ACCEPTABLE');
-  if (route.params || route.query) codes.add('PARAMETER_INVALID');
-  if (requiredQuery(route).length > 0) codes.add('PARAMETER_MISSING');
+  if (route.params || route.query || route.headers) codes.add('PARAMETER_INVALID');
+  if (requiredQuery(route).length > 0 || route.headers) codes.add('PARAMETER_MISSING');
   if (route.body) {
     for (const code of BODY_CODES) codes.add(code);
     codes.add(route.body.kind === 'form' ? 'PARAMETER_INVALID' : 'VALIDATION_FAILED');

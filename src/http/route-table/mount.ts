@@ -1,7 +1,7 @@
 /**
  * A route table as Express routes. Each route's chain, in this order: 406 unless Accept allows its answer's
- * media type; its own middleware (a rate limit); the caller check of its scheme; its path parameters and
- * query (400 naming the parameter); its body (415, 413, 400, then 422 listing the fields or 400 naming the
+ * media type; its own middleware (a rate limit); the caller check of its scheme; its path parameters,
+ * query and declared headers (400 naming the parameter); its body (415, 413, 400, then 422 listing the fields or 400 naming the
  * parameter); the handler, whose answer is sent with its declared status. Every other method on a path is
  * 405 with Allow.
  */
@@ -22,6 +22,15 @@ export const expressPath = (path: string): string => path.replace(/\{([^}]+)\}/g
 interface CheckedInput {
   readonly params: unknown;
   readonly query: unknown;
+  readonly headers: unknown;
+}
+
+/** The declared headers of the request, by their declared names (a header sent twice is refused). */
+function declaredHeaders(route: AnyRoute, req: Request): Record<string, unknown> {
+  const names = Object.keys((route.headers as { shape?: object } | undefined)?.shape ?? {});
+  return Object.fromEntries(
+    names.filter((name) => req.headers[name] !== undefined).map((name) => [name, req.headers[name]]),
+  );
 }
 
 function checkInput(route: AnyRoute): RequestHandler {
@@ -29,6 +38,7 @@ function checkInput(route: AnyRoute): RequestHandler {
     const input: CheckedInput = {
       params: route.params ? parseQueryParams(route.params, req.params) : {},
       query: route.query ? parseQueryParams(route.query, req.query) : {},
+      headers: route.headers ? parseQueryParams(route.headers, declaredHeaders(route, req)) : {},
     };
     res.locals.input = input;
     next();
@@ -44,8 +54,8 @@ function bodyOf(route: AnyRoute): RequestHandler[] {
 function answer(route: AnyRoute, deps: AppDeps): RequestHandler {
   const run = route.handler(deps);
   return async (req: Request, res: Response) => {
-    const { params, query } = res.locals.input as CheckedInput;
-    const reply = (await run({ params, query, body: req.body, req, res })) as Reply<Responses>;
+    const { params, query, headers } = res.locals.input as CheckedInput;
+    const reply = (await run({ params, query, headers, body: req.body, req, res })) as Reply<Responses>;
     const declared = route.responses[reply.status];
     // The compiler holds handlers to their declared answers; this catches a cast that lied.
     if (!declared)

@@ -81,6 +81,7 @@ function routeConfig(route: AnyRoute): RouteConfig {
     request: {
       params: route.params as z.ZodObject | undefined,
       query: route.query as z.ZodObject | undefined,
+      headers: route.headers as z.ZodObject | undefined,
       body: route.body && {
         required: route.body.required ?? false,
         content: {
@@ -109,7 +110,14 @@ function addParameterExamples(document: { paths?: object }, routes: readonly Any
     ]?.[route.method];
     for (const parameter of operation?.parameters ?? []) {
       for (const example of route.examples) {
-        const values = parameter.in === 'path' ? example.params : parameter.in === 'query' ? example.query : undefined;
+        const values =
+          parameter.in === 'path'
+            ? example.params
+            : parameter.in === 'query'
+              ? example.query
+              : parameter.in === 'header'
+                ? example.headers
+                : undefined;
         const value = values?.[parameter.name];
         if (value === undefined) continue;
         parameter.examples = { ...parameter.examples, [exampleKey(example)]: { summary: example.summary, value } };

@@ -51,6 +51,7 @@ export const EXAMPLE_STATES = [
   'an owed product call',
   'a pending decision',
   'an event at the marketplace',
+  'an active add-on',
 ] as const;
 export type ExampleState = (typeof EXAMPLE_STATES)[number];
 
@@ -60,6 +61,8 @@ export interface Example {
   readonly given?: ExampleState;
   readonly params?: Readonly<Record<string, string>>;
   readonly query?: Readonly<Record<string, string>>;
+  /** Request headers the route declares (`headers`), by their declared (lower-case) names. */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly body?: unknown;
   /** `none`: sent without credentials; `wrong`: with credentials the service does not accept. */
   readonly credentials?: 'none' | 'wrong';
@@ -89,10 +92,12 @@ export type Reply<R extends Responses> = {
   };
 }[keyof R & number];
 
-export interface RouteInput<P, Q, B> {
+export interface RouteInput<P, Q, B, H = unknown> {
   readonly params: P;
   readonly query: Q;
   readonly body: B;
+  /** The declared request headers, checked (`headers` of the route). */
+  readonly headers: H;
   readonly req: Request;
   readonly res: Response;
 }
@@ -105,6 +110,7 @@ export interface RouteSpec<
   Q extends z.ZodType = z.ZodType,
   B extends z.ZodType = z.ZodType,
   R extends Responses = Responses,
+  H extends z.ZodType = z.ZodType,
 > {
   readonly method: Method;
   /** OpenAPI form (`/events/{token}`), relative to the surface's base URL. */
@@ -117,6 +123,11 @@ export interface RouteSpec<
   /** The query (a strict object refuses unknown parameters; a loose one ignores them). */
   readonly query?: Q;
   readonly body?: BodySpec<B>;
+  /**
+   * Request headers the route reads (an object of lower-case names, e.g. `idempotency-key`), checked after the
+   * parameters: 400 PARAMETER_MISSING or PARAMETER_INVALID naming the header.
+   */
+  readonly headers?: H;
   readonly responses: R;
   /**
    * Catalogue codes the route itself may answer. Those its parts imply (authentication, parameters, body,
@@ -135,7 +146,7 @@ export interface RouteSpec<
   /** Made once per application with its dependencies. */
   readonly handler: (
     deps: AppDeps,
-  ) => (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>) => Promise<Reply<NoInfer<R>>>;
+  ) => (input: RouteInput<z.output<P>, z.output<Q>, z.output<B>, z.output<H>>) => Promise<Reply<NoInfer<R>>>;
 }
 
 export type ErrorHandler = (error: unknown, req: Request, res: Response, next: (error?: unknown) => void) => void;
@@ -152,7 +163,8 @@ export function defineRoute<
   P extends z.ZodType = Nothing,
   Q extends z.ZodType = Nothing,
   B extends z.ZodType = Nothing,
->(spec: RouteSpec<P, Q, B, R>): AnyRoute {
+  H extends z.ZodType = Nothing,
+>(spec: RouteSpec<P, Q, B, R, H>): AnyRoute {
   return spec as unknown as AnyRoute;
 }
 
