@@ -18,7 +18,8 @@ import path from 'node:path';
 import { stopChild } from '../src/runtime/child';
 import { findFreePort } from '../src/runtime/ports';
 import { startExampleProduct, type ExampleProduct } from '../examples/product/app';
-import { DAY } from './demo/day';
+import { DAY, QUESTIONS } from './demo/day';
+import { askRestrictions } from './fake-marketplace/connector';
 import {
   BASIC,
   CLIENT,
@@ -90,9 +91,12 @@ async function startService(
 }
 
 /** Plays the day: each event notified as AppDirect does, its outcome printed as AppDirect receives it. */
-async function playTheDay(serviceUrl: string, marketplace: FakeMarketplace): Promise<Map<string, number>> {
+async function playTheDay(
+  serviceUrl: string,
+  marketplace: FakeMarketplace,
+  ids: Record<string, string>,
+): Promise<Map<string, number>> {
   const auth: NotifyAuth = { type: 'basic', ...BASIC };
-  const ids: Record<string, string> = {};
   const tally = new Map<string, number>();
 
   // AppDirect's periodic liveness probe; it also shows at once whether the service trusts the demo.
@@ -135,6 +139,20 @@ async function playTheDay(serviceUrl: string, marketplace: FakeMarketplace): Pro
     );
   }
   return tally;
+}
+
+/** AppDirect's restrictions questions (POST /api/v2/restrictions), each printed with the restrictions answered. */
+async function askTheQuestions(serviceUrl: string, ids: Record<string, string>): Promise<void> {
+  console.log('\nRestrictions AppDirect asks before selling (POST /api/v2/restrictions):');
+  for (const question of QUESTIONS) {
+    const answer = await askRestrictions(serviceUrl, question.info(ids), { type: 'basic', ...BASIC });
+    if (answer.status !== 200)
+      throw new Error(`${question.label}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
+    const found = (answer.body.restrictions ?? []) as Array<{ details: { code: string; message: string } }>;
+    const said =
+      found.length === 0 ? 'allowed' : found.map((r) => `${r.details.code}  ${r.details.message}`).join('; ');
+    console.log(`    ${question.label.padEnd(40)} ${said}`);
+  }
 }
 
 /** The product's tenants beside the service's accounts; notify calls go out after each result, so wait for the last. */
@@ -208,10 +226,12 @@ async function main(): Promise<void> {
   };
   try {
     await waitForStatus(serviceUrl, 90_000);
-    const tally = await playTheDay(serviceUrl, marketplace);
+    const ids: Record<string, string> = {};
+    const tally = await playTheDay(serviceUrl, marketplace, ids);
     console.log(
       `\n${DAY.length} events: ${[...tally.entries()].map(([code, count]) => `${count} ${code}`).join(', ')}`,
     );
+    await askTheQuestions(serviceUrl, ids);
     await showTenants(product, serviceUrl);
     if (!child) {
       console.log(`\n${await ownAdminPage(serviceUrl)}`);

@@ -8,6 +8,9 @@
  *   USER_ALREADY_EXISTS when the domain already has a tenant; an edition in `asyncEditions` is answered
  *   `pending` and completed a moment later through the product API; any other is accepted with the
  *   product's own tenant id as the accountIdentifier.
+ * - Answers the `restrictions` question (PRODUCT_DECIDE=restrictions) with its own limit: a workspace holds
+ *   at most `seatLimit` users, so an order or change for more seats, or an assignment past it, is restricted
+ *   before AppDirect sells it.
  * - Every other call kind updates the tenant (notify mode: the answer's body does not matter, only the 2xx):
  *   users assigned and unassigned, a user's new e-mail (users are known by their AppDirect uuid), plan
  *   changes, suspension, reactivation, cancellation, closure, add-ons. The switch names every kind, so a new
@@ -19,6 +22,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import type { Decision, ProductCall } from '../../src/hooks/contract';
+import type { ProductQuestion, QuestionAnswer } from '../../src/hooks/questions';
 
 export interface ExampleProductOptions {
   /** The service's PRODUCT_WEBHOOK_SECRETS (any one of them verifies). */
@@ -29,6 +33,8 @@ export interface ExampleProductOptions {
   readonly asyncEditions?: readonly string[];
   /** Delay before an asynchronous edition is completed. */
   readonly completeAfterMs?: number;
+  /** Most users a workspace holds (the product's own restriction); default 25. */
+  readonly seatLimit?: number;
   readonly port?: number;
 }
 
@@ -52,6 +58,8 @@ export interface ExampleProduct {
   readonly tenants: Map<string, Tenant>;
   /** Every verified call in arrival order, with its webhook-id (repeats included). */
   readonly calls: Array<{ id: string; call: ProductCall }>;
+  /** Every verified question (restrictions), in arrival order. */
+  readonly questions: Array<{ id: string; question: ProductQuestion }>;
   /** Requests whose signature did not verify. */
   readonly rejected: number;
   /** The service's product API (base URL and token), for completing pending decisions; null: never completed. */
@@ -73,6 +81,7 @@ export async function startExampleProduct(options: ExampleProductOptions): Promi
     url: '',
     tenants: new Map(),
     calls: [],
+    questions: [],
     rejected: 0,
     productApi: options.productApi ?? null,
     failWith: null,
@@ -176,6 +185,43 @@ export async function startExampleProduct(options: ExampleProductOptions): Promi
 
   const decide = (decision: Decision) => ({ status: 200, body: decision });
 
+  /** The product's own restrictions: no workspace beyond `seatLimit` users. */
+  const restrictions = (question: ProductQuestion<'restrictions'>): QuestionAnswer<'restrictions'> => {
+    const limit = options.seatLimit ?? 25;
+    const { question: asked } = question.data;
+    const seats = (asked.editionInfo ?? []).flatMap((edition) =>
+      (edition.pricingInfo ?? []).flatMap((pricing) =>
+        (pricing.quantityInfo ?? []).filter((line) => line.pricingUnit.toUpperCase() === 'USER').map((l) => l.quantity),
+      ),
+    );
+    const tooMany = seats.find((count) => count > limit);
+    if (tooMany !== undefined)
+      return {
+        restrictions: [
+          {
+            details: {
+              code: 'INVALID_MAX_NUMBER_OF_SEATS',
+              message: `A workspace holds at most ${limit} users; ${tooMany} were asked for.`,
+            },
+          },
+        ],
+      };
+    const tenant = tenantOf(question.accountIdentifier);
+    const adding = asked.operation === 'USER_ASSIGNMENT' ? (asked.userInfo ?? []).length : 0;
+    if (tenant && adding > 0 && tenant.users.size + adding > limit)
+      return {
+        restrictions: [
+          {
+            details: {
+              code: 'MAX_ENTITLEMENTS_REACHED',
+              message: `Workspace ${tenant.id} already has ${tenant.users.size} of its ${limit} users.`,
+            },
+          },
+        ],
+      };
+    return { restrictions: [] };
+  };
+
   const createTenant = (call: ProductCall<'accountCreated'>): Tenant => {
     const tenant: Tenant = {
       // Unique across restarts: the service keeps accounts (and refuses an identifier already in use).
@@ -217,18 +263,23 @@ export async function startExampleProduct(options: ExampleProductOptions): Promi
   app.post('/appdirect', express.text({ type: 'application/json', limit: '256kb' }), (req: Request, res: Response) => {
     if (product.failWith !== null) return void res.status(product.failWith).send('the product is down');
     if (product.flaky?.()) return void res.status(503).send('try again');
-    let call: ProductCall;
+    let call: ProductCall | ProductQuestion;
     try {
       call = verifier.verify(String(req.body), {
         'webhook-id': req.get('webhook-id') ?? '',
         'webhook-timestamp': req.get('webhook-timestamp') ?? '',
         'webhook-signature': req.get('webhook-signature') ?? '',
-      }) as ProductCall;
+      }) as ProductCall | ProductQuestion;
     } catch {
       mutable.rejected += 1;
       return void res.status(401).json({ error: 'signature does not verify' });
     }
     const id = req.get('webhook-id')!;
+    // A question changes nothing here: answered from the tenants as they are now.
+    if (call.type === 'restrictions') {
+      product.questions.push({ id, question: call });
+      return void res.status(200).json(restrictions(call));
+    }
     product.calls.push({ id, call });
     const answer = answered.get(id) ?? handle(call);
     answered.set(id, answer);

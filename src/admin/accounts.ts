@@ -1,5 +1,6 @@
 /** The account store as operators see it. */
 import type { PrismaClient } from '../db/client';
+import { recentAnswers } from '../restrictions/record';
 import { likeLiteral } from './like';
 
 export async function accountDetail(prisma: PrismaClient, accountIdentifier: string) {
@@ -17,6 +18,7 @@ export async function accountDetail(prisma: PrismaClient, accountIdentifier: str
     take: 20,
     select: { token: true, type: true, status: true, errorCode: true, receivedAt: true },
   });
+  const restrictionAnswers = await recentAnswers(prisma, account);
   return {
     accountIdentifier: account.id,
     status: account.status,
@@ -50,6 +52,7 @@ export async function accountDetail(prisma: PrismaClient, accountIdentifier: str
       bindings: addon.bindings.filter((b) => !b.unboundAt).map((b) => b.id),
     })),
     events,
+    restrictionAnswers,
   };
 }
 

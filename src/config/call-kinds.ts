@@ -23,3 +23,15 @@ export const HOOK_KINDS = [
 export type HookKind = (typeof HOOK_KINDS)[number];
 
 export const isHookKind = (value: string): value is HookKind => (HOOK_KINDS as readonly string[]).includes(value);
+
+/**
+ * Questions AppDirect asks synchronously outside the events (src/hooks/questions.ts holds their data and
+ * answers): always in `decide` mode, asked only when PRODUCT_DECIDE names them (`all` names the event kinds
+ * only, so a product written before a question existed is not asked it).
+ */
+export const QUESTION_KINDS = ['restrictions'] as const;
+
+export type QuestionKind = (typeof QUESTION_KINDS)[number];
+
+export const isQuestionKind = (value: string): value is QuestionKind =>
+  (QUESTION_KINDS as readonly string[]).includes(value);

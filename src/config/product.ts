@@ -3,7 +3,7 @@
  * kinds the product decides, how long it may take, and the tokens of the product API.
  */
 import { z } from 'zod';
-import { HOOK_KINDS, isHookKind, type HookKind } from './call-kinds';
+import { HOOK_KINDS, isHookKind, isQuestionKind, QUESTION_KINDS, type HookKind, type QuestionKind } from './call-kinds';
 
 const flag = (fallback: 'true' | 'false') =>
   z
@@ -36,21 +36,32 @@ export const productEnvSchema = {
       return secrets;
     }),
   PRODUCT_WEBHOOK_ALLOW_PRIVATE: flag('false'),
-  /** Call kinds the product decides before the result is written (`all`, or kinds by name); the others are notified. */
+  /**
+   * Call kinds the product decides before the result is written (`all`: every event kind, or kinds by name; the
+   * others are notified), and the questions it answers (by name only: `restrictions`).
+   */
   PRODUCT_DECIDE: z
     .string()
     .optional()
     .transform((value, ctx) => {
       const names = commaList(value);
-      if (names.length === 1 && names[0] === 'all') return [...HOOK_KINDS];
-      const unknown = names.filter((name) => !isHookKind(name));
+      const expanded = names.flatMap((name) => (name === 'all' ? [...HOOK_KINDS] : [name]));
+      const unknown = expanded.filter((name) => !isHookKind(name) && !isQuestionKind(name));
       if (unknown.length > 0)
         ctx.addIssue({
           code: 'custom',
-          message: `unknown call kind(s) ${unknown.join(', ')}; expected all or ${HOOK_KINDS.join(', ')}`,
+          message: `unknown call kind(s) ${unknown.join(', ')}; expected all or ${[...HOOK_KINDS, ...QUESTION_KINDS].join(', ')}`,
         });
-      return names.filter(isHookKind) as HookKind[];
+      return {
+        kinds: [...new Set(expanded.filter(isHookKind))],
+        questions: [...new Set(expanded.filter(isQuestionKind))],
+      };
     }),
+  /**
+   * What a restrictions answer says when the product was asked and gave no usable answer in time: `allow` (only
+   * the service's own rules restrict) or `restrict` (GENERIC_RESTRICTION_ERROR_MSG, "try again").
+   */
+  PRODUCT_RESTRICTIONS_UNANSWERED: z.enum(['allow', 'restrict']).default('allow'),
   PRODUCT_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   PRODUCT_DECIDE_DEADLINE_MS: z.coerce.number().int().min(1_000).default(300_000),
   /** How long the webhook's circuit stays open after PRODUCT_CIRCUIT_FAILURES failures in a row (calls fail at once meanwhile). */
@@ -78,6 +89,10 @@ export interface ProductConfig {
   readonly webhookSecrets: readonly string[];
   readonly allowPrivateTargets: boolean;
   readonly decideKinds: readonly HookKind[];
+  /** Questions the product answers (PRODUCT_DECIDE names them). */
+  readonly questionKinds: readonly QuestionKind[];
+  /** A restrictions question the product did not answer in time: allowed, or restricted. */
+  readonly restrictionsUnanswered: 'allow' | 'restrict';
   readonly callTimeoutMs: number;
   readonly decideDeadlineMs: number;
   readonly circuit: { readonly failures: number; readonly openMs: number };
@@ -102,7 +117,9 @@ export function productConfig(e: ProductEnv): ProductConfig {
     webhookUrl: e.PRODUCT_WEBHOOK_URL,
     webhookSecrets: Object.freeze([...e.PRODUCT_WEBHOOK_SECRETS]),
     allowPrivateTargets: e.PRODUCT_WEBHOOK_ALLOW_PRIVATE,
-    decideKinds: Object.freeze([...e.PRODUCT_DECIDE]),
+    decideKinds: Object.freeze([...e.PRODUCT_DECIDE.kinds]),
+    questionKinds: Object.freeze([...e.PRODUCT_DECIDE.questions]),
+    restrictionsUnanswered: e.PRODUCT_RESTRICTIONS_UNANSWERED,
     callTimeoutMs: e.PRODUCT_CALL_TIMEOUT_MS,
     decideDeadlineMs: e.PRODUCT_DECIDE_DEADLINE_MS,
     circuit: Object.freeze({ failures: e.PRODUCT_CIRCUIT_FAILURES, openMs: e.PRODUCT_CIRCUIT_OPEN_MS }),

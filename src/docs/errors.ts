@@ -1,4 +1,4 @@
-import { ACCOUNT_STATUSES, lifecycleRules } from '../accounts/lifecycle';
+import { ACCOUNT_STATUSES, lifecycleRules, restrictionRules } from '../accounts/lifecycle';
 import { EVENT_ERROR_CODES, HTTP_ERRORS, type EventErrorEntry, type HttpErrorEntry } from '../errors/catalogue';
 
 const GROUP_ORDER: ReadonlyArray<HttpErrorEntry['group']> = [
@@ -116,5 +116,19 @@ function renderSubscriptionStates(): string[] {
         `| ${cell(refusal.events)} | \`${refusal.code}\` | ${cell(refusal.message)} | ${cell(refusal.action)} |`,
       );
   }
+  lines.push(
+    '',
+    '### Restrictions (asked before a sale)',
+    '',
+    'Before it sells an order, a change, a cancel or a (un)assignment, AppDirect asks `POST /api/v2/restrictions`',
+    '(README, "Connecting AppDirect"). The account store answers from the same table and seat rules as the events,',
+    "with the codes of the SDK's `RestrictionCode`, so an operation it allows succeeds as an event unless the",
+    'account changes in between. The product adds its own when `PRODUCT_DECIDE` names `restrictions` (docs/hooks.md).',
+    '',
+    '| Operation | Restricted when | Code | The event would answer |',
+    '|---|---|---|---|',
+  );
+  for (const rule of restrictionRules())
+    lines.push(`| ${cell(rule.operation)} | ${cell(rule.when)} | \`${rule.code}\` | ${cell(rule.event)} |`);
   return lines;
 }

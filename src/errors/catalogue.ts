@@ -100,6 +100,13 @@ export const HTTP_ERRORS = {
     message: 'The Expect header asks for something this server does not do.',
     action: 'Send Expect: 100-continue or no Expect header.',
   },
+  BODY_INVALID: {
+    status: 400,
+    group: 'Request',
+    message: 'The request body has {count} invalid field(s): {fields}.',
+    action:
+      "Fix the fields listed in 'details' and send the request again (AppDirect's questions: report the request id to the operators, it names what AppDirect sent).",
+  },
   VALIDATION_FAILED: {
     status: 422,
     group: 'Request',

@@ -12,7 +12,8 @@ import path from 'node:path';
 import type { Logger } from '../logging/logger';
 import type { Decision, ProductCall } from './contract';
 import { ProductCallFailure } from './failure';
-import { HOOK_KINDS, isHookKind, type HookKind } from './kinds';
+import { HOOK_KINDS, isHookKind, isQuestionKind, QUESTION_KINDS, type HookKind, type QuestionKind } from './kinds';
+import type { ProductQuestion, QuestionAnswer } from './questions';
 import type { ProductTransport, SendOptions } from './transport';
 
 export interface HookContext {
@@ -21,9 +22,14 @@ export interface HookContext {
   readonly logger: Logger;
 }
 
-/** The in-process product: one optional handler per call kind. */
+/**
+ * The in-process product: one optional handler per call kind, and per question it answers (src/hooks/questions.ts;
+ * asked only when PRODUCT_DECIDE names it).
+ */
 export type ProvisioningHooks = {
   [K in HookKind]?: (call: ProductCall<K>, context: HookContext) => Promise<Decision | void>;
+} & {
+  [Q in QuestionKind]?: (question: ProductQuestion<Q>, context: HookContext) => Promise<QuestionAnswer<Q>>;
 };
 
 /** The default: record what would have been provisioned (every kind in `notify` mode). */
@@ -41,10 +47,12 @@ export async function loadHooks(modulePath: string | undefined): Promise<Provisi
   const loaded = (await import(path.resolve(modulePath))) as { default?: ProvisioningHooks; hooks?: ProvisioningHooks };
   const hooks = loaded.hooks ?? loaded.default;
   const entries = hooks && typeof hooks === 'object' ? Object.entries(hooks) : [];
-  const valid = entries.length > 0 && entries.every(([kind, fn]) => isHookKind(kind) && typeof fn === 'function');
+  const valid =
+    entries.length > 0 &&
+    entries.every(([kind, fn]) => (isHookKind(kind) || isQuestionKind(kind)) && typeof fn === 'function');
   if (!valid) {
     throw new Error(
-      `${modulePath} exports no ProvisioningHooks (as default or hooks): expected functions named ${HOOK_KINDS.join(', ')}`,
+      `${modulePath} exports no ProvisioningHooks (as default or hooks): expected functions named ${[...HOOK_KINDS, ...QUESTION_KINDS].join(', ')}`,
     );
   }
   return hooks as ProvisioningHooks;
@@ -54,14 +62,15 @@ export async function loadHooks(modulePath: string | undefined): Promise<Provisi
 export function moduleTransport(hooks: ProvisioningHooks, logger: Logger): ProductTransport {
   return {
     name: 'module',
-    async send(call: ProductCall, options: SendOptions): Promise<unknown> {
+    async send(call: ProductCall | ProductQuestion, options: SendOptions): Promise<unknown> {
       // The union of handler types cannot be called with the union of calls; each kind gets its own call.
       const handler = hooks[call.type] as
-        ((call: ProductCall, context: HookContext) => Promise<Decision | void>) | undefined;
+        ((call: ProductCall | ProductQuestion, context: HookContext) => Promise<unknown>) | undefined;
       if (!handler) return undefined;
+      const about = 'eventToken' in call ? { eventToken: call.eventToken } : { questionId: call.questionId };
       const context: HookContext = {
         idempotencyKey: options.idempotencyKey,
-        logger: logger.child({ hook: call.type, eventToken: call.eventToken }),
+        logger: logger.child({ hook: call.type, ...about }),
       };
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
@@ -85,4 +94,5 @@ export function moduleTransport(hooks: ProvisioningHooks, logger: Logger): Produ
 }
 
 /** Whether the module implements the kind (a kind in `decide` mode must be implemented). */
-export const implementsKind = (hooks: ProvisioningHooks, kind: HookKind): boolean => typeof hooks[kind] === 'function';
+export const implementsKind = (hooks: ProvisioningHooks, kind: HookKind | QuestionKind): boolean =>
+  typeof hooks[kind] === 'function';

@@ -1,4 +1,11 @@
-export { HOOK_KINDS, isHookKind, type HookKind } from '../config/call-kinds';
+export {
+  HOOK_KINDS,
+  isHookKind,
+  isQuestionKind,
+  QUESTION_KINDS,
+  type HookKind,
+  type QuestionKind,
+} from '../config/call-kinds';
 
 /** A notify call as written with the event's final state: made right after commit without reading it back. */
 export interface HookCallRecord {

@@ -10,13 +10,16 @@ import type { SharedState } from '../queue/shared-state';
 import { readDecision, type CallMode, type Decision, type ProductCall } from './contract';
 import { ProductCallFailure } from './failure';
 import { implementsKind, loadHooks, moduleTransport, type ProvisioningHooks } from './index';
-import type { HookKind } from './kinds';
+import type { HookKind, QuestionKind } from './kinds';
+import { readAnswer, type ProductQuestion, type QuestionAnswer } from './questions';
 import type { ProductTransport } from './transport';
 import { webhookTransport } from './webhook';
 
 export interface ProductSettings {
   /** Kinds the product decides (asked before the result is written); every other kind is notified. */
   readonly decideKinds: readonly HookKind[];
+  /** Questions the product answers (src/hooks/questions.ts); the others are not asked. */
+  readonly questionKinds?: readonly QuestionKind[];
   /** How long one call may take. */
   readonly callTimeoutMs: number;
   /** How long a decision may stay unanswered (failures, `pending`) before the event is answered PENDING. */
@@ -47,10 +50,20 @@ export interface ProductConnection {
     idempotencyKey: string,
     timeoutMs?: number,
   ): Promise<{ decision: Decision; record: CallRecord }>;
+  /** Whether the product answers this question (PRODUCT_DECIDE names it). */
+  answers(kind: QuestionKind): boolean;
+  /**
+   * Asks a question within `timeoutMs` (bounded by the call timeout). Throws ProductCallFailure on any failure,
+   * including an answer that is not one.
+   */
+  ask<K extends QuestionKind>(
+    question: ProductQuestion<K>,
+    timeoutMs: number,
+  ): Promise<{ answer: QuestionAnswer<K>; record: CallRecord }>;
 }
 
 /** Called after every attempt (metrics). */
-export type CallObserver = (kind: HookKind, mode: CallMode, record: CallRecord) => void;
+export type CallObserver = (kind: HookKind | QuestionKind, mode: CallMode, record: CallRecord) => void;
 
 export function productConnection(
   transport: ProductTransport,
@@ -58,10 +71,13 @@ export function productConnection(
   observe: CallObserver = () => undefined,
 ): ProductConnection {
   const decided = new Set<HookKind>(settings.decideKinds);
-  const timed = async (call: ProductCall, mode: CallMode, key: string, timeoutMs: number) => {
+  const asked = new Set<QuestionKind>(settings.questionKinds ?? []);
+  const timed = async (call: ProductCall | ProductQuestion, mode: CallMode, key: string, timeoutMs: number) => {
     const started = Date.now();
     try {
-      const answer = await transport.send({ ...call, mode }, { idempotencyKey: key, timeoutMs });
+      // A question is always asked in decide mode; a call is sent in the mode its kind is configured for.
+      const sent = 'questionId' in call ? call : ({ ...call, mode } as ProductCall);
+      const answer = await transport.send(sent, { idempotencyKey: key, timeoutMs });
       return { answer, durationMs: Date.now() - started };
     } catch (error) {
       const failure =
@@ -72,7 +88,7 @@ export function productConnection(
     }
   };
   const failed = (
-    call: ProductCall,
+    call: ProductCall | ProductQuestion,
     mode: CallMode,
     failure: ProductCallFailure,
     durationMs: number,
@@ -117,6 +133,20 @@ export function productConnection(
       observe(call.type, 'decide', record);
       return { decision: read.decision, record };
     },
+    answers: (kind) => asked.has(kind),
+    async ask<K extends QuestionKind>(asking: ProductQuestion<K>, timeoutMs: number) {
+      const question = asking as ProductQuestion;
+      const bound = Math.max(1, Math.min(timeoutMs, settings.callTimeoutMs));
+      const { answer, durationMs } = await timed(question, 'decide', question.questionId, bound);
+      const read = readAnswer(asking.type as K, answer);
+      if ('problems' in read) {
+        const reason = `the answer is not a ${question.type} answer: ${read.problems.join('; ')}`;
+        throw failed(question, 'decide', new ProductCallFailure(reason), durationMs, answer);
+      }
+      const record: CallRecord = { outcome: 'answered', durationMs, answer: read.answer };
+      observe(question.type, 'decide', record);
+      return { answer: read.answer, record };
+    },
   };
 }
 
@@ -134,6 +164,7 @@ export async function connectProduct(
   const { product } = config;
   const settings: ProductSettings = {
     decideKinds: product.decideKinds,
+    questionKinds: product.questionKinds,
     callTimeoutMs: product.callTimeoutMs,
     decideDeadlineMs: product.decideDeadlineMs,
   };
@@ -148,7 +179,7 @@ export async function connectProduct(
     return productConnection(transport, settings, options.observe);
   }
   const hooks = options.hooks ?? (await loadHooks(config.provisioningHooksModule));
-  const missing = product.decideKinds.filter((kind) => !implementsKind(hooks, kind));
+  const missing = [...product.decideKinds, ...product.questionKinds].filter((kind) => !implementsKind(hooks, kind));
   if (missing.length > 0) {
     throw new Error(
       `PRODUCT_DECIDE names ${missing.join(', ')}, which the provisioning hooks module does not implement`,

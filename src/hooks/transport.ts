@@ -1,5 +1,6 @@
 /** How a call reaches the product: the in-process module or a signed webhook (one semantics for both). */
 import type { ProductCall } from './contract';
+import type { ProductQuestion } from './questions';
 
 export interface SendOptions {
   /** Stable across retries of the same call (the webhook-id): the product de-duplicates on it. */
@@ -14,5 +15,5 @@ export interface ProductTransport {
    * Delivers the call; resolves with the product's answer (its JSON body, or what its handler returned).
    * Throws ProductCallFailure when the product did not take the call.
    */
-  send(call: ProductCall, options: SendOptions): Promise<unknown>;
+  send(call: ProductCall | ProductQuestion, options: SendOptions): Promise<unknown>;
 }

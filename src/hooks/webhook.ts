@@ -16,6 +16,7 @@ import { Webhook } from 'standardwebhooks';
 import type { SharedState } from '../queue/shared-state';
 import { circuitBreaker, type BreakerSettings } from './circuit-breaker';
 import type { ProductCall } from './contract';
+import type { ProductQuestion } from './questions';
 import { ProductCallFailure } from './failure';
 import type { ProductTransport, SendOptions } from './transport';
 
@@ -40,7 +41,7 @@ export function webhookTransport(settings: WebhookSettings, now: () => number = 
   const breaker = circuitBreaker(settings.url, settings.breaker ?? DEFAULT_BREAKER, settings.shared, now);
   return {
     name: `webhook ${settings.url}`,
-    async send(call: ProductCall, options: SendOptions): Promise<unknown> {
+    async send(call: ProductCall | ProductQuestion, options: SendOptions): Promise<unknown> {
       await breaker.check();
       try {
         if (!settings.allowPrivateTargets) await assertPublicTarget(settings.url);
@@ -68,7 +69,7 @@ export function signedHeaders(signers: readonly Webhook[], id: string, body: str
 async function post(
   url: string,
   signers: readonly Webhook[],
-  call: ProductCall,
+  call: ProductCall | ProductQuestion,
   options: SendOptions,
 ): Promise<unknown> {
   const body = JSON.stringify(call);

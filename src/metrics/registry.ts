@@ -20,6 +20,7 @@ export interface ProcessMetrics {
   readonly groupedEvents: Counter<'type'>;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpSeconds: Histogram<'method' | 'route'>;
+  readonly restrictionAnswers: Counter<'operation' | 'outcome' | 'product'>;
 }
 
 export function createProcessMetrics(component: string): ProcessMetrics {
@@ -81,6 +82,12 @@ export function createProcessMetrics(component: string): ProcessMetrics {
       help: 'HTTP answer latency, by route.',
       labelNames: ['method', 'route'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    restrictionAnswers: new Counter({
+      name: 'appdirect_restriction_answers_total',
+      help: "Answers to AppDirect's restrictions question, by operation, outcome (allowed, restricted) and the product's part (not_asked, answered, unanswered).",
+      labelNames: ['operation', 'outcome', 'product'],
       registers: [registry],
     }),
   };

@@ -48,7 +48,9 @@ describe('every route answers its documented examples as its table declares', ()
     const order = orderEvent();
     const result = await s.send(order);
     const companyUuid = (order.payload.company as { uuid: string }).uuid;
-    return { token: result.token, accountIdentifier: result.accountIdentifier!, companyUuid };
+    // externalVendorId: AppDirect's name for our accountIdentifier (the restrictions question).
+    const accountIdentifier = result.accountIdentifier!;
+    return { token: result.token, accountIdentifier, externalVendorId: accountIdentifier, companyUuid };
   };
   /** Posts `document` under a fresh token whose result POST the marketplace refuses for good (400). */
   const withRefusedResult = async (document: Record<string, unknown>): Promise<string> => {

@@ -84,7 +84,8 @@ export async function startTestApp(
       preflight.stop();
       await producer.close();
       redis.disconnect();
-      await db.drop();
+      // A database handed in belongs to the caller (another app may still be using it).
+      if (!database) await db.drop();
     },
   };
 }

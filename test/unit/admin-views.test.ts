@@ -38,6 +38,15 @@ function account(marketplaceBaseUrl: string): AccountView {
     events: [
       { token: hostile('token'), type: hostile('type'), status: 'failed', errorCode: hostile('code'), receivedAt: at },
     ],
+    restrictionAnswers: [
+      {
+        at,
+        operation: hostile('operation'),
+        restrictions: [{ details: { code: hostile('restriction.code'), message: hostile('restriction.message') } }],
+        product: hostile('product'),
+        productError: hostile('productError'),
+      },
+    ],
   };
 }
 
@@ -199,6 +208,7 @@ describe('admin views', () => {
     const links = checkPage(page);
     shows(page, ['accountIdentifier', 'status', 'provisioningStatus', 'editionCode', 'pricingDuration']);
     shows(page, ['company.uuid', 'company.name', 'user.uuid', 'email', 'name', 'addon.id', 'offeringCode', 'code']);
+    shows(page, ['operation', 'restriction.code', 'restriction.message', 'product', 'productError']);
     expect(links.map((link) => link.url)).toContain(`/admin/events/${encodeURIComponent(hostile('token'))}`);
     const external = links.filter((link) => /^https?:/.test(link.url)).map((link) => link.url);
     expect(external).toEqual(linked ? [linked] : []);

@@ -26,6 +26,7 @@ describe("the demo's service settings", () => {
       webhookSecrets: [PRODUCT_SECRET],
       allowPrivateTargets: true,
       decideKinds: ['accountCreated'],
+      questionKinds: ['restrictions'],
       apiTokens: [PRODUCT_API_TOKEN],
     });
   });

@@ -236,6 +236,14 @@ describe('product configuration', () => {
       callTimeoutMs: 5000,
     });
     expect(loadConfig({ ...base, PRODUCT_DECIDE: 'all' }).product.decideKinds).toHaveLength(14);
+    // Questions are named, never implied by `all` (a product written before one existed is not asked it).
+    expect(loadConfig({ ...base, PRODUCT_DECIDE: 'all' }).product.questionKinds).toEqual([]);
+    const both = loadConfig({ ...base, PRODUCT_DECIDE: 'accountCreated,restrictions' }).product;
+    expect([both.decideKinds, both.questionKinds, both.restrictionsUnanswered]).toEqual([
+      ['accountCreated'],
+      ['restrictions'],
+      'allow',
+    ]);
   });
 
   it('reports every bad product setting at once', () => {

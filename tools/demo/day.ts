@@ -119,3 +119,57 @@ export const DAY: Step[] = [
   { label: 'Globex cancels', document: on('SUBSCRIPTION_CANCEL', 'globex') },
   { label: 'Globex cancels again', document: on('SUBSCRIPTION_CANCEL', 'globex') },
 ];
+
+/** One restrictions question AppDirect asks before a sale (the SDK's RestrictionInfo), as a function of the day's ids. */
+export interface Question {
+  readonly label: string;
+  readonly info: (ids: Record<string, string>) => Record<string, unknown>;
+}
+
+const seats = (count: number) => [
+  {
+    editionCode: 'PRO',
+    pricingInfo: [{ pricingDuration: 'MONTHLY', quantityInfo: [{ pricingUnit: 'USER', quantity: count }] }],
+  },
+];
+
+/** Asked after the day, against the accounts it left (the store's rules, then the example product's own limit). */
+export const QUESTIONS: Question[] = [
+  {
+    label: 'may a new company order 5 seats?',
+    info: () => ({
+      operation: 'SUBSCRIPTION_ORDER',
+      applicationUuid: 'demo-application',
+      companyUuid: uuid(),
+      editionInfo: seats(5),
+    }),
+  },
+  {
+    label: 'may Acme order again?',
+    info: (ids) => ({
+      operation: 'SUBSCRIPTION_ORDER',
+      applicationUuid: 'demo-application',
+      companyUuid: ids.acmeCompany,
+    }),
+  },
+  {
+    label: 'may Acme go down to 1 seat?',
+    info: (ids) => ({ operation: 'SUBSCRIPTION_CHANGE', externalVendorId: ids.acme, editionInfo: seats(1) }),
+  },
+  {
+    label: 'may Acme go up to 40 seats?',
+    info: (ids) => ({ operation: 'SUBSCRIPTION_CHANGE', externalVendorId: ids.acme, editionInfo: seats(40) }),
+  },
+  {
+    label: 'may cancelled Globex assign a user?',
+    info: (ids) => ({
+      operation: 'USER_ASSIGNMENT',
+      externalVendorId: ids.globex,
+      userInfo: [{ firstName: 'Ivy', lastName: 'Example', userUuid: uuid() }],
+    }),
+  },
+  {
+    label: 'may an unknown subscription be changed?',
+    info: () => ({ operation: 'SUBSCRIPTION_CHANGE', externalVendorId: 'acct-does-not-exist', editionInfo: seats(2) }),
+  },
+];

@@ -20,9 +20,17 @@ export function notificationRequest(
   auth: NotifyAuth,
   extraQuery: Record<string, string> = {},
 ) {
-  const url = new URL('/appdirect/events', serviceUrl);
-  url.searchParams.set('eventUrl', eventUrl);
-  for (const [name, value] of Object.entries(extraQuery)) url.searchParams.set(name, value);
+  return signedRequest('GET', new URL('/appdirect/events', serviceUrl), { eventUrl, ...extraQuery }, auth);
+}
+
+/**
+ * A request to the connector signed as AppDirect signs it: OAuth 1.0a two-legged (HMAC-SHA1 over the method,
+ * the URL and its query, never a JSON body), HTTP Basic or a Bearer token. Signed by the `oauth-1.0a` package,
+ * independently of the service's own signature code.
+ */
+export function signedRequest(method: 'GET' | 'POST', target: URL, query: Record<string, string>, auth: NotifyAuth) {
+  const url = new URL(target);
+  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (auth.type === 'basic')
     headers.Authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
@@ -35,7 +43,7 @@ export function notificationRequest(
     });
     const oauthData = signer.authorize({
       url: `${url.origin}${url.pathname}`,
-      method: 'GET',
+      method,
       data: Object.fromEntries(url.searchParams),
     });
     if (auth.timestamp !== undefined || auth.nonce !== undefined) {
@@ -47,7 +55,7 @@ export function notificationRequest(
       };
       const { oauth_signature: _ignored, ...unsigned } = fixed;
       fixed.oauth_signature = signer.getSignature(
-        { url: `${url.origin}${url.pathname}`, method: 'GET', data: Object.fromEntries(url.searchParams) },
+        { url: `${url.origin}${url.pathname}`, method, data: Object.fromEntries(url.searchParams) },
         '',
         unsigned as OAuth.Data,
       );

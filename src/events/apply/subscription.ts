@@ -7,7 +7,7 @@ import {
   recordNoticeApplied,
   setAccountStatus,
 } from '../../accounts/accounts';
-import type { AccountAction } from '../../accounts/lifecycle';
+import { seatChangeRefusal, type AccountAction } from '../../accounts/lifecycle';
 import { seatsUsed, upsertUser } from '../../accounts/users';
 import type { Prisma } from '../../db/client';
 import { seatLimitOf, type DocumentOf } from '../schema';
@@ -105,16 +105,8 @@ export async function subscriptionChange(ctx: ApplyContext<DocumentOf<'SUBSCRIPT
   const order = document.payload.order;
   const stated = seatLimitOf(order);
   const maxUsers = stated === undefined ? account.maxUsers : stated;
-  const used = await seatsUsed(ctx.sql, account.id);
-  if (maxUsers !== null && used > maxUsers) {
-    const excess = used - maxUsers;
-    const counted = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
-    return fail(
-      'FORBIDDEN',
-      `${counted(used, 'user')} ${used === 1 ? 'is' : 'are'} assigned but the new plan has ${counted(maxUsers, 'seat')}: ` +
-        `unassign ${counted(excess, 'user')} first.`,
-    );
-  }
+  const tooFew = seatChangeRefusal(await seatsUsed(ctx.sql, account.id), maxUsers);
+  if (tooFew) return fail('FORBIDDEN', tooFew);
   const editionCode = order?.editionCode ?? account.editionCode;
   await changePlan(ctx.accounts, account.id, {
     editionCode,

@@ -1,5 +1,6 @@
 /** USER_ASSIGNMENT / USER_UNASSIGNMENT / USER_UPDATED. */
 import { updateCompany } from '../../accounts/accounts';
+import { seatsTakenRefusal } from '../../accounts/lifecycle';
 import { findSeat, findUser, removeSeat, upsertUser } from '../../accounts/users';
 import type { DocumentOf } from '../schema';
 import { decideFor, fail, lockedAccount, ok, personArgs, type ApplyContext, type Outcome } from './outcome';
@@ -17,9 +18,9 @@ export async function userAssignment(ctx: ApplyContext<DocumentOf<'USER_ASSIGNME
   if (taking === 'already_assigned')
     return fail('USER_ALREADY_EXISTS', 'This user is already assigned to the subscription.');
   if (taking === 'no_seat_left') {
-    const taken =
-      account.maxUsers === 1 ? 'The only seat of this subscription is' : `All ${account.maxUsers} seats are`;
-    return fail('MAX_USERS_REACHED', `${taken} taken; buy more seats or unassign a user first.`);
+    // takeSeat found every seat taken, so the message is the one for a full account.
+    const full = account.maxUsers ?? 0;
+    return fail('MAX_USERS_REACHED', seatsTakenRefusal(full, full) ?? 'Every seat is taken.');
   }
   return ok('User assigned.', {
     userIdentifier: person.uuid,

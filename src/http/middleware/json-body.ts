@@ -40,8 +40,12 @@ export interface FieldProblem {
   problem: string;
 }
 
-/** Validates `req.body` with `schema`: 422 listing every invalid field, else the parsed value replaces the body. */
-export function validateBody<T>(schema: ZodType<T>) {
+/**
+ * Validates `req.body` with `schema`: `code` (422 VALIDATION_FAILED, or 400 BODY_INVALID where the caller is
+ * AppDirect, which expects a 400 for a bad request) listing every invalid field, else the parsed value replaces
+ * the body.
+ */
+export function validateBody<T>(schema: ZodType<T>, code: 'VALIDATION_FAILED' | 'BODY_INVALID' = 'VALIDATION_FAILED') {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const parsed = schema.safeParse(req.body);
     if (parsed.success) {
@@ -53,7 +57,7 @@ export function validateBody<T>(schema: ZodType<T>) {
       problem: issue.message,
     }));
     throw new AppError(
-      'VALIDATION_FAILED',
+      code,
       { count: fields.length, fields: fields.map((f) => f.field).join(', ') },
       { details: { fields } },
     );

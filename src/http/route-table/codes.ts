@@ -45,7 +45,7 @@ export function codesOf(route: AnyRoute): HttpErrorCode[] {
   if (requiredQuery(route).length > 0 || route.headers) codes.add('PARAMETER_MISSING');
   if (route.body) {
     for (const code of BODY_CODES) codes.add(code);
-    codes.add(route.body.kind === 'form' ? 'PARAMETER_INVALID' : 'VALIDATION_FAILED');
+    codes.add(route.body.kind === 'form' ? 'PARAMETER_INVALID' : (route.body.invalid ?? 'VALIDATION_FAILED'));
   }
   return (Object.keys(HTTP_ERRORS) as HttpErrorCode[]).filter((code) => codes.has(code));
 }

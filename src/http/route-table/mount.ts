@@ -47,8 +47,10 @@ function checkInput(route: AnyRoute): RequestHandler {
 
 function bodyOf(route: AnyRoute): RequestHandler[] {
   if (!route.body) return [];
-  const { schema, limit, kind = 'json' } = route.body;
-  return kind === 'form' ? [...formBody(limit), validateForm(schema)] : [jsonBody(limit), validateBody(schema)];
+  const { schema, limit, kind = 'json', invalid } = route.body;
+  return kind === 'form'
+    ? [...formBody(limit), validateForm(schema)]
+    : [jsonBody(limit), validateBody(schema, invalid)];
 }
 
 function answer(route: AnyRoute, deps: AppDeps): RequestHandler {

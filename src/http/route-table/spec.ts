@@ -35,6 +35,8 @@ export interface BodySpec<B extends z.ZodType = z.ZodType> {
   readonly limit: string;
   /** `json` (default): 422 VALIDATION_FAILED listing the fields; `form`: 400 naming the parameter. */
   readonly kind?: 'json' | 'form';
+  /** What a JSON body that fails its schema is refused with (default VALIDATION_FAILED, 422). */
+  readonly invalid?: 'VALIDATION_FAILED' | 'BODY_INVALID';
   /** A body must be sent (else an absent body is validated as `{}`). */
   readonly required?: boolean;
 }

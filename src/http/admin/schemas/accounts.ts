@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DELIVERY_STATES, HOOK_STATES } from '../../../admin/owed';
 import { AddonStatus, DeliveryStatus, ProvisioningStatus } from '../../../generated/prisma/enums';
 import { accountStatus, count, fromStore, instant, seatRole } from '../../route-table/schemas';
+import { restrictionResponseSchema } from '../../../marketplace/restrictions';
 import { eventStatus } from './events';
 
 export const adminAccount = z
@@ -55,6 +56,25 @@ export const adminAccount = z
         }),
       )
       .meta({ description: 'The latest 20, newest first.' }),
+    restrictionAnswers: z
+      .array(
+        z.object({
+          at: instant,
+          operation: z.string(),
+          partner: z.string(),
+          restrictions: restrictionResponseSchema.shape.restrictions,
+          product: z.enum(['not_asked', 'answered', 'unanswered']).meta({
+            description:
+              "The product's part: not asked (PRODUCT_DECIDE does not name restrictions), answered, or no usable answer in time.",
+          }),
+          productError: z.string().nullable(),
+          durationMs: count,
+        }),
+      )
+      .meta({
+        description:
+          "The latest 20 answers to AppDirect's restrictions question about this account (and its company's initial orders), newest first.",
+      }),
   })
   .meta({ id: 'Account' });
 

@@ -28,6 +28,13 @@ export interface AccountView {
     readonly errorCode: string | null;
     readonly receivedAt: Date;
   }>;
+  readonly restrictionAnswers: ReadonlyArray<{
+    readonly at: Date;
+    readonly operation: string;
+    readonly restrictions: ReadonlyArray<{ readonly details: { readonly code: string; readonly message: string } }>;
+    readonly product: string;
+    readonly productError: string | null;
+  }>;
 }
 
 /** The marketplace the account was bought on: a link when it is an http(s) address, else its text. */
@@ -62,6 +69,19 @@ export function accountView(account: AccountView, viewer: Viewer): SafeHtml {
         ${cells([timestamp(e.receivedAt), statusBadge(e.status), e.type, e.errorCode, eventLink(e.token)])}
       </tr>`,
   );
+  const answers = account.restrictionAnswers.map(
+    (a) =>
+      html`<tr>
+        ${cells([
+          timestamp(a.at),
+          a.operation,
+          a.restrictions.length === 0
+            ? 'allowed'
+            : a.restrictions.map((r) => `${r.details.code}: ${r.details.message}`).join('; '),
+          a.productError ? `${a.product} (${a.productError})` : a.product,
+        ])}
+      </tr>`,
+  );
   return layout(
     { title: account.company.name, viewer, section: 'accounts' },
     html`<h1>${account.company.name}</h1>
@@ -71,6 +91,8 @@ export function accountView(account: AccountView, viewer: Viewer): SafeHtml {
       <h2>Add-ons</h2>
       ${addons}
       <h2>Latest events</h2>
-      ${table(['Received', 'Status', 'Type', 'Code', 'Token'], events)}`,
+      ${table(['Received', 'Status', 'Type', 'Code', 'Token'], events)}
+      <h2>Latest restriction answers</h2>
+      ${table(['Asked', 'Operation', 'Answer', 'Product'], answers)}`,
   );
 }

@@ -1,0 +1,81 @@
+/**
+ * The questions the product answers synchronously, outside the events (QUESTION_KINDS): their data and their
+ * answers, defined once like the call kinds of ./contract.ts. docs/hooks.md renders their JSON Schemas.
+ * A question is always in `decide` mode; it changes nothing in the store by itself, so asking it twice
+ * (AppDirect asks again, a retry) is harmless, and its `questionId` is fresh each time.
+ */
+import { z } from 'zod';
+import { RESTRICTED_OPERATIONS } from '../errors/restriction-codes';
+import { restrictionInfoSchema, restrictionSchema } from '../marketplace/restrictions';
+import { CONTRACT_VERSION } from './contract';
+import { QUESTION_KINDS, type QuestionKind } from './kinds';
+
+const identifier = z.string().min(1).max(255);
+
+/** The product's own restriction: the operation asked about is assumed when it names none. */
+const productRestriction = restrictionSchema.extend({ operation: z.enum(RESTRICTED_OPERATIONS).optional() });
+
+/** What each question asks (its `data`). */
+export const QUESTION_DATA = {
+  restrictions: z.strictObject({
+    question: restrictionInfoSchema.describe("AppDirect's RestrictionInfo, as it sent it (unknown fields dropped)"),
+    account: z
+      .strictObject({
+        accountIdentifier: identifier,
+        status: z.string(),
+        editionCode: z.string(),
+        maxUsers: z.number().int().nullable().describe('Seat limit; null: unlimited'),
+        seatsUsed: z.number().int(),
+      })
+      .nullable()
+      .describe('The account externalVendorId names, as the store holds it now (null: none, or an initial order)'),
+    found: z
+      .array(restrictionSchema)
+      .describe("What the service's own rules restrict (docs/errors.md, Restrictions); the product's are added"),
+  }),
+} as const satisfies Record<QuestionKind, z.ZodType>;
+
+/** What the product answers to each question. */
+export const QUESTION_ANSWERS = {
+  restrictions: z.strictObject({
+    restrictions: z
+      .array(productRestriction)
+      .max(50)
+      .describe('Restrictions of its own (an empty list: none); AppDirect shows each message to its user'),
+  }),
+} as const satisfies Record<QuestionKind, z.ZodType>;
+
+const envelope = <K extends QuestionKind>(kind: K) =>
+  z.strictObject({
+    type: z.literal(kind),
+    version: z.literal(CONTRACT_VERSION),
+    mode: z.literal('decide'),
+    questionId: z.string().describe("Fresh for every question AppDirect asks (a webhook's webhook-id)"),
+    partner: z.string().describe('The marketplace partner AppDirect named (query `partner`)'),
+    accountIdentifier: identifier.nullable().describe('The account the question concerns (null: none yet)'),
+    receivedAt: z.iso.datetime().describe('When the question reached this service'),
+    data: QUESTION_DATA[kind],
+  });
+
+export const QUESTION_SCHEMAS = Object.fromEntries(QUESTION_KINDS.map((kind) => [kind, envelope(kind)])) as {
+  [K in QuestionKind]: ReturnType<typeof envelope<K>>;
+};
+
+/** One question, as the in-process API receives it and as a webhook's JSON body carries it. */
+export type ProductQuestion<K extends QuestionKind = QuestionKind> = {
+  [P in K]: z.output<(typeof QUESTION_SCHEMAS)[P]>;
+}[K];
+
+export type QuestionAnswer<K extends QuestionKind> = z.output<(typeof QUESTION_ANSWERS)[K]>;
+
+/** Checks a product's answer to a question; the problems (at most five) when it is not one. */
+export function readAnswer<K extends QuestionKind>(
+  kind: K,
+  answer: unknown,
+): { answer: QuestionAnswer<K> } | { problems: string[] } {
+  const parsed = QUESTION_ANSWERS[kind].safeParse(answer);
+  if (parsed.success) return { answer: parsed.data as QuestionAnswer<K> };
+  return {
+    problems: parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`),
+  };
+}
