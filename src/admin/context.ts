@@ -15,6 +15,8 @@ export interface AdminQueues {
   removeEventJob(token: string): Promise<void>;
   promoteEvent(token: string): Promise<void>;
   promoteHook(hookCallId: bigint): Promise<void>;
+  ensureReportJob(reportId: bigint): Promise<boolean>;
+  promoteReport(reportId: bigint): Promise<void>;
 }
 
 export interface ActionContext {

@@ -69,6 +69,8 @@ export interface Overview {
     undeliveredResults: { failed: number; retrying: number; pending: number; oldestPendingAgeSeconds: number | null };
     /** Calls to the product's provisioning hooks not done; failing: at least one attempt failed. */
     hookCalls: { failing: number; notDone: number; oldestNotDoneAgeSeconds: number | null };
+    /** The product's reports (usage, user sync) the marketplace has not received, as for results. */
+    undeliveredReports: { failed: number; retrying: number; pending: number; oldestPendingAgeSeconds: number | null };
   };
   /** BullMQ job counts per queue; null when Redis did not answer. */
   queues: Record<string, Record<string, number>> | null;
@@ -203,6 +205,13 @@ function undeliveredResults(
   };
 }
 
+const undeliveredReportsSql = () => Prisma.sql`
+    SELECT count(*) FILTER (WHERE status = 'failed') AS failed,
+           count(*) FILTER (WHERE status = 'pending') AS pending,
+           count(*) FILTER (WHERE status = 'pending' AND attempts > 0) AS retrying,
+           min("createdAt") FILTER (WHERE status = 'pending') AS oldest
+    FROM marketplace_reports WHERE status IN ('pending', 'failed')`;
+
 const hookCallsSql = () => Prisma.sql`
   SELECT count(*) FILTER (WHERE attempts > 0) AS failing, count(*) AS not_done, min("createdAt") AS oldest
   FROM hook_calls WHERE done = false`;
@@ -277,6 +286,7 @@ export function overviewStatements(window: OverviewWindow, nowMs: number) {
     oldestWaiting: oldestWaitingSql(),
     undeliveredResults: undeliveredResultsSql(),
     hookCalls: hookCallsSql(),
+    undeliveredReports: undeliveredReportsSql(),
     workersSeen: workersSeenSql(nowMs),
   };
 }
@@ -290,8 +300,8 @@ export async function buildOverview(
   const { prisma } = sources;
   const { fromMs, toMs, bucketMs, buckets } = windowBounds(window, nowMs);
   const sql = overviewStatements(window, nowMs);
-  const [outcomes, backlogRows, nowRows, oldestRows, undeliveredRows, hookRows, workerRows, queues] = await Promise.all(
-    [
+  const [outcomes, backlogRows, nowRows, oldestRows, undeliveredRows, hookRows, workerRows, queues, reportRows] =
+    await Promise.all([
       prisma.$queryRaw<OutcomeRow[]>(sql.finishedInWindow),
       prisma.$queryRaw<Array<{ bucket: number; delta: bigint }>>(sql.deliveryBacklog),
       prisma.$queryRaw<Array<{ status: string; n: bigint }>>(sql.unfinishedNow),
@@ -302,8 +312,10 @@ export async function buildOverview(
       prisma.$queryRaw<Array<{ failing: bigint; not_done: bigint; oldest: Date | null }>>(sql.hookCalls),
       prisma.$queryRaw<HeartbeatRow[]>(sql.workersSeen),
       queueCounts(sources),
-    ],
-  );
+      prisma.$queryRaw<Array<{ failed: bigint; pending: bigint; retrying: bigint; oldest: Date | null }>>(
+        sql.undeliveredReports,
+      ),
+    ]);
   const backlog = backlogSeries(backlogRows, buckets);
   const oldestRow = oldestRows[0];
   const oldest = oldestRow
@@ -378,6 +390,8 @@ export async function buildOverview(
       failedEvents: { total: failedTotal, byCode: totals.failed },
       undeliveredResults: undeliveredResults(undeliveredRows[0], nowMs),
       hookCalls: hookCalls(hookRows[0], nowMs),
+      // Same counts as for results, from marketplace_reports.
+      undeliveredReports: undeliveredResults(reportRows[0], nowMs),
     },
     queues,
     workers: workersSeen(workerRows, nowMs),

@@ -121,7 +121,8 @@ export async function deliverReport(
       ), settled AS (
         UPDATE marketplace_reports SET
           attempts = attempts + 1,
-          status = ${status}::"ReportStatus",
+          -- An operator's cancel during the attempt stands unless the marketplace took the report.
+          status = CASE WHEN status = 'cancelled' AND ${status} <> 'delivered' THEN status ELSE ${status}::"ReportStatus" END,
           "lastError" = ${error},
           "leaseUntil" = NULL,
           "deliveredAt" = ${failure === null ? now : null},

@@ -291,6 +291,25 @@ export const HTTP_ERRORS = {
     action:
       'See GET /admin/api/events/{token}/product-calls; only calls with done=false and mode=notify can be re-sent.',
   },
+  REPORT_NOT_FOUND: {
+    status: 404,
+    group: 'Admin',
+    message: "There is no report '{id}' of the product.",
+    action: 'List them with GET /admin/api/reports (CLI: usage list).',
+  },
+  REPORT_NOT_RESENDABLE: {
+    status: 409,
+    group: 'Admin',
+    message: "Report '{id}' is {status}; only a failed or pending report can be re-sent.",
+    action:
+      'A delivered report needs nothing (sending it again would bill twice); a cancelled one stays cancelled: the product reports it again under a new key if it is owed.',
+  },
+  REPORT_NOT_CANCELLABLE: {
+    status: 409,
+    group: 'Admin',
+    message: "Report '{id}' is {status}; only a pending or failed report can be cancelled.",
+    action: 'A delivered report is at the marketplace: correct it there (a credit), not here.',
+  },
   PRODUCT_API_DISABLED: {
     status: 403,
     group: 'Product',

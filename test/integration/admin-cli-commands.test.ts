@@ -98,10 +98,21 @@ describe('appdirect-provisioner-admin: the command line', () => {
   });
 
   it('answers every command with JSON under --json: the answer on stdout, or the error on stderr', async () => {
-    const argsFor = (spec: (typeof COMMANDS)[number]) =>
-      (spec.args ?? []).map((arg) => (arg.includes('callId') ? '1' : 'no-such-thing'));
+    const argsFor = (spec: (typeof COMMANDS)[number]) => [
+      ...(spec.args ?? []).map((arg) => (arg.includes('callId') ? '1' : 'no-such-thing')),
+      // Mandatory options (usage report's --key and --file: a JSON file that is no report).
+      ...(spec.options?.() ?? [])
+        .filter((option) => option.mandatory)
+        .flatMap((option) => [option.long!, option.long === '--file' ? 'package.json' : 'some-value']),
+    ];
     for (const spec of COMMANDS) {
-      const run = await admin(...spec.path, ...argsFor(spec), '--json');
+      // usage report goes to the product API (disabled here: refused, exit 1) with a product token.
+      const run = await cli(
+        { ADMIN_URL: s.serviceUrl, ADMIN_TOKEN: `ops:${TOKEN}`, PRODUCT_API_TOKENS: 'some-product-token' },
+        ...spec.path,
+        ...argsFor(spec),
+        '--json',
+      );
       const command = spec.path.join(' ');
       if (run.code === 0) expect({ command, json: typeof JSON.parse(run.out) }).toEqual({ command, json: 'object' });
       else

@@ -108,6 +108,7 @@ describe('monitoring: Grafana dashboard and Prometheus alerts', () => {
         'AppDirectResultsUndelivered',
         'AppDirectEventFailureRate',
         'AppDirectNoWorkerConsuming',
+        'AppDirectUsageUndelivered',
       ]),
     );
   });

@@ -95,6 +95,29 @@ describe('every route answers its documented examples as its table declares', ()
     'an event at the marketplace': async () => ({
       values: { eventUrl: s.marketplace.addEvent(orderEvent()).eventUrl },
     }),
+    'a failed report': async () => {
+      const { accountIdentifier } = await succeeded();
+      s.marketplace.usageFaults.push({ status: 400, times: 1, accountIdentifier });
+      const answer = await fetch(`${s.serviceUrl}/product/api/accounts/${accountIdentifier}/usage`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${PRODUCT}`,
+          'content-type': 'application/json',
+          'idempotency-key': randomUUID(),
+        },
+        body: JSON.stringify({
+          items: [{ unit: 'UNIT', quantity: '1' }],
+          currency: 'USD',
+          date: new Date().toISOString(),
+        }),
+      });
+      const { reportId } = (await answer.json()) as { reportId: string };
+      await eventually(
+        async () =>
+          (await prisma().marketplaceReport.findUnique({ where: { id: BigInt(reportId) } }))?.status === 'failed',
+      );
+      return { values: { id: reportId } };
+    },
     'an active add-on': async () => {
       const { accountIdentifier } = await succeeded();
       const addon = await s.send(

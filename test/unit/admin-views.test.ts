@@ -82,6 +82,7 @@ function overview(): Overview {
       failedEvents: { total: 2, byCode: { [hostile('failure')]: 2 } },
       undeliveredResults: { failed: 1, retrying: 1, pending: 1, oldestPendingAgeSeconds: 4000 },
       hookCalls: { failing: 1, notDone: 1, oldestNotDoneAgeSeconds: 10 },
+      undeliveredReports: { failed: 1, retrying: 1, pending: 1, oldestPendingAgeSeconds: 30 },
     },
     queues: { [hostile('queue')]: { waiting: 1 } },
     workers: [
@@ -179,6 +180,7 @@ describe('admin views', () => {
         failedEvents: { total: 0, byCode: {} },
         undeliveredResults: { failed: 0, retrying: 0, pending: 0, oldestPendingAgeSeconds: null },
         hookCalls: { failing: 0, notDone: 0, oldestNotDoneAgeSeconds: null },
+        undeliveredReports: { failed: 0, retrying: 0, pending: 0, oldestPendingAgeSeconds: null },
       },
       workers: [{ ...overview().workers[0]!, state: 'alive' }],
     };

@@ -46,15 +46,26 @@ export function connectionOf(
 export type Json = Record<string, unknown>;
 
 /** One admin API call; an error answer becomes a CliError carrying the API's code, message and action. */
-export async function call(connection: Connection, method: string, path: string, body?: unknown): Promise<Json> {
+export async function call(
+  connection: Connection,
+  method: string,
+  path: string,
+  body?: unknown,
+  /** Another API of the service than the admin one (`/product/api`), with its own token and headers. */
+  api: { base: string; token: string; headers?: Record<string, string> } = {
+    base: '/admin/api',
+    token: connection.token,
+  },
+): Promise<Json> {
   let response: Response;
   try {
-    response = await fetch(`${connection.url.replace(/\/$/, '')}/admin/api${path}`, {
+    response = await fetch(`${connection.url.replace(/\/$/, '')}${api.base}${path}`, {
       method,
       headers: {
-        authorization: `Bearer ${connection.token}`,
+        authorization: `Bearer ${api.token}`,
         accept: 'application/json',
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...api.headers,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });

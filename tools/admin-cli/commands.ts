@@ -11,6 +11,7 @@ import { readPages } from './lists';
 import { apiPath as path, pageOptions } from './options';
 import { formatOverview } from './overview';
 import type { CommandSpec } from './spec';
+import { USAGE_COMMANDS } from './usage-commands';
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -56,6 +57,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       );
     },
   },
+  ...USAGE_COMMANDS,
   {
     path: ['accounts', 'show'],
     summary: 'an account: seats, users, add-ons and latest events',

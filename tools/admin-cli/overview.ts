@@ -28,7 +28,7 @@ function sparkline(values: number[]): string {
 
 export function formatOverview(answer: Record<string, unknown>, table: Table): string {
   const o = answer as unknown as Overview;
-  const { failedEvents, undeliveredResults: results, hookCalls } = o.needsAction;
+  const { failedEvents, undeliveredResults: results, hookCalls, undeliveredReports: reports } = o.needsAction;
   const actions = [
     ...Object.entries(failedEvents.byCode).map(
       ([code, n]) => `${n} event(s) failed with ${code} (events list --status failed --error-code ${code})`,
@@ -40,6 +40,10 @@ export function formatOverview(answer: Record<string, unknown>, table: Table): s
         ]
       : []),
     ...(hookCalls.failing ? [`${hookCalls.failing} provisioning-hook call(s) failing`] : []),
+    ...(reports.failed
+      ? [`${reports.failed} usage report(s) the marketplace has not received: delivery failed for good (usage list)`]
+      : []),
+    ...(reports.retrying ? [`${reports.retrying} usage report(s) being retried (usage list --state retrying)`] : []),
     ...(o.workers.some((w) => w.state === 'alive') ? [] : ['no worker is running']),
     ...o.workers
       .filter((w) => w.state === 'missing')

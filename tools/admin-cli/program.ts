@@ -16,6 +16,7 @@ const GROUPS: Record<string, string> = {
   events: 'inspect, retry and cancel events; their calls to your product',
   deliveries: 'results AppDirect has not received',
   'product-calls': "calls to your product's provisioning hooks not done",
+  usage: 'usage reports to AppDirect billing: report (as the product), list, show, re-send, cancel',
   accounts: 'look up accounts',
 };
 

@@ -14,6 +14,7 @@ import { bulkRetryRoute, cancelRoute, rerunRoute, resendResultRoute, retryEventR
 import { eventProductCallsRoute, listEventsRoute, showEventRoute } from './routes/events';
 import { owedProductCallsRoute, undeliveredResultsRoute } from './routes/owed';
 import { reaskRoute, resendCallRoute } from './routes/product-calls';
+import { cancelReportRoute, listReportsRoute, resendReportRoute, showReportRoute } from './routes/reports';
 import { documentRoute } from '../route-table/document-route';
 
 const ROUTES = [
@@ -30,6 +31,10 @@ const ROUTES = [
   reaskRoute,
   undeliveredResultsRoute,
   owedProductCallsRoute,
+  listReportsRoute,
+  showReportRoute,
+  resendReportRoute,
+  cancelReportRoute,
   searchAccountsRoute,
   showAccountRoute,
 ];
@@ -38,7 +43,7 @@ export const ADMIN_API: Surface = {
   name: 'admin',
   title: 'appdirect-provisioner admin API',
   description:
-    'See the state of the installation; inspect, retry and cancel AppDirect events; list what is still owed; look up accounts. Every state-changing call is written to the audit log.',
+    "See the state of the installation; inspect, retry and cancel AppDirect events; list what is still owed; list, re-send and cancel the product's reports (usage); look up accounts. Every state-changing call is written to the audit log.",
   base: '/admin/api',
   routes: [...ROUTES, documentRoute(() => adminApiDocument())],
 };

@@ -54,6 +54,7 @@ export const EXAMPLE_STATES = [
   'a pending decision',
   'an event at the marketplace',
   'an active add-on',
+  'a failed report',
 ] as const;
 export type ExampleState = (typeof EXAMPLE_STATES)[number];
 

@@ -72,6 +72,9 @@ export const overview = z
         oldestPendingAgeSeconds: seconds.nullable(),
       }),
       hookCalls: z.object({ failing: count, notDone: count, oldestNotDoneAgeSeconds: seconds.nullable() }),
+      undeliveredReports: z
+        .object({ failed: count, retrying: count, pending: count, oldestPendingAgeSeconds: seconds.nullable() })
+        .meta({ description: "The product's reports (usage, user sync) the marketplace has not received." }),
     }),
     queues: z
       .record(z.string(), z.record(z.string(), count))

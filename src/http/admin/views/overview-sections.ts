@@ -14,7 +14,7 @@ export function age(totalSeconds: number): string {
 
 /** Each thing an operator should look at, linked to the list it counts; or that nothing needs action. */
 export function needsAction(overview: Overview): SafeHtml {
-  const { failedEvents, undeliveredResults: results, hookCalls } = overview.needsAction;
+  const { failedEvents, undeliveredResults: results, hookCalls, undeliveredReports: reports } = overview.needsAction;
   const items: SafeHtml[] = Object.entries(failedEvents.byCode).map(
     ([code, count]) =>
       html`<li>
@@ -45,6 +45,15 @@ export function needsAction(overview: Overview): SafeHtml {
         >
       </li>`,
     );
+  if (reports.failed)
+    items.push(
+      html`<li>
+        ${reports.failed} report(s) of the product (usage to bill) the marketplace has not received: delivery failed for
+        good (<code>usage list</code>; re-send or cancel each: <code>usage resend</code>, <code>usage cancel</code>)
+      </li>`,
+    );
+  if (reports.retrying)
+    items.push(html`<li>${reports.retrying} report(s) of the product (usage to bill) being retried</li>`);
   const missing = overview.workers.filter((w) => w.state === 'missing');
   if (missing.length)
     items.push(html`<li><a href="#workers">${missing.length} worker(s) stopped sending heartbeats</a></li>`);
