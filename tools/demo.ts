@@ -178,6 +178,23 @@ async function showTenants(product: ExampleProduct, serviceUrl: string): Promise
   );
 }
 
+/**
+ * The usage the example product reported on the upcoming invoice, as the fake marketplace's billing API received
+ * it (delivered by the reports queue after the product's call: waited for up to 15 s).
+ */
+async function showUsage(product: ExampleProduct, marketplace: FakeMarketplace): Promise<void> {
+  for (let waited = 0; marketplace.usage.length === 0 && waited < 15_000; waited += 250)
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  console.log('\nUsage the example product reported on the upcoming invoice (POST /product/api/accounts/<id>/usage):');
+  for (const reported of product.usageReported)
+    console.log(`    ${reported.accountIdentifier.padEnd(24)} key ${reported.idempotencyKey}  HTTP ${reported.status}`);
+  console.log(
+    'and what AppDirect billed (POST /api/integration/v1/billing/usage, as the fake marketplace received it):',
+  );
+  if (marketplace.usage.length === 0) console.log('    nothing yet (see the admin page: usage list)');
+  for (const billed of marketplace.usage) console.log(`    ${billed.text}`);
+}
+
 /** Where your own service's admin page is, or that it is off (it answers 403 ADMIN_DISABLED without ADMIN_TOKEN). */
 async function ownAdminPage(serviceUrl: string): Promise<string> {
   const answer = await fetch(`${serviceUrl}/admin/api/overview`, { headers: { accept: 'application/json' } })
@@ -233,6 +250,7 @@ async function main(): Promise<void> {
     );
     await askTheQuestions(serviceUrl, ids);
     await showTenants(product, serviceUrl);
+    await showUsage(product, marketplace);
     if (!child) {
       console.log(`\n${await ownAdminPage(serviceUrl)}`);
       return;

@@ -7,6 +7,7 @@
 // First: on an unsupported Node.js, one line and exit 1 before anything else loads.
 import '../src/runtime/refuse-unsupported-node';
 import { hostname } from 'node:os';
+import { usageReporter } from '../src/billing/report-usage';
 import { loadConfig } from '../src/config';
 import { createDatabase } from '../src/db/client';
 import { migrationNames } from '../src/db/migrations';
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
     observe: productCallObserver(metrics.registry),
     // The producer profile: a breaker check must fail fast while Redis is away, not wait for it.
     shared: { redis: producerConnection, prefix: config.queuePrefix, logger },
+    reportUsage: usageReporter(db, producer, logger),
   });
   const consumers = startJobWorkers(
     { db, marketplace, config, logger, producer, product, metrics },

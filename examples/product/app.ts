@@ -11,6 +11,10 @@
  * - Answers the `restrictions` question (PRODUCT_DECIDE=restrictions) with its own limit: a workspace holds
  *   at most `seatLimit` users, so an order or change for more seats, or an assignment past it, is restricted
  *   before AppDirect sells it.
+ * - Bills its users through AppDirect: on `upcomingInvoice` (AppDirect is about to invoice the account) it
+ *   reports the tenant's active users as usage through the product API (`POST …/accounts/{id}/usage`), with
+ *   the key `invoice-<eventToken>`, so the call retried reports once; the call is answered 2xx only once the
+ *   report is stored (503 otherwise: the service calls again).
  * - Every other call kind updates the tenant (notify mode: the answer's body does not matter, only the 2xx):
  *   users assigned and unassigned, a user's new e-mail (users are known by their AppDirect uuid), plan
  *   changes, suspension, reactivation, cancellation, closure, add-ons. The switch names every kind, so a new
@@ -62,6 +66,8 @@ export interface ExampleProduct {
   readonly questions: Array<{ id: string; question: ProductQuestion }>;
   /** Requests whose signature did not verify. */
   readonly rejected: number;
+  /** Usage reports the product made (upcomingInvoice), with the service's answer. */
+  readonly usageReported: Array<{ accountIdentifier: string; idempotencyKey: string; status: number }>;
   /** The service's product API (base URL and token), for completing pending decisions; null: never completed. */
   productApi: { readonly url: string; readonly token: string } | null;
   /** While set, every call is answered with this status (an outage, or a flaky endpoint with `flaky`). */
@@ -83,6 +89,7 @@ export async function startExampleProduct(options: ExampleProductOptions): Promi
     calls: [],
     questions: [],
     rejected: 0,
+    usageReported: [],
     productApi: options.productApi ?? null,
     failWith: null,
     flaky: null,
@@ -107,7 +114,7 @@ export async function startExampleProduct(options: ExampleProductOptions): Promi
   };
 
   /** What the product does with a call the first time it sees it. */
-  const handle = (call: ProductCall): { status: number; body: unknown } => {
+  const handle = async (call: ProductCall): Promise<{ status: number; body: unknown }> => {
     switch (call.type) {
       case 'accountCreated': {
         const domain = domainOf(call.data.owner.email);
@@ -174,6 +181,11 @@ export async function startExampleProduct(options: ExampleProductOptions): Promi
         if (tenant) tenant.status = status[call.type];
         break;
       }
+      case 'upcomingInvoice': {
+        const reported = await reportUsage(call);
+        if (!reported) return { status: 503, body: { error: 'the usage report was not taken; call again' } };
+        break;
+      }
       default: {
         const unhandled: never = call;
         throw new Error(`no handling for ${(unhandled as ProductCall).type}`);
@@ -184,6 +196,34 @@ export async function startExampleProduct(options: ExampleProductOptions): Promi
   };
 
   const decide = (decision: Decision) => ({ status: 200, body: decision });
+
+  /**
+   * The tenant's active users, as usage to bill (USER at 4.50 each), reported once per invoice: false when the
+   * service did not take it (the call is answered 503 and made again, with the same key).
+   */
+  const reportUsage = async (call: ProductCall<'upcomingInvoice'>): Promise<boolean> => {
+    const tenant = tenantOf(call.data.accountIdentifier);
+    const api = product.productApi;
+    if (!tenant || !api) return true; // nothing of ours to bill, or nowhere to report it
+    const idempotencyKey = `invoice-${call.eventToken}`;
+    const response = await fetch(`${api.url}/product/api/accounts/${encodeURIComponent(tenant.id)}/usage`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${api.token}`,
+        'content-type': 'application/json',
+        'idempotency-key': idempotencyKey,
+      },
+      body: JSON.stringify({
+        items: [{ unit: 'USER', quantity: String(tenant.users.size), price: '4.50', description: 'Active users' }],
+        currency: 'USD',
+        date: call.receivedAt,
+      }),
+    }).catch(() => null);
+    const status = response?.status ?? 0;
+    product.usageReported.push({ accountIdentifier: tenant.id, idempotencyKey, status });
+    // 202: taken (again, for a repeated key); another 4xx will not pass by calling again (logged by the service).
+    return status >= 200 && status < 500;
+  };
 
   /** The product's own restrictions: no workspace beyond `seatLimit` users. */
   const restrictions = (question: ProductQuestion<'restrictions'>): QuestionAnswer<'restrictions'> => {
@@ -260,32 +300,37 @@ export async function startExampleProduct(options: ExampleProductOptions): Promi
     }
   };
 
-  app.post('/appdirect', express.text({ type: 'application/json', limit: '256kb' }), (req: Request, res: Response) => {
-    if (product.failWith !== null) return void res.status(product.failWith).send('the product is down');
-    if (product.flaky?.()) return void res.status(503).send('try again');
-    let call: ProductCall | ProductQuestion;
-    try {
-      call = verifier.verify(String(req.body), {
-        'webhook-id': req.get('webhook-id') ?? '',
-        'webhook-timestamp': req.get('webhook-timestamp') ?? '',
-        'webhook-signature': req.get('webhook-signature') ?? '',
-      }) as ProductCall | ProductQuestion;
-    } catch {
-      mutable.rejected += 1;
-      return void res.status(401).json({ error: 'signature does not verify' });
-    }
-    const id = req.get('webhook-id')!;
-    // A question changes nothing here: answered from the tenants as they are now.
-    if (call.type === 'restrictions') {
-      product.questions.push({ id, question: call });
-      return void res.status(200).json(restrictions(call));
-    }
-    product.calls.push({ id, call });
-    const answer = answered.get(id) ?? handle(call);
-    answered.set(id, answer);
-    if (answer.body === undefined) return void res.status(answer.status).end();
-    res.status(answer.status).json(answer.body);
-  });
+  app.post(
+    '/appdirect',
+    express.text({ type: 'application/json', limit: '256kb' }),
+    async (req: Request, res: Response) => {
+      if (product.failWith !== null) return void res.status(product.failWith).send('the product is down');
+      if (product.flaky?.()) return void res.status(503).send('try again');
+      let call: ProductCall | ProductQuestion;
+      try {
+        call = verifier.verify(String(req.body), {
+          'webhook-id': req.get('webhook-id') ?? '',
+          'webhook-timestamp': req.get('webhook-timestamp') ?? '',
+          'webhook-signature': req.get('webhook-signature') ?? '',
+        }) as ProductCall | ProductQuestion;
+      } catch {
+        mutable.rejected += 1;
+        return void res.status(401).json({ error: 'signature does not verify' });
+      }
+      const id = req.get('webhook-id')!;
+      // A question changes nothing here: answered from the tenants as they are now.
+      if (call.type === 'restrictions') {
+        product.questions.push({ id, question: call });
+        return void res.status(200).json(restrictions(call));
+      }
+      product.calls.push({ id, call });
+      const answer = answered.get(id) ?? (await handle(call));
+      // A call answered 5xx is made again and done again; any other answer is final for its webhook-id.
+      if (answer.status < 500) answered.set(id, answer);
+      if (answer.body === undefined) return void res.status(answer.status).end();
+      res.status(answer.status).json(answer.body);
+    },
+  );
 
   const server: Server = await new Promise((resolve, reject) => {
     // Express 5 passes a listen error (a port in use) to this callback.

@@ -8,7 +8,8 @@
  * from a worker that lost its job lock), and its delivery is recorded in the statement that releases it, kept
  * trying while PostgreSQL is away. What is left is the moment between the marketplace's answer and that record:
  * a worker killed there sends the report again. The v1 billing API takes no idempotency key, so that window is
- * closed only where the metered-usage v2 API is used (the same key on every attempt).
+ * closed only where the metered-usage v2 API is used (APPDIRECT_USAGE_API=v2): every attempt sends the report's
+ * own key, and the answer "Entry ALREADY exists with idempotencyKey" is taken as delivered.
  */
 import type { Config } from '../config';
 import { Prisma } from '../db/client';
@@ -17,7 +18,7 @@ import { pooledSql, type SqlSource } from '../db/sql';
 import { DeliveryRetryError, describeFailure, MarketplaceError } from '../errors/internal';
 import type { MarketplaceClient } from '../marketplace/client';
 import type { ReportKind } from './accept';
-import { billingV1Body, type UsageReport } from './usage';
+import { ALREADY_REPORTED, billingV1Body, meteredUsageV2Body, type UsageReport } from './usage';
 
 export type ReportOutcome =
   | { readonly outcome: 'delivered' | 'rejected' | 'failed'; readonly next: bigint | null }
@@ -40,6 +41,7 @@ interface Claimed {
   readonly addonInstanceId: string | null;
   readonly idempotencyKey: string;
   readonly marketplaceBaseUrl: string;
+  readonly development: boolean;
   readonly consumerKey: string | null;
 }
 
@@ -51,12 +53,27 @@ interface Call {
   readonly target: string;
   readonly url: string;
   readonly json: string;
+  /** A refusal that says the marketplace has the report already (an idempotency key it knows). */
+  readonly alreadyTaken?: (status: number, answer: string) => boolean;
 }
 
-function callOf(report: Claimed): Call {
+function callOf(report: Claimed, config: ReportDeps['config']): Call {
   const base = report.marketplaceBaseUrl.replace(/\/+$/, '');
   switch (report.kind) {
     case 'usage':
+      if (config.appdirect.usageApi === 'v2')
+        return {
+          target: 'metered_usage_v2',
+          url: `${base}${config.appdirect.meteredUsagePath}`,
+          json: meteredUsageV2Body(report.body as UsageReport, {
+            accountIdentifier: report.accountId,
+            addonInstanceId: report.addonInstanceId,
+            idempotencyKey: report.idempotencyKey,
+            billable: !report.development,
+          }),
+          // The SDK reads this text in the error answer whatever its status (retryableReportUsage).
+          alreadyTaken: (status, answer) => status >= 400 && status < 500 && answer.includes(ALREADY_REPORTED),
+        };
       return {
         target: 'billing_v1',
         url: `${base}/api/integration/v1/billing/usage`,
@@ -83,20 +100,20 @@ export async function deliverReport(
       AND NOT EXISTS (
         SELECT 1 FROM marketplace_reports e WHERE e."accountId" = r."accountId" AND e.status = 'pending' AND e.id < r.id)
     RETURNING r.id, r.kind, r.body, r.attempts, r."accountId", r."addonInstanceId", r."idempotencyKey",
-      a."marketplaceBaseUrl", (SELECT e."consumerKey" FROM events e WHERE e.token = a."createdByEventToken") AS "consumerKey"`);
+      a."marketplaceBaseUrl", a.development, (SELECT e."consumerKey" FROM events e WHERE e.token = a."createdByEventToken") AS "consumerKey"`);
   if (!report) return whyNotClaimed(deps.db, id);
 
   const consumer = report.consumerKey
     ? deps.config.appdirect.consumerCredentials.find((c) => c.key === report.consumerKey)
     : undefined;
-  const call = callOf(report);
+  const call = callOf(report, deps.config);
   const startedAt = new Date();
   let httpStatus: number | null = null;
   let failure: MarketplaceError | null = null;
   try {
     const answer = await deps.marketplace.postJson(call.url, call.json, { consumer });
     httpStatus = answer.status;
-    if (answer.status < 200 || answer.status > 299)
+    if ((answer.status < 200 || answer.status > 299) && !call.alreadyTaken?.(answer.status, answer.answer))
       failure = new MarketplaceError(
         'http',
         `POST ${call.url} answered ${answer.status}: ${answer.answer.slice(0, 200)}`,

@@ -91,3 +91,44 @@ export function billingV1Body(report: UsageReport, accountIdentifier: string, ad
     date: Date.parse(report.date),
   });
 }
+
+/** What the metered-usage v2 API answers when it has the idempotency key already (the SDK's constant). */
+export const ALREADY_REPORTED = 'Entry ALREADY exists with idempotencyKey';
+
+/**
+ * The JSON text of a metered-usage v2 call, shaped as the SDK's `MeteredUsageRequest` (`meteredusage/model`):
+ * `idempotencyKey` (the product's own, the same on every attempt), `billable` (false for a development
+ * account, which AppDirect bills nothing), `sourceType` (empty, as the SDK's overloads without one send), and
+ * one `usages[]` entry for the account with a `usageList[]` line per item; `eventDate` in the SDK's pattern
+ * `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'`, `eventId` the key and the line's position.
+ *
+ * Unsure (the SDK does not say, AppDirect's documentation was not at hand): whether `accountId` is the
+ * accountIdentifier this service returned or AppDirect's own account id, and what `subscriptionId` holds; we
+ * send our accountIdentifier, and an add-on's usage with its addonInstanceId as `subscriptionId`.
+ */
+export function meteredUsageV2Body(
+  report: UsageReport,
+  target: { accountIdentifier: string; addonInstanceId: string | null; idempotencyKey: string; billable: boolean },
+): string {
+  return JSON.stringify({
+    idempotencyKey: target.idempotencyKey,
+    billable: target.billable,
+    sourceType: '',
+    usages: [
+      {
+        accountId: target.accountIdentifier,
+        ...(target.addonInstanceId ? { subscriptionId: target.addonInstanceId } : {}),
+        usageList: report.items.map((item, index) => ({
+          ...(item.unit ? { pricingUnit: item.unit } : {}),
+          ...(item.customUnit ? { customUnit: item.customUnit } : {}),
+          quantity: rawJSON(item.quantity),
+          ...(item.price ? { unitPrice: rawJSON(item.price) } : {}),
+          ...(item.description ? { description: item.description } : {}),
+          currency: report.currency,
+          eventDate: new Date(report.date).toISOString(),
+          eventId: `${target.idempotencyKey}#${index + 1}`,
+        })),
+      },
+    ],
+  });
+}

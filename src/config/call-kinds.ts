@@ -18,9 +18,17 @@ export const HOOK_KINDS = [
   'addonCancelled',
   'addonBound',
   'addonUnbound',
+  'upcomingInvoice',
 ] as const;
 
 export type HookKind = (typeof HOOK_KINDS)[number];
+
+/**
+ * Kinds the product is only told of, never asked to decide: `upcomingInvoice` (the notice is answered at once,
+ * and nothing in it is the product's to accept or refuse; it is the moment to report usage). PRODUCT_DECIDE's
+ * `all` leaves them out and refuses them by name.
+ */
+export const NOTIFY_ONLY_KINDS: readonly HookKind[] = ['upcomingInvoice'];
 
 export const isHookKind = (value: string): value is HookKind => (HOOK_KINDS as readonly string[]).includes(value);
 

@@ -38,6 +38,10 @@ export interface Config {
     readonly clientSecret: string | undefined;
     /** Origins (scheme://host:port) of the marketplaces allowed in eventUrl. */
     readonly marketplaceOrigins: readonly string[];
+    /** Where the product's usage reports go (APPDIRECT_USAGE_API): the v1 billing API or metered-usage v2. */
+    readonly usageApi: 'v1' | 'v2';
+    /** The metered-usage v2 API's path on the account's marketplace (APPDIRECT_METERED_USAGE_PATH). */
+    readonly meteredUsagePath: string;
   };
   /** Bearer tokens for /admin, each with the name recorded in the audit log; empty: /admin disabled. */
   readonly adminTokens: ReadonlyArray<{ readonly name: string; readonly token: string }>;
@@ -148,6 +152,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       oauth2ClientSecret: e.APPDIRECT_OAUTH2_CLIENT_SECRET,
       clientId: e.APPDIRECT_CLIENT_ID,
       clientSecret: e.APPDIRECT_CLIENT_SECRET,
+      usageApi: e.APPDIRECT_USAGE_API,
+      meteredUsagePath: e.APPDIRECT_METERED_USAGE_PATH,
       marketplaceOrigins: Object.freeze([...e.APPDIRECT_MARKETPLACE_URLS]),
     }),
     adminTokens: Object.freeze(e.ADMIN_TOKEN.map((t) => Object.freeze({ ...t }))),

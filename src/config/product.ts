@@ -3,7 +3,15 @@
  * kinds the product decides, how long it may take, and the tokens of the product API.
  */
 import { z } from 'zod';
-import { HOOK_KINDS, isHookKind, isQuestionKind, QUESTION_KINDS, type HookKind, type QuestionKind } from './call-kinds';
+import {
+  HOOK_KINDS,
+  isHookKind,
+  isQuestionKind,
+  NOTIFY_ONLY_KINDS,
+  QUESTION_KINDS,
+  type HookKind,
+  type QuestionKind,
+} from './call-kinds';
 
 const flag = (fallback: 'true' | 'false') =>
   z
@@ -45,13 +53,17 @@ export const productEnvSchema = {
     .optional()
     .transform((value, ctx) => {
       const names = commaList(value);
-      const expanded = names.flatMap((name) => (name === 'all' ? [...HOOK_KINDS] : [name]));
+      const decidable = HOOK_KINDS.filter((kind) => !NOTIFY_ONLY_KINDS.includes(kind));
+      const expanded = names.flatMap((name) => (name === 'all' ? decidable : [name]));
       const unknown = expanded.filter((name) => !isHookKind(name) && !isQuestionKind(name));
       if (unknown.length > 0)
         ctx.addIssue({
           code: 'custom',
-          message: `unknown call kind(s) ${unknown.join(', ')}; expected all or ${[...HOOK_KINDS, ...QUESTION_KINDS].join(', ')}`,
+          message: `unknown call kind(s) ${unknown.join(', ')}; expected all or ${[...decidable, ...QUESTION_KINDS].join(', ')}`,
         });
+      const notifyOnly = expanded.filter((name) => isHookKind(name) && NOTIFY_ONLY_KINDS.includes(name));
+      if (notifyOnly.length > 0)
+        ctx.addIssue({ code: 'custom', message: `${notifyOnly.join(', ')} is only notified, never decided` });
       return {
         kinds: [...new Set(expanded.filter(isHookKind))],
         questions: [...new Set(expanded.filter(isQuestionKind))],

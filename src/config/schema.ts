@@ -131,6 +131,12 @@ export const envSchema = z.object({
   APPDIRECT_CLIENT_ID: optionalSecret,
   APPDIRECT_CLIENT_SECRET: optionalSecret,
   APPDIRECT_MARKETPLACE_URLS: urlList,
+  /** Where usage the product reports goes: v1 billing API, or the metered-usage v2 API (an idempotency key). */
+  APPDIRECT_USAGE_API: z.enum(['v1', 'v2']).default('v1'),
+  APPDIRECT_METERED_USAGE_PATH: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~/-]*$/, 'a path on the marketplace, e.g. /api/metering/v1/billing/usage')
+    .default('/api/metering/v1/billing/usage'),
   /** `token`, or named tokens `name:token,name:token` (the name goes into the audit log). */
   ADMIN_TOKEN: optionalSecret.transform((value, ctx) => {
     if (value === undefined) return [] as Array<{ name: string; token: string }>;

@@ -4,6 +4,7 @@
  * checks it is current. The rest of docs/hooks.md is written by hand.
  */
 import { z } from 'zod';
+import { usageReportSchema } from '../billing/usage';
 import { CALL_SCHEMAS, completionSchema, CONTRACT_VERSION, decisionSchema } from '../hooks/contract';
 import { HOOK_KINDS, QUESTION_KINDS, type HookKind, type QuestionKind } from '../hooks/kinds';
 import { QUESTION_ANSWERS, QUESTION_SCHEMAS } from '../hooks/questions';
@@ -28,6 +29,8 @@ const CAUSES: Readonly<Record<HookKind, string>> = {
   addonCancelled: 'ADDON_CANCEL, or SUBSCRIPTION_CANCEL of an add-on',
   addonBound: 'ADDON_BIND',
   addonUnbound: 'ADDON_UNBIND',
+  upcomingInvoice:
+    'SUBSCRIPTION_NOTICE UPCOMING_INVOICE (always `notify`): AppDirect invoices the account soon. Report its usage now (POST /product/api/accounts/{accountIdentifier}/usage, or `context.reportUsage` in a module), with an Idempotency-Key of your own per period (e.g. `invoice-<eventToken>`), so a call retried reports once',
 };
 
 /** When AppDirect asks each question (always `decide` mode, asked only when PRODUCT_DECIDE names it). */
@@ -67,6 +70,14 @@ export function renderHooksReference(): string {
     'The body of `POST /product/api/decisions/{eventToken}`, completing a decision answered `pending`.',
     '',
     ...schemaBlock(completionSchema),
+  );
+  lines.push(
+    '',
+    '### Usage report',
+    '',
+    'The body of `POST /product/api/accounts/{accountIdentifier}/usage` (with an `Idempotency-Key`), and the `report` of `context.reportUsage`: quantities and prices are decimals as text.',
+    '',
+    ...schemaBlock(usageReportSchema),
   );
   for (const kind of HOOK_KINDS) {
     lines.push('', `### ${kind}`, '', `Sent for ${CAUSES[kind]}.`, '', ...schemaBlock(CALL_SCHEMAS[kind]));

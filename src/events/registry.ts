@@ -81,7 +81,7 @@ export const EVENT_REGISTRY: { readonly [T in EventType]: EventTypeEntry<T> } = 
   SUBSCRIPTION_NOTICE: {
     apply: subscriptionNotice,
     actions: ['suspend', 'reactivate', 'close'],
-    calls: ['accountSuspended', 'accountReactivated', 'accountClosed'],
+    calls: ['accountSuspended', 'accountReactivated', 'accountClosed', 'upcomingInvoice'],
     lockKey: ofAccount,
     runsAs: () => 'ahead',
   },

@@ -44,6 +44,10 @@ export const CALL_DATA = {
   addonCancelled: z.strictObject(addon),
   addonBound: z.strictObject({ ...binding, userUuid: z.string().nullable() }),
   addonUnbound: z.strictObject(binding),
+  upcomingInvoice: z.strictObject({
+    ...account,
+    message: z.string().nullable().describe("The notice's message, if AppDirect sent one"),
+  }),
 } as const satisfies Record<HookKind, z.ZodType>;
 
 export type CallData<K extends HookKind> = z.infer<(typeof CALL_DATA)[K]>;

@@ -9,6 +9,7 @@
  * before commit): `context.idempotencyKey` is the same each time.
  */
 import path from 'node:path';
+import type { UsageReporter } from '../billing/report-usage';
 import type { Logger } from '../logging/logger';
 import type { Decision, ProductCall } from './contract';
 import { ProductCallFailure } from './failure';
@@ -20,6 +21,13 @@ export interface HookContext {
   /** The same for every attempt of one call (a webhook's `webhook-id`). */
   readonly idempotencyKey: string;
   readonly logger: Logger;
+  /**
+   * Reports usage to bill (README, "Billing usage"): the product API's `POST …/usage`, typed. Stored before it
+   * resolves and delivered to AppDirect once; the same `idempotencyKey` again resolves as the first time
+   * (`replayed`). A refusal throws a `UsageRefused` with the product API's catalogue code. Absent where the
+   * process was started without a database (unit tests of the transport).
+   */
+  readonly reportUsage?: UsageReporter;
 }
 
 /**
@@ -58,8 +66,15 @@ export async function loadHooks(modulePath: string | undefined): Promise<Provisi
   return hooks as ProvisioningHooks;
 }
 
-/** Calls the module's handler for the call's kind, bounded by the timeout; a kind it lacks answers nothing. */
-export function moduleTransport(hooks: ProvisioningHooks, logger: Logger): ProductTransport {
+/**
+ * Calls the module's handler for the call's kind, bounded by the timeout; a kind it lacks answers nothing.
+ * `reportUsage`: what the handlers' context offers for reporting usage (the process's own database and queue).
+ */
+export function moduleTransport(
+  hooks: ProvisioningHooks,
+  logger: Logger,
+  reportUsage?: UsageReporter,
+): ProductTransport {
   return {
     name: 'module',
     async send(call: ProductCall | ProductQuestion, options: SendOptions): Promise<unknown> {
@@ -71,6 +86,7 @@ export function moduleTransport(hooks: ProvisioningHooks, logger: Logger): Produ
       const context: HookContext = {
         idempotencyKey: options.idempotencyKey,
         logger: logger.child({ hook: call.type, ...about }),
+        reportUsage,
       };
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {

@@ -9,6 +9,7 @@ import type { Logger } from '../logging/logger';
 import type { SharedState } from '../queue/shared-state';
 import { readDecision, type CallMode, type Decision, type ProductCall } from './contract';
 import { ProductCallFailure } from './failure';
+import type { UsageReporter } from '../billing/report-usage';
 import { implementsKind, loadHooks, moduleTransport, type ProvisioningHooks } from './index';
 import type { HookKind, QuestionKind } from './kinds';
 import { readAnswer, type ProductQuestion, type QuestionAnswer } from './questions';
@@ -159,6 +160,8 @@ export async function connectProduct(
     observe?: CallObserver;
     /** Shares the webhook's circuit breaker with every other process (the API and workers pass theirs). */
     shared?: SharedState;
+    /** What an in-process module's handlers report usage with (HookContext.reportUsage). */
+    reportUsage?: UsageReporter;
   } = {},
 ): Promise<ProductConnection> {
   const { product } = config;
@@ -185,5 +188,5 @@ export async function connectProduct(
       `PRODUCT_DECIDE names ${missing.join(', ')}, which the provisioning hooks module does not implement`,
     );
   }
-  return productConnection(moduleTransport(hooks, logger), settings, options.observe);
+  return productConnection(moduleTransport(hooks, logger, options.reportUsage), settings, options.observe);
 }

@@ -20,6 +20,7 @@ import { Producer } from '../queue/producer';
 import { guardDependencies } from '../runtime/dependency-guards';
 import { exitWithProblem, onShutdown } from '../runtime/shutdown';
 import { productCallObserver, registerProductBacklog } from '../hooks/metrics';
+import { usageReporter } from '../billing/report-usage';
 import { connectProduct } from '../hooks/product';
 import { buildApp } from './app';
 import { apiListenOptions, describeListening } from '../runtime/listen-address';
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
   const product = await connectProduct(config, logger, {
     observe: productCallObserver(metrics.registry),
     shared: { redis, prefix: config.queuePrefix, logger },
+    reportUsage: usageReporter(prisma, producer, logger),
   });
   registerProductBacklog(metrics.registry, prisma, product.transport.name);
   const app = buildApp({

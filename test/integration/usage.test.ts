@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunningService } from '../../src/runtime/embedded-postgres';
 import { startRedisServer } from '../../src/runtime/redis-server';
-import { accountEvent, orderEvent } from '../support/events';
+import type { ProvisioningHooks } from '../../src/hooks';
+import { accountEvent, noticeEvent, orderEvent } from '../support/events';
+import { testConfig } from '../support/infra';
 import { CLIENT, startScenario, type Scenario } from '../support/scenario';
 import { eventually, spawnWorkerProcess } from '../support/workers';
 
@@ -233,4 +235,97 @@ describe('usage reports across a Redis restart', () => {
     expect(reports.map((r) => r.status)).toEqual(['delivered', 'delivered', 'delivered']);
     expect(s.marketplace.usageOf(account)).toHaveLength(3);
   }, 60_000);
+});
+
+describe('usage reported on an upcoming invoice (in-process product module)', () => {
+  let s: Scenario;
+  const seen: string[] = [];
+  const hooks: ProvisioningHooks = {
+    async upcomingInvoice(call, context) {
+      seen.push(call.data.accountIdentifier);
+      // The product's own key per invoice: the call made again reports once.
+      await context.reportUsage!({
+        accountIdentifier: call.data.accountIdentifier,
+        idempotencyKey: `invoice-${call.eventToken}`,
+        report: report('7.25', '3.00'),
+      });
+    },
+  };
+  beforeAll(async () => {
+    s = await startScenario({ PRODUCT_API_TOKENS: TOKEN }, { hooks });
+  });
+  afterAll(() => s.close());
+
+  it('answers the notice at once, tells the product, and bills the usage the product reports, once', async () => {
+    const account = await newAccount(s);
+    const notice = await s.send(noticeEvent(account, 'UPCOMING_INVOICE'));
+    expect(notice).toMatchObject({ success: true, message: 'Upcoming invoice noted.' });
+    const [stored] = await settled(s, account, 1);
+    expect(stored).toMatchObject({ status: 'delivered', idempotencyKey: `invoice-${notice.token}` });
+    expect(seen).toEqual([account]);
+    expect(s.marketplace.usageOf(account).map((u) => u.text)).toEqual([
+      expect.stringContaining('"quantity":7.25,"price":3.00'),
+    ]);
+    const call = await s.subject.db.prisma.hookCall.findFirstOrThrow({
+      where: { eventToken: notice.token, kind: 'upcomingInvoice' },
+    });
+    expect(call.done).toBe(true);
+  });
+
+  it('refuses to let the product decide an upcoming invoice', () => {
+    expect(() => testConfig({ PRODUCT_DECIDE: 'upcomingInvoice' })).toThrow(/only notified/);
+    expect(testConfig({ PRODUCT_DECIDE: 'all' }).product.decideKinds).not.toContain('upcomingInvoice');
+  });
+});
+
+describe('usage reports through the metered-usage v2 API', () => {
+  let s: Scenario;
+  beforeAll(async () => {
+    s = await startScenario({ PRODUCT_API_TOKENS: TOKEN, RESULT_BACKOFF_MS: '20', APPDIRECT_USAGE_API: 'v2' });
+  });
+  afterAll(() => s.close());
+
+  it("sends the report's own idempotency key, in the SDK's MeteredUsageRequest shape", async () => {
+    const account = await newAccount(s);
+    await reportUsage(s, account, 'v2-first', report('0.5', '12.00'));
+    const [stored] = await settled(s, account, 1);
+    expect(stored!.attemptHistory.map((a) => [a.target, a.httpStatus])).toEqual([['metered_usage_v2', 200]]);
+    const [metered] = s.marketplace.meteredUsageOf(account);
+    expect(metered!.text).toContain('"quantity":0.5,"unitPrice":12.00');
+    expect(metered!.body).toEqual({
+      idempotencyKey: 'v2-first',
+      billable: true,
+      sourceType: '',
+      usages: [
+        {
+          accountId: account,
+          usageList: [
+            {
+              pricingUnit: 'HOUR',
+              quantity: 0.5,
+              unitPrice: 12,
+              description: 'Compute hours',
+              currency: 'USD',
+              eventDate: '2026-12-07T23:59:59.000Z',
+              eventId: 'v2-first#1',
+            },
+          ],
+        },
+      ],
+    });
+    expect(s.marketplace.usageOf(account)).toEqual([]);
+  });
+
+  it('sends the same key on every attempt, and takes "Entry ALREADY exists" after a lost answer as delivered', async () => {
+    const account = await newAccount(s);
+    s.marketplace.meteredFaults.push({ status: 503, times: 2, accountIdentifier: account });
+    // Taken by the marketplace, but its answer never comes back: the attempt times out and is made again.
+    s.marketplace.meteredFaults.push({ takeThenHang: true, times: 1, accountIdentifier: account });
+    await reportUsage(s, account, 'v2-lost-answer', report('3'));
+    const [stored] = await settled(s, account, 1);
+    expect(stored!.status).toBe('delivered');
+    expect(stored!.attemptHistory.map((a) => a.httpStatus)).toEqual([503, 503, null, 409]);
+    expect(s.marketplace.meteredCalls.get('v2-lost-answer')).toBe(4);
+    expect(s.marketplace.meteredUsageOf(account)).toHaveLength(1);
+  }, 30_000);
 });

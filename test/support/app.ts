@@ -3,6 +3,7 @@ import type { RedisConnection } from '../../src/queue/connection';
 import type { Config } from '../../src/config';
 import type { ProvisioningHooks } from '../../src/hooks';
 import { Preflight } from '../../src/health/preflight';
+import { usageReporter } from '../../src/billing/report-usage';
 import { connectProduct } from '../../src/hooks/product';
 import { buildApp, type AppDeps } from '../../src/http/app';
 import { retryPolicies } from '../../src/jobs/retry-policy';
@@ -52,7 +53,13 @@ export async function startTestApp(
     queueCounts: (name) => producer.countsOf(name),
   });
   const shared = { redis, prefix, logger: silentLogger };
-  const product = overrides.product ?? (await connectProduct(config, silentLogger, { hooks, shared }));
+  const product =
+    overrides.product ??
+    (await connectProduct(config, silentLogger, {
+      hooks,
+      shared,
+      reportUsage: usageReporter(db.prisma, producer, silentLogger),
+    }));
   // As in the API process: started once, then on its own schedule; awaited so the first answer is known.
   const preflight = new Preflight({
     databaseUrl: db.url,

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { usageReporter } from '../../src/billing/report-usage';
 import { moduleTransport, type ProvisioningHooks } from '../../src/hooks';
 import { productConnection } from '../../src/hooks/product';
 import { startSweeper } from '../../src/inbox/sweeper';
@@ -36,7 +37,14 @@ export function startTestWorkers(
       producer: subject.deps.producer,
       // Hooks given here replace the app's product transport (same modes and timeouts).
       product: options.hooks
-        ? productConnection(moduleTransport(options.hooks, silentLogger), subject.deps.product.settings)
+        ? productConnection(
+            moduleTransport(
+              options.hooks,
+              silentLogger,
+              usageReporter(subject.db.prisma, subject.deps.producer, silentLogger),
+            ),
+            subject.deps.product.settings,
+          )
         : subject.deps.product,
     },
     {

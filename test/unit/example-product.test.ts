@@ -138,6 +138,8 @@ describe('the example product', () => {
       addonCancelled: { accountIdentifier: tenant.id, addonInstanceId: 'a' },
       addonBound: { addonInstanceId: 'a', bindingId: 'b', userUuid: user.uuid },
       addonUnbound: { addonInstanceId: 'a', bindingId: 'b' },
+      // Without the product API (none here) there is nowhere to report usage: taken, nothing reported.
+      upcomingInvoice: { accountIdentifier: tenant.id, message: null },
     };
     for (const kind of HOOK_KINDS) {
       const answer = await send(kind, data[kind] as CallData<typeof kind>);

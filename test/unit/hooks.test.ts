@@ -122,7 +122,7 @@ describe('the in-process module', () => {
     writeFileSync(file, 'exports.nothing = 1;');
     await expect(loadHooks(file)).rejects.toThrow('exports no ProvisioningHooks');
     expect(await loadHooks(undefined)).toBe(loggingHooks);
-    expect(Object.keys(loggingHooks)).toHaveLength(14);
+    expect(Object.keys(loggingHooks)).toHaveLength(15);
   });
 });
 

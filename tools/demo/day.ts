@@ -111,6 +111,11 @@ export const DAY: Step[] = [
     document: on('SUBSCRIPTION_NOTICE', 'globex', { notice: { type: 'REACTIVATED' } }),
   },
   { label: 'assign Ivy to Globex', document: on('USER_ASSIGNMENT', 'globex', { user: user('Ivy', 'globex') }) },
+  // The example product reports Acme's active users as usage; AppDirect (the fake marketplace) bills it.
+  {
+    label: "Acme's invoice is coming",
+    document: on('SUBSCRIPTION_NOTICE', 'acme', { notice: { type: 'UPCOMING_INVOICE' } }),
+  },
   {
     label: 'event for an unknown account',
     document: on('USER_ASSIGNMENT', 'acct-does-not-exist', { user: user('Zed', 'nowhere') }),

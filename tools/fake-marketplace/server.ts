@@ -47,11 +47,15 @@ export interface Fault {
   readonly token?: string;
   /** Only for billing calls of this account (else for any). */
   readonly accountIdentifier?: string;
+  /** Metered usage: take the report, then never answer (the answer is lost on the way back). */
+  readonly takeThenHang?: boolean;
   times: number;
 }
 
 const EVENT_PATH = /^\/api\/integration\/v1\/events\/([^/]+)(\/result)?$/;
 const BILLING_PATH = '/api/integration/v1/billing/usage';
+/** Where the metered-usage v2 API is served (APPDIRECT_METERED_USAGE_PATH's default). */
+export const METERED_USAGE_PATH = '/api/metering/v1/billing/usage';
 
 const hmacSha1 = (base: string, key: string) => createHmac('sha1', key).update(base).digest('base64');
 
@@ -66,6 +70,11 @@ export class FakeMarketplace {
   /** Billing calls (usage) received, in arrival order. */
   readonly usage: RecordedUsage[] = [];
   usageFaults: Fault[] = [];
+  /** Metered-usage v2 reports taken, one per idempotency key, in arrival order. */
+  readonly meteredUsage: RecordedUsage[] = [];
+  /** Metered-usage v2 calls received per idempotency key (repeats included). */
+  readonly meteredCalls = new Map<string, number>();
+  meteredFaults: Fault[] = [];
   /** Scripted misbehaviour of /oauth2/token (delays, statuses). */
   tokenFaults: Fault[] = [];
   /** When the last token was issued (epoch ms). */
@@ -136,6 +145,7 @@ export class FakeMarketplace {
       return this.issueToken(req, body, res);
     }
     if (req.method === 'POST' && url.pathname === BILLING_PATH) return this.billUsage(req, url, body, res);
+    if (req.method === 'POST' && url.pathname === METERED_USAGE_PATH) return this.meterUsage(req, url, body, res);
     const match = EVENT_PATH.exec(url.pathname);
     if (!match) return this.send(res, 404, { error: 'not found' });
     const token = decodeURIComponent(match[1]!);
@@ -207,6 +217,45 @@ export class FakeMarketplace {
     }
     this.usage.push({ text, body, at: Date.now() });
     this.send(res, 200, { success: true, message: 'Usage billed' });
+  }
+
+  /** Metered usage (v2) of an account, one per idempotency key. */
+  meteredUsageOf(accountIdentifier: string): RecordedUsage[] {
+    return this.meteredUsage.filter(
+      (usage) => (usage.body.usages as Array<{ accountId?: string }> | undefined)?.[0]?.accountId === accountIdentifier,
+    );
+  }
+
+  /**
+   * Metered usage v2 (the SDK's MeteredUsageRequest): one report per idempotency key; a key seen before is
+   * refused with the SDK's "Entry ALREADY exists with idempotencyKey" (as 409: the status AppDirect uses is
+   * not known, the SDK reads only the message).
+   */
+  private async meterUsage(req: IncomingMessage, url: URL, text: string, res: ServerResponse): Promise<void> {
+    if (!this.authorised(req, url)) return this.send(res, 401, { error: 'unauthorized' });
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return this.send(res, 400, { message: 'not JSON' });
+    }
+    const key = typeof body.idempotencyKey === 'string' ? body.idempotencyKey : '';
+    if (!key) return this.send(res, 400, { message: 'idempotencyKey is required' });
+    this.meteredCalls.set(key, (this.meteredCalls.get(key) ?? 0) + 1);
+    const account = (body.usages as Array<{ accountId?: string }> | undefined)?.[0]?.accountId;
+    const fault = this.meteredFaults.find(
+      (f) => f.times > 0 && (f.accountIdentifier === undefined || f.accountIdentifier === account),
+    );
+    if (fault) {
+      fault.times -= 1;
+      if (fault.hang) return;
+      if (fault.status) return this.send(res, fault.status, { message: 'scripted failure' });
+    }
+    if (this.meteredUsage.some((usage) => usage.body.idempotencyKey === key))
+      return this.send(res, 409, { message: `Entry ALREADY exists with idempotencyKey ${key}` });
+    this.meteredUsage.push({ text, body, at: Date.now() });
+    if (fault?.takeThenHang) return; // taken; the answer never comes
+    this.send(res, 200, { requestId: randomUUID(), idempotencyKey: key });
   }
 
   /** A scripted delay that stop() cuts short. */

@@ -163,7 +163,17 @@ export async function subscriptionNotice(ctx: ApplyContext<DocumentOf<'SUBSCRIPT
   const account = await lockedAccount(ctx, document.payload.account.accountIdentifier);
   if (!account) return fail('ACCOUNT_NOT_FOUND');
   const noticeType = document.payload.notice.type;
-  if (noticeType === 'UPCOMING_INVOICE') return ok('Upcoming invoice noted.');
+  // Changes nothing here; the product is told, so it reports the account's usage before AppDirect invoices.
+  if (noticeType === 'UPCOMING_INVOICE')
+    return ok('Upcoming invoice noted.', {
+      hooks: [
+        {
+          kind: 'upcomingInvoice',
+          accountId: account.id,
+          args: { accountIdentifier: account.id, message: document.payload.notice.message ?? null },
+        },
+      ],
+    });
   const effect = NOTICE_EFFECT.get(noticeType);
   if (!effect) return fail('CONFIGURATION_ERROR', `Notice type '${noticeType || '(none)'}' is not supported.`);
   // Notices change the state in arrival order among themselves: one that arrives late (it fell back to
