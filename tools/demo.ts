@@ -18,8 +18,8 @@ import path from 'node:path';
 import { stopChild } from '../src/runtime/child';
 import { findFreePort } from '../src/runtime/ports';
 import { startExampleProduct, type ExampleProduct } from '../examples/product/app';
-import { DAY, QUESTIONS } from './demo/day';
-import { askRestrictions } from './fake-marketplace/connector';
+import { AFTER_MIGRATION, DAY, LEGACY_CUSTOMERS, MIGRATION, QUESTIONS } from './demo/day';
+import { askMigration, askRestrictions } from './fake-marketplace/connector';
 import {
   BASIC,
   CLIENT,
@@ -155,6 +155,31 @@ async function askTheQuestions(serviceUrl: string, ids: Record<string, string>):
   }
 }
 
+/** AppDirect's migration of a customer the example product already serves, then an event on it. */
+async function migrateACustomer(serviceUrl: string, marketplace: FakeMarketplace): Promise<void> {
+  const auth: NotifyAuth = { type: 'basic', ...BASIC };
+  console.log('\nMigration of customers the product already serves (POST /api/v2/migration/…):');
+  for (const { label, step, body } of MIGRATION) {
+    const answer = await askMigration(serviceUrl, step, body, auth);
+    if (answer.status !== 200) throw new Error(`${label}: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
+    const { success, errorCode, message, accountIdentifier } = answer.body as Record<string, string | boolean>;
+    const code = success ? 'SUCCESS' : String(errorCode);
+    console.log(
+      `    ${label.padEnd(40)} ${code}${accountIdentifier ? ` ${String(accountIdentifier)}` : ''}  ${String(message ?? '')}`,
+    );
+  }
+  const { token, eventUrl } = marketplace.addEvent(AFTER_MIGRATION({}));
+  if ((await notify(serviceUrl, eventUrl, auth)).status !== 202) throw new Error('the assignment was not accepted');
+  for (let waited = 0; marketplace.resultsFor(token).length === 0; waited += 50) {
+    if (waited > 30_000) throw new Error('no result for the assignment on the migrated subscription');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const result = marketplace.resultsFor(token)[0]!.body;
+  console.log(
+    `    ${'assign Richard to sub-hooli-1'.padEnd(40)} ${result.success ? 'SUCCESS' : String(result.errorCode)}  ${String(result.message ?? '')}`,
+  );
+}
+
 /** The product's tenants beside the service's accounts; notify calls go out after each result, so wait for the last. */
 async function showTenants(product: ExampleProduct, serviceUrl: string): Promise<void> {
   for (let seen = -1, waited = 0; seen !== product.calls.length && waited < 10_000; waited += 1000) {
@@ -210,7 +235,13 @@ async function main(): Promise<void> {
     new FakeMarketplace({ client: CLIENT }).start(port),
   );
   const product = await onDemoPort('example product', 'DEMO_PRODUCT_PORT', DEMO_PORTS.product, (port) =>
-    startExampleProduct({ secret: PRODUCT_SECRET, asyncEditions: ['ENTERPRISE'], completeAfterMs: 1500, port }),
+    startExampleProduct({
+      secret: PRODUCT_SECRET,
+      asyncEditions: ['ENTERPRISE'],
+      completeAfterMs: 1500,
+      legacyCustomers: LEGACY_CUSTOMERS,
+      port,
+    }),
   );
   const settings = serviceSettings(marketplace.origin, product.url);
   const adminToken = randomBytes(24).toString('hex');
@@ -249,6 +280,7 @@ async function main(): Promise<void> {
       `\n${DAY.length} events: ${[...tally.entries()].map(([code, count]) => `${count} ${code}`).join(', ')}`,
     );
     await askTheQuestions(serviceUrl, ids);
+    await migrateACustomer(serviceUrl, marketplace);
     await showTenants(product, serviceUrl);
     await showUsage(product, marketplace);
     if (!child) {

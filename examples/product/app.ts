@@ -15,6 +15,8 @@
  *   reports the tenant's active users as usage through the product API (`POST …/accounts/{id}/usage`), with
  *   the key `invoice-<eventToken>`, so the call retried reports once; the call is answered 2xx only once the
  *   report is stored (503 otherwise: the service calls again).
+ * - Answers AppDirect's migration questions from `legacyCustomers`: a customer account (`tenantId`) and a
+ *   subscription (`subscriptionId`) it knows are valid; migrating one turns it into a tenant.
  * - Every other call kind updates the tenant (notify mode: the answer's body does not matter, only the 2xx):
  *   users assigned and unassigned, a user's new e-mail (users are known by their AppDirect uuid), plan
  *   changes, suspension, reactivation, cancellation, closure, add-ons. The switch names every kind, so a new
@@ -39,6 +41,13 @@ export interface ExampleProductOptions {
   readonly completeAfterMs?: number;
   /** Most users a workspace holds (the product's own restriction); default 25. */
   readonly seatLimit?: number;
+  /**
+   * Customers the product served before AppDirect sold it (for AppDirect's migration): tenant id -> its company
+   * name, users, and subscriptions (id -> seats).
+   */
+  readonly legacyCustomers?: Readonly<
+    Record<string, { companyName: string; users: readonly string[]; subscriptions: Readonly<Record<string, number>> }>
+  >;
   readonly port?: number;
 }
 
@@ -225,6 +234,57 @@ export async function startExampleProduct(options: ExampleProductOptions): Promi
     return status >= 200 && status < 500;
   };
 
+  const legacy = options.legacyCustomers ?? {};
+  const refuse = (message: string) => ({ success: false as const, errorCode: 'ACCOUNT_NOT_FOUND' as const, message });
+
+  /** AppDirect's questions: restrictions, and the migration of customers the product already serves. */
+  const answerQuestion = (question: ProductQuestion): unknown => {
+    switch (question.type) {
+      case 'restrictions':
+        return restrictions(question);
+      case 'validateCustomerAccount': {
+        const tenantId = question.data.fields.tenantId ?? '';
+        return legacy[tenantId]
+          ? { success: true, message: `Workspace ${tenantId} can be migrated.` }
+          : refuse(`No workspace '${tenantId}' here.`);
+      }
+      case 'validateSubscription': {
+        const { tenantId = '', subscriptionId = '' } = question.data.fields;
+        const seats = legacy[tenantId ?? '']?.subscriptions[subscriptionId ?? ''];
+        if (seats === undefined) return refuse(`No subscription '${subscriptionId}' of workspace '${tenantId}' here.`);
+        return { success: true, message: `${seats} seats.` };
+      }
+      case 'migrateSubscription': {
+        const { subscription, proposedAccountIdentifier: id } = question.data;
+        const customer = legacy[subscription.tenantIdentifier];
+        if (!customer || customer.subscriptions[subscription.subscriptionIdentifier] === undefined)
+          return { decision: 'refuse', errorCode: 'ACCOUNT_NOT_FOUND', message: 'Not a subscription of this product.' };
+        // Asked again after a failure elsewhere, the same subscription is the same tenant.
+        if (!product.tenants.has(id))
+          product.tenants.set(id, {
+            id,
+            domain: domainOf(customer.users[0] ?? `@${subscription.tenantIdentifier}`),
+            companyName: customer.companyName,
+            edition: subscription.edition ?? 'DEFAULT',
+            maxUsers: customer.subscriptions[subscription.subscriptionIdentifier] ?? null,
+            // The migration names no user: users reach the tenant as AppDirect assigns them (its own legacy
+            // users stay where they are in the product; this example tracks those AppDirect knows of).
+            users: new Set(),
+            addons: new Map(),
+            status: 'active',
+          });
+        return {
+          decision: 'accept',
+          message: `Workspace ${subscription.tenantIdentifier} now billed through AppDirect.`,
+        };
+      }
+      default: {
+        const unhandled: never = question;
+        throw new Error(`no answer to ${(unhandled as ProductQuestion).type}`);
+      }
+    }
+  };
+
   /** The product's own restrictions: no workspace beyond `seatLimit` users. */
   const restrictions = (question: ProductQuestion<'restrictions'>): QuestionAnswer<'restrictions'> => {
     const limit = options.seatLimit ?? 25;
@@ -318,10 +378,10 @@ export async function startExampleProduct(options: ExampleProductOptions): Promi
         return void res.status(401).json({ error: 'signature does not verify' });
       }
       const id = req.get('webhook-id')!;
-      // A question changes nothing here: answered from the tenants as they are now.
-      if (call.type === 'restrictions') {
+      // A question is answered from the tenants as they are now (a migration adds one, idempotently).
+      if ('questionId' in call) {
         product.questions.push({ id, question: call });
-        return void res.status(200).json(restrictions(call));
+        return void res.status(200).json(answerQuestion(call));
       }
       product.calls.push({ id, call });
       const answer = answered.get(id) ?? (await handle(call));

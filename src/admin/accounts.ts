@@ -19,6 +19,7 @@ export async function accountDetail(prisma: PrismaClient, accountIdentifier: str
     select: { token: true, type: true, status: true, errorCode: true, receivedAt: true },
   });
   const restrictionAnswers = await recentAnswers(prisma, account);
+  const migrated = await prisma.subscriptionMigration.findFirst({ where: { accountId: accountIdentifier } });
   return {
     accountIdentifier: account.id,
     status: account.status,
@@ -53,6 +54,13 @@ export async function accountDetail(prisma: PrismaClient, accountIdentifier: str
     })),
     events,
     restrictionAnswers,
+    migration: migrated && {
+      partner: migrated.partner || null,
+      subscriptionIdentifier: migrated.subscriptionIdentifier,
+      tenantIdentifier: migrated.tenantIdentifier,
+      subscriptionUuid: migrated.subscriptionUuid,
+      migratedAt: migrated.migratedAt,
+    },
   };
 }
 

@@ -37,7 +37,12 @@ export const isHookKind = (value: string): value is HookKind => (HOOK_KINDS as r
  * answers): always in `decide` mode, asked only when PRODUCT_DECIDE names them (`all` names the event kinds
  * only, so a product written before a question existed is not asked it).
  */
-export const QUESTION_KINDS = ['restrictions'] as const;
+export const QUESTION_KINDS = [
+  'restrictions',
+  'validateCustomerAccount',
+  'validateSubscription',
+  'migrateSubscription',
+] as const;
 
 export type QuestionKind = (typeof QUESTION_KINDS)[number];
 

@@ -37,6 +37,12 @@ const CAUSES: Readonly<Record<HookKind, string>> = {
 const ASKED: Readonly<Record<QuestionKind, string>> = {
   restrictions:
     "AppDirect asks POST /api/v{1,2}/restrictions before selling an order, change, cancel or (un)assignment. `data.found` holds what the service's own rules restrict; answer your own restrictions (an empty list: none). No usable answer within the synchronous budget (SYNC_ANSWER_BUDGET_MS from arrival, at most PRODUCT_CALL_TIMEOUT_MS): PRODUCT_RESTRICTIONS_UNANSWERED decides (`allow`, the default, or `restrict`).",
+  validateCustomerAccount:
+    "AppDirect's migration asks POST /api/v{1,2}/migration/validateCustomerAccount with the vendor's own customer-account fields: is this a customer you serve? Your verdict is AppDirect's answer. Not named in PRODUCT_DECIDE: answered CONFIGURATION_ERROR (not supported), as the SDK's default; no usable answer in time: UNKNOWN_ERROR (AppDirect may ask again).",
+  validateSubscription:
+    "AppDirect's migration asks POST /api/v{1,2}/migration/validateSubscription with the vendor's subscription fields. As validateCustomerAccount.",
+  migrateSubscription:
+    'AppDirect brings a subscription you serve onto the marketplace (POST /api/v{1,2}/migration/subscription). Accept (optionally naming the accountIdentifier your product serves it under; by default its subscriptionIdentifier) and the service creates the account, linked to the company and subscription, so the events that follow find it; refuse with a code. Asked until it is migrated: a repeat after success gets the stored answer without asking.',
 };
 
 const schemaBlock = (schema: z.ZodType): string[] => [

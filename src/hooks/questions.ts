@@ -6,8 +6,9 @@
  */
 import { z } from 'zod';
 import { RESTRICTED_OPERATIONS } from '../errors/restriction-codes';
+import { migratedSubscriptionSchema, vendorFieldsSchema } from '../marketplace/migration';
 import { restrictionInfoSchema, restrictionSchema } from '../marketplace/restrictions';
-import { CONTRACT_VERSION } from './contract';
+import { completionSchema, CONTRACT_VERSION, REFUSAL_CODES } from './contract';
 import { QUESTION_KINDS, type QuestionKind } from './kinds';
 
 const identifier = z.string().min(1).max(255);
@@ -33,7 +34,25 @@ export const QUESTION_DATA = {
       .array(restrictionSchema)
       .describe("What the service's own rules restrict (docs/errors.md, Restrictions); the product's are added"),
   }),
+  validateCustomerAccount: z.strictObject({
+    fields: vendorFieldsSchema.describe("The vendor's customer-account fields AppDirect's migration sends, as sent"),
+  }),
+  validateSubscription: z.strictObject({
+    fields: vendorFieldsSchema.describe("The vendor's subscription fields AppDirect's migration sends, as sent"),
+  }),
+  migrateSubscription: z.strictObject({
+    subscription: migratedSubscriptionSchema.describe("AppDirect's Subscription to bring in"),
+    proposedAccountIdentifier: identifier.describe(
+      'The accountIdentifier the account gets unless the product names its own (the subscriptionIdentifier)',
+    ),
+  }),
 } as const satisfies Record<QuestionKind, z.ZodType>;
+
+/** A validation's verdict: valid, or not with a code and a message AppDirect's migration report shows. */
+const validation = z.union([
+  z.strictObject({ success: z.literal(true), message: z.string().max(1000).optional() }),
+  z.strictObject({ success: z.literal(false), errorCode: z.enum(REFUSAL_CODES), message: z.string().min(1).max(1000) }),
+]);
 
 /** What the product answers to each question. */
 export const QUESTION_ANSWERS = {
@@ -43,6 +62,11 @@ export const QUESTION_ANSWERS = {
       .max(50)
       .describe('Restrictions of its own (an empty list: none); AppDirect shows each message to its user'),
   }),
+  validateCustomerAccount: validation,
+  validateSubscription: validation,
+  migrateSubscription: completionSchema.describe(
+    'accept (optionally with the accountIdentifier the product serves it under) or refuse with a code',
+  ),
 } as const satisfies Record<QuestionKind, z.ZodType>;
 
 const envelope = <K extends QuestionKind>(kind: K) =>
@@ -51,7 +75,7 @@ const envelope = <K extends QuestionKind>(kind: K) =>
     version: z.literal(CONTRACT_VERSION),
     mode: z.literal('decide'),
     questionId: z.string().describe("Fresh for every question AppDirect asks (a webhook's webhook-id)"),
-    partner: z.string().describe('The marketplace partner AppDirect named (query `partner`)'),
+    partner: z.string().nullable().describe('The marketplace partner AppDirect named (null: it named none)'),
     accountIdentifier: identifier.nullable().describe('The account the question concerns (null: none yet)'),
     receivedAt: z.iso.datetime().describe('When the question reached this service'),
     data: QUESTION_DATA[kind],

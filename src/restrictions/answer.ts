@@ -150,7 +150,7 @@ async function askProduct(
   const budgetMs = question.receivedAt + deps.config.syncAnswerBudgetMs - Date.now() - ANSWER_RESERVE_MS;
   try {
     if (budgetMs <= 0) throw new ProductCallFailure('no time was left in the synchronous budget to ask');
-    const { answer } = await deps.product.ask(call, budgetMs);
+    const { answer } = await deps.product.ask<'restrictions'>(call, budgetMs);
     const restrictions = answer.restrictions.map((each) => ({ ...each, operation: each.operation ?? info.operation }));
     return { restrictions, part: 'answered', error: null };
   } catch (error) {

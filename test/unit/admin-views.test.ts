@@ -47,6 +47,11 @@ function account(marketplaceBaseUrl: string): AccountView {
         productError: hostile('productError'),
       },
     ],
+    migration: {
+      subscriptionIdentifier: hostile('subscriptionIdentifier'),
+      tenantIdentifier: hostile('tenantIdentifier'),
+      migratedAt: at,
+    },
   };
 }
 
@@ -211,6 +216,7 @@ describe('admin views', () => {
     shows(page, ['accountIdentifier', 'status', 'provisioningStatus', 'editionCode', 'pricingDuration']);
     shows(page, ['company.uuid', 'company.name', 'user.uuid', 'email', 'name', 'addon.id', 'offeringCode', 'code']);
     shows(page, ['operation', 'restriction.code', 'restriction.message', 'product', 'productError']);
+    shows(page, ['subscriptionIdentifier', 'tenantIdentifier']);
     expect(links.map((link) => link.url)).toContain(`/admin/events/${encodeURIComponent(hostile('token'))}`);
     const external = links.filter((link) => /^https?:/.test(link.url)).map((link) => link.url);
     expect(external).toEqual(linked ? [linked] : []);

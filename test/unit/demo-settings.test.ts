@@ -26,7 +26,7 @@ describe("the demo's service settings", () => {
       webhookSecrets: [PRODUCT_SECRET],
       allowPrivateTargets: true,
       decideKinds: ['accountCreated'],
-      questionKinds: ['restrictions'],
+      questionKinds: ['restrictions', 'validateCustomerAccount', 'validateSubscription', 'migrateSubscription'],
       apiTokens: [PRODUCT_API_TOKEN],
     });
   });

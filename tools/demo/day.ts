@@ -178,3 +178,41 @@ export const QUESTIONS: Question[] = [
     info: () => ({ operation: 'SUBSCRIPTION_CHANGE', externalVendorId: 'acct-does-not-exist', editionInfo: seats(2) }),
   },
 ];
+
+/** A customer the example product served before AppDirect sold it: the demo migrates it (examples/product). */
+export const LEGACY_CUSTOMERS = {
+  'legacy-hooli': { companyName: 'Hooli', users: ['gavin@hooli.example'], subscriptions: { 'sub-hooli-1': 8 } },
+};
+
+/** AppDirect's migration steps, in order (the last brings the subscription in). */
+export const MIGRATION: ReadonlyArray<{
+  readonly label: string;
+  readonly step: 'validateCustomerAccount' | 'validateSubscription' | 'subscription';
+  readonly body: Record<string, unknown>;
+}> = [
+  { label: 'is legacy-hooli a customer?', step: 'validateCustomerAccount', body: { tenantId: 'legacy-hooli' } },
+  { label: 'is legacy-initrode a customer?', step: 'validateCustomerAccount', body: { tenantId: 'legacy-initrode' } },
+  {
+    label: 'is sub-hooli-1 its subscription?',
+    step: 'validateSubscription',
+    body: { tenantId: 'legacy-hooli', subscriptionId: 'sub-hooli-1' },
+  },
+  {
+    label: 'migrate sub-hooli-1',
+    step: 'subscription',
+    body: {
+      partner: 'APPDIRECT',
+      tenantIdentifier: 'legacy-hooli',
+      // A second demo on the same DATA_DIR gets the stored answer: a migration happens once.
+      subscriptionIdentifier: 'sub-hooli-1',
+      applicationIdentifier: 'demo-application',
+      edition: 'PRO',
+      orderUnits: [{ unitType: 'USER', unit: 8 }],
+      companyUuid: 'hooli-company',
+      companyName: 'Hooli',
+    },
+  },
+];
+
+/** The first event AppDirect sends on the migrated subscription: it finds the account. */
+export const AFTER_MIGRATION = on('USER_ASSIGNMENT', 'sub-hooli-1', { user: user('Richard', 'hooli') });

@@ -25,11 +25,11 @@ export function serviceSettings(marketplaceOrigin: string, productWebhookUrl: st
     APPDIRECT_CLIENT_ID: CLIENT.id,
     APPDIRECT_CLIENT_SECRET: CLIENT.secret,
     // The example product: signed webhooks on loopback, deciding new accounts (completing some through the product
-    // API), and answering the restrictions question with its own seat limit.
+    // API), answering the restrictions question with its own seat limit, and AppDirect's migration of its customers.
     PRODUCT_WEBHOOK_URL: productWebhookUrl,
     PRODUCT_WEBHOOK_SECRETS: PRODUCT_SECRET,
     PRODUCT_WEBHOOK_ALLOW_PRIVATE: 'true',
-    PRODUCT_DECIDE: 'accountCreated,restrictions',
+    PRODUCT_DECIDE: 'accountCreated,restrictions,validateCustomerAccount,validateSubscription,migrateSubscription',
     PRODUCT_API_TOKENS: PRODUCT_API_TOKEN,
     // Results reach the fake marketplace quickly when a POST has to be retried.
     RESULT_BACKOFF_MS: '200',

@@ -40,3 +40,14 @@ export function askRestrictions(
 ): Promise<Answer> {
   return askConnector(serviceUrl, `/api/${version}/restrictions`, { partner }, info, auth);
 }
+
+/** AppDirect's migration: validate vendor fields, or bring a subscription in (v1 or v2). */
+export function askMigration(
+  serviceUrl: string,
+  step: 'validateCustomerAccount' | 'validateSubscription' | 'subscription',
+  body: Record<string, unknown>,
+  auth: NotifyAuth,
+  version: 'v1' | 'v2' = 'v2',
+): Promise<Answer> {
+  return askConnector(serviceUrl, `/api/${version}/migration/${step}`, {}, body, auth);
+}

@@ -4,6 +4,7 @@
  */
 import { Router } from 'express';
 import { callbackRoute } from '../callback/router';
+import { migrationRoutes } from '../connector/migration';
 import { restrictionRoutes } from '../connector/restrictions';
 import type { AppDeps } from '../deps';
 import { documentRoute } from '../route-table/document-route';
@@ -18,11 +19,12 @@ export const SERVICE: Surface = {
   name: 'service',
   title: 'appdirect-provisioner: AppDirect callback, token endpoint, health and metrics',
   description:
-    'What AppDirect calls (the event notification, the restrictions question and, for separate credentials, the token endpoint), and what the platform probes. The admin and product APIs have documents of their own (/admin/api/openapi.json, /product/api/openapi.json).',
+    'What AppDirect calls (the event notification, the restrictions question, the migration and, for separate credentials, the token endpoint), and what the platform probes. The admin and product APIs have documents of their own (/admin/api/openapi.json, /product/api/openapi.json).',
   base: '',
   routes: [
     callbackRoute,
     ...restrictionRoutes,
+    ...migrationRoutes,
     tokenRoute,
     statusRoute,
     readyzRoute,

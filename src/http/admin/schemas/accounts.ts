@@ -75,6 +75,16 @@ export const adminAccount = z
         description:
           "The latest 20 answers to AppDirect's restrictions question about this account (and its company's initial orders), newest first.",
       }),
+    migration: z
+      .object({
+        partner: z.string().nullable(),
+        subscriptionIdentifier: z.string(),
+        tenantIdentifier: z.string().meta({ description: "The vendor's own identifier of the customer." }),
+        subscriptionUuid: z.string().nullable().meta({ description: "AppDirect's subscription, when it named it." }),
+        migratedAt: instant,
+      })
+      .nullable()
+      .meta({ description: "How AppDirect's migration brought the account in (null: it was ordered)." }),
   })
   .meta({ id: 'Account' });
 

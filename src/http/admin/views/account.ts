@@ -35,6 +35,11 @@ export interface AccountView {
     readonly product: string;
     readonly productError: string | null;
   }>;
+  readonly migration?: {
+    readonly subscriptionIdentifier: string;
+    readonly tenantIdentifier: string;
+    readonly migratedAt: Date;
+  } | null;
 }
 
 /** The marketplace the account was bought on: a link when it is an http(s) address, else its text. */
@@ -51,6 +56,16 @@ export function accountView(account: AccountView, viewer: Viewer): SafeHtml {
     ['Seats', `${account.seatsUsed} used / ${account.maxUsers ?? 'unlimited'}`, 'seats'],
     ['Company', account.company.uuid],
     ['Marketplace', marketplace(account.marketplaceBaseUrl), 'marketplace'],
+    ...(account.migration
+      ? ([
+          [
+            'Migrated',
+            html`${timestamp(account.migration.migratedAt)}: subscription ${account.migration.subscriptionIdentifier} of
+            customer ${account.migration.tenantIdentifier}`,
+            'migrated',
+          ],
+        ] as const)
+      : []),
   ]);
   const users = account.users.map(
     (u) =>
