@@ -18,6 +18,7 @@ import { pooledSql, type SqlSource } from '../db/sql';
 import { DeliveryRetryError, describeFailure, MarketplaceError } from '../errors/internal';
 import type { MarketplaceClient } from '../marketplace/client';
 import type { ReportKind } from './accept';
+import { userSyncBody, type UserSync } from './user-sync';
 import { ALREADY_REPORTED, billingV1Body, meteredUsageV2Body, type UsageReport } from './usage';
 
 export type ReportOutcome =
@@ -80,7 +81,11 @@ function callOf(report: Claimed, config: ReportDeps['config']): Call {
         json: billingV1Body(report.body as UsageReport, report.accountId, report.addonInstanceId),
       };
     case 'user_sync':
-      throw new Error('user sync is not delivered by this version');
+      return {
+        target: 'user_sync',
+        url: `${base}/api/sync/v1/tasks`,
+        json: userSyncBody(report.body as UserSync, report.accountId),
+      };
   }
 }
 

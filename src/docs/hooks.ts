@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { usageReportSchema } from '../billing/usage';
+import { userSyncSchema } from '../billing/user-sync';
 import { CALL_SCHEMAS, completionSchema, CONTRACT_VERSION, decisionSchema } from '../hooks/contract';
 import { HOOK_KINDS, QUESTION_KINDS, type HookKind, type QuestionKind } from '../hooks/kinds';
 import { QUESTION_ANSWERS, QUESTION_SCHEMAS } from '../hooks/questions';
@@ -84,6 +85,12 @@ export function renderHooksReference(): string {
     'The body of `POST /product/api/accounts/{accountIdentifier}/usage` (with an `Idempotency-Key`), and the `report` of `context.reportUsage`: quantities and prices are decimals as text.',
     '',
     ...schemaBlock(usageReportSchema),
+    '',
+    '### User sync',
+    '',
+    'The body of `POST /product/api/accounts/{accountIdentifier}/user-sync` (with an `Idempotency-Key`): a user your product assigned or unassigned itself.',
+    '',
+    ...schemaBlock(userSyncSchema),
   );
   for (const kind of HOOK_KINDS) {
     lines.push('', `### ${kind}`, '', `Sent for ${CAUSES[kind]}.`, '', ...schemaBlock(CALL_SCHEMAS[kind]));

@@ -354,6 +354,34 @@ export const HTTP_ERRORS = {
     message: "Account '{accountIdentifier}' has no active add-on '{addonInstanceId}'.",
     action: 'Use an addonInstanceId from GET /product/api/accounts/{accountIdentifier} (its addons, status active).',
   },
+  MAX_USERS_REACHED: {
+    status: 409,
+    group: 'Product',
+    message:
+      "Every seat of account '{accountIdentifier}' is taken ({maxUsers}, the owner's included); nothing was stored.",
+    action:
+      'The customer buys more seats on AppDirect, or your product unassigns a user first (user-sync with operation unassign). The same refusal AppDirect gets for an assignment past the seats.',
+  },
+  PRODUCT_USER_ALREADY_ASSIGNED: {
+    status: 409,
+    group: 'Product',
+    message: "The user already holds a seat on account '{accountIdentifier}'; nothing was stored.",
+    action:
+      'Nothing to tell AppDirect: it knows of the seat (GET /product/api/accounts/{accountIdentifier} lists the users).',
+  },
+  PRODUCT_USER_NOT_FOUND: {
+    status: 404,
+    group: 'Product',
+    message: "The user holds no seat on account '{accountIdentifier}'; nothing was stored.",
+    action:
+      'Name the user as when it was assigned (appdirectUuid for a user AppDirect assigned, else the same externalId); GET /product/api/accounts/{accountIdentifier} lists the users.',
+  },
+  PRODUCT_OWNER_NOT_UNASSIGNABLE: {
+    status: 409,
+    group: 'Product',
+    message: "The user is the owner of account '{accountIdentifier}' and cannot be unassigned; nothing was stored.",
+    action: 'Ownership changes on AppDirect (a SUBSCRIPTION_CHANGE names the new owner), not through user sync.',
+  },
   IDEMPOTENCY_KEY_REUSED: {
     status: 409,
     group: 'Product',

@@ -54,6 +54,7 @@ export interface Fault {
 
 const EVENT_PATH = /^\/api\/integration\/v1\/events\/([^/]+)(\/result)?$/;
 const BILLING_PATH = '/api/integration/v1/billing/usage';
+const SYNC_PATH = '/api/sync/v1/tasks';
 /** Where the metered-usage v2 API is served (APPDIRECT_METERED_USAGE_PATH's default). */
 export const METERED_USAGE_PATH = '/api/metering/v1/billing/usage';
 
@@ -75,6 +76,9 @@ export class FakeMarketplace {
   /** Metered-usage v2 calls received per idempotency key (repeats included). */
   readonly meteredCalls = new Map<string, number>();
   meteredFaults: Fault[] = [];
+  /** User syncs received (the SDK's UserSyncRequestPayload), in arrival order. */
+  readonly userSyncs: RecordedUsage[] = [];
+  syncFaults: Fault[] = [];
   /** Scripted misbehaviour of /oauth2/token (delays, statuses). */
   tokenFaults: Fault[] = [];
   /** When the last token was issued (epoch ms). */
@@ -146,6 +150,7 @@ export class FakeMarketplace {
     }
     if (req.method === 'POST' && url.pathname === BILLING_PATH) return this.billUsage(req, url, body, res);
     if (req.method === 'POST' && url.pathname === METERED_USAGE_PATH) return this.meterUsage(req, url, body, res);
+    if (req.method === 'POST' && url.pathname === SYNC_PATH) return this.syncUser(req, url, body, res);
     const match = EVENT_PATH.exec(url.pathname);
     if (!match) return this.send(res, 404, { error: 'not found' });
     const token = decodeURIComponent(match[1]!);
@@ -256,6 +261,32 @@ export class FakeMarketplace {
     this.meteredUsage.push({ text, body, at: Date.now() });
     if (fault?.takeThenHang) return; // taken; the answer never comes
     this.send(res, 200, { requestId: randomUUID(), idempotencyKey: key });
+  }
+
+  /** User syncs of an account, in arrival order. */
+  userSyncsOf(accountIdentifier: string): RecordedUsage[] {
+    return this.userSyncs.filter((sync) => sync.body.accountIdentifier === accountIdentifier);
+  }
+
+  /** User sync (`POST /api/sync/v1/tasks`): records the task, answers 201 as a task queued. */
+  private async syncUser(req: IncomingMessage, url: URL, text: string, res: ServerResponse): Promise<void> {
+    if (!this.authorised(req, url)) return this.send(res, 401, { code: 'UNAUTHORIZED', message: 'unauthorized' });
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return this.send(res, 400, { code: 'BAD_REQUEST', message: 'not JSON' });
+    }
+    const fault = this.syncFaults.find(
+      (f) => f.times > 0 && (f.accountIdentifier === undefined || f.accountIdentifier === body.accountIdentifier),
+    );
+    if (fault) {
+      fault.times -= 1;
+      if (fault.hang) return;
+      if (fault.status) return this.send(res, fault.status, { code: 'SCRIPTED', message: 'scripted failure' });
+    }
+    this.userSyncs.push({ text, body, at: Date.now() });
+    this.send(res, 201, { id: randomUUID() });
   }
 
   /** A scripted delay that stop() cuts short. */

@@ -13,13 +13,14 @@ import { openApiDocument } from '../route-table/openapi';
 import type { Surface } from '../route-table/spec';
 import { companyAccountsRoute, completeDecisionRoute, productAccountRoute } from './routes';
 import { accountUsageRoute, addonUsageRoute } from './usage';
+import { userSyncRoute } from './user-sync';
 
 export const PRODUCT_API: Surface = {
   name: 'product',
   title: 'appdirect-provisioner product API',
   description:
     'For the vendor product: read accounts, their users and add-ons, complete a decision answered `pending`, and ' +
-    'report usage to bill (delivered to AppDirect once). ' +
+    'report usage to bill and users your product assigned or unassigned itself (each delivered to AppDirect once). ' +
     'Authenticated with a PRODUCT_API_TOKENS bearer token (not the admin token).',
   base: '/product/api',
   routes: [
@@ -28,6 +29,7 @@ export const PRODUCT_API: Surface = {
     completeDecisionRoute,
     accountUsageRoute,
     addonUsageRoute,
+    userSyncRoute,
     documentRoute(() => productApiDocument()),
   ],
 };
