@@ -19,7 +19,7 @@ import { stopChild } from '../src/runtime/child';
 import { findFreePort } from '../src/runtime/ports';
 import { startExampleProduct, type ExampleProduct } from '../examples/product/app';
 import { AFTER_MIGRATION, DAY, LEGACY_CUSTOMERS, MIGRATION, QUESTIONS } from './demo/day';
-import { askMigration, askRestrictions } from './fake-marketplace/connector';
+import { askMigration, askRestrictions, domainCall } from './fake-marketplace/connector';
 import {
   BASIC,
   CLIENT,
@@ -180,6 +180,22 @@ async function migrateACustomer(serviceUrl: string, marketplace: FakeMarketplace
   );
 }
 
+/** A domain association call: the example product manages no domains, so the documented 501. */
+async function askAboutADomain(serviceUrl: string): Promise<void> {
+  const auth: NotifyAuth = { type: 'basic', ...BASIC };
+  const answer = await domainCall(
+    serviceUrl,
+    'GET',
+    'sub-hooli-1',
+    '/hooli.example/dns',
+    { type: 'ownershipProof' },
+    auth,
+  );
+  console.log(
+    `\nDomains (GET /api/v2/domainassociation/…/dns): HTTP ${answer.status} ${String(answer.body.code ?? '')} (the example product manages no domains; docs/hooks.md, "Questions")`,
+  );
+}
+
 /** The product's tenants beside the service's accounts; notify calls go out after each result, so wait for the last. */
 async function showTenants(product: ExampleProduct, serviceUrl: string): Promise<void> {
   for (let seen = -1, waited = 0; seen !== product.calls.length && waited < 10_000; waited += 1000) {
@@ -281,6 +297,7 @@ async function main(): Promise<void> {
     );
     await askTheQuestions(serviceUrl, ids);
     await migrateACustomer(serviceUrl, marketplace);
+    await askAboutADomain(serviceUrl);
     await showTenants(product, serviceUrl);
     await showUsage(product, marketplace);
     if (!child) {

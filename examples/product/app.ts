@@ -278,6 +278,12 @@ export async function startExampleProduct(options: ExampleProductOptions): Promi
           message: `Workspace ${subscription.tenantIdentifier} now billed through AppDirect.`,
         };
       }
+      case 'domainDnsRecords':
+      case 'domainAdded':
+      case 'domainRemoved':
+      case 'domainOwnership':
+        // This product manages no customer domains (PRODUCT_DECIDE does not name these): never asked.
+        throw new Error(`${question.type} is not answered by this product`);
       default: {
         const unhandled: never = question;
         throw new Error(`no answer to ${(unhandled as ProductQuestion).type}`);

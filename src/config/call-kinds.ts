@@ -42,6 +42,10 @@ export const QUESTION_KINDS = [
   'validateCustomerAccount',
   'validateSubscription',
   'migrateSubscription',
+  'domainDnsRecords',
+  'domainAdded',
+  'domainRemoved',
+  'domainOwnership',
 ] as const;
 
 export type QuestionKind = (typeof QUESTION_KINDS)[number];

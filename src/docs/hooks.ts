@@ -44,6 +44,13 @@ const ASKED: Readonly<Record<QuestionKind, string>> = {
     "AppDirect's migration asks POST /api/v{1,2}/migration/validateSubscription with the vendor's subscription fields. As validateCustomerAccount.",
   migrateSubscription:
     'AppDirect brings a subscription you serve onto the marketplace (POST /api/v{1,2}/migration/subscription). Accept (optionally naming the accountIdentifier your product serves it under; by default its subscriptionIdentifier) and the service creates the account, linked to the company and subscription, so the events that follow find it; refuse with a code. Asked until it is migrated: a repeat after success gets the stored answer without asking.',
+  domainDnsRecords:
+    'AppDirect asks GET /api/v{1,2}/domainassociation/customers/{customerIdentifier}/domains/{domain}/dns?type=ownershipProof|configuration (and the older …/ownershipProofRecord) for the DNS records the customer must publish. A product that manages domains answers all four domain questions; without them every domain URL answers 501 DOMAINS_NOT_SUPPORTED.',
+  domainAdded:
+    'POST /api/v{1,2}/domainassociation/customers/{customerIdentifier}/domains with {"domainName"}: add the domain to the customer. `{"done": false, "message"}` is answered 422 DOMAIN_REFUSED with your message.',
+  domainRemoved: 'DELETE …/domains/{domainName}: remove it. As domainAdded.',
+  domainOwnership:
+    "POST …/domains/{domain}/ownershipVerification?callbackUrl=…: are the ownership records published? Answered 202 once you answer; your verdict is then POSTed to AppDirect's callbackUrl (signed like a result POST; one attempt, logged).",
 };
 
 const schemaBlock = (schema: z.ZodType): string[] => [

@@ -201,6 +201,25 @@ export const HTTP_ERRORS = {
     action:
       'Set APPDIRECT_BASIC_USERNAME/_PASSWORD, APPDIRECT_OAUTH2_CLIENT_ID/_SECRET or APPDIRECT_CONSUMER_KEY/_SECRET, and APPDIRECT_MARKETPLACE_URLS (README, "Connecting AppDirect").',
   },
+  DOMAINS_NOT_SUPPORTED: {
+    status: 501,
+    group: 'Callback',
+    message: "This service's product does not manage customer domains ({kind} is not among the questions it answers).",
+    action:
+      'A product that manages domains names domainDnsRecords, domainAdded, domainRemoved and domainOwnership in PRODUCT_DECIDE (docs/hooks.md, "Questions"); otherwise leave the domain URLs out of AppDirect.',
+  },
+  PRODUCT_UNANSWERED: {
+    status: 503,
+    group: 'Callback',
+    message: 'The product gave no usable answer in time: {reason}.',
+    action: 'Ask again in a moment; operators: the product call is logged with the reason (and counted by kind).',
+  },
+  DOMAIN_REFUSED: {
+    status: 422,
+    group: 'Callback',
+    message: 'The product refused: {reason}',
+    action: 'Correct the request (the domain, the customer) as the message says.',
+  },
   ADMIN_TOKEN_INVALID: {
     status: 401,
     group: 'Admin',

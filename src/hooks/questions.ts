@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { RESTRICTED_OPERATIONS } from '../errors/restriction-codes';
+import { customerIdentifier, dnsRecordsSchema, domainName } from '../marketplace/domains';
 import { migratedSubscriptionSchema, vendorFieldsSchema } from '../marketplace/migration';
 import { restrictionInfoSchema, restrictionSchema } from '../marketplace/restrictions';
 import { completionSchema, CONTRACT_VERSION, REFUSAL_CODES } from './contract';
@@ -15,6 +16,25 @@ const identifier = z.string().min(1).max(255);
 
 /** The product's own restriction: the operation asked about is assumed when it names none. */
 const productRestriction = restrictionSchema.extend({ operation: z.enum(RESTRICTED_OPERATIONS).optional() });
+
+/** A domain question's subject: AppDirect's customer identifier and the domain. */
+const domain = {
+  customerIdentifier: customerIdentifier.describe("AppDirect's customer identifier, as in the URL"),
+  accountIdentifier: identifier.nullable().describe('The account of ours it names (null: none)'),
+  domain: domainName,
+};
+
+/** Whether the product did it (a refusal's message is shown to the caller). */
+const done = z.union([
+  z.strictObject({ done: z.literal(true) }),
+  z.strictObject({ done: z.literal(false), message: z.string().min(1).max(1000) }),
+]);
+
+/** A validation's verdict: valid, or not with a code and a message AppDirect's migration report shows. */
+const validation = z.union([
+  z.strictObject({ success: z.literal(true), message: z.string().max(1000).optional() }),
+  z.strictObject({ success: z.literal(false), errorCode: z.enum(REFUSAL_CODES), message: z.string().min(1).max(1000) }),
+]);
 
 /** What each question asks (its `data`). */
 export const QUESTION_DATA = {
@@ -46,13 +66,21 @@ export const QUESTION_DATA = {
       'The accountIdentifier the account gets unless the product names its own (the subscriptionIdentifier)',
     ),
   }),
+  domainDnsRecords: z.strictObject({
+    ...domain,
+    purpose: z
+      .enum(['ownershipProof', 'configuration'])
+      .describe(
+        'ownershipProof: records proving the customer owns the domain; configuration: records that point it at the product',
+      ),
+  }),
+  domainAdded: z.strictObject(domain),
+  domainRemoved: z.strictObject(domain),
+  domainOwnership: z.strictObject({
+    ...domain,
+    applicationUuid: z.string().nullable().describe('The application AppDirect named (v2 only)'),
+  }),
 } as const satisfies Record<QuestionKind, z.ZodType>;
-
-/** A validation's verdict: valid, or not with a code and a message AppDirect's migration report shows. */
-const validation = z.union([
-  z.strictObject({ success: z.literal(true), message: z.string().max(1000).optional() }),
-  z.strictObject({ success: z.literal(false), errorCode: z.enum(REFUSAL_CODES), message: z.string().min(1).max(1000) }),
-]);
 
 /** What the product answers to each question. */
 export const QUESTION_ANSWERS = {
@@ -67,6 +95,10 @@ export const QUESTION_ANSWERS = {
   migrateSubscription: completionSchema.describe(
     'accept (optionally with the accountIdentifier the product serves it under) or refuse with a code',
   ),
+  domainDnsRecords: dnsRecordsSchema.describe('The records to publish (each list may be empty)'),
+  domainAdded: done,
+  domainRemoved: done,
+  domainOwnership: z.strictObject({ verified: z.boolean().describe('Whether the proof records are published') }),
 } as const satisfies Record<QuestionKind, z.ZodType>;
 
 const envelope = <K extends QuestionKind>(kind: K) =>

@@ -12,7 +12,7 @@ import { type Prisma, type PrismaClient } from '../db/client';
 import type { ProductConnection } from '../hooks/product';
 import type { Logger } from '../logging/logger';
 import { seatsOf, type ApiResult, type MigratedSubscription } from '../marketplace/migration';
-import { askMigrationQuestion } from './ask';
+import { askQuestion } from '../hooks/ask';
 
 export interface MigrateDeps {
   readonly config: Pick<Config, 'syncAnswerBudgetMs'> & {
@@ -37,7 +37,7 @@ export async function migrateSubscription(
   const done = await deps.prisma.subscriptionMigration.findUnique({ where: { partner_subscriptionIdentifier: key } });
   if (done) return done.result as ApiResult;
 
-  const asked = await askMigrationQuestion(
+  const asked = await askQuestion(
     deps.product,
     { receivedAt: request.receivedAt, budgetMs: deps.config.syncAnswerBudgetMs },
     {

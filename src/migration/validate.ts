@@ -8,7 +8,7 @@ import type { Config } from '../config';
 import type { ProductConnection } from '../hooks/product';
 import type { Logger } from '../logging/logger';
 import type { ApiResult } from '../marketplace/migration';
-import { askMigrationQuestion } from './ask';
+import { askQuestion } from '../hooks/ask';
 
 export type Validation = 'validateCustomerAccount' | 'validateSubscription';
 
@@ -23,7 +23,7 @@ export async function validateForMigration(
   fields: Record<string, string | null>,
   request: { readonly receivedAt: number; readonly logger: Logger },
 ): Promise<ApiResult> {
-  const asked = await askMigrationQuestion(
+  const asked = await askQuestion(
     deps.product,
     { receivedAt: request.receivedAt, budgetMs: deps.config.syncAnswerBudgetMs },
     { type: kind, partner: null, accountIdentifier: null, data: { fields } },

@@ -125,7 +125,7 @@ describe('POST /api/v{1,2}/migration/…', () => {
     });
 
     it('answers UNKNOWN_ERROR when the product does not answer in time, and a bad body with 400', async () => {
-      product.verdict = () => new Promise((resolve) => setTimeout(() => resolve({ success: true }), 3000));
+      product.verdict = () => new Promise((resolve) => setTimeout(() => resolve({ success: true }), 3000).unref());
       const late = await askMigration(s.serviceUrl, 'validateSubscription', { subscriptionId: 's' }, oauth1);
       expect(late.body).toMatchObject({ success: false, errorCode: 'UNKNOWN_ERROR' });
       const bad = await askMigration(s.serviceUrl, 'validateSubscription', { subscriptionId: 42 }, oauth1);

@@ -327,7 +327,7 @@ describe('POST /api/v{1,2}/restrictions', () => {
 
     it('fails open by default when the product does not answer in time: recorded as unanswered, only the store restricts', async () => {
       const { id } = await account(5);
-      product.answer = () => new Promise((resolve) => setTimeout(() => resolve({ restrictions: [] }), 3000));
+      product.answer = () => new Promise((resolve) => setTimeout(() => resolve({ restrictions: [] }), 3000).unref());
       const started = Date.now();
       const answer = await ask(change(id, 4));
       expect(Date.now() - started).toBeLessThan(1500);

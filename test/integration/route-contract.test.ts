@@ -40,6 +40,24 @@ describe('every route answers its documented examples as its table declares', ()
     async userAssigned() {
       if (product.failing) throw new Error('product down');
     },
+    // A product that manages customer domains (the domain routes' examples): refuses refused.example.
+    async domainDnsRecords() {
+      return {
+        txt: [{ name: '_verify.customer.example', ttl: 3600, text: 'adp-verify=1' }],
+        mx: [],
+        cname: [],
+        srv: [],
+      };
+    },
+    async domainAdded(q) {
+      return q.data.domain === 'refused.example' ? { done: false, message: 'Not this one.' } : { done: true };
+    },
+    async domainRemoved() {
+      return { done: true };
+    },
+    async domainOwnership() {
+      return { verified: true };
+    },
   };
   const prisma = () => s.subject.db.prisma;
 
@@ -95,6 +113,9 @@ describe('every route answers its documented examples as its table declares', ()
     'an event at the marketplace': async () => ({
       values: { eventUrl: s.marketplace.addEvent(orderEvent()).eventUrl },
     }),
+    'a domain verification callback at the marketplace': async () => ({
+      values: { callbackUrl: s.marketplace.domainCallbackUrl() },
+    }),
     'a failed report': async () => {
       const { accountIdentifier } = await succeeded();
       s.marketplace.usageFaults.push({ status: 400, times: 1, accountIdentifier });
@@ -134,7 +155,7 @@ describe('every route answers its documented examples as its table declares', ()
         PRODUCT_API_TOKENS: PRODUCT,
         APPDIRECT_OAUTH2_CLIENT_ID: OAUTH2.id,
         APPDIRECT_OAUTH2_CLIENT_SECRET: OAUTH2.secret,
-        PRODUCT_DECIDE: 'accountCreated',
+        PRODUCT_DECIDE: 'accountCreated,domainDnsRecords,domainAdded,domainRemoved,domainOwnership',
       },
       { hooks },
     );

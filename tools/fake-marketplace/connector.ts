@@ -1,6 +1,6 @@
 /**
- * AppDirect's synchronous questions to a connector, sent as AppDirect sends them (signed like notifications,
- * ./notify.ts): the restrictions question before a sale.
+ * AppDirect's synchronous calls to a connector, sent as AppDirect sends them (signed like notifications,
+ * ./notify.ts): the restrictions question before a sale, the migration, the domain association calls.
  */
 import { signedRequest, type NotifyAuth } from './notify';
 
@@ -50,4 +50,27 @@ export function askMigration(
   version: 'v1' | 'v2' = 'v2',
 ): Promise<Answer> {
   return askConnector(serviceUrl, `/api/${version}/migration/${step}`, {}, body, auth);
+}
+
+/** A domain association call (GET records, POST a domain or a verification, DELETE a domain), v2. */
+export async function domainCall(
+  serviceUrl: string,
+  method: 'GET' | 'POST' | 'DELETE',
+  customerIdentifier: string,
+  rest: string,
+  query: Record<string, string>,
+  auth: NotifyAuth,
+  body?: unknown,
+): Promise<Answer> {
+  const path = `/api/v2/domainassociation/customers/${encodeURIComponent(customerIdentifier)}/domains${rest}`;
+  if (body !== undefined) return askConnector(serviceUrl, path, query, body, auth);
+  // oauth-1.0a signs any method name as given; the type only lists the two notifications use.
+  const request = signedRequest(method as 'GET', new URL(path, serviceUrl), query, auth);
+  const response = await fetch(request.url, { method, headers: request.headers });
+  const text = await response.text();
+  try {
+    return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+  } catch {
+    return { status: response.status, body: { raw: text } };
+  }
 }

@@ -55,6 +55,8 @@ export interface Fault {
 const EVENT_PATH = /^\/api\/integration\/v1\/events\/([^/]+)(\/result)?$/;
 const BILLING_PATH = '/api/integration/v1/billing/usage';
 const SYNC_PATH = '/api/sync/v1/tasks';
+/** Where the fake takes domain ownership verdicts (AppDirect names its own callbackUrl; this one is ours). */
+const DOMAIN_VERIFICATION_PATH = /^\/domain-verifications\/([^/]+)$/;
 /** Where the metered-usage v2 API is served (APPDIRECT_METERED_USAGE_PATH's default). */
 export const METERED_USAGE_PATH = '/api/metering/v1/billing/usage';
 
@@ -79,6 +81,8 @@ export class FakeMarketplace {
   /** User syncs received (the SDK's UserSyncRequestPayload), in arrival order. */
   readonly userSyncs: RecordedUsage[] = [];
   syncFaults: Fault[] = [];
+  /** Domain ownership verdicts POSTed to a callback URL (domainCallbackUrl), in arrival order. */
+  readonly domainVerdicts: Array<{ id: string; body: unknown; authorised: boolean }> = [];
   /** Scripted misbehaviour of /oauth2/token (delays, statuses). */
   tokenFaults: Fault[] = [];
   /** When the last token was issued (epoch ms). */
@@ -123,6 +127,11 @@ export class FakeMarketplace {
     return { token, eventUrl: this.eventUrl(token) };
   }
 
+  /** A callbackUrl for a domain ownership verification, as AppDirect passes one. */
+  domainCallbackUrl(id: string = randomUUID()): string {
+    return `${this.origin}/domain-verifications/${id}`;
+  }
+
   eventUrl(token: string): string {
     return `${this.origin}/api/integration/v1/events/${token}`;
   }
@@ -149,6 +158,12 @@ export class FakeMarketplace {
       return this.issueToken(req, body, res);
     }
     if (req.method === 'POST' && url.pathname === BILLING_PATH) return this.billUsage(req, url, body, res);
+    const verdict = req.method === 'POST' ? DOMAIN_VERIFICATION_PATH.exec(url.pathname) : null;
+    if (verdict) {
+      const authorised = this.authorised(req, url);
+      this.domainVerdicts.push({ id: decodeURIComponent(verdict[1]!), body: JSON.parse(body || 'null'), authorised });
+      return this.send(res, authorised ? 200 : 401, authorised ? { ok: true } : { error: 'unauthorized' });
+    }
     if (req.method === 'POST' && url.pathname === METERED_USAGE_PATH) return this.meterUsage(req, url, body, res);
     if (req.method === 'POST' && url.pathname === SYNC_PATH) return this.syncUser(req, url, body, res);
     const match = EVENT_PATH.exec(url.pathname);

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import type { HttpErrorCode } from '../../errors/catalogue';
 import type { AppDeps } from '../deps';
 
-export type Method = 'get' | 'post';
+export type Method = 'get' | 'post' | 'delete';
 
 /**
  * Who may call a route (auth-schemes.ts says how each is checked and documented): an admin token or page
@@ -55,6 +55,7 @@ export const EXAMPLE_STATES = [
   'an event at the marketplace',
   'an active add-on',
   'a failed report',
+  'a domain verification callback at the marketplace',
 ] as const;
 export type ExampleState = (typeof EXAMPLE_STATES)[number];
 

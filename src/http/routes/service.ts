@@ -4,6 +4,7 @@
  */
 import { Router } from 'express';
 import { callbackRoute } from '../callback/router';
+import { domainRoutes } from '../connector/domains';
 import { migrationRoutes } from '../connector/migration';
 import { restrictionRoutes } from '../connector/restrictions';
 import type { AppDeps } from '../deps';
@@ -19,12 +20,13 @@ export const SERVICE: Surface = {
   name: 'service',
   title: 'appdirect-provisioner: AppDirect callback, token endpoint, health and metrics',
   description:
-    'What AppDirect calls (the event notification, the restrictions question, the migration and, for separate credentials, the token endpoint), and what the platform probes. The admin and product APIs have documents of their own (/admin/api/openapi.json, /product/api/openapi.json).',
+    'What AppDirect calls (the event notification, the restrictions question, the migration, the domain calls and, for separate credentials, the token endpoint), and what the platform probes. The admin and product APIs have documents of their own (/admin/api/openapi.json, /product/api/openapi.json).',
   base: '',
   routes: [
     callbackRoute,
     ...restrictionRoutes,
     ...migrationRoutes,
+    ...domainRoutes,
     tokenRoute,
     statusRoute,
     readyzRoute,

@@ -1,24 +1,23 @@
 /**
- * Asking the product one of the migration's questions within the synchronous budget: its answer, or why there
- * is none (not asked: PRODUCT_DECIDE does not name it; unanswered: timeout, failure, not an answer).
+ * Asking the product a question (src/hooks/questions.ts) within a synchronous answer's budget: its answer, or
+ * why there is none (not asked: PRODUCT_DECIDE does not name it; unanswered: timeout, failure, not an answer).
  */
 import { randomUUID } from 'node:crypto';
-import { ProductCallFailure } from '../hooks/failure';
-import type { ProductConnection } from '../hooks/product';
 import type { z } from 'zod';
-import type { ProductQuestion, QUESTION_DATA, QuestionAnswer } from '../hooks/questions';
+import { ProductCallFailure } from './failure';
+import type { QuestionKind } from './kinds';
+import type { ProductConnection } from './product';
+import type { ProductQuestion, QUESTION_DATA, QuestionAnswer } from './questions';
 
 /** Kept for sending the answer once the product is asked. */
 const ANSWER_RESERVE_MS = 150;
 
-export type Asked<K extends 'validateCustomerAccount' | 'validateSubscription' | 'migrateSubscription'> =
+export type Asked<K extends QuestionKind> =
   | { readonly kind: 'answered'; readonly answer: QuestionAnswer<K> }
   | { readonly kind: 'not_asked' }
   | { readonly kind: 'unanswered'; readonly reason: string };
 
-export async function askMigrationQuestion<
-  K extends 'validateCustomerAccount' | 'validateSubscription' | 'migrateSubscription',
->(
+export async function askQuestion<K extends QuestionKind>(
   product: ProductConnection,
   budget: { readonly receivedAt: number; readonly budgetMs: number },
   question: {
