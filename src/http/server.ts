@@ -10,6 +10,7 @@ import { createPrisma } from '../db/client';
 import { migrationNames } from '../db/migrations';
 import { createLogger } from '../logging/logger';
 import { purgeExpiredNonces } from '../inbox/record';
+import { purgeOldAnswers } from '../restrictions/record';
 import { retryPolicies } from '../jobs/retry-policy';
 import { MarketplaceClient, outboundCredentials } from '../marketplace/client';
 import { useOutboundProxy } from '../marketplace/proxy';
@@ -74,10 +75,14 @@ async function main(): Promise<void> {
     expectedMigrations: migrationNames(),
     preflight,
   });
-  // Nonces only matter inside the timestamp window; drop older ones now and then.
+  // Nonces only matter inside the timestamp window, restriction answers for ANSWERS_KEPT_DAYS: drop older ones
+  // now and then.
   const purge = setInterval(() => {
     purgeExpiredNonces(prisma).catch((error: unknown) =>
       logger.warn({ err: (error as Error).message }, 'nonce purge failed'),
+    );
+    purgeOldAnswers(prisma).catch((error: unknown) =>
+      logger.warn({ err: (error as Error).message }, 'restriction answers purge failed'),
     );
   }, 60_000);
   purge.unref();

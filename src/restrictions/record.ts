@@ -63,3 +63,11 @@ export async function recentAnswers(
     durationMs: row.durationMs,
   }));
 }
+
+/** How long answers are kept: enough to look back at a sale disputed after the month's invoice. */
+export const ANSWERS_KEPT_DAYS = 30;
+
+/** Deletes answers older than `days` (by the database's clock, which stamped them); returns how many. */
+export function purgeOldAnswers(prisma: PrismaClient, days = ANSWERS_KEPT_DAYS): Promise<number> {
+  return prisma.$executeRaw`DELETE FROM restriction_answers WHERE at < now() - make_interval(days => ${days}::int)`;
+}

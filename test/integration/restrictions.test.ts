@@ -12,6 +12,7 @@ import type { ProvisioningHooks } from '../../src/hooks';
 import type { ProductQuestion } from '../../src/hooks/questions';
 import { askConnector, askRestrictions, type Answer } from '../../tools/fake-marketplace/connector';
 import { signedRequest, type NotifyAuth } from '../../tools/fake-marketplace/notify';
+import { purgeOldAnswers } from '../../src/restrictions/record';
 import { startTestApp, type TestApp } from '../support/app';
 import { assignEvent, changeEvent, noticeEvent, orderEvent, person } from '../support/events';
 import { startScenario, type Scenario } from '../support/scenario';
@@ -414,6 +415,19 @@ describe('POST /api/v{1,2}/restrictions', () => {
   });
 
   describe('what operators see', () => {
+    it('keeps answers for 30 days', async () => {
+      const prisma = s.subject.db.prisma;
+      const { id } = await account(5);
+      await ask(change(id, 4));
+      const kept = await prisma.restrictionAnswer.findFirstOrThrow({ where: { accountId: id } });
+      const old = await prisma.restrictionAnswer.create({
+        data: { ...kept, id: undefined, restrictions: [], at: new Date(Date.now() - 31 * 24 * 3600 * 1000) },
+      });
+      expect(await purgeOldAnswers(prisma)).toBeGreaterThanOrEqual(1);
+      expect(await prisma.restrictionAnswer.findUnique({ where: { id: old.id } })).toBeNull();
+      expect(await prisma.restrictionAnswer.findUnique({ where: { id: kept.id } })).not.toBeNull();
+    });
+
     it('shows recent answers in the admin account and counts them in /metrics', async () => {
       const { id, companyUuid } = await account(2, 1);
       await ask({ operation: 'SUBSCRIPTION_ORDER', applicationUuid: APPLICATION, companyUuid });
