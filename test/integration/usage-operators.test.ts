@@ -1,12 +1,13 @@
 /**
  * Issue #27: what operators see of the product's usage reports and do about them — the overview's "needs
- * action", the metric the alert reads, the admin API's list / show / re-send / cancel (each audited), and the
- * CLI's `usage report` and `usage list`.
+ * action", the metric the alert reads, the admin API's list / show / re-send / cancel (each audited), the admin
+ * page's list with its Re-send and Cancel, and the CLI's `usage report` and `usage list`.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
 import { orderEvent } from '../support/events';
 import { startScenario, type Scenario } from '../support/scenario';
 import { eventually } from '../support/workers';
@@ -148,4 +149,75 @@ describe('usage reports for operators', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const describeWithBrowser = existsSync(CHROMIUM) ? describe : describe.skip;
+
+describeWithBrowser('usage reports on the admin page (Chromium)', () => {
+  let s: Scenario;
+  let browser: Browser;
+  beforeAll(async () => {
+    s = await startScenario({ ADMIN_TOKEN: `ops:${ADMIN}`, PRODUCT_API_TOKENS: PRODUCT, RESULT_BACKOFF_MS: '20' });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await s.close();
+  });
+
+  const refusedReport = async (account: string, key: string) => {
+    s.marketplace.usageFaults.push({ status: 400, times: 1, accountIdentifier: account });
+    const response = await fetch(`${s.serviceUrl}/product/api/accounts/${account}/usage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${PRODUCT}`, 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify(report('1')),
+    });
+    const { reportId } = (await response.json()) as { reportId: string };
+    await eventually(
+      async () =>
+        (await s.subject.db.prisma.marketplaceReport.findUniqueOrThrow({ where: { id: BigInt(reportId) } })).status ===
+        'failed',
+    );
+    return reportId;
+  };
+  const statusOf = async (id: string) =>
+    (await s.subject.db.prisma.marketplaceReport.findUniqueOrThrow({ where: { id: BigInt(id) } })).status;
+
+  it('links a failed report from "Needs action", and re-sends and cancels reports from their list (audited)', async () => {
+    const account = (await s.send(orderEvent())).accountIdentifier!;
+    const first = await refusedReport(account, 'page-1');
+    const page = await browser.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${s.serviceUrl}/admin`);
+    await page.fill('input[name=token]', ADMIN);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('h1:text("Overview")');
+    await Promise.all([
+      page.waitForURL(/\/admin\/reports\?state=failed$/),
+      page.click('#needs-action a[href="/admin/reports?state=failed"]'),
+    ]);
+    expect(await page.locator(`#reports tr[data-report="${first}"]`).innerText()).toContain('page-1');
+    await Promise.all([page.waitForURL(/done=/), page.click(`#resend-${first}`)]);
+    expect(await page.locator('.notice').innerText()).toContain(`Report ${first} is being sent again`);
+    await eventually(async () => (await statusOf(first)) === 'delivered');
+
+    const second = await refusedReport(account, 'page-2');
+    await page.goto(`${s.serviceUrl}/admin/reports?state=failed`);
+    await Promise.all([page.waitForURL(/done=/), page.click(`#cancel-${second}`)]);
+    expect(await page.locator('.notice').innerText()).toContain(`Report ${second} is cancelled`);
+    expect(await statusOf(second)).toBe('cancelled');
+    const audit = await s.subject.db.prisma.auditLog.findMany({
+      where: { action: { in: ['reports.resend', 'reports.cancel'] } },
+      orderBy: { id: 'asc' },
+    });
+    expect(audit.map((row) => [row.actor, row.action, row.target])).toEqual([
+      ['ops', 'reports.resend', `report#${first}`],
+      ['ops', 'reports.cancel', `report#${second}`],
+    ]);
+    await page.close();
+  }, 60_000);
 });

@@ -14,6 +14,7 @@ import { cancel, reask, rerun, resendProductCallAction, resendResult } from './e
 import { eventsPage } from './events';
 import { logIn, logOut } from './login';
 import { deliveriesPage, overviewPage, productCallsPage } from './overview';
+import { cancelReportAction, reportsPage, resendReportAction } from './reports';
 import { changing, formBody, viewing } from './session';
 
 export function adminPageRouter(deps: AppDeps): Router {
@@ -37,6 +38,9 @@ export function adminPageRouter(deps: AppDeps): Router {
   router.get('/', screen, overviewPage(deps));
   router.get('/deliveries', screen, deliveriesPage(deps));
   router.get('/hooks', screen, productCallsPage(deps));
+  router.get('/reports', screen, reportsPage(deps));
+  router.post('/reports/:id/resend', ...form, resendReportAction(deps));
+  router.post('/reports/:id/cancel', ...form, cancelReportAction(deps));
   router.get('/events', screen, eventsPage(deps));
   router.get('/events/:token', screen, eventPage(deps));
   router.post('/events/:token/rerun', ...form, rerun(deps));

@@ -48,12 +48,18 @@ export function needsAction(overview: Overview): SafeHtml {
   if (reports.failed)
     items.push(
       html`<li>
-        ${reports.failed} report(s) of the product (usage to bill) the marketplace has not received: delivery failed for
-        good (<code>usage list</code>; re-send or cancel each: <code>usage resend</code>, <code>usage cancel</code>)
+        <a href="/admin/reports?state=failed"
+          >${reports.failed} report(s) of the product (usage to bill, user sync) the marketplace has not received</a
+        >: delivery failed for good (re-send or cancel each there, or <code>usage resend</code>,
+        <code>usage cancel</code>)
       </li>`,
     );
   if (reports.retrying)
-    items.push(html`<li>${reports.retrying} report(s) of the product (usage to bill) being retried</li>`);
+    items.push(
+      html`<li>
+        <a href="/admin/reports?state=retrying">${reports.retrying} report(s) of the product being retried</a>
+      </li>`,
+    );
   const missing = overview.workers.filter((w) => w.state === 'missing');
   if (missing.length)
     items.push(html`<li><a href="#workers">${missing.length} worker(s) stopped sending heartbeats</a></li>`);
