@@ -9,7 +9,7 @@ import { loadHooks, loggingHooks, moduleTransport } from '../../src/hooks';
 import { buildCall } from '../../src/hooks/calls';
 import { readDecision, type ProductCall } from '../../src/hooks/contract';
 import { ProductCallFailure } from '../../src/hooks/failure';
-import { productConnection } from '../../src/hooks/product';
+import { connectProduct, productConnection } from '../../src/hooks/product';
 import { withGeneratedReference } from '../../src/docs/hooks';
 import { CircuitBreaker } from '../../src/hooks/circuit-breaker';
 import { isPrivateAddress, webhookTransport } from '../../src/hooks/webhook';
@@ -123,6 +123,38 @@ describe('the in-process module', () => {
     await expect(loadHooks(file)).rejects.toThrow('exports no ProvisioningHooks');
     expect(await loadHooks(undefined)).toBe(loggingHooks);
     expect(Object.keys(loggingHooks)).toHaveLength(15);
+  });
+});
+
+describe('questions (src/hooks/questions.ts)', () => {
+  const question = {
+    type: 'restrictions' as const,
+    version: 1 as const,
+    mode: 'decide' as const,
+    questionId: 'restrictions-1',
+    partner: 'APPDIRECT',
+    accountIdentifier: null,
+    receivedAt: '2026-12-08T00:00:00.000Z',
+    data: { question: { operation: 'SUBSCRIPTION_ORDER' as const, companyUuid: 'c-1' }, account: null, found: [] },
+  };
+
+  it('asks only the questions PRODUCT_DECIDE names, and checks the answer against its schema', async () => {
+    const answers: unknown[] = [{ restrictions: [] }, { restrictions: [{ details: { code: 'NOPE', message: 'x' } }] }];
+    const transport = moduleTransport({ restrictions: async () => answers.shift() as { restrictions: [] } }, logger);
+    const asking = productConnection(transport, { ...settings, questionKinds: ['restrictions'] });
+    expect([asking.answers('restrictions'), productConnection(transport, settings).answers('restrictions')]).toEqual([
+      true,
+      false,
+    ]);
+    expect((await asking.ask(question, 500)).answer).toEqual({ restrictions: [] });
+    await expect(asking.ask(question, 500)).rejects.toThrow(/not a restrictions answer: restrictions.0.details.code/);
+  });
+
+  it('refuses to start a module that lacks a question PRODUCT_DECIDE names', async () => {
+    const config = loadConfig({ PRODUCT_DECIDE: 'restrictions' });
+    await expect(connectProduct(config, logger, { hooks: { userAssigned: async () => undefined } })).rejects.toThrow(
+      /PRODUCT_DECIDE names restrictions/,
+    );
   });
 });
 
