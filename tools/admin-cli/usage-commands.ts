@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Option } from 'commander';
-import { REPORT_STATES } from '../../src/admin/reports';
+import { REPORT_KINDS, REPORT_STATES } from '../../src/admin/reports';
 import { call, CliError, type Json } from './client';
 import { table } from './format';
 import { readPages } from './lists';
@@ -74,16 +74,19 @@ export const USAGE_COMMANDS: readonly CommandSpec[] = [
   },
   {
     path: ['usage', 'list'],
-    summary: 'usage reports in a state, oldest first (failed: AppDirect has not received them)',
+    summary: 'usage reports (or user syncs, --kind) in a state, oldest first (failed: AppDirect has not received them)',
     options: () => [
       new Option('--state <state>', 'failed: for good; retrying: after a failed attempt; pending: every one owed')
         .choices(REPORT_STATES)
         .default('failed'),
       new Option('--account <accountIdentifier>', "the account's reports"),
+      new Option('--kind <kind>', 'usage: usage to bill; user_sync: users your product assigned or unassigned')
+        .choices(REPORT_KINDS)
+        .default('usage'),
       ...pageOptions(200, 200),
     ],
     async run(context, _args, options) {
-      const query: Record<string, string> = { state: String(options.state), kind: 'usage' };
+      const query: Record<string, string> = { state: String(options.state), kind: String(options.kind) };
       if (typeof options.account === 'string') query.accountIdentifier = options.account;
       const items = await readPages(context.connection, '/reports', query, options);
       context.output({ items }, () => table(items, COLUMNS));
