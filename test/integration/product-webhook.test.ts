@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { startExampleProduct, type ExampleProduct } from '../../examples/product/app';
-import { orderEvent, assignEvent, person } from '../support/events';
+import { orderEvent, assignEvent, noticeEvent, person } from '../support/events';
 import { startScenario, type Scenario } from '../support/scenario';
 import { eventually, startTestWorkers } from '../support/workers';
 
@@ -436,5 +436,25 @@ describe('connecting the product over signed webhooks', () => {
       data: { accountIdentifier: tenantId },
     });
     expect(product.tenants.get(tenantId)?.status).toBe('suspended');
+  });
+
+  it("bills the product's usage on an upcoming invoice: notice -> upcomingInvoice -> product API -> AppDirect, once", async () => {
+    const tenantId = (await s.send(orderFor('invoiced.example'))).accountIdentifier!;
+    await s.send(assignEvent(tenantId, person()));
+    await eventually(async () => product.tenants.get(tenantId)?.users.size === 2);
+    // The product is down for the first try of its call: the call is made again, the usage reported once.
+    product.failWith = 503;
+    const notice = await s.send(noticeEvent(tenantId, 'UPCOMING_INVOICE'));
+    expect(notice).toMatchObject({ success: true, message: 'Upcoming invoice noted.' });
+    await eventually(
+      async () => (await prisma().hookCall.findFirst({ where: { eventToken: notice.token } }))?.attempts,
+    );
+    product.failWith = null;
+    const billed = await eventually(async () => s.marketplace.usageOf(tenantId)[0]);
+    expect(billed.text).toContain('"items":[{"unit":"USER","quantity":2,"price":4.50,"description":"Active users"}]');
+    const report = await prisma().marketplaceReport.findFirstOrThrow({ where: { accountId: tenantId } });
+    expect(report).toMatchObject({ kind: 'usage', idempotencyKey: `invoice-${notice.token}`, status: 'delivered' });
+    expect(product.usageReported.filter((r) => r.accountIdentifier === tenantId).map((r) => r.status)).toEqual([202]);
+    expect(s.marketplace.usageOf(tenantId)).toHaveLength(1);
   });
 });
