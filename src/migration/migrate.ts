@@ -81,6 +81,11 @@ export async function migrateSubscription(
   };
   const outcome = await deps.prisma
     .$transaction(async (tx) => {
+      // Two requests for the same subscription at once (AppDirect asking twice) take turns here; the second sees
+      // the first's migration and answers as it did, not with the conflict its account would now meet.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`migration:${partner}:${subscription.subscriptionIdentifier}`}, 0))`;
+      const twin = await tx.subscriptionMigration.findUnique({ where: { partner_subscriptionIdentifier: key } });
+      if (twin) return { stored: twin.result as ApiResult };
       const conflict = await createMigratedAccount(tx, {
         id: accountId,
         companyUuid: subscription.companyUuid ?? subscription.tenantIdentifier,

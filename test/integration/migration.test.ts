@@ -211,6 +211,43 @@ describe('POST /api/v{1,2}/migration/…', () => {
       expect(await prisma().account.count({ where: { id: twin.subscriptionIdentifier } })).toBe(1);
     });
 
+    it('answers two requests for the same subscription at once alike, the later one after the first committed', async () => {
+      // Both requests find no migration and ask the product; it answers one at once and the other only once the
+      // first request has been answered (its migration committed): the later one must answer as the first did.
+      for (let round = 0; round < 2; round += 1) {
+        const arrived: Array<() => void> = [];
+        let firstAnswered: () => void = () => undefined;
+        const afterFirst = new Promise<void>((resolve) => (firstAnswered = resolve));
+        product.migrate = async () => {
+          const turn = arrived.length;
+          await new Promise<void>((resolve) => {
+            arrived.push(resolve);
+            if (arrived.length === 2) arrived[0]!();
+          });
+          if (turn === 1) await afterFirst;
+          return { decision: 'accept' };
+        };
+        const twin = subscription();
+        const requests = [1, 2].map(() => askMigration(s.serviceUrl, 'subscription', twin, oauth1));
+        void Promise.race(requests).then(() => {
+          firstAnswered();
+          arrived[1]!();
+        });
+        const both = await Promise.all(requests);
+        expect(both[0]!.body).toEqual({
+          success: true,
+          message: 'Subscription migrated.',
+          accountIdentifier: twin.subscriptionIdentifier,
+        });
+        expect(both[1]!.body).toEqual(both[0]!.body);
+        expect(
+          await prisma().subscriptionMigration.count({
+            where: { subscriptionIdentifier: twin.subscriptionIdentifier },
+          }),
+        ).toBe(1);
+      }
+    });
+
     it("uses the product's own accountIdentifier when it names one", async () => {
       const sub = subscription();
       product.migrate = async () => ({
