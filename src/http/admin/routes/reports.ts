@@ -139,52 +139,52 @@ const actionAnswer = (action: 'resent' | 'cancelled') => ({
   },
 });
 
-export const resendReportRoute = defineRoute({
-  method: 'post',
-  path: '/reports/{id}/resend',
+/** A route that acts on one report: 404 without it, the action's own refusal when its state does not allow it. */
+function reportActionRoute(spec: {
+  readonly verb: 'resend' | 'cancel';
+  readonly summary: string;
+  readonly answer: 'resent' | 'cancelled';
+  readonly refusedWith: 'REPORT_NOT_RESENDABLE' | 'REPORT_NOT_CANCELLABLE';
+  readonly act: typeof resendReport;
+}) {
+  return defineRoute({
+    method: 'post',
+    path: `/reports/{id}/${spec.verb}`,
+    summary: spec.summary,
+    auth: 'admin',
+    params: idParams,
+    body: { schema: z.strictObject({}), limit: '1kb' },
+    responses: actionAnswer(spec.answer),
+    errors: ['REPORT_NOT_FOUND', spec.refusedWith, 'DEPENDENCY_UNAVAILABLE'],
+    examples: [
+      { summary: 'A failed report', given: 'a failed report', params: { id: EXAMPLE_ID }, status: 202 },
+      { summary: 'No such report', params: { id: '999999999' }, status: 404 },
+    ],
+    handler:
+      (deps) =>
+      async ({ params: { id }, req, res }) => {
+        const reportId = reportIdOf(id);
+        if (reportId === null) throw notFound(id);
+        await requireQueues(deps);
+        const outcome = await spec.act(actionContext(deps, req, res), reportId);
+        if (!('done' in outcome)) throw refusal(id, outcome, spec.refusedWith);
+        return { status: 202, body: { id, [spec.answer]: true as const } };
+      },
+  });
+}
+
+export const resendReportRoute = reportActionRoute({
+  verb: 'resend',
   summary: 'Re-send a report that failed, or one waiting for its backoff now (with the same idempotency key)',
-  auth: 'admin',
-  params: idParams,
-  body: { schema: z.strictObject({}), limit: '1kb' },
-  responses: actionAnswer('resent'),
-  errors: ['REPORT_NOT_FOUND', 'REPORT_NOT_RESENDABLE', 'DEPENDENCY_UNAVAILABLE'],
-  examples: [
-    { summary: 'A failed report', given: 'a failed report', params: { id: EXAMPLE_ID }, status: 202 },
-    { summary: 'No such report', params: { id: '999999999' }, status: 404 },
-  ],
-  handler:
-    (deps) =>
-    async ({ params: { id }, req, res }) => {
-      const reportId = reportIdOf(id);
-      if (reportId === null) throw notFound(id);
-      await requireQueues(deps);
-      const outcome = await resendReport(actionContext(deps, req, res), reportId);
-      if (!('done' in outcome)) throw refusal(id, outcome, 'REPORT_NOT_RESENDABLE');
-      return { status: 202, body: { id, resent: true as const } };
-    },
+  answer: 'resent',
+  refusedWith: 'REPORT_NOT_RESENDABLE',
+  act: resendReport,
 });
 
-export const cancelReportRoute = defineRoute({
-  method: 'post',
-  path: '/reports/{id}/cancel',
+export const cancelReportRoute = reportActionRoute({
+  verb: 'cancel',
   summary: 'Cancel a report not delivered: it is never sent, and the next report of its account goes on',
-  auth: 'admin',
-  params: idParams,
-  body: { schema: z.strictObject({}), limit: '1kb' },
-  responses: actionAnswer('cancelled'),
-  errors: ['REPORT_NOT_FOUND', 'REPORT_NOT_CANCELLABLE', 'DEPENDENCY_UNAVAILABLE'],
-  examples: [
-    { summary: 'A failed report', given: 'a failed report', params: { id: EXAMPLE_ID }, status: 202 },
-    { summary: 'No such report', params: { id: '999999999' }, status: 404 },
-  ],
-  handler:
-    (deps) =>
-    async ({ params: { id }, req, res }) => {
-      const reportId = reportIdOf(id);
-      if (reportId === null) throw notFound(id);
-      await requireQueues(deps);
-      const outcome = await cancelReport(actionContext(deps, req, res), reportId);
-      if (!('done' in outcome)) throw refusal(id, outcome, 'REPORT_NOT_CANCELLABLE');
-      return { status: 202, body: { id, cancelled: true as const } };
-    },
+  answer: 'cancelled',
+  refusedWith: 'REPORT_NOT_CANCELLABLE',
+  act: cancelReport,
 });
